@@ -1,0 +1,41 @@
+"""The papers' defaults, in one place.
+
+WGAN: Arjovsky, Chintala and Bottou, "Wasserstein GAN", 2017 (Algorithm 1 and the authors' code).
+WGAN-GP: Gulrajani et al., "Improved Training of Wasserstein GANs", 2017 (Algorithm 1, Table 1).
+"""
+
+import keras
+
+# WGAN (weight clipping), Algorithm 1: alpha = 5e-5, c = 0.01, n_critic = 5.
+CRITIC_STEPS = 5
+CLIP_VALUE = 0.01
+WGAN_LEARNING_RATE = 5e-5
+
+# The authors' code gives the critic 100 updates per generator update for the first 25 generator
+# updates and on every 500th one, so that the critic stays near its optimum.
+WARMUP_CRITIC_STEPS = 100
+WARMUP_GENERATOR_STEPS = 25
+WARMUP_EVERY = 500
+
+# WGAN-GP, Algorithm 1: lambda = 10, alpha = 1e-4, beta_1 = 0.5 (0 in the 64x64 experiments),
+# beta_2 = 0.9, n_critic = 5.
+PENALTY_WEIGHT = 10.0
+PENALTY_TARGET = 1.0
+# Added to the squared gradient norm inside the square root, so the norm's gradient stays finite
+# where the critic's gradient is zero (d sqrt(s) / ds is infinite at s = 0).
+PENALTY_EPSILON = 1e-10
+WGAN_GP_LEARNING_RATE = 1e-4
+WGAN_GP_BETA_1 = 0.5
+WGAN_GP_BETA_2 = 0.9
+
+
+def wgan_optimizer():
+    """RMSprop(5e-5), the WGAN paper's optimizer for both networks."""
+    return keras.optimizers.RMSprop(learning_rate=WGAN_LEARNING_RATE)
+
+
+def wgan_gp_optimizer():
+    """Adam(1e-4, beta_1=0.5, beta_2=0.9), the WGAN-GP paper's optimizer for both networks."""
+    return keras.optimizers.Adam(
+        learning_rate=WGAN_GP_LEARNING_RATE, beta_1=WGAN_GP_BETA_1, beta_2=WGAN_GP_BETA_2
+    )

@@ -1,0 +1,433 @@
+"""Export a trained generator as a TensorFlow SavedModel for TF Serving.
+
+`export_generator` writes `<base_dir>/<version>/` (`saved_model.pb` + `variables/`), the layout
+TF Serving polls: it loads only all-digit subdirectories of its `--model_base_path` and serves the
+largest by default. The SavedModel needs neither Keras nor `keras_wgan` to run: a client loads it
+with `tf.saved_model.load`, `saved_model_cli` or TF Serving.
+
+Signatures (the names below are stable; `D` is the generator's latent size, `H, W, C` its image
+shape; `N` the batch):
+
+`serving_default`: images from given latent vectors.
+    Inputs:  `latent`: float32 `[N, D]`.
+             `labels`: int32 `[N]` (conditional generators only).
+    Outputs: `images`: float32 `[N, H, W, C]`, the generator's output in `[-1, 1]`.
+
+`sample`: display-ready images from a seed.
+    Inputs:  `num_samples`: int32 scalar, `1 <= num_samples <= max_samples`.
+             `seed`: int64 scalar.
+             `labels`: int32 `[1]` or `[num_samples]` (conditional generators only); one label
+             is repeated for every sample.
+    Outputs: `images`: uint8 `[num_samples, H, W, C]` in `[0, 255]`.
+             `latent`: float32 `[num_samples, D]`, the latent vectors used: feed them (edited or
+             not) to `serving_default` to reproduce or perturb the images.
+             `labels`: int32 `[num_samples]` (conditional generators only), the labels used.
+
+The latent of `sample` depends only on `(seed, num_samples, D)`, never on the labels or the
+device; it is (see `sample_latent`):
+
+```python
+latent = tf.random.stateless_normal(
+    [num_samples, D], seed=[seed, 0], dtype=tf.float32, alg="philox")
+```
+
+and the images are the generator's output `x` (float32) converted by (see `to_uint8`):
+
+```python
+images = uint8(clip(round_half_to_even((x + 1.0) * 127.5), 0, 255))
+# numpy: np.clip(np.rint((x + np.float32(1)) * np.float32(127.5)), 0, 255).astype(np.uint8)
+```
+
+Malformed requests are refused with `InvalidArgumentError`: a wrong dtype by the signature, a
+wrong shape by `tf.ensure_shape` ("Shape of tensor latent [2,5] is not compatible with expected
+shape [?,4]"), and out-of-range values (`num_samples`, mismatched `labels`, labels outside
+`[0, num_classes)` when `num_classes` is given) by assertions whose message names the input.
+
+Example:
+
+```python
+path = keras_wgan.export.export_generator(gan, "saved_models/wgan_gp_digits")
+# -> "saved_models/wgan_gp_digits/1"
+loaded = tf.saved_model.load(path)
+out = loaded.signatures["sample"](num_samples=tf.constant(16), seed=tf.constant(7, tf.int64))
+out["images"]  # uint8 [16, H, W, C]
+```
+"""
+
+import numbers
+import os
+import re
+import shutil
+import tempfile
+
+import keras
+import tensorflow as tf
+
+SERVING_SIGNATURE_KEY = "serving_default"
+SAMPLE_SIGNATURE_KEY = "sample"
+
+_VERSION_DIR = re.compile(r"[0-9]+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TEMP_PREFIX = ".tmp-export-"
+
+
+def sample_latent(num_samples, latent_dim, seed):
+    """Returns the latent vectors the `sample` signature draws for a seed.
+
+    The draw is `tf.random.stateless_normal` with the Philox algorithm pinned (the default,
+    "auto_select", may differ between devices), so a seed gives the same latent in any process,
+    on any device, with or without `keras_wgan`:
+    `tf.random.stateless_normal([num_samples, latent_dim], seed=[seed, 0], dtype=tf.float32,
+    alg="philox")`.
+
+    Args:
+        num_samples: int or int32 scalar tensor. Number of latent vectors.
+        latent_dim: int. Size of one latent vector.
+        seed: int or integer scalar tensor. The seed, used as `[seed, 0]` in int64.
+
+    Returns:
+        A float32 tensor of shape `[num_samples, latent_dim]`.
+    """
+    seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
+    shape = tf.stack([tf.cast(num_samples, tf.int32), tf.constant(latent_dim, tf.int32)])
+    return tf.random.stateless_normal(shape, seed=seed, dtype=tf.float32, alg="philox")
+
+
+def to_uint8(images):
+    """Maps generator images from `[-1, 1]` to display-ready uint8 `[0, 255]`.
+
+    Computes `clip(round((images + 1) * 127.5), 0, 255)` in float32, rounding half to even
+    (`tf.round`, `np.rint`), then casts to uint8. Values outside `[-1, 1]` are clipped.
+
+    Args:
+        images: float tensor, images in `[-1, 1]`.
+
+    Returns:
+        A uint8 tensor with the shape of `images`.
+    """
+    scaled = (tf.cast(images, tf.float32) + 1.0) * 127.5
+    return tf.cast(tf.clip_by_value(tf.round(scaled), 0.0, 255.0), tf.uint8)
+
+
+def export_generator(
+    model_or_generator,
+    base_dir,
+    version=None,
+    name=None,
+    max_samples=1024,
+    num_classes=None,
+):
+    """Exports a generator as a versioned SavedModel for TF Serving.
+
+    Writes `<base_dir>/<version>/` with the `serving_default` and `sample` signatures described
+    in the module docstring. The write is atomic: the SavedModel is written to a hidden
+    temporary directory inside `base_dir` (TF Serving ignores names that are not all digits) and
+    renamed to `<version>` only when complete, so a server polling `base_dir` never loads a
+    partial export; on failure the temporary directory is removed (a process killed mid-export
+    can leave a `.tmp-export-*` directory: TF Serving ignores it and it can be deleted). An
+    existing version is never overwritten.
+
+    A generator with one input takes the latent; one with two inputs is conditional and takes
+    `[latent, labels]`, the labels of shape `[batch]` or `[batch, 1]`; both signatures then take
+    a `labels` input as well. The generator is called with `training=False`.
+
+    Args:
+        model_or_generator: `keras.Model` or GAN model. The generator (a built `keras.Model`
+            with inputs `latent` `[batch, latent_dim]`, or `[latent, labels]`, and one output
+            `[batch, H, W, C]` in `[-1, 1]`), or an object whose `generator` attribute holds
+            one, such as a trained WGAN.
+        base_dir: str or path-like. The model's directory, e.g. `"saved_models/<run-name>"`:
+            TF Serving's `--model_base_path`. Created if missing.
+        version: Optional int >= 1. The version directory to write. Defaults to one more than
+            the largest existing all-digit version in `base_dir` (1 if there is none).
+        name: Optional str. Name of the exported `tf.Module`, a Python identifier; the ops of
+            the signatures are built under this name scope (visible in graph dumps and error
+            traces). Defaults to `"<generator name>_export"`.
+        max_samples: int >= 1. Largest `num_samples` the `sample` signature accepts, to bound
+            the memory one request can take on the server. Defaults to 1024.
+        num_classes: Optional int >= 1, conditional generators only. When given, both signatures
+            refuse labels outside `[0, num_classes)` (an embedding lookup would otherwise fail
+            on CPU and silently return zeros on GPU). Defaults to `None` (no check).
+
+    Returns:
+        The path of the written version directory, a str.
+
+    Example:
+
+    ```python
+    path = keras_wgan.export.export_generator(gan, "saved_models/wgan_gp_digits")
+    # Serve: tensorflow_model_server --rest_api_port=8501 --model_name=wgan_gp_digits \\
+    #     --model_base_path=$PWD/saved_models/wgan_gp_digits
+    ```
+    """
+    generator = _resolve_generator(model_or_generator)
+    latent_dim, labels_rank = _check_generator(generator)
+    conditional = labels_rank is not None
+    if name is None:
+        name = f"{generator.name}_export"
+        if not _IDENTIFIER.fullmatch(name):
+            name = "generator_export"
+    elif not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        raise ValueError(
+            "`name` must be a Python identifier (letters, digits, underscores). "
+            f"Received: name={name!r}"
+        )
+    if not _is_int(max_samples) or max_samples < 1:
+        raise ValueError(
+            f"`max_samples` must be an int >= 1. Received: max_samples={max_samples!r}"
+        )
+    if num_classes is not None:
+        if not conditional:
+            raise ValueError(
+                "`num_classes` only applies to a conditional generator (two inputs); this "
+                f"generator has one input. Received: num_classes={num_classes!r}"
+            )
+        if not _is_int(num_classes) or num_classes < 1:
+            raise ValueError(
+                f"`num_classes` must be an int >= 1 or None. Received: num_classes={num_classes!r}"
+            )
+
+    base_dir = os.fspath(base_dir)
+    if version is None:
+        versions = _existing_versions(base_dir)
+        version = max(versions) + 1 if versions else 1
+    elif not _is_int(version) or version < 1:
+        raise ValueError(f"`version` must be an int >= 1 or None. Received: version={version!r}")
+    version_dir = os.path.join(base_dir, str(int(version)))
+    _refuse_existing(version_dir, version)
+
+    module = _GeneratorModule(
+        generator,
+        latent_dim=latent_dim,
+        labels_rank=labels_rank,
+        max_samples=int(max_samples),
+        num_classes=None if num_classes is None else int(num_classes),
+        name=name,
+    )
+    os.makedirs(base_dir, exist_ok=True)
+    temp_dir = tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=base_dir)
+    try:
+        tf.saved_model.save(module, temp_dir, signatures=module.signatures())
+        # Checked again: another export may have taken the version meanwhile, and `os.rename`
+        # silently replaces an empty directory.
+        _refuse_existing(version_dir, version)
+        try:
+            os.rename(temp_dir, version_dir)
+        except OSError as error:
+            if os.path.exists(version_dir):
+                raise ValueError(
+                    f"The export version directory {version_dir!r} was created by another "
+                    f"process during this export. Received: version={version!r}"
+                ) from error
+            raise
+    except BaseException:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        raise
+    return version_dir
+
+
+class _GeneratorModule(tf.Module):
+    """The exported object: the generator's variables and the two serving functions."""
+
+    def __init__(self, generator, latent_dim, labels_rank, max_samples, num_classes, name):
+        super().__init__(name=name)
+
+        def call_generator(inputs):
+            return generator(inputs, training=False)
+
+        # A plain function, so the Keras objects are not tracked (and not saved).
+        self._call_generator = call_generator
+        self._latent_dim = latent_dim
+        self._labels_rank = labels_rank
+        self._max_samples = max_samples
+        self._num_classes = num_classes
+        self._labels_dtype = generator.inputs[1].dtype if labels_rank is not None else None
+
+        latent_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="latent")
+        labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
+        num_samples_spec = tf.TensorSpec([], tf.int32, name="num_samples")
+        seed_spec = tf.TensorSpec([], tf.int64, name="seed")
+        if labels_rank is None:
+
+            def serving_default(latent):
+                return self._serve(latent)
+
+            def sample(num_samples, seed):
+                return self._sample(num_samples, seed)
+
+            self.serve = tf.function(serving_default, input_signature=[latent_spec])
+            self.sample = tf.function(sample, input_signature=[num_samples_spec, seed_spec])
+        else:
+
+            def serving_default(latent, labels):
+                return self._serve(latent, labels)
+
+            def sample(num_samples, seed, labels):
+                return self._sample(num_samples, seed, labels)
+
+            self.serve = tf.function(serving_default, input_signature=[latent_spec, labels_spec])
+            self.sample = tf.function(
+                sample, input_signature=[num_samples_spec, seed_spec, labels_spec]
+            )
+
+        # Track the `tf.Variable`s the traced functions read, not the `keras.Variable`s that
+        # wrap them: with the latter, the SavedModel's restore op fills other variables than
+        # the functions read, and graph-mode loaders (TF Serving, `saved_model_cli run`) fail
+        # with "Could not find variable dense/bias" (keras-team/keras#20095); the same
+        # workaround as `keras.export.ExportArchive`.
+        variables = {}
+        for function in (self.serve, self.sample):
+            for variable in function.get_concrete_function().variables:
+                variables[id(variable)] = variable
+        self._variables = list(variables.values())
+
+    def signatures(self):
+        return {SERVING_SIGNATURE_KEY: self.serve, SAMPLE_SIGNATURE_KEY: self.sample}
+
+    def _serve(self, latent, labels=None):
+        with self.name_scope:
+            latent = tf.ensure_shape(latent, [None, self._latent_dim])
+            if labels is not None:
+                labels = self._check_labels(labels)
+                same_batch = tf.debugging.assert_equal(
+                    tf.shape(labels)[0],
+                    tf.shape(latent)[0],
+                    message="`labels` must have one label per `latent` row",
+                )
+                labels = _after([same_batch], labels)
+            return {"images": self._generate(latent, labels)}
+
+    def _sample(self, num_samples, seed, labels=None):
+        with self.name_scope:
+            num_samples = tf.ensure_shape(num_samples, [])
+            seed = tf.ensure_shape(seed, [])
+            at_least_one = tf.debugging.assert_greater_equal(
+                num_samples, 1, message="`num_samples` must be >= 1"
+            )
+            at_most_max = tf.debugging.assert_less_equal(
+                num_samples,
+                self._max_samples,
+                message=f"`num_samples` must be <= max_samples={self._max_samples}",
+            )
+            num_samples = _after([at_least_one, at_most_max], num_samples)
+            latent = sample_latent(num_samples, self._latent_dim, seed)
+            outputs = {"latent": latent}
+            if labels is not None:
+                labels = self._check_labels(labels)
+                num_labels = tf.shape(labels)[0]
+                one_or_all = tf.debugging.Assert(
+                    tf.logical_or(tf.equal(num_labels, 1), tf.equal(num_labels, num_samples)),
+                    ["`labels` must hold 1 or `num_samples` labels; received", num_labels,
+                     "labels for num_samples =", num_samples],
+                )
+                labels = _after([one_or_all], labels)
+                labels = tf.broadcast_to(labels, tf.reshape(num_samples, [1]))
+                outputs["labels"] = labels
+            outputs["images"] = to_uint8(self._generate(latent, labels))
+            return outputs
+
+    def _check_labels(self, labels):
+        labels = tf.ensure_shape(labels, [None])
+        if self._num_classes is None:
+            return labels
+        non_negative = tf.debugging.assert_non_negative(labels, message="`labels` must be >= 0")
+        below_num_classes = tf.debugging.assert_less(
+            labels,
+            self._num_classes,
+            message=f"`labels` must be < num_classes={self._num_classes}",
+        )
+        return _after([non_negative, below_num_classes], labels)
+
+    def _generate(self, latent, labels=None):
+        if labels is None:
+            images = self._call_generator(latent)
+        else:
+            labels = tf.cast(labels, self._labels_dtype)
+            if self._labels_rank == 2:
+                labels = labels[:, None]
+            images = self._call_generator([latent, labels])
+        return tf.cast(images, tf.float32)
+
+
+def _resolve_generator(model_or_generator):
+    candidate = getattr(model_or_generator, "generator", None)
+    if isinstance(candidate, keras.Model):
+        return candidate
+    if isinstance(model_or_generator, keras.Model):
+        return model_or_generator
+    raise ValueError(
+        "`model_or_generator` must be a generator `keras.Model` or a GAN model with a "
+        "`generator` attribute holding one. "
+        f"Received: model_or_generator={model_or_generator!r} "
+        f"(type {type(model_or_generator).__name__})"
+    )
+
+
+def _check_generator(generator):
+    """Returns `(latent_dim, labels_rank)`; `labels_rank` is None for one input, else 1 or 2."""
+    try:
+        inputs = list(generator.inputs)
+        outputs = list(generator.outputs)
+    except (AttributeError, ValueError, TypeError):
+        inputs, outputs = None, None
+    if not inputs or not outputs:
+        raise ValueError(
+            "The generator must have defined inputs and outputs (a Functional model, or a "
+            "Sequential model that starts with `keras.Input`). "
+            f"Received: generator={generator.name!r} of type {type(generator).__name__}"
+        )
+    if len(inputs) not in (1, 2):
+        raise ValueError(
+            "The generator must have 1 input (latent) or 2 inputs (latent, labels). "
+            f"Received: generator={generator.name!r} with {len(inputs)} inputs, shapes "
+            f"{[tuple(x.shape) for x in inputs]}"
+        )
+    latent_shape = tuple(inputs[0].shape)
+    if len(latent_shape) != 2 or not isinstance(latent_shape[1], int):
+        raise ValueError(
+            "The generator's (first) input must be the latent, of shape (batch, latent_dim). "
+            f"Received: generator={generator.name!r} with input shape {latent_shape}"
+        )
+    labels_rank = None
+    if len(inputs) == 2:
+        labels_shape = tuple(inputs[1].shape)
+        if labels_shape not in ((None,), (None, 1)):
+            raise ValueError(
+                "A conditional generator's second input must be the labels, of shape "
+                f"(batch,) or (batch, 1). Received: generator={generator.name!r} with labels "
+                f"input shape {labels_shape}"
+            )
+        labels_rank = len(labels_shape)
+    image_shape = tuple(outputs[0].shape)
+    if len(outputs) != 1 or len(image_shape) != 4:
+        raise ValueError(
+            "The generator must have one output, images of shape (batch, H, W, C). "
+            f"Received: generator={generator.name!r} with output shapes "
+            f"{[tuple(y.shape) for y in outputs]}"
+        )
+    return latent_shape[1], labels_rank
+
+
+def _after(checks, tensor):
+    """Returns `tensor`, computed only once the assertion ops `checks` have passed."""
+    with tf.control_dependencies([check for check in checks if check is not None]):
+        return tf.identity(tensor)
+
+
+def _existing_versions(base_dir):
+    if not os.path.isdir(base_dir):
+        return []
+    return [int(entry) for entry in os.listdir(base_dir) if _VERSION_DIR.fullmatch(entry)]
+
+
+def _refuse_existing(version_dir, version):
+    if os.path.exists(version_dir):
+        raise ValueError(
+            f"The export version directory {version_dir!r} already exists; versions are never "
+            f"overwritten. Pass another version, or None for the next one. "
+            f"Received: version={version!r}"
+        )
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

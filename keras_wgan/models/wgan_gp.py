@@ -1,0 +1,130 @@
+"""WGAN-GP: the Wasserstein GAN with a gradient penalty (Gulrajani et al., 2017)."""
+
+import keras
+from keras import ops
+
+from keras_wgan import config
+from keras_wgan import penalties
+from keras_wgan.models.wgan import WGAN
+
+
+@keras.saving.register_keras_serializable(package="keras_wgan")
+class WGANGP(WGAN):
+    """Wasserstein GAN with a gradient penalty, trained with `model.fit`.
+
+    The same model as `WGAN` with one hook changed: instead of clipping weights, the critic loss
+    gets `penalty_weight * mean((||grad critic(x_hat)||_2 - target) ** 2)` at
+    `x_hat = eps * real + (1 - eps) * fake`, `eps ~ U[0, 1]` drawn per example, the norm over all
+    non-batch axes, computed in float32 (see `keras_wgan.penalties.gradient_penalty`).
+    The critic must not use BatchNormalization: the penalty is per example, and batch statistics
+    make each score depend on the whole batch (the paper uses layer normalization instead).
+
+    The data contract and metrics are `WGAN`'s, with two diagnostics in place of
+    `clipped_fraction`:
+        `gradient_penalty`: the weighted penalty added to the critic loss (so
+            `critic_loss = gradient_penalty - wasserstein_estimate`).
+        `gradient_norm`: the mean gradient norm of the critic at the interpolates; near 1 for a
+            critic the penalty keeps 1-Lipschitz.
+
+    Defaults to Adam(1e-4, beta_1=0.5, beta_2=0.9) for both networks (the paper's 64x64
+    experiments use beta_1=0: pass `keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)`).
+
+    Args:
+        generator: `keras.Model`. Maps latent vectors `[batch, latent_dim]` to samples.
+        critic: `keras.Model`. Maps samples to one linear score each; no BatchNormalization.
+        latent_dim: int or `None`. Read from the generator's input when `None`.
+        critic_steps: int. Critic updates per generator update (5 in the paper).
+        penalty_weight: float. lambda, 10 in the paper.
+        penalty_target: float. The gradient norm the penalty pulls towards (1).
+        one_sided: bool. Penalise only gradient norms above the target.
+        critic_warmup: bool. See `WGAN`.
+        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
+        **kwargs: passed to `keras.Model`.
+
+    Example:
+
+    >>> generator = keras_wgan.networks.build_generator((28, 28, 1), latent_dim=128)
+    >>> critic = keras_wgan.networks.build_critic((28, 28, 1), normalization="layer")
+    >>> model = keras_wgan.WGANGP(generator, critic)
+    >>> model.compile()
+    >>> model.fit(keras_wgan.data.make_dataset(images, 64, critic_steps=5), epochs=5)
+    """
+
+    diagnostic_names = ("gradient_penalty", "gradient_norm")
+
+    def __init__(
+        self,
+        generator,
+        critic,
+        latent_dim=None,
+        critic_steps=config.CRITIC_STEPS,
+        penalty_weight=config.PENALTY_WEIGHT,
+        penalty_target=config.PENALTY_TARGET,
+        one_sided=False,
+        critic_warmup=False,
+        seed=None,
+        **kwargs,
+    ):
+        if not penalty_weight >= 0:
+            raise ValueError(
+                "`penalty_weight` must be a float >= 0. "
+                f"Received: penalty_weight={penalty_weight!r}"
+            )
+        if not penalty_target > 0:
+            raise ValueError(
+                "`penalty_target` must be a positive float. "
+                f"Received: penalty_target={penalty_target!r}"
+            )
+        batch_norms = [
+            layer.name
+            for layer in critic._flatten_layers()
+            if isinstance(layer, keras.layers.BatchNormalization)
+        ] if isinstance(critic, keras.Layer) else []
+        if batch_norms:
+            raise ValueError(
+                "A WGAN-GP critic must not use BatchNormalization: the gradient penalty is taken "
+                "per example, and batch statistics make each score depend on the whole batch. "
+                "Use layer normalization (build_critic(..., normalization='layer')) or none. "
+                f"Received: critic with BatchNormalization layers {batch_norms}"
+            )
+        super().__init__(
+            generator,
+            critic,
+            latent_dim=latent_dim,
+            critic_steps=critic_steps,
+            clip_value=None,
+            critic_warmup=critic_warmup,
+            seed=seed,
+            **kwargs,
+        )
+        self.penalty_weight = float(penalty_weight)
+        self.penalty_target = float(penalty_target)
+        self.one_sided = bool(one_sided)
+
+    def default_optimizer(self):
+        return config.wgan_gp_optimizer()
+
+    def critic_penalty(self, real, fake):
+        weights = keras.random.uniform((ops.shape(real)[0],), seed=self.seed_generator)
+        penalty, norms = penalties.gradient_penalty(
+            lambda samples: self.critic(samples, training=True),
+            real,
+            fake,
+            weights,
+            target=self.penalty_target,
+            one_sided=self.one_sided,
+        )
+        penalty = self.penalty_weight * penalty
+        return penalty, {"gradient_penalty": penalty, "gradient_norm": ops.mean(norms)}
+
+    def get_config(self):
+        config_ = super().get_config()
+        del config_["clip_value"]
+        config_.update(
+            {
+                "penalty_weight": self.penalty_weight,
+                "penalty_target": self.penalty_target,
+                "one_sided": self.one_sided,
+            }
+        )
+        return config_

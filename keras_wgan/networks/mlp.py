@@ -1,0 +1,72 @@
+"""Multilayer perceptrons for vector data, such as the 2-D toy distributions.
+
+As in the WGAN-GP paper's toy experiments: three hidden layers of 512 ReLU units for both
+networks, a linear output.
+"""
+
+import keras
+from keras import layers
+
+from keras_wgan.networks.dcgan import _check_normalization
+
+
+def _check_units(hidden_units):
+    units = tuple(hidden_units) if isinstance(hidden_units, (tuple, list)) else None
+    if not units or not all(isinstance(u, int) and u > 0 for u in units):
+        raise ValueError(
+            "`hidden_units` must be a non-empty sequence of positive ints. "
+            f"Received: hidden_units={hidden_units!r}"
+        )
+    return units
+
+
+def _hidden(x, hidden_units, normalization):
+    for units in _check_units(hidden_units):
+        x = layers.Dense(units)(x)
+        if normalization == "layer":
+            x = layers.LayerNormalization()(x)
+        elif normalization == "batch":
+            x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    return x
+
+
+def build_mlp_generator(
+    output_dim=2, latent_dim=2, hidden_units=(512, 512, 512), normalization=None, name="generator"
+):
+    """MLP generator: latent vectors to vectors (linear output).
+
+    Args:
+        output_dim: int. Size of a generated sample.
+        latent_dim: int. Size of the latent vector (2 in the WGAN-GP toy experiments).
+        hidden_units: sequence of ints. Units of each hidden ReLU layer.
+        normalization: `None`, `"layer"` or `"batch"` after each hidden layer.
+        name: str. The model's name.
+
+    Returns:
+        A Functional `keras.Model` from `[batch, latent_dim]` to `[batch, output_dim]`.
+    """
+    _check_normalization(normalization)
+    latent = keras.Input((latent_dim,), name="latent")
+    x = _hidden(latent, hidden_units, normalization)
+    samples = layers.Dense(output_dim, dtype="float32", name="samples")(x)
+    return keras.Model(latent, samples, name=name)
+
+
+def build_mlp_critic(input_dim=2, hidden_units=(512, 512, 512), normalization=None, name="critic"):
+    """MLP critic: vectors to one linear score each (no sigmoid).
+
+    Args:
+        input_dim: int. Size of a sample.
+        hidden_units: sequence of ints. Units of each hidden ReLU layer.
+        normalization: `None`, `"layer"` or `"batch"` (refused by `WGANGP`).
+        name: str. The model's name.
+
+    Returns:
+        A Functional `keras.Model` from `[batch, input_dim]` to `[batch, 1]`.
+    """
+    _check_normalization(normalization)
+    samples = keras.Input((input_dim,), name="samples")
+    x = _hidden(samples, hidden_units, normalization)
+    scores = layers.Dense(1, dtype="float32", name="scores")(x)
+    return keras.Model(samples, scores, name=name)

@@ -1,0 +1,376 @@
+"""Tests for `keras_wgan.export`: SavedModel export of generators for TF Serving."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_wgan import export
+
+LATENT_DIM = 4
+NUM_CLASSES = 3
+SEED = 7
+
+# Runs in a fresh interpreter that imports only TensorFlow and NumPy, as a serving client would.
+LOADER = r"""
+import json, sys
+import numpy as np
+import tensorflow as tf
+
+assert "keras_wgan" not in sys.modules, "the SavedModel must load without keras_wgan"
+plain_dir, conditional_dir, out_dir = sys.argv[1:4]
+latent = np.load(out_dir + "/latent_in.npy")
+labels = np.load(out_dir + "/labels_in.npy")
+
+def save(name, value):
+    np.save(out_dir + "/" + name + ".npy", value.numpy())
+
+plain = tf.saved_model.load(plain_dir)
+save("plain_serve", plain.signatures["serving_default"](latent=tf.constant(latent))["images"])
+for tag, seed in (("a", 7), ("b", 7), ("c", 8)):
+    out = plain.signatures["sample"](num_samples=tf.constant(3), seed=tf.constant(seed, tf.int64))
+    save("plain_sample_images_" + tag, out["images"])
+    save("plain_sample_latent_" + tag, out["latent"])
+
+out = plain.signatures["sample"](num_samples=tf.constant(2), seed=tf.constant(7, tf.int64))
+save("plain_sample_images_two", out["images"])
+
+conditional = tf.saved_model.load(conditional_dir)
+out = conditional.signatures["serving_default"](
+    latent=tf.constant(latent), labels=tf.constant(labels))
+save("cond_serve", out["images"])
+out = conditional.signatures["sample"](
+    num_samples=tf.constant(3), seed=tf.constant(7, tf.int64), labels=tf.constant([2], tf.int32))
+for key in ("images", "latent", "labels"):
+    save("cond_sample_" + key, out[key])
+json.dump({name: sorted(sig.structured_outputs) for name, sig in conditional.signatures.items()},
+          open(out_dir + "/cond_outputs.json", "w"))
+"""
+
+
+def _environment():
+    env = dict(os.environ)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    return env
+
+
+def _saved_model_cli():
+    candidate = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    if os.path.exists(candidate):
+        return candidate
+    found = shutil.which("saved_model_cli")
+    if found is None:
+        pytest.skip("saved_model_cli (installed with tensorflow) not found")
+    return found
+
+
+def _to_uint8(images):
+    """The conversion documented in `keras_wgan.export`, in NumPy."""
+    scaled = (images.astype(np.float32) + np.float32(1)) * np.float32(127.5)
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def _documented_latent(num_samples, seed):
+    return tf.random.stateless_normal(
+        [num_samples, LATENT_DIM], seed=[seed, 0], dtype=tf.float32, alg="philox"
+    ).numpy()
+
+
+def _assert_uint8_matches(actual, float_images):
+    """Exact equality, except where float noise may flip a round-half boundary (then +-1)."""
+    scaled = (float_images + 1.0) * 127.5
+    near_tie = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-3
+    difference = np.abs(actual.astype(np.int32) - _to_uint8(float_images).astype(np.int32))
+    assert difference.max() <= 1
+    np.testing.assert_array_equal(difference[~near_tie], 0)
+
+
+def _plain_generator(height=4, channels=1):
+    latent = keras.Input((LATENT_DIM,), name="latent")
+    x = keras.layers.Dense(height * height * channels)(latent)
+    x = keras.layers.Reshape((height, height, channels))(x)
+    images = keras.layers.Activation("tanh")(x)
+    return keras.Model(latent, images, name="generator")
+
+
+def _conditional_generator(labels_shape=(), labels_dtype="int32"):
+    latent = keras.Input((LATENT_DIM,), name="latent")
+    labels = keras.Input(labels_shape, dtype=labels_dtype, name="labels")
+    embedded = keras.layers.Flatten()(keras.layers.Embedding(NUM_CLASSES, 4)(labels))
+    x = keras.layers.Concatenate()([latent, embedded])
+    x = keras.layers.Dense(8 * 8 * 3, activation="tanh")(x)
+    images = keras.layers.Reshape((8, 8, 3))(x)
+    return keras.Model([latent, labels], images, name="conditional_generator")
+
+
+class _GAN:
+    """Stands in for a GAN model: only the `generator` attribute matters to the export."""
+
+    def __init__(self, generator):
+        self.generator = generator
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    keras.utils.set_random_seed(1)
+    root = tmp_path_factory.mktemp("export")
+    plain = _plain_generator()
+    conditional = _conditional_generator()
+    plain_dir = export.export_generator(_GAN(plain), root / "plain")
+    conditional_dir = export.export_generator(conditional, root / "conditional", num_classes=3)
+    return {
+        "root": root,
+        "plain": plain,
+        "plain_dir": plain_dir,
+        "conditional": conditional,
+        "conditional_dir": conditional_dir,
+    }
+
+
+@pytest.fixture(scope="module")
+def fresh_process_outputs(exported):
+    out_dir = exported["root"] / "outputs"
+    out_dir.mkdir()
+    rng = np.random.default_rng(0)
+    np.save(out_dir / "latent_in.npy", rng.standard_normal((5, LATENT_DIM)).astype(np.float32))
+    np.save(out_dir / "labels_in.npy", np.array([0, 1, 2, 1, 0], np.int32))
+    result = subprocess.run(
+        [sys.executable, "-c", LOADER, exported["plain_dir"], exported["conditional_dir"],
+         str(out_dir)],
+        capture_output=True, text=True, env=_environment(), cwd=out_dir, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    outputs = {path.stem: np.load(path) for path in out_dir.glob("*.npy")}
+    outputs["cond_outputs"] = json.loads((out_dir / "cond_outputs.json").read_text())
+    return outputs
+
+
+# Layout and versioning ----------------------------------------------------------------------
+
+
+def test_layout_is_what_tf_serving_loads(exported):
+    plain_dir = exported["plain_dir"]
+    assert plain_dir == os.path.join(exported["root"] / "plain", "1")
+    assert os.path.isfile(os.path.join(plain_dir, "saved_model.pb"))
+    assert os.path.isdir(os.path.join(plain_dir, "variables"))
+    assert os.listdir(exported["root"] / "plain") == ["1"]
+
+
+def test_versions_increase_and_are_never_overwritten(tmp_path):
+    generator = _plain_generator()
+    assert export.export_generator(generator, tmp_path) == os.path.join(tmp_path, "1")
+    assert export.export_generator(generator, tmp_path) == os.path.join(tmp_path, "2")
+    assert export.export_generator(generator, tmp_path, version=10).endswith("10")
+    assert export.export_generator(generator, tmp_path).endswith("11")
+    before = os.path.getmtime(os.path.join(tmp_path, "2", "saved_model.pb"))
+    with pytest.raises(ValueError, match=r"already exists.*Received: version=2"):
+        export.export_generator(generator, tmp_path, version=2)
+    assert os.path.getmtime(os.path.join(tmp_path, "2", "saved_model.pb")) == before
+    assert sorted(os.listdir(tmp_path)) == ["1", "10", "11", "2"]
+
+
+@pytest.mark.parametrize("version", [0, -1, 1.0, "3", True])
+def test_bad_version_is_refused(tmp_path, version):
+    with pytest.raises(ValueError, match=f"Received: version={version!r}"):
+        export.export_generator(_plain_generator(), tmp_path, version=version)
+
+
+def test_failure_mid_export_leaves_nothing_behind(tmp_path, monkeypatch):
+    written_to = []
+
+    def failing_save(module, path, signatures=None, options=None):
+        written_to.append(path)
+        with open(os.path.join(path, "saved_model.pb"), "wb") as partial:
+            partial.write(b"partial")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(tf.saved_model, "save", failing_save)
+    with pytest.raises(RuntimeError, match="disk full"):
+        export.export_generator(_plain_generator(), tmp_path)
+    # The partial export went to a hidden sibling, which TF Serving ignores, and is gone.
+    assert os.path.dirname(written_to[0]) == str(tmp_path)
+    assert os.path.basename(written_to[0]).startswith(".")
+    assert os.listdir(tmp_path) == []
+
+
+# Input validation at export time ------------------------------------------------------------
+
+
+def test_bad_model_or_generator_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"Received: model_or_generator='generator'"):
+        export.export_generator("generator", tmp_path)
+    with pytest.raises(ValueError, match=r"Received: model_or_generator=.*_GAN"):
+        export.export_generator(_GAN(generator=None), tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_generator_with_wrong_inputs_or_outputs_is_refused(tmp_path):
+    inputs = [keras.Input((LATENT_DIM,)) for _ in range(3)]
+    images = keras.layers.Reshape((2, 2, 3))(keras.layers.Concatenate()(inputs))
+    with pytest.raises(ValueError, match="with 3 inputs"):
+        export.export_generator(keras.Model(inputs, images), tmp_path)
+    latent = keras.Input((LATENT_DIM,))
+    with pytest.raises(ValueError, match=r"output shapes \[\(None, 8\)\]"):
+        export.export_generator(keras.Model(latent, keras.layers.Dense(8)(latent)), tmp_path)
+    with pytest.raises(ValueError, match="Received: num_classes=3"):
+        export.export_generator(_plain_generator(), tmp_path, num_classes=3)
+    with pytest.raises(ValueError, match="Received: name='my-run'"):
+        export.export_generator(_plain_generator(), tmp_path, name="my-run")
+    assert os.listdir(tmp_path) == []
+
+
+# Signatures, loaded in a fresh process without keras_wgan ----------------------------------
+
+
+def test_serving_default_matches_keras(exported, fresh_process_outputs):
+    latent = np.load(exported["root"] / "outputs" / "latent_in.npy")
+    expected = exported["plain"].predict(latent, verbose=0)
+    assert fresh_process_outputs["plain_serve"].dtype == np.float32
+    np.testing.assert_allclose(fresh_process_outputs["plain_serve"], expected, atol=1e-5)
+
+
+def test_sample_is_reproducible_from_the_seed(exported, fresh_process_outputs):
+    out = fresh_process_outputs
+    assert out["plain_sample_images_a"].dtype == np.uint8
+    assert out["plain_sample_images_a"].shape == (3, 4, 4, 1)
+    np.testing.assert_array_equal(out["plain_sample_images_a"], out["plain_sample_images_b"])
+    assert np.any(out["plain_sample_images_a"] != out["plain_sample_images_c"])
+    # The latent is the documented one, also given by `sample_latent`.
+    np.testing.assert_array_equal(out["plain_sample_latent_a"], _documented_latent(3, SEED))
+    np.testing.assert_array_equal(
+        export.sample_latent(3, LATENT_DIM, SEED).numpy(), _documented_latent(3, SEED)
+    )
+    # The images are the documented conversion of the Keras generator on that latent.
+    float_images = exported["plain"].predict(_documented_latent(3, SEED), verbose=0)
+    _assert_uint8_matches(out["plain_sample_images_a"], float_images)
+    np.testing.assert_array_equal(export.to_uint8(float_images).numpy(), _to_uint8(float_images))
+
+
+def test_conditional_generator_matches_keras(exported, fresh_process_outputs):
+    out = fresh_process_outputs
+    assert out["cond_outputs"] == {
+        "sample": ["images", "labels", "latent"],
+        "serving_default": ["images"],
+    }
+    latent = np.load(exported["root"] / "outputs" / "latent_in.npy")
+    labels = np.load(exported["root"] / "outputs" / "labels_in.npy")
+    expected = exported["conditional"].predict([latent, labels], verbose=0)
+    np.testing.assert_allclose(out["cond_serve"], expected, atol=1e-5)
+    # `sample` repeats a single label and draws the same latent as the unconditional export.
+    np.testing.assert_array_equal(out["cond_sample_labels"], [2, 2, 2])
+    np.testing.assert_array_equal(out["cond_sample_latent"], _documented_latent(3, SEED))
+    float_images = exported["conditional"].predict(
+        [_documented_latent(3, SEED), np.full(3, 2, np.int32)], verbose=0
+    )
+    assert out["cond_sample_images"].shape == (3, 8, 8, 3)
+    _assert_uint8_matches(out["cond_sample_images"], float_images)
+
+
+@pytest.mark.parametrize("labels_shape, labels_dtype", [((1,), "float32"), ((), "int64")])
+def test_conditional_label_input_variants(tmp_path, labels_shape, labels_dtype):
+    generator = _conditional_generator(labels_shape, labels_dtype)
+    loaded = tf.saved_model.load(export.export_generator(generator, tmp_path))
+    latent = np.random.default_rng(1).standard_normal((3, LATENT_DIM)).astype(np.float32)
+    labels = np.array([2, 0, 1], np.int32)
+    images = loaded.signatures["serving_default"](latent=latent, labels=labels)["images"]
+    keras_labels = labels.reshape((3,) + labels_shape).astype(labels_dtype)
+    expected = generator.predict([latent, keras_labels], verbose=0)
+    np.testing.assert_allclose(images.numpy(), expected, atol=1e-5)
+
+
+# Malformed requests -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def loaded(exported):
+    return {
+        "plain": tf.saved_model.load(exported["plain_dir"]),
+        "conditional": tf.saved_model.load(exported["conditional_dir"]),
+    }
+
+
+@pytest.mark.parametrize(
+    "latent, message",
+    [
+        (np.zeros((2, LATENT_DIM + 1), np.float32), r"latent \[2,5\] is not compatible.*\[\?,4\]"),
+        (np.zeros((LATENT_DIM,), np.float32), r"latent \[4\] is not compatible.*\[\?,4\]"),
+        (np.zeros((2, LATENT_DIM), np.float64), "expected to be a float tensor but is a double"),
+        (np.zeros((2, LATENT_DIM), np.int32), "expected to be a float tensor but is a int32"),
+    ],
+)
+def test_malformed_latent_is_refused(loaded, latent, message):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        loaded["plain"].signatures["serving_default"](latent=tf.constant(latent))
+
+
+@pytest.mark.parametrize(
+    "num_samples, labels, message",
+    [
+        (0, [1], "`num_samples` must be >= 1"),
+        (1025, [1], "`num_samples` must be <= max_samples=1024"),
+        (3, [0, 1], r"`labels` must hold 1 or `num_samples` labels; received\] \[2\]"),
+        (2, [0, 3], "`labels` must be < num_classes=3"),
+        (2, [-1], "`labels` must be >= 0"),
+    ],
+)
+def test_malformed_sample_request_is_refused(loaded, num_samples, labels, message):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        loaded["conditional"].signatures["sample"](
+            num_samples=tf.constant(num_samples),
+            seed=tf.constant(1, tf.int64),
+            labels=tf.constant(labels, tf.int32),
+        )
+
+
+def test_mismatched_labels_are_refused(loaded):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="one label per `latent` row"):
+        loaded["conditional"].signatures["serving_default"](
+            latent=tf.zeros((3, LATENT_DIM)), labels=tf.constant([1], tf.int32)
+        )
+
+
+# saved_model_cli: the graph-mode loader TF Serving also uses -------------------------------
+
+
+def test_saved_model_cli_show(exported):
+    result = subprocess.run(
+        [_saved_model_cli(), "show", "--dir", exported["conditional_dir"], "--all"],
+        capture_output=True, text=True, env=_environment(), timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    shown = result.stdout
+    for expected in [
+        "signature_def['serving_default']",
+        "signature_def['sample']",
+        "inputs['latent']",
+        "inputs['labels']",
+        "inputs['num_samples']",
+        "inputs['seed']",
+        "outputs['images']",
+        "outputs['latent']",
+        "DT_UINT8",
+        "DT_INT64",
+    ]:
+        assert expected in shown
+
+
+def test_saved_model_cli_run_sample(exported, fresh_process_outputs, tmp_path):
+    result = subprocess.run(
+        [_saved_model_cli(), "run", "--dir", exported["plain_dir"], "--tag_set", "serve",
+         "--signature_def", "sample", "--input_exprs", f"num_samples=2;seed={SEED}",
+         "--outdir", str(tmp_path)],
+        capture_output=True, text=True, env=_environment(), timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Result for output key images" in result.stdout
+    # Same seed, another process and loader (graph mode): the same images.
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "images.npy"), fresh_process_outputs["plain_sample_images_two"]
+    )
+    np.testing.assert_array_equal(np.load(tmp_path / "latent.npy"), _documented_latent(2, SEED))
