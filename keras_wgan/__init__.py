@@ -7,6 +7,15 @@ WGAN (weight clipping, Arjovsky et al. 2017) and WGAN-GP (gradient penalty, Gulr
 
 __version__ = "0.1.0"
 
+import os as _os
+import sys as _sys
+
+# oneDNN: TensorFlow 2.21 leaves it off on some CPUs (AMD Zen 3), where turning it on made a GAN
+# step about 5x faster. TensorFlow reads the variable once, when it is first imported, so our
+# default applies only if TensorFlow is not loaded yet, and a value the user set always wins.
+if "tensorflow" not in _sys.modules:
+    _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
 from keras_wgan import config
 from keras_wgan import constraints
 from keras_wgan import data
@@ -15,6 +24,9 @@ from keras_wgan import networks
 from keras_wgan import penalties
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
+from keras_wgan._platform import warn_if_onednn_off
+
+warn_if_onednn_off()
 
 __all__ = [
     "WGAN",

@@ -38,6 +38,10 @@ images = uint8(clip(round_half_to_even((x + 1.0) * 127.5), 0, 255))
 # numpy: np.clip(np.rint((x + np.float32(1)) * np.float32(127.5)), 0, 255).astype(np.uint8)
 ```
 
+A generator of vectors (e.g. for 2-D toy data) is exported the same way, with the output
+`samples` (float32 `[N, features]`) in place of `images` in both signatures: there is nothing to
+display as uint8.
+
 Malformed requests are refused with `InvalidArgumentError`: a wrong dtype by the signature, a
 wrong shape by `tf.ensure_shape` ("Shape of tensor latent [2,5] is not compatible with expected
 shape [?,4]"), and out-of-range values (`num_samples`, mismatched `labels`, labels outside
@@ -161,7 +165,7 @@ def export_generator(
     ```
     """
     generator = _resolve_generator(model_or_generator)
-    latent_dim, labels_rank = _check_generator(generator)
+    latent_dim, labels_rank, makes_images = _check_generator(generator)
     conditional = labels_rank is not None
     if name is None:
         name = f"{generator.name}_export"
@@ -200,6 +204,7 @@ def export_generator(
         generator,
         latent_dim=latent_dim,
         labels_rank=labels_rank,
+        makes_images=makes_images,
         max_samples=int(max_samples),
         num_classes=None if num_classes is None else int(num_classes),
         name=name,
@@ -229,8 +234,11 @@ def export_generator(
 class _GeneratorModule(tf.Module):
     """The exported object: the generator's variables and the two serving functions."""
 
-    def __init__(self, generator, latent_dim, labels_rank, max_samples, num_classes, name):
+    def __init__(
+        self, generator, latent_dim, labels_rank, makes_images, max_samples, num_classes, name
+    ):
         super().__init__(name=name)
+        self._makes_images = makes_images
 
         def call_generator(inputs):
             return generator(inputs, training=False)
@@ -295,7 +303,8 @@ class _GeneratorModule(tf.Module):
                     message="`labels` must have one label per `latent` row",
                 )
                 labels = _after([same_batch], labels)
-            return {"images": self._generate(latent, labels)}
+            key = "images" if self._makes_images else "samples"
+            return {key: self._generate(latent, labels)}
 
     def _sample(self, num_samples, seed, labels=None):
         with self.name_scope:
@@ -323,7 +332,11 @@ class _GeneratorModule(tf.Module):
                 labels = _after([one_or_all], labels)
                 labels = tf.broadcast_to(labels, tf.reshape(num_samples, [1]))
                 outputs["labels"] = labels
-            outputs["images"] = to_uint8(self._generate(latent, labels))
+            generated = self._generate(latent, labels)
+            if self._makes_images:
+                outputs["images"] = to_uint8(generated)
+            else:
+                outputs["samples"] = generated
             return outputs
 
     def _check_labels(self, labels):
@@ -364,7 +377,11 @@ def _resolve_generator(model_or_generator):
 
 
 def _check_generator(generator):
-    """Returns `(latent_dim, labels_rank)`; `labels_rank` is None for one input, else 1 or 2."""
+    """Returns `(latent_dim, labels_rank, makes_images)`.
+
+    `labels_rank` is None for one input, else 1 or 2; `makes_images` tells images
+    `(batch, H, W, C)` from vectors `(batch, features)`.
+    """
     try:
         inputs = list(generator.inputs)
         outputs = list(generator.outputs)
@@ -399,13 +416,14 @@ def _check_generator(generator):
             )
         labels_rank = len(labels_shape)
     image_shape = tuple(outputs[0].shape)
-    if len(outputs) != 1 or len(image_shape) != 4:
+    if len(outputs) != 1 or len(image_shape) not in (2, 4):
         raise ValueError(
-            "The generator must have one output, images of shape (batch, H, W, C). "
+            "The generator must have one output: images of shape (batch, H, W, C) or vectors of "
+            "shape (batch, features). "
             f"Received: generator={generator.name!r} with output shapes "
             f"{[tuple(y.shape) for y in outputs]}"
         )
-    return latent_shape[1], labels_rank
+    return latent_shape[1], labels_rank, len(image_shape) == 4
 
 
 def _after(checks, tensor):

@@ -216,8 +216,9 @@ def test_generator_with_wrong_inputs_or_outputs_is_refused(tmp_path):
     with pytest.raises(ValueError, match="with 3 inputs"):
         export.export_generator(keras.Model(inputs, images), tmp_path)
     latent = keras.Input((LATENT_DIM,))
-    with pytest.raises(ValueError, match=r"output shapes \[\(None, 8\)\]"):
-        export.export_generator(keras.Model(latent, keras.layers.Dense(8)(latent)), tmp_path)
+    sequences = keras.layers.Reshape((2, 4))(keras.layers.Dense(8)(latent))
+    with pytest.raises(ValueError, match=r"output shapes \[\(None, 2, 4\)\]"):
+        export.export_generator(keras.Model(latent, sequences), tmp_path)
     with pytest.raises(ValueError, match="Received: num_classes=3"):
         export.export_generator(_plain_generator(), tmp_path, num_classes=3)
     with pytest.raises(ValueError, match="Received: name='my-run'"):
@@ -374,3 +375,18 @@ def test_saved_model_cli_run_sample(exported, fresh_process_outputs, tmp_path):
         np.load(tmp_path / "images.npy"), fresh_process_outputs["plain_sample_images_two"]
     )
     np.testing.assert_array_equal(np.load(tmp_path / "latent.npy"), _documented_latent(2, SEED))
+
+
+def test_vector_generator_exports_samples(tmp_path):
+    latent = keras.Input((LATENT_DIM,))
+    generator = keras.Model(latent, keras.layers.Dense(2)(latent))
+    path = export.export_generator(generator, tmp_path / "toy")
+    loaded = tf.saved_model.load(path)
+    z = np.random.default_rng(0).standard_normal((3, LATENT_DIM)).astype("float32")
+    served = loaded.signatures["serving_default"](latent=tf.constant(z))
+    np.testing.assert_allclose(served["samples"].numpy(), generator.predict(z, verbose=0), atol=1e-5)
+    sampled = loaded.signatures["sample"](num_samples=tf.constant(4), seed=tf.constant(1, tf.int64))
+    assert sampled["samples"].dtype == tf.float32 and sampled["samples"].shape == (4, 2)
+    np.testing.assert_allclose(
+        sampled["samples"].numpy(), generator.predict(sampled["latent"].numpy(), verbose=0), atol=1e-5
+    )

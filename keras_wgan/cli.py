@@ -1,0 +1,147 @@
+"""The `keras-wgan` command line: argparse -> `TrainConfig` -> `keras_wgan.training.train`.
+
+Usage:
+    keras-wgan train [--model {wgan-gp,wgan}] [--dataset {digits,ring8,grid25,swissroll}] ...
+    python -m keras_wgan train --smoke --output-dir /tmp/run
+
+oneDNN is switched on by the `keras_wgan` package itself, before it imports TensorFlow (see
+`keras_wgan/__init__.py`).
+"""
+
+import argparse
+import os
+import sys
+
+MODELS = ("wgan-gp", "wgan")
+DATASETS = ("digits", "ring8", "grid25", "swissroll")
+# --smoke: a run of a few seconds that goes through every stage (tiny networks, little data).
+SMOKE = {"epochs": 1, "base_filters": 8, "hidden_units": (16, 16), "num_samples": 640}
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return value
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="keras-wgan", description="Train Wasserstein GANs (WGAN, WGAN-GP) with Keras."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    train = commands.add_parser(
+        "train",
+        help="train a model and write history, model, plots, samples and a SavedModel export",
+        description="Train a WGAN or WGAN-GP. Learning rates default to the papers' (WGAN-GP: "
+        "Adam 1e-4, beta 0.5/0.9; WGAN: RMSprop 5e-5).",
+    )
+    train.add_argument("--model", choices=MODELS, default="wgan-gp", help="default: %(default)s")
+    train.add_argument("--dataset", choices=DATASETS, default="digits",
+                       help="digits: sklearn 8x8 images (DCGAN nets); others: 2-D toys (MLPs). "
+                       "Default: %(default)s")
+    train.add_argument("--batch-size", type=_positive_int, default=64, help="default: %(default)s")
+    train.add_argument("--critic-steps", type=_positive_int, default=5,
+                       help="critic updates per generator update; default: %(default)s")
+    train.add_argument("--epochs", type=_positive_int, default=None,
+                       help="passes over the data; default: 1000 for digits, 30 for the toys")
+    train.add_argument("--generator-lr", type=_positive_float, default=None,
+                       help="default: the paper's")
+    train.add_argument("--critic-lr", type=_positive_float, default=None,
+                       help="default: the paper's")
+    train.add_argument("--latent-dim", type=_positive_int, default=None,
+                       help="default: 64 for digits, 2 for the toys")
+    train.add_argument("--seed", type=_non_negative_int, default=0, help="default: %(default)s")
+    train.add_argument("--output-dir", default=None,
+                       help="default: runs/<model>-<dataset>")
+    train.add_argument("--saved-models-dir", default="saved_models",
+                       help="parent of the exported SavedModel; default: %(default)s")
+    train.add_argument("--jit-compile", action="store_true",
+                       help="compile the train step with XLA (slower on CPU)")
+    train.add_argument("--smoke", action="store_true",
+                       help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
+    return parser
+
+
+DEFAULT_EPOCHS = {"digits": 1000}
+DEFAULT_TOY_EPOCHS = 30
+
+
+def make_config(args):
+    """The `TrainConfig` fields for parsed `train` arguments, as a dict."""
+    epochs = args.epochs or DEFAULT_EPOCHS.get(args.dataset, DEFAULT_TOY_EPOCHS)
+    fields = dict(
+        model=args.model,
+        dataset=args.dataset,
+        batch_size=args.batch_size,
+        critic_steps=args.critic_steps,
+        epochs=epochs,
+        generator_lr=args.generator_lr,
+        critic_lr=args.critic_lr,
+        latent_dim=args.latent_dim,
+        seed=args.seed,
+        jit_compile=args.jit_compile,
+        saved_models_dir=args.saved_models_dir,
+    )
+    if args.smoke:
+        fields.update(SMOKE)
+        if args.epochs:
+            fields["epochs"] = args.epochs
+        # The smoke subset must hold at least one batch of batch_size * critic_steps.
+        fields["num_samples"] = max(SMOKE["num_samples"], args.batch_size * args.critic_steps)
+    return fields
+
+
+def main(argv=None):
+    """Runs the command line; returns the exit code."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        return _train(parser, args)
+    parser.error(f"unknown command {args.command!r}")  # pragma: no cover
+    return 2
+
+
+def _train(parser, args):
+    # Imported here so that `--help` and argument errors answer without loading TensorFlow.
+    from keras_wgan import training
+
+    fields = make_config(args)
+    try:
+        config = training.TrainConfig(**fields)
+    except ValueError as error:
+        parser.error(str(error))
+    output_dir = args.output_dir or os.path.join("runs", f"{args.model}-{args.dataset}")
+    print(f"Training {args.model} on {args.dataset} for {config.epochs} epochs "
+          f"into {output_dir}", flush=True)
+    summary = training.train(config, output_dir)
+    print(training.format_summary(summary), flush=True)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""The composition root: `train(config, workdir)` builds data, networks and model, fits, exports.
+
+Everything a training run needs is chosen here from a `TrainConfig`, and only here: the command
+line (`keras_wgan.cli`) just fills a `TrainConfig`.
+
+A run writes into `workdir`:
+    `history.json`            the epoch metrics, `{name: [value per epoch]}` (updated every epoch)
+    `model.keras`             the whole model (`keras.models.load_model` reloads it, compiled)
+    `training_curves.png`     wasserstein_estimate, critic/generator losses, gradient penalty
+    `samples/epoch_XXX.png`   samples of a fixed latent batch: an image grid, or for the 2-D
+                              toys a scatter over real points
+and the generator as a TF Serving SavedModel in `<saved_models_dir>/<run_name>/<version>/`.
+"""
+
+import dataclasses
+import json
+import os
+import time
+
+import keras
+import numpy as np
+
+from keras_wgan import callbacks as callbacks_lib
+from keras_wgan import config as paper
+from keras_wgan import data as data_lib
+from keras_wgan import export as export_lib
+from keras_wgan import metrics as metrics_lib
+from keras_wgan import networks
+from keras_wgan.models import WGAN
+from keras_wgan.models import WGANGP
+
+MODELS = {"wgan-gp": WGANGP, "wgan": WGAN}
+IMAGE_DATASETS = ("digits",)
+DATASETS = IMAGE_DATASETS + tuple(data_lib.TOY_DATASETS)
+# Default size of a toy training set (fresh samples of the mixture).
+TOY_SAMPLES = 10_000
+# Default latent sizes: the WGAN-GP toy experiments use 2; 64 is plenty for 8x8 digits.
+DEFAULT_LATENT_DIM = {"digits": 64, "toy": 2}
+# Aim for about this many sample/curve drawings per run; more only costs time.
+MAX_DRAWINGS = 25
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """What to train and how; every field has a default.
+
+    Args:
+        model: str. `"wgan-gp"` (gradient penalty) or `"wgan"` (weight clipping).
+        dataset: str. `"digits"` (scikit-learn's 8x8 digits, DCGAN networks) or a 2-D toy,
+            `"ring8"`, `"grid25"` or `"swissroll"` (MLP networks).
+        batch_size: int. Samples per critic update.
+        critic_steps: int. Critic updates per generator update.
+        epochs: int. Passes over the training set; one epoch is
+            `num_samples // (batch_size * critic_steps)` generator updates.
+        generator_lr: float or `None`. `None` for the paper's rate (1e-4 Adam for WGAN-GP,
+            5e-5 RMSprop for WGAN); otherwise the paper's optimizer with this rate.
+        critic_lr: float or `None`. Same, for the critic.
+        latent_dim: int or `None`. `None` for 64 (digits) or 2 (toys).
+        seed: int. Seeds the weights, the model's noise, the shuffling and the toy data.
+        jit_compile: bool. Compile the train step with XLA (slower on CPU).
+        base_filters: int. DCGAN width (image datasets).
+        hidden_units: tuple of ints. MLP hidden layers (toy datasets).
+        num_samples: int or `None`. Use only this many training samples (digits: the first of
+            the 1297 training images; toys: how many to draw, default 10,000).
+        saved_models_dir: str. Parent directory of the exported SavedModel.
+        run_name: str or `None`. Name of the export directory; `None` for
+            `"<model>_<dataset>"` with underscores, e.g. `wgan_gp_digits`.
+        verbose: int. `fit`'s verbosity (1: progress bar).
+    """
+
+    model: str = "wgan-gp"
+    dataset: str = "digits"
+    batch_size: int = 64
+    critic_steps: int = paper.CRITIC_STEPS
+    epochs: int = 1000
+    generator_lr: float | None = None
+    critic_lr: float | None = None
+    latent_dim: int | None = None
+    seed: int = 0
+    jit_compile: bool = False
+    base_filters: int = 64
+    hidden_units: tuple = (512, 512, 512)
+    num_samples: int | None = None
+    saved_models_dir: str = "saved_models"
+    run_name: str | None = None
+    verbose: int = 1
+
+    def __post_init__(self):
+        if self.model not in MODELS:
+            raise ValueError(
+                f"`model` must be one of {sorted(MODELS)}. Received: model={self.model!r}"
+            )
+        if self.dataset not in DATASETS:
+            raise ValueError(
+                f"`dataset` must be one of {list(DATASETS)}. Received: dataset={self.dataset!r}"
+            )
+        for name in ("batch_size", "critic_steps", "epochs", "base_filters"):
+            _check_positive_int(name, getattr(self, name))
+        for name in ("latent_dim", "num_samples"):
+            if getattr(self, name) is not None:
+                _check_positive_int(name, getattr(self, name))
+        for name in ("generator_lr", "critic_lr"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float)) and value > 0):
+                raise ValueError(
+                    f"`{name}` must be a positive float or None. Received: {name}={value!r}"
+                )
+        self.hidden_units = tuple(self.hidden_units)
+
+    @property
+    def is_image(self):
+        return self.dataset in IMAGE_DATASETS
+
+    @property
+    def resolved_latent_dim(self):
+        if self.latent_dim is not None:
+            return self.latent_dim
+        return DEFAULT_LATENT_DIM["digits" if self.is_image else "toy"]
+
+    @property
+    def resolved_run_name(self):
+        return self.run_name or f"{self.model}_{self.dataset}".replace("-", "_")
+
+
+def train(config, workdir):
+    """Trains a WGAN as `config` says and writes everything into `workdir` (and the export).
+
+    Args:
+        config: `TrainConfig`.
+        workdir: str. Output directory; created if missing. Files in it are overwritten.
+
+    Returns:
+        A dict: `workdir`, `history`, `model`, `curves`, `samples` (the last sample PNG),
+        `export` (the SavedModel version directory), `final_metrics` (last epoch's values, plus
+        mode coverage for ring8/grid25), `generator_steps` and `seconds`.
+
+    Example:
+
+    >>> summary = keras_wgan.training.train(TrainConfig(dataset="ring8", epochs=5), "runs/ring8")
+    """
+    started = time.perf_counter()
+    workdir = os.fspath(workdir)
+    os.makedirs(workdir, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+
+    # Data.
+    real = load_training_data(config)
+    dataset = data_lib.make_dataset(
+        real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed
+    )
+    steps_per_epoch = len(real) // (config.batch_size * config.critic_steps)
+
+    # Networks and model.
+    model = build_model(config, real.shape[1:])
+    model.compile(
+        generator_optimizer=_optimizer(config.model, config.generator_lr),
+        critic_optimizer=_optimizer(config.model, config.critic_lr),
+        jit_compile=config.jit_compile,
+    )
+
+    # Callbacks: fixed latent batch for the samples, curves, history written as we go.
+    paths = {
+        "history": os.path.join(workdir, "history.json"),
+        "model": os.path.join(workdir, "model.keras"),
+        "curves": os.path.join(workdir, "training_curves.png"),
+        "samples_dir": os.path.join(workdir, "samples"),
+    }
+    every = max(1, -(-config.epochs // MAX_DRAWINGS))
+    latent_rng = np.random.default_rng(config.seed + 1)
+    if config.is_image:
+        latent = latent_rng.standard_normal((64, config.resolved_latent_dim)).astype("float32")
+        samples = callbacks_lib.SampleGrid(latent, paths["samples_dir"], every=every)
+    else:
+        latent = latent_rng.standard_normal((1000, config.resolved_latent_dim)).astype("float32")
+        samples = callbacks_lib.SampleScatter(
+            latent, paths["samples_dir"], real[:2000], every=every
+        )
+    callbacks = [
+        samples,
+        callbacks_lib.TrainingCurves(paths["curves"], every=every),
+        callbacks_lib.JsonHistory(paths["history"]),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+
+    # Fit.
+    # `make_dataset` shuffles; `shuffle=False` only stops `fit` warning that it would not.
+    history = model.fit(
+        dataset, epochs=config.epochs, callbacks=callbacks, verbose=config.verbose, shuffle=False
+    )
+
+    # Save, export, summarise.
+    with open(paths["history"], "w") as file:
+        json.dump({k: [float(v) for v in vs] for k, vs in history.history.items()}, file, indent=1)
+    model.save(paths["model"])
+    export_dir = export_generator(model, config)
+    final = {name: float(values[-1]) for name, values in history.history.items()}
+    final.update(evaluate(model, config))
+    return {
+        "workdir": workdir,
+        "history": paths["history"],
+        "model": paths["model"],
+        "curves": paths["curves"],
+        "samples": samples.paths[-1] if samples.paths else None,
+        "export": export_dir,
+        "final_metrics": final,
+        "generator_steps": steps_per_epoch * len(history.history.get("critic_loss", [])),
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def load_training_data(config):
+    """The training samples: digit images `[n, 8, 8, 1]` in [-1, 1] or toy points `[n, 2]`."""
+    if config.is_image:
+        images, _ = data_lib.load_digits("train", seed=config.seed)
+        return images[: config.num_samples] if config.num_samples else images
+    sampler = data_lib.TOY_DATASETS[config.dataset]
+    return sampler(config.num_samples or TOY_SAMPLES, seed=config.seed)
+
+
+def build_model(config, sample_shape):
+    """The WGAN or WGAN-GP model with DCGAN (images) or MLP (toys) networks, not compiled."""
+    latent_dim = config.resolved_latent_dim
+    if config.is_image:
+        generator = networks.build_generator(
+            tuple(sample_shape), latent_dim=latent_dim, base_filters=config.base_filters
+        )
+        # Layer normalization in the critic: the WGAN-GP paper's choice (no batch statistics
+        # under a per-example penalty); harmless for WGAN.
+        critic = networks.build_critic(
+            tuple(sample_shape), base_filters=config.base_filters, normalization="layer"
+        )
+    else:
+        dim = int(sample_shape[0])
+        generator = networks.build_mlp_generator(dim, latent_dim, hidden_units=config.hidden_units)
+        critic = networks.build_mlp_critic(dim, hidden_units=config.hidden_units)
+    return MODELS[config.model](
+        generator, critic, critic_steps=config.critic_steps, seed=config.seed
+    )
+
+
+def export_generator(model, config):
+    """Exports the generator for serving; returns the SavedModel version directory."""
+    base_dir = os.path.join(config.saved_models_dir, config.resolved_run_name)
+    return export_lib.export_generator(model, base_dir)
+
+
+def evaluate(model, config):
+    """Cheap end-of-run scores: mode coverage for the toy mixtures (VEEGAN protocol)."""
+    if config.dataset not in ("ring8", "grid25"):
+        return {}
+    latent = np.random.default_rng(config.seed + 2).standard_normal(
+        (2500, config.resolved_latent_dim)
+    ).astype("float32")
+    points = keras.ops.convert_to_numpy(model.generator(latent, training=False))
+    means, std = data_lib.toy_modes(config.dataset)
+    scores = metrics_lib.mode_metrics(points, means, std)
+    return {k: float(v) for k, v in scores.items() if np.ndim(v) == 0}
+
+
+def format_summary(summary):
+    """A few lines saying where everything was written and how the run ended."""
+    metrics = ", ".join(f"{k}={v:.4g}" for k, v in summary["final_metrics"].items())
+    return "\n".join(
+        [
+            f"Trained {summary['generator_steps']} generator steps in {summary['seconds']:.1f} s.",
+            f"Final metrics: {metrics}",
+            f"  history:          {summary['history']}",
+            f"  model:            {summary['model']}",
+            f"  training curves:  {summary['curves']}",
+            f"  last samples:     {summary['samples']}",
+            f"  exported model:   {summary['export']}",
+        ]
+    )
+
+
+def _optimizer(model_name, learning_rate):
+    """The paper's optimizer for `model_name` with `learning_rate`, or `None` for the default."""
+    if learning_rate is None:
+        return None
+    if model_name == "wgan-gp":
+        return keras.optimizers.Adam(
+            learning_rate, beta_1=paper.WGAN_GP_BETA_1, beta_2=paper.WGAN_GP_BETA_2
+        )
+    return keras.optimizers.RMSprop(learning_rate)
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")

@@ -1,0 +1,106 @@
+"""The command line, run as users run it: `python -m keras_wgan train ...` in a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import pytest
+
+from keras_wgan import cli
+
+METRICS = ("critic_loss", "generator_loss", "wasserstein_estimate")
+
+
+def run_cli(*args, cwd=None):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    return subprocess.run(
+        [sys.executable, "-m", "keras_wgan", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    "dataset, run_name, extra_metric",
+    [
+        ("digits", "wgan_gp_digits", "gradient_penalty"),
+        ("ring8", "wgan_gp_ring8", "gradient_penalty"),
+    ],
+)
+def test_smoke_run_writes_every_artifact(tmp_path, dataset, run_name, extra_metric):
+    output_dir = tmp_path / "run"
+    saved_models = tmp_path / "saved_models"
+    result = run_cli(
+        "train", "--smoke", "--dataset", dataset,
+        "--output-dir", str(output_dir), "--saved-models-dir", str(saved_models),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    history = json.loads((output_dir / "history.json").read_text())
+    for name in METRICS + (extra_metric,):
+        assert len(history[name]) == 1, name
+    model = keras.models.load_model(output_dir / "model.keras")
+    assert model.compiled
+    assert (output_dir / "training_curves.png").stat().st_size > 0
+    assert (output_dir / "samples" / "epoch_001.png").stat().st_size > 0
+    assert (saved_models / run_name / "1" / "saved_model.pb").exists()
+    # The summary says where everything went.
+    for path in (output_dir / "history.json", saved_models / run_name / "1"):
+        assert str(path) in result.stdout
+
+
+def test_wgan_smoke_run_logs_clipped_fraction(tmp_path):
+    result = run_cli(
+        "train", "--smoke", "--model", "wgan", "--dataset", "grid25",
+        "--output-dir", str(tmp_path / "run"), "--saved-models-dir", str(tmp_path / "sm"),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert "clipped_fraction" in history
+    assert (tmp_path / "sm" / "wgan_grid25" / "1" / "saved_model.pb").exists()
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["--epochs", "-1"], "'-1'"),
+        (["--epochs", "three"], "'three'"),
+        (["--model", "nope"], "'nope'"),
+        (["--dataset", "mnist"], "'mnist'"),
+        (["--batch-size", "0"], "'0'"),
+        (["--critic-lr", "-0.1"], "'-0.1'"),
+    ],
+)
+def test_bad_arguments_exit_nonzero_naming_the_value(capsys, args, named):
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["train", *args])
+    assert raised.value.code != 0
+    assert named in capsys.readouterr().err
+
+
+def test_bad_argument_through_the_module_entry_point(tmp_path):
+    result = run_cli("train", "--epochs", "-1", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'-1'" in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_smoke_config_is_small_and_keeps_user_choices():
+    args = cli.build_parser().parse_args(["train", "--smoke", "--dataset", "ring8", "--seed", "3"])
+    fields = cli.make_config(args)
+    assert fields["epochs"] == 1 and fields["base_filters"] == 8
+    assert fields["num_samples"] == 640 and fields["seed"] == 3 and fields["dataset"] == "ring8"
+
+
+def test_defaults():
+    args = cli.build_parser().parse_args(["train"])
+    fields = cli.make_config(args)
+    assert fields["model"] == "wgan-gp" and fields["dataset"] == "digits"
+    assert fields["batch_size"] == 64 and fields["critic_steps"] == 5
+    assert fields["epochs"] == cli.DEFAULT_EPOCHS["digits"]
+    assert fields["generator_lr"] is None and fields["jit_compile"] is False
