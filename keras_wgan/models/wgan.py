@@ -231,7 +231,27 @@ class WGAN(keras.Model):
 
     def sample_latent(self, batch_size):
         """Latent vectors `[batch_size, latent_dim]` from N(0, 1), seeded by the model."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        return self.draw(keras.random.normal, (batch_size, self.latent_dim))
+
+    def draw(self, sampler, shape):
+        """Draws random values of `shape` (batch first) from the model's seed generator.
+
+        Under a strategy with several replicas, every replica draws the same global batch (their
+        seed generators advance in step) and keeps its own slice: replicas get different noise,
+        and a step on N replicas uses exactly the noise of a one-device step on the global batch.
+
+        Args:
+            sampler: a `keras.random` function taking `(shape, seed=...)`.
+            shape: tuple, `(batch_size, ...)`; `batch_size` may be a scalar tensor.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        context = tf.distribute.get_replica_context()
+        if replicas == 1 or context is None:
+            return sampler(shape, seed=self.seed_generator)
+        batch_size = shape[0]
+        values = sampler((batch_size * replicas,) + tuple(shape[1:]), seed=self.seed_generator)
+        start = context.replica_id_in_sync_group * batch_size
+        return values[start : start + batch_size]
 
     def update_critic(self, real):
         """One critic update on one real batch and a fresh generated batch."""

@@ -105,7 +105,7 @@ class WGANGP(WGAN):
         return config.wgan_gp_optimizer()
 
     def critic_penalty(self, real, fake):
-        weights = keras.random.uniform((ops.shape(real)[0],), seed=self.seed_generator)
+        weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
         penalty, norms = penalties.gradient_penalty(
             lambda samples: self.critic(samples, training=True),
             real,
