@@ -4,6 +4,10 @@ Usage:
     keras-wgan train [--model {wgan-gp,wgan}] [--dataset {digits,ring8,grid25,swissroll}] ...
     python -m keras_wgan train --smoke --output-dir /tmp/run
 
+A run backs itself up into `<output-dir>/backup/` every `--backup-every` generator steps; if it
+is killed, the same command resumes from there ("Resuming from backup at epoch ..."). A step that
+gives NaN or Inf stops the run with exit code 1 and a message naming the step and the metric.
+
 oneDNN is switched on by the `keras_wgan` package itself, before it imports TensorFlow (see
 `keras_wgan/__init__.py`).
 """
@@ -81,6 +85,13 @@ def build_parser():
                        help="parent of the exported SavedModel; default: %(default)s")
     train.add_argument("--jit-compile", action="store_true",
                        help="compile the train step with XLA (slower on CPU)")
+    train.add_argument("--backup-every", type=_non_negative_int, default=100,
+                       help="back up the training state into OUTPUT_DIR/backup every this many "
+                       "generator steps (0: never); rerunning the same command resumes from the "
+                       "backup. Default: %(default)s")
+    train.add_argument("--deterministic", action="store_true",
+                       help="turn on TensorFlow op determinism, so that a resumed run ends with "
+                       "exactly the weights of an uninterrupted one")
     train.add_argument("--smoke", action="store_true",
                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
     return parser
@@ -105,6 +116,8 @@ def make_config(args):
         seed=args.seed,
         jit_compile=args.jit_compile,
         saved_models_dir=args.saved_models_dir,
+        backup_every=args.backup_every,
+        deterministic=args.deterministic,
     )
     if args.smoke:
         fields.update(SMOKE)
@@ -128,6 +141,7 @@ def main(argv=None):
 
 def _train(parser, args):
     # Imported here so that `--help` and argument errors answer without loading TensorFlow.
+    from keras_wgan import callbacks
     from keras_wgan import training
 
     fields = make_config(args)
@@ -138,7 +152,12 @@ def _train(parser, args):
     output_dir = args.output_dir or os.path.join("runs", f"{args.model}-{args.dataset}")
     print(f"Training {args.model} on {args.dataset} for {config.epochs} epochs "
           f"into {output_dir}", flush=True)
-    summary = training.train(config, output_dir)
+    try:
+        summary = training.train(config, output_dir)
+    except callbacks.NonFiniteError as error:
+        # A training outcome, not a bug: the message says where and what; no traceback.
+        print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
+        return 1
     print(training.format_summary(summary), flush=True)
     return 0
 

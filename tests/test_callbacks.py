@@ -1,5 +1,6 @@
 """The plotting callbacks write their PNGs during `fit` of a tiny model."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -72,3 +73,65 @@ def test_sample_grid_refuses_vector_generators(tmp_path):
 def test_bad_every_is_refused(tmp_path, every):
     with pytest.raises(ValueError, match="every"):
         callbacks.TrainingCurves(tmp_path / "c.png", every=every)
+
+
+def inf_at_step(step, steps=6, rows=8):
+    """A stream of `steps` batches of `rows` toy points, batch `step` (1-based) holding an Inf.
+
+    Built with tf.data directly: make_dataset rightly refuses non-finite data.
+    """
+    import tensorflow as tf
+
+    points = toy_points(steps * rows)
+    points[(step - 1) * rows] = np.inf
+    return tf.data.Dataset.from_tensor_slices(points).batch(rows)
+
+
+def test_stop_on_non_finite_names_the_step_and_keeps_the_last_good_backup(tmp_path):
+    generator, critic = tiny_mlp_pair()
+    model = WGANGP(generator, critic, critic_steps=2, seed=0)
+    model.compile()
+    saved = {}
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            saved[int(self.model.generator_optimizer.iterations)] = self.model.get_weights()
+
+    backup_dir = tmp_path / "backup"
+    guard = callbacks.StopOnNonFinite(backup_dir)
+    backup = callbacks.StepBackup(backup_dir, every=1)
+    with pytest.raises(callbacks.NonFiniteError) as raised:
+        model.fit(inf_at_step(4), epochs=1, callbacks=[Record(), guard, backup], verbose=0)
+    message = str(raised.value)
+    assert message.startswith("Stopped at epoch 1, step 4 (generator step 4): ")
+    assert "critic_loss is nan" in message or "is inf" in message
+    assert str(backup_dir) in message
+    assert model.stop_training
+
+    # The backup holds the state after step 3, the last good one.
+    generator, critic = tiny_mlp_pair()
+    restored = WGANGP(generator, critic, critic_steps=2, seed=0)
+    restored.compile()
+    assert callbacks.restore_backup(restored, backup_dir) == 3
+    for good, backed_up in zip(saved[3], restored.get_weights()):
+        assert np.all(np.isfinite(backed_up))
+        np.testing.assert_array_equal(good, backed_up)
+
+
+def test_stop_on_non_finite_checks_the_weights(tmp_path):
+    model = tiny_image_model()
+    guard = callbacks.StopOnNonFinite()
+    guard.set_model(model)
+    guard.on_train_batch_end(0, {"critic_loss": 1.0})  # all finite: nothing happens
+    variable = model.generator.trainable_weights[0]
+    variable.assign(np.full(variable.shape, np.nan, "float32"))
+    with pytest.raises(callbacks.NonFiniteError, match=r"step 1 \(generator step 0\): generator "
+                       f"weight {variable.path} is non-finite"):
+        guard.on_train_batch_end(0, {"critic_loss": 1.0})
+
+
+def test_step_backup_restores_nothing_from_an_empty_directory(tmp_path):
+    model = tiny_image_model()
+    assert callbacks.restore_backup(model, tmp_path / "none") is None
+    with pytest.raises(ValueError, match="every=0"):
+        callbacks.StepBackup(tmp_path, every=0)

@@ -104,3 +104,23 @@ def test_defaults():
     assert fields["batch_size"] == 64 and fields["critic_steps"] == 5
     assert fields["epochs"] == cli.DEFAULT_EPOCHS["digits"]
     assert fields["generator_lr"] is None and fields["jit_compile"] is False
+
+
+def test_nan_stops_the_run_with_a_message_and_no_traceback(tmp_path):
+    result = run_cli(
+        "train", "--smoke", "--dataset", "ring8", "--critic-lr", "1e30", "--generator-lr", "1e30",
+        "--output-dir", str(tmp_path / "run"), "--saved-models-dir", str(tmp_path / "sm"),
+    )
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "keras-wgan: error: Stopped at epoch 1, step 1 (generator step 1): " in result.stderr
+    assert " is nan" in result.stderr and "The last good backup is in" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run" / "model.keras").exists()
+
+
+def test_backup_and_determinism_flags():
+    args = cli.build_parser().parse_args(["train", "--backup-every", "0", "--deterministic"])
+    fields = cli.make_config(args)
+    assert fields["backup_every"] == 0 and fields["deterministic"] is True
+    defaults = cli.make_config(cli.build_parser().parse_args(["train"]))
+    assert defaults["backup_every"] == 100 and defaults["deterministic"] is False

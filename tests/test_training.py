@@ -66,3 +66,15 @@ def test_defaults_follow_the_brief():
 def test_bad_config_names_the_value(field, value):
     with pytest.raises(ValueError, match=re.escape(f"{field}={value!r}")):
         training.TrainConfig(**{field: value})
+
+
+def test_backup_every_is_checked():
+    with pytest.raises(ValueError, match=re.escape("backup_every=-1")):
+        training.TrainConfig(backup_every=-1)
+
+
+def test_a_finished_run_leaves_no_backup_and_a_rerun_starts_over(tmp_path):
+    config = tiny_config(tmp_path, epochs=1, backup_every=1)
+    training.train(config, tmp_path / "run")
+    assert not (tmp_path / "run" / "backup").exists()
+    assert training.train(config, tmp_path / "run")["resumed_from_step"] is None

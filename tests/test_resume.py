@@ -1,0 +1,137 @@
+"""A training run that is interrupted mid-epoch resumes from its backup and ends as if never stopped.
+
+In-process: `training.train` with an exception raised right after a backup. As users see it: the
+command line killed with SIGKILL and run again with the same command.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from keras_wgan import callbacks
+from keras_wgan import training
+
+
+class Interrupt(Exception):
+    pass
+
+
+def tiny_config(tmp_path, **overrides):
+    fields = dict(
+        dataset="ring8", epochs=3, hidden_units=(8, 8), num_samples=320, batch_size=16,
+        critic_steps=2, saved_models_dir=str(tmp_path / "saved_models"), verbose=0,
+        backup_every=3,
+    )  # 10 generator steps an epoch; backups after steps 3, 6, 9, 12, ...
+    fields.update(overrides)
+    return training.TrainConfig(**fields)
+
+
+def final_weights(path):
+    return keras.models.load_model(path).get_weights()
+
+
+def assert_same_weights(first, second):
+    assert len(first) == len(second)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_train_resumes_mid_epoch_and_ends_as_an_uninterrupted_run(tmp_path, monkeypatch):
+    config = tiny_config(tmp_path)
+    reference = training.train(config, tmp_path / "reference")
+
+    save = callbacks.StepBackup.save
+
+    def save_then_crash(self):
+        save(self)
+        if int(self.model.generator_optimizer.iterations) == 15:  # epoch 2, step 5
+            raise Interrupt()
+
+    monkeypatch.setattr(callbacks.StepBackup, "save", save_then_crash)
+    with pytest.raises(Interrupt):
+        training.train(config, tmp_path / "run")
+    assert (tmp_path / "run" / "backup" / "latest.weights.h5").exists()
+    monkeypatch.setattr(callbacks.StepBackup, "save", save)
+
+    summary = training.train(config, tmp_path / "run")
+    assert summary["resumed_from_step"] == 15
+    assert summary["generator_steps"] == reference["generator_steps"] == 30
+    assert_same_weights(final_weights(summary["model"]), final_weights(reference["model"]))
+    # The history has every epoch once; the backup is gone once the model is saved.
+    history = json.loads(open(summary["history"]).read())
+    assert len(history["critic_loss"]) == 3
+    assert history["critic_loss"][0] == json.loads(open(reference["history"]).read())[
+        "critic_loss"][0]
+    assert not (tmp_path / "run" / "backup").exists()
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path, monkeypatch):
+    save = callbacks.StepBackup.save
+
+    def save_then_crash(self):
+        save(self)
+        raise Interrupt()
+
+    monkeypatch.setattr(callbacks.StepBackup, "save", save_then_crash)
+    with pytest.raises(Interrupt):
+        training.train(tiny_config(tmp_path), tmp_path / "run")
+    monkeypatch.setattr(callbacks.StepBackup, "save", save)
+    with pytest.raises(ValueError, match=r"other settings \(batch_size=16 -> 32\)"):
+        training.train(tiny_config(tmp_path, batch_size=32), tmp_path / "run")
+
+
+def cli_command(output_dir, saved_models):
+    # ring8 with tiny MLPs: 640 points, 40 generator steps an epoch, 320 steps in all, a backup
+    # every 7 steps (mostly in mid-epoch).
+    return [
+        sys.executable, "-m", "keras_wgan", "train", "--smoke", "--dataset", "ring8",
+        "--epochs", "8", "--batch-size", "8", "--critic-steps", "2", "--backup-every", "7",
+        "--deterministic", "--output-dir", str(output_dir),
+        "--saved-models-dir", str(saved_models),
+    ]
+
+
+def run(command):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def test_cli_killed_mid_run_resumes_and_ends_as_an_uninterrupted_run(tmp_path):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    command = cli_command(tmp_path / "run", tmp_path / "saved_models")
+    # The uninterrupted run goes alongside the one to be killed (2 cores).
+    reference = subprocess.Popen(
+        cli_command(tmp_path / "reference", tmp_path / "saved_models_reference"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    backup = tmp_path / "run" / "backup" / "latest.weights.h5"
+    deadline = time.monotonic() + 120
+    while not backup.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    assert not (tmp_path / "run" / "model.keras").exists()
+
+    resumed = run(command)
+    assert "Resuming from backup at epoch" in resumed.stdout
+    out, err = reference.communicate(timeout=300)
+    assert reference.returncode == 0, out[-3000:] + err[-3000:]
+    assert "Resuming" not in out
+    assert_same_weights(
+        final_weights(tmp_path / "run" / "model.keras"),
+        final_weights(tmp_path / "reference" / "model.keras"),
+    )
+    assert len(json.loads((tmp_path / "run" / "history.json").read_text())["critic_loss"]) == 8
