@@ -10,6 +10,7 @@ the decay the grid's mode count swung between 9 and 24 late in training.
 
 import keras
 import numpy as np
+import pytest
 
 import keras_wgan
 from keras_wgan import metrics
@@ -50,17 +51,13 @@ def report(name, result):
     )
 
 
-def test_wgan_gp_covers_the_ring_of_8():
-    samples = train_toy("ring8", steps=RING_STEPS, hidden_units=(128, 128, 128))
-    result = metrics.mode_metrics(samples, *keras_wgan.data.toy_modes("ring8"))
-    report("ring8", result)
-    assert result["modes_captured"] >= 7
-    assert result["high_quality_fraction"] > 0.05
-
-
-def test_wgan_gp_covers_the_grid_of_25():
-    samples = train_toy("grid25", steps=GRID_STEPS, hidden_units=(256, 256, 256))
-    result = metrics.mode_metrics(samples, *keras_wgan.data.toy_modes("grid25"))
-    report("grid25", result)
-    assert result["modes_captured"] >= 22
+@pytest.mark.parametrize(
+    "dataset, steps, units, min_modes",
+    [("ring8", RING_STEPS, 128, 7), ("grid25", GRID_STEPS, 256, 22)],
+)
+def test_wgan_gp_covers_the_modes(dataset, steps, units, min_modes):
+    samples = train_toy(dataset, steps=steps, hidden_units=(units,) * 3)
+    result = metrics.mode_metrics(samples, *keras_wgan.data.toy_modes(dataset))
+    report(dataset, result)
+    assert result["modes_captured"] >= min_modes
     assert result["high_quality_fraction"] > 0.05
