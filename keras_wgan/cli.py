@@ -3,6 +3,8 @@
 Usage:
     keras-wgan train [--model {wgan-gp,wgan}] [--dataset {digits,ring8,grid25,swissroll}] ...
     python -m keras_wgan train --smoke --output-dir /tmp/run
+    keras-wgan sample MODEL.keras --num 64 --output grid.png [--npy samples.npy] [--seed 0]
+    keras-wgan evaluate MODEL.keras [--dataset digits] [--num 1000] [--output metrics.json]
 
 A run backs itself up into `<output-dir>/backup/` every `--backup-every` generator steps; if it
 is killed, the same command resumes from there ("Resuming from backup at epoch ..."). A step that
@@ -94,7 +96,44 @@ def build_parser():
                        "exactly the weights of an uninterrupted one")
     train.add_argument("--smoke", action="store_true",
                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
+
+    sample = commands.add_parser(
+        "sample",
+        help="draw samples of a saved model: a PNG grid (images) or scatter (2-D points)",
+    )
+    sample.add_argument("model_path", metavar="MODEL.keras", type=_existing_file,
+                        help="a model saved by `train` (OUTPUT_DIR/model.keras)")
+    sample.add_argument("--num", type=_positive_int, default=64, help="default: %(default)s")
+    sample.add_argument("--output", required=True, help="the PNG to write")
+    sample.add_argument("--npy", default=None, help="also save the raw samples to this .npy")
+    sample.add_argument("--seed", type=_non_negative_int, default=0,
+                        help="seed of the latent vectors; default: %(default)s")
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score a saved model's generator beside floor/degraded references",
+        description="Scores generated samples beside references computed in the same run: for "
+        "digits, classifier-FID, KID, classifier score, class coverage, precision/recall and "
+        "density/coverage, with a floor (real train images vs held out) and a degraded "
+        "reference (the same without classes 0, 1, 2); for the toys W1 and mode coverage with "
+        "a real-vs-real floor.",
+    )
+    evaluate.add_argument("model_path", metavar="MODEL.keras", type=_existing_file,
+                          help="a model saved by `train` (OUTPUT_DIR/model.keras)")
+    evaluate.add_argument("--dataset", choices=DATASETS, default=None,
+                          help="what the model was trained on; default: digits for an image "
+                          "generator (required for 2-D toys)")
+    evaluate.add_argument("--num", type=_positive_int, default=None,
+                          help="generated samples; default: 1000 (digits), 2500 (toys)")
+    evaluate.add_argument("--seed", type=_non_negative_int, default=0, help="default: %(default)s")
+    evaluate.add_argument("--output", default=None, help="also write the scores to this JSON")
     return parser
+
+
+def _existing_file(text):
+    if not os.path.isfile(text):
+        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
+    return text
 
 
 DEFAULT_EPOCHS = {"digits": 1000}
@@ -135,6 +174,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "train":
         return _train(parser, args)
+    if args.command == "sample":
+        return _sample(parser, args)
+    if args.command == "evaluate":
+        return _evaluate(parser, args)
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover
     return 2
 
@@ -159,6 +202,68 @@ def _train(parser, args):
         print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
         return 1
     print(training.format_summary(summary), flush=True)
+    return 0
+
+
+def _load_generator(parser, path):
+    import keras
+
+    try:
+        model = keras.models.load_model(path)
+    except Exception as error:  # Keras raises several types for a file that is not a model.
+        parser.error(f"cannot load {path!r} as a Keras model: {error}")
+    return getattr(model, "generator", model)
+
+
+def _sample(parser, args):
+    import numpy as np
+
+    from keras_wgan import callbacks
+    from keras_wgan import evaluation
+
+    generator = _load_generator(parser, args.model_path)
+    samples = evaluation.generate(generator, args.num, seed=args.seed)
+    pyplot = callbacks._pyplot()
+    if samples.ndim == 4:
+        columns = int(np.ceil(np.sqrt(len(samples))))
+        grid = callbacks.image_grid(samples, columns)
+        pyplot.imsave(args.output, grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1)
+    elif samples.ndim == 2 and samples.shape[1] == 2:
+        figure, axes = pyplot.subplots(figsize=(4.5, 4.5))
+        axes.scatter(*samples.T, s=2, c="tab:red")
+        axes.set_aspect("equal")
+        figure.tight_layout()
+        figure.savefig(args.output, dpi=100)
+        pyplot.close(figure)
+    else:
+        parser.error(f"cannot draw samples of shape {samples.shape}; use --npy only")
+    print(f"Wrote {len(samples)} samples to {args.output}", flush=True)
+    if args.npy:
+        np.save(args.npy, samples)
+        print(f"Wrote the raw samples {samples.shape} to {args.npy}", flush=True)
+    return 0
+
+
+def _evaluate(parser, args):
+    import json
+
+    from keras_wgan import evaluation
+
+    generator = _load_generator(parser, args.model_path)
+    shape = tuple(generator.outputs[0].shape[1:])
+    dataset = args.dataset
+    if dataset is None:
+        if shape != (8, 8, 1):
+            parser.error(f"pass --dataset for a generator of shape {shape}")
+        dataset = "digits"
+    if (dataset == "digits") != (shape == (8, 8, 1)):
+        parser.error(f"--dataset {dataset!r} does not match the generator's output shape {shape}")
+    result = evaluation.score_generator(generator, dataset, num_samples=args.num, seed=args.seed)
+    print(evaluation.format_table(result), flush=True)
+    if args.output:
+        with open(args.output, "w") as file:
+            json.dump(result, file, indent=1)
+        print(f"Wrote {args.output}", flush=True)
     return 0
 
 

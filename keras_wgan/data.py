@@ -6,6 +6,7 @@ Images are float32 in [-1, 1] with a channel axis, `[num_samples, height, width,
 """
 
 import math
+import os
 
 import numpy as np
 import tensorflow as tf
@@ -288,3 +289,199 @@ def _check_samples(samples, value_range):
 def steps_per_epoch(num_samples, batch_size, critic_steps):
     """Generator updates in one pass over `num_samples` (partial batches dropped)."""
     return math.floor(num_samples / (batch_size * critic_steps))
+
+
+# --------------------------------------------------------------------------------------------
+# Image datasets from TFDS and from folders
+# --------------------------------------------------------------------------------------------
+
+# TFDS datasets `load_tfds` knows, with whether their examples carry a class label.
+TFDS_DATASETS = {"mnist": True, "fashion_mnist": True, "cifar10": True, "celeb_a": False}
+
+
+class DatasetNotPreparedError(ValueError):
+    """A TFDS dataset is not downloaded and prepared in the data directory.
+
+    `load_tfds` never downloads (training machines are often offline, and a download that hangs
+    is worse than an error), so the dataset must be prepared beforehand, e.g. on a machine with
+    internet access, and its data directory copied or passed with `data_dir`.
+    """
+
+
+def _image_size(image_size):
+    """`None`, an int or `(height, width)` as `None` or a tuple of two positive ints."""
+    if image_size is None:
+        return None
+    size = (image_size, image_size) if isinstance(image_size, int) else image_size
+    if (
+        not isinstance(size, (tuple, list))
+        or len(size) != 2
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in size)
+    ):
+        raise ValueError(
+            "`image_size` must be a positive int or (height, width) of positive ints. "
+            f"Received: image_size={image_size!r}"
+        )
+    return tuple(size)
+
+
+def _center_crop_resize(image, size):
+    """Crops the central part of `image` with the aspect ratio of `size`, then resizes to it."""
+    height = tf.cast(tf.shape(image)[0], tf.float32)
+    width = tf.cast(tf.shape(image)[1], tf.float32)
+    target = size[0] / size[1]
+    crop_height = tf.minimum(height, width * target)
+    crop_width = tf.minimum(width, height / target)
+    top = tf.cast((height - crop_height) / 2, tf.int32)
+    left = tf.cast((width - crop_width) / 2, tf.int32)
+    image = tf.image.crop_to_bounding_box(
+        image, top, left, tf.cast(crop_height, tf.int32), tf.cast(crop_width, tf.int32)
+    )
+    return tf.image.resize(image, size, method="area")
+
+
+def load_tfds(name, split="train", data_dir=None, image_size=None):
+    """An image dataset prepared with TensorFlow Datasets, scaled to [-1, 1]; never downloads.
+
+    Works offline: the dataset must already be prepared in `data_dir` (TFDS's default,
+    `~/tensorflow_datasets` or `$TFDS_DATA_DIR`, when `None`). When it is not, a
+    `DatasetNotPreparedError` (a `ValueError`) is raised at once, with the command that prepares
+    it; no download is attempted. The result feeds `make_dataset` directly.
+
+    Examples are `(image, label)` for datasets with class labels (`mnist`, `fashion_mnist`,
+    `cifar10`): image float32 `[height, width, channels]` in [-1, 1], label int32. `celeb_a` has
+    no class label (only attributes), so its examples are the image alone. With `image_size`,
+    each image is centre-cropped to the target's aspect ratio and resized (area averaging), e.g.
+    CelebA's 218x178 images to a 178x178 centre crop, then 64x64 for `image_size=64`.
+
+    Args:
+        name: str. `"mnist"`, `"fashion_mnist"`, `"cifar10"` or `"celeb_a"`.
+        split: str. A TFDS split, e.g. `"train"`, `"test"` or `"train[:10%]"`.
+        data_dir: str or `None`. The TFDS data directory holding the prepared dataset.
+        image_size: int, `(height, width)` or `None` (keep the dataset's size).
+
+    Returns:
+        An unbatched `tf.data.Dataset` of `(image, label)`, or of images for `celeb_a`.
+
+    Example:
+
+    >>> train = keras_wgan.data.load_tfds("mnist", data_dir="/data/tfds")
+    >>> batches = keras_wgan.data.make_dataset(train, batch_size=64, critic_steps=5)
+    """
+    if name not in TFDS_DATASETS:
+        raise ValueError(
+            f"`name` must be one of {sorted(TFDS_DATASETS)}. Received: name={name!r}"
+        )
+    size = _image_size(image_size)
+    import tensorflow_datasets as tfds  # optional dependency, loaded only here
+
+    builder = tfds.builder(name, data_dir=None if data_dir is None else os.fspath(data_dir))
+    if not builder.is_prepared():
+        # `as_dataset` only reads (it checks the files and never downloads); it still works when
+        # `tfds.testing.mock_data` replaces the reading.
+        try:
+            dataset = builder.as_dataset(split=split)
+        except (AssertionError, KeyError, FileNotFoundError, tf.errors.NotFoundError):
+            raise _not_prepared(name, builder, data_dir) from None
+    else:
+        dataset = builder.as_dataset(split=split)
+
+    with_label = TFDS_DATASETS[name]
+
+    def convert(example):
+        image = example["image"]
+        if size is not None:
+            image = _center_crop_resize(tf.cast(image, tf.float32), size)
+        image = tf.clip_by_value(rescale_images(image, (0, 255)), -1.0, 1.0)
+        if with_label:
+            return image, tf.cast(example["label"], tf.int32)
+        return image
+
+    return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _not_prepared(name, builder, data_dir):
+    root = os.fspath(data_dir) if data_dir is not None else os.environ.get(
+        "TFDS_DATA_DIR", os.path.expanduser("~/tensorflow_datasets")
+    )
+    return DatasetNotPreparedError(
+        f"The TFDS dataset {name!r} (version {builder.version}) is not prepared in {root!r} "
+        f"(looked for {builder.data_dir!r}), and keras_wgan does not download. On a machine "
+        "with internet access run\n"
+        f"    python -c \"import tensorflow_datasets as tfds; tfds.builder('{name}', "
+        f"data_dir='{root}').download_and_prepare()\"\n"
+        "then copy that directory here, or pass the directory that holds it as `data_dir` "
+        "(--data-dir)."
+    )
+
+
+IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+
+
+def load_image_folder(directory, image_size, channels=3):
+    """Images from a folder, resized and scaled to [-1, 1].
+
+    Reads with `keras.utils.image_dataset_from_directory`. When `directory` has subfolders,
+    each subfolder is a class (labels 0, 1, ... in alphabetical order) and only the images inside
+    them are read; otherwise the images of `directory` are read without labels. Images are
+    centre-cropped to the aspect ratio of `image_size`, then resized.
+
+    Args:
+        directory: str or path-like. The folder of images (.bmp, .gif, .jpeg, .jpg, .png).
+        image_size: int or `(height, width)`.
+        channels: int. 1 (grayscale), 3 (RGB) or 4 (RGBA).
+
+    Returns:
+        An unbatched `tf.data.Dataset` of `(image, label)` with subfolders, else of images;
+        images float32 `[height, width, channels]` in [-1, 1], labels int32.
+
+    Example:
+
+    >>> faces = keras_wgan.data.load_image_folder("faces/", image_size=64)
+    >>> batches = keras_wgan.data.make_dataset(faces, batch_size=64, critic_steps=5)
+    """
+    import keras
+
+    size = _image_size(image_size)
+    if size is None:
+        raise ValueError("`image_size` is required. Received: image_size=None")
+    modes = {1: "grayscale", 3: "rgb", 4: "rgba"}
+    if channels not in modes:
+        raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={channels!r}")
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise ValueError(
+            f"The image folder does not exist or is not a folder. Received: directory={directory!r}"
+        )
+    subfolders = sorted(
+        entry for entry in os.listdir(directory) if os.path.isdir(os.path.join(directory, entry))
+    )
+    count = sum(
+        name.lower().endswith(IMAGE_EXTENSIONS)
+        for root in ([os.path.join(directory, s) for s in subfolders] or [directory])
+        for _, _, names in os.walk(root)
+        for name in names
+    )
+    if count == 0:
+        where = f"its subfolders {subfolders}" if subfolders else "it"
+        raise ValueError(
+            f"The image folder holds no images ({', '.join(IMAGE_EXTENSIONS)}) in {where}. "
+            f"Received: directory={directory!r}"
+        )
+    dataset = keras.utils.image_dataset_from_directory(
+        directory,
+        labels="inferred" if subfolders else None,
+        label_mode="int" if subfolders else None,
+        color_mode=modes[channels],
+        batch_size=None,
+        image_size=size,
+        shuffle=False,
+        crop_to_aspect_ratio=True,
+        verbose=False,
+    )
+
+    def scale(image, label=None):
+        image = tf.clip_by_value(rescale_images(image, (0, 255)), -1.0, 1.0)
+        return image if label is None else (image, tf.cast(label, tf.int32))
+
+    return dataset.map(scale, num_parallel_calls=tf.data.AUTOTUNE)

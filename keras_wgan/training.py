@@ -7,6 +7,7 @@ A run writes into `workdir`:
     `history.json`            the epoch metrics, `{name: [value per epoch]}` (updated every epoch)
     `model.keras`             the whole model (`keras.models.load_model` reloads it, compiled)
     `training_curves.png`     wasserstein_estimate, critic/generator losses, gradient penalty
+    `metrics.json`            quality scores beside their in-run references (see `evaluate`)
     `samples/epoch_XXX.png`   samples of a fixed latent batch: an image grid, or for the 2-D
                               toys a scatter over real points
     `backup/`                 while training: the whole training state every `backup_every`
@@ -36,8 +37,8 @@ import numpy as np
 from keras_wgan import callbacks as callbacks_lib
 from keras_wgan import config as paper
 from keras_wgan import data as data_lib
+from keras_wgan import evaluation as evaluation_lib
 from keras_wgan import export as export_lib
-from keras_wgan import metrics as metrics_lib
 from keras_wgan import networks
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
@@ -171,7 +172,8 @@ def train(config, workdir):
     Returns:
         A dict: `workdir`, `history`, `model`, `curves`, `samples` (the last sample PNG),
         `export` (the SavedModel version directory), `final_metrics` (last epoch's values, plus
-        mode coverage for ring8/grid25), `generator_steps`, `resumed_from_step` (the backup's
+        the generated samples' quality scores), `metrics` (the metrics.json path), `quality`
+        (what metrics.json holds: `evaluate`'s scores with their references), `generator_steps`, `resumed_from_step` (the backup's
         generator step, or `None`) and `seconds`.
 
     Raises:
@@ -284,7 +286,11 @@ def train(config, workdir):
         shutil.rmtree(paths["backup"])
     export_dir = export_generator(model, config)
     final = {name: float(values[-1]) for name, values in history.items() if values}
-    final.update(evaluate(model, config))
+    quality = evaluate(model, config)
+    paths["metrics"] = os.path.join(workdir, "metrics.json")
+    with open(paths["metrics"], "w") as file:
+        json.dump(quality, file, indent=1)
+    final.update({name: row["generated"] for name, row in quality["scores"].items()})
     return {
         "workdir": workdir,
         "history": paths["history"],
@@ -293,6 +299,8 @@ def train(config, workdir):
         "samples": samples.paths[-1] if samples.paths else None,
         "export": export_dir,
         "final_metrics": final,
+        "metrics": paths["metrics"],
+        "quality": quality,
         "generator_steps": int(model.generator_optimizer.iterations),
         "resumed_from_step": resumed_step,
         "seconds": time.perf_counter() - started,
@@ -379,16 +387,19 @@ def export_generator(model, config):
 
 
 def evaluate(model, config):
-    """Cheap end-of-run scores: mode coverage for the toy mixtures (VEEGAN protocol)."""
-    if config.dataset not in ("ring8", "grid25"):
-        return {}
-    latent = np.random.default_rng(config.seed + 2).standard_normal(
-        (2500, config.resolved_latent_dim)
-    ).astype("float32")
-    points = keras.ops.convert_to_numpy(model.generator(latent, training=False))
-    means, std = data_lib.toy_modes(config.dataset)
-    scores = metrics_lib.mode_metrics(points, means, std)
-    return {k: float(v) for k, v in scores.items() if np.ndim(v) == 0}
+    """Quality of the trained generator, each score beside references computed in the same run.
+
+    Digits: 1000 generated images scored by `keras_wgan.evaluation.score_images` (classifier-FID,
+    KID, classifier score, class coverage, precision/recall, density/coverage on the cached
+    digits classifier's features) beside a `floor` (real training images) and a `degraded`
+    reference (real images missing classes 0, 1, 2). Toys: 2500 samples scored by
+    `score_toy` (W1, and mode coverage for ring8/grid25) beside a real-vs-real floor. Takes a
+    few seconds (plus about 10 s the first time, to train and cache the classifier).
+
+    Returns:
+        The dict of `keras_wgan.evaluation.score_generator`.
+    """
+    return evaluation_lib.score_generator(model.generator, config.dataset, seed=config.seed + 2)
 
 
 def format_summary(summary):
@@ -403,6 +414,8 @@ def format_summary(summary):
             f"  training curves:  {summary['curves']}",
             f"  last samples:     {summary['samples']}",
             f"  exported model:   {summary['export']}",
+            f"  quality scores:   {summary['metrics']}",
+            evaluation_lib.format_table(summary["quality"]),
         ]
     )
 

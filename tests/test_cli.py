@@ -6,11 +6,25 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 
 from keras_wgan import cli
+from keras_wgan import evaluation
 
 METRICS = ("critic_loss", "generator_loss", "wasserstein_estimate")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def classifier_cache(tmp_path_factory):
+    """The session's classifier cache (shared with tests/test_evaluation.py), not ~/.cache."""
+    old = os.environ.get(evaluation.CACHE_ENV)
+    os.environ[evaluation.CACHE_ENV] = str(tmp_path_factory.getbasetemp() / "classifier_cache")
+    yield
+    if old is None:
+        os.environ.pop(evaluation.CACHE_ENV)
+    else:
+        os.environ[evaluation.CACHE_ENV] = old
 
 
 def run_cli(*args, cwd=None):
@@ -49,8 +63,12 @@ def test_smoke_run_writes_every_artifact(tmp_path, dataset, run_name, extra_metr
     assert (output_dir / "training_curves.png").stat().st_size > 0
     assert (output_dir / "samples" / "epoch_001.png").stat().st_size > 0
     assert (saved_models / run_name / "1" / "saved_model.pb").exists()
+    metrics = json.loads((output_dir / "metrics.json").read_text())
+    assert metrics["dataset"] == dataset
+    assert ("fid" if dataset == "digits" else "w1") in metrics["scores"]
     # The summary says where everything went.
-    for path in (output_dir / "history.json", saved_models / run_name / "1"):
+    for path in (output_dir / "history.json", saved_models / run_name / "1",
+                 output_dir / "metrics.json"):
         assert str(path) in result.stdout
 
 
@@ -124,3 +142,60 @@ def test_backup_and_determinism_flags():
     assert fields["backup_every"] == 0 and fields["deterministic"] is True
     defaults = cli.make_config(cli.build_parser().parse_args(["train"]))
     assert defaults["backup_every"] == 100 and defaults["deterministic"] is False
+
+
+@pytest.fixture(scope="module")
+def digits_model(tmp_path_factory, classifier_cache):
+    directory = tmp_path_factory.mktemp("digits_smoke")
+    result = run_cli(
+        "train", "--smoke", "--dataset", "digits", "--backup-every", "0",
+        "--output-dir", str(directory / "run"), "--saved-models-dir", str(directory / "sm"),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return directory / "run" / "model.keras"
+
+
+def test_sample_writes_a_grid_and_the_raw_samples(tmp_path, digits_model):
+    grid, raw = tmp_path / "grid.png", tmp_path / "samples.npy"
+    result = run_cli("sample", str(digits_model), "--num", "16", "--output", str(grid),
+                     "--npy", str(raw), "--seed", "3")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    samples = np.load(raw)
+    assert samples.shape == (16, 8, 8, 1) and np.all(np.abs(samples) <= 1)
+
+
+def test_evaluate_prints_a_table_and_writes_json(tmp_path, digits_model):
+    output = tmp_path / "metrics.json"
+    result = run_cli("evaluate", str(digits_model), "--dataset", "digits", "--num", "300",
+                     "--output", str(output))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "floor" in result.stdout and "degraded" in result.stdout and "fid" in result.stdout
+    scores = json.loads(output.read_text())
+    assert scores["num_samples"] == 300 and scores["scores"]["fid"]["floor"] > 0
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["sample", "missing.keras", "--output", "x.png"], "'missing.keras'"),
+        (["sample", __file__, "--num", "0", "--output", "x.png"], "'0'"),
+        (["evaluate", "missing.keras"], "'missing.keras'"),
+        (["evaluate", __file__, "--num", "-5"], "'-5'"),
+        (["evaluate", __file__, "--dataset", "mnist"], "'mnist'"),
+    ],
+)
+def test_sample_and_evaluate_argument_errors_name_the_value(capsys, args, named):
+    with pytest.raises(SystemExit) as raised:
+        cli.main(args)
+    assert raised.value.code != 0
+    assert named in capsys.readouterr().err
+
+
+def test_evaluate_refuses_a_file_that_is_not_a_model(capsys, tmp_path):
+    path = tmp_path / "model.keras"
+    path.write_text("not a model")
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["evaluate", str(path)])
+    assert raised.value.code != 0
+    assert str(path) in capsys.readouterr().err

@@ -1,12 +1,31 @@
 """`training.train` in-process on tiny configurations, and `TrainConfig` validation."""
 
 import json
+import os
 import re
 
 import keras
 import pytest
 
+from keras_wgan import evaluation
 from keras_wgan import training
+
+IMAGE_SCORES = ("fid", "kid", "classifier_score", "classes_covered", "class_kl", "precision",
+                "recall", "density", "coverage")
+ROW_KEYS = ("generated", "floor", "degraded", "higher_is_better", "closer_to", "position",
+            "verdict")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def classifier_cache(tmp_path_factory):
+    """The session's classifier cache (shared with tests/test_evaluation.py), not ~/.cache."""
+    old = os.environ.get(evaluation.CACHE_ENV)
+    os.environ[evaluation.CACHE_ENV] = str(tmp_path_factory.getbasetemp() / "classifier_cache")
+    yield
+    if old is None:
+        os.environ.pop(evaluation.CACHE_ENV)
+    else:
+        os.environ[evaluation.CACHE_ENV] = old
 
 
 def tiny_config(tmp_path, **overrides):
@@ -78,3 +97,36 @@ def test_a_finished_run_leaves_no_backup_and_a_rerun_starts_over(tmp_path):
     training.train(config, tmp_path / "run")
     assert not (tmp_path / "run" / "backup").exists()
     assert training.train(config, tmp_path / "run")["resumed_from_step"] is None
+
+
+def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(tmp_path):
+    config = tiny_config(
+        tmp_path, dataset="digits", epochs=1, base_filters=8, num_samples=320, backup_every=0
+    )
+    summary = training.train(config, tmp_path / "run")
+    assert summary["metrics"] == str(tmp_path / "run" / "metrics.json")
+    written = json.loads(open(summary["metrics"]).read())
+    assert written == json.loads(json.dumps(summary["quality"]))
+    assert written["dataset"] == "digits" and written["degraded_classes"] == [0, 1, 2]
+    assert written["feature_extractor"].startswith(evaluation.CLASSIFIER_VERSION)
+    assert written["num_samples"] > 800 and written["num_heldout"] == 500
+    assert 0.9 < written["classifier_heldout_accuracy"] <= 1
+    assert set(written["scores"]) == set(IMAGE_SCORES)
+    for name, row in written["scores"].items():
+        assert set(row) == set(ROW_KEYS), name
+        assert row["closer_to"] in ("floor", "degraded")
+        assert summary["final_metrics"][name] == row["generated"]
+    text = training.format_summary(summary)
+    assert summary["metrics"] in text and "held-out accuracy" in text and "fid" in text
+
+
+def test_toy_run_writes_metrics_json_with_a_floor(tmp_path):
+    summary = training.train(tiny_config(tmp_path, epochs=1, backup_every=0), tmp_path / "run")
+    written = json.loads(open(summary["metrics"]).read())
+    assert written["dataset"] == "ring8" and written["num_samples"] == 2500
+    assert set(written["scores"]) == {
+        "w1", "modes_captured", "num_modes", "high_quality_fraction", "reverse_kl"
+    }
+    for row in written["scores"].values():
+        assert set(row) == {"generated", "floor", "higher_is_better"}
+    assert written["scores"]["num_modes"]["floor"] == 8

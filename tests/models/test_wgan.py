@@ -233,3 +233,25 @@ def test_compile_is_checked():
         model.compile(generator_optimizer=optimizer, critic_optimizer=optimizer)
     with pytest.raises(ValueError, match="loss"):
         model.compile(loss="mse")
+
+
+@pytest.mark.parametrize("base", [keras_wgan.WGAN, keras_wgan.WGANGP])
+def test_xla_step_compiles_once_and_never_retraces(base):
+    traces = []
+
+    class Counting(base):
+        def train_step(self, data):
+            traces.append(1)  # Python runs only while tracing
+            return super().train_step(data)
+
+    generator = networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4)
+    critic = networks.build_critic((8, 8, 1), base_filters=4)
+    model = Counting(generator, critic, critic_steps=2, seed=0)
+    model.compile(jit_compile=True)
+    images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
+    history = model.fit(make_dataset(images, 4, critic_steps=2), epochs=3, verbose=0)
+    assert int(model.generator_optimizer.iterations) == 12
+    assert len(traces) == 1
+    assert all(np.all(np.isfinite(values)) for values in history.history.values())
+    if base is keras_wgan.WGAN:
+        assert max(float(np.max(np.abs(v))) for v in model.critic.get_weights()) <= 0.01
