@@ -19,9 +19,13 @@ if "tensorflow" not in _sys.modules:
 from keras_wgan import config
 from keras_wgan import constraints
 from keras_wgan import data
+from keras_wgan import export
 from keras_wgan import losses
+from keras_wgan import metrics
 from keras_wgan import networks
 from keras_wgan import penalties
+from keras_wgan.export import export_generator
+from keras_wgan.models import GAN
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
 from keras_wgan._platform import warn_if_onednn_off
@@ -29,12 +33,16 @@ from keras_wgan._platform import warn_if_onednn_off
 warn_if_onednn_off()
 
 __all__ = [
+    "GAN",
     "WGAN",
     "WGANGP",
+    "export_generator",
     "config",
     "constraints",
     "data",
+    "export",
     "losses",
+    "metrics",
     "networks",
     "penalties",
     "__version__",

@@ -39,3 +39,13 @@ def wgan_gp_optimizer():
     return keras.optimizers.Adam(
         learning_rate=WGAN_GP_LEARNING_RATE, beta_1=WGAN_GP_BETA_1, beta_2=WGAN_GP_BETA_2
     )
+
+# The original GAN with DCGAN's settings (Radford et al., 2016): Adam(2e-4, beta_1=0.5), one
+# discriminator update per generator update.
+GAN_LEARNING_RATE = 2e-4
+GAN_BETA_1 = 0.5
+
+
+def gan_optimizer():
+    """Adam(2e-4, beta_1=0.5), DCGAN's optimizer for both networks."""
+    return keras.optimizers.Adam(learning_rate=GAN_LEARNING_RATE, beta_1=GAN_BETA_1)

@@ -57,3 +57,57 @@ def wasserstein_estimate(real_scores, fake_scores):
         A float32 scalar, the negative of `critic_loss`.
     """
     return _mean(real_scores) - _mean(fake_scores)
+
+
+# The original GAN (Goodfellow et al., 2014), on the discriminator's logits l = D(x) before the
+# sigmoid, with log(sigmoid(l)) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l), which stay
+# finite where a sigmoid saturates.
+
+
+def discriminator_loss(real_logits, fake_logits):
+    """Binary cross-entropy of the original GAN's discriminator, from logits.
+
+    `-mean(log D(real)) - mean(log(1 - D(fake)))` with `D = sigmoid(logits)`, computed as
+    `mean(softplus(-real_logits)) + mean(softplus(fake_logits))`.
+
+    Args:
+        real_logits: tensor. Discriminator logits for real samples.
+        fake_logits: tensor. Discriminator logits for generated samples.
+
+    Returns:
+        A float32 scalar.
+    """
+    real_logits = ops.cast(real_logits, "float32")
+    fake_logits = ops.cast(fake_logits, "float32")
+    return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
+
+
+def minimax_generator_loss(fake_logits):
+    """The original minimax generator loss, `mean(log(1 - D(fake)))`, from logits.
+
+    Its gradient vanishes when the discriminator rejects the samples confidently (D(fake) -> 0),
+    which is the failure the WGAN paper analyses.
+
+    Args:
+        fake_logits: tensor. Discriminator logits for generated samples.
+
+    Returns:
+        A float32 scalar, `-mean(softplus(fake_logits))`.
+    """
+    return -ops.mean(ops.softplus(ops.cast(fake_logits, "float32")))
+
+
+def non_saturating_generator_loss(fake_logits):
+    """The non-saturating ("-log D") generator loss, `-mean(log D(fake))`, from logits.
+
+    Strong gradients where the minimax loss saturates, at the price of an objective equal to
+    KL(P_g || P_r) - 2 JS(P_r || P_g) under an optimal discriminator (Arjovsky and Bottou, 2017),
+    which favours dropping modes.
+
+    Args:
+        fake_logits: tensor. Discriminator logits for generated samples.
+
+    Returns:
+        A float32 scalar, `mean(softplus(-fake_logits))`.
+    """
+    return ops.mean(ops.softplus(-ops.cast(fake_logits, "float32")))

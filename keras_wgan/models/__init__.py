@@ -1,6 +1,8 @@
 """The GAN models, one public class a file."""
 
+from keras_wgan.models.base import BaseGAN
+from keras_wgan.models.gan import GAN
 from keras_wgan.models.wgan import WGAN
 from keras_wgan.models.wgan_gp import WGANGP
 
-__all__ = ["WGAN", "WGANGP"]
+__all__ = ["BaseGAN", "GAN", "WGAN", "WGANGP"]

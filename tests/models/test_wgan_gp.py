@@ -47,7 +47,8 @@ def test_wgan_gp_does_not_clip_and_logs_its_diagnostics():
     assert np.isclose(model.critic_optimizer.get_config()["learning_rate"], 1e-4)
     history = model.fit(make_dataset(toy_points(16), 4, critic_steps=2), epochs=1, verbose=0)
     assert set(history.history) == {
-        "critic_loss", "generator_loss", "wasserstein_estimate", "gradient_penalty", "gradient_norm"
+        "critic_loss", "generator_loss", "generator_gradient_norm", "wasserstein_estimate",
+        "gradient_penalty", "gradient_norm",
     }
 
 

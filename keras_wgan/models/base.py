@@ -1,0 +1,380 @@
+"""The adversarial training loop shared by every model of keras_wgan.
+
+`BaseGAN` holds what all the models share: two networks, the data contract, the critic loop and
+generator step of `train_step`, compilation with two optimizers, seeding, metrics and
+serialization. A model is a set of hooks on it: `critic_objective` and `generator_objective`
+(the losses), `critic_penalty` (a term that keeps the critic Lipschitz), `warm_up_critic` (extra
+critic updates) and `default_optimizer`.
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+
+class BaseGAN(keras.Model):
+    """Generator and critic trained adversarially with `model.fit`; subclass it for a model.
+
+    One `fit` step is one generator update, preceded by `critic_steps` critic updates, each on a
+    fresh batch of real samples. Every element `fit` receives holds `critic_steps * batch_size`
+    real samples (or a tuple whose first item does; labels are ignored): the step splits it into
+    `critic_steps` batches, row `i` going to critic update `i % critic_steps`, and generates
+    `batch_size` samples for each update. `keras_wgan.data.make_dataset(x, batch_size,
+    critic_steps)` builds such batches.
+
+    Logged metrics: `critic_loss` (what the critic minimises, penalty included), `generator_loss`,
+    `generator_gradient_norm` (the global norm of the generator's gradient: near zero, the
+    generator has stopped learning), then the model's `objective_names` and `diagnostic_names`.
+    Critic metrics are averaged over the epoch's critic updates.
+
+    Args:
+        generator: `keras.Model`. Maps latent vectors `[batch, latent_dim]` to samples.
+        critic: `keras.Model`. Maps samples to one linear score (or logit) each, `[batch, 1]`.
+        latent_dim: int or `None`. Size of the latent vectors; read from the generator's input
+            when `None`.
+        critic_steps: int. Critic updates per generator update.
+        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`, the source of all
+            its randomness.
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+    """
+
+    # Metrics a subclass logs besides the losses: from `critic_objective` and `critic_penalty`.
+    objective_names = ()
+    diagnostic_names = ()
+
+    def __init__(self, generator, critic, latent_dim=None, critic_steps=1, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        for argument, network in (("generator", generator), ("critic", critic)):
+            if not isinstance(network, keras.Model):
+                raise ValueError(
+                    f"`{argument}` must be a keras.Model. Received: {argument}={network!r}"
+                )
+        if isinstance(critic_steps, bool) or not isinstance(critic_steps, int) or critic_steps < 1:
+            raise ValueError(
+                f"`critic_steps` must be a positive int. Received: critic_steps={critic_steps!r}"
+            )
+        self.generator = generator
+        self.critic = critic
+        self.latent_dim = _latent_dim(generator, latent_dim)
+        self.critic_steps = critic_steps
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        _check_compatible(generator, critic)
+        names = ("critic_loss", "generator_loss", "generator_gradient_norm")
+        names += self.objective_names + self.diagnostic_names
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.generator_optimizer = None
+        self.critic_optimizer = None
+        self.build()
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def call(self, latent, training=False):
+        """Generates samples from latent vectors, so `model.predict(latent)` works."""
+        return self.generator(latent, training=training)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # ----------------------------------------------------------------------------------------
+    # Compilation
+    # ----------------------------------------------------------------------------------------
+
+    def default_optimizer(self):
+        """The optimizer used for either network when `compile` is given none."""
+        raise NotImplementedError(f"{type(self).__name__} must define default_optimizer().")
+
+    def compile(
+        self,
+        generator_optimizer=None,
+        critic_optimizer=None,
+        jit_compile=False,
+        **kwargs,
+    ):
+        """Sets the two optimizers and builds them, so checkpoints and strategies work at once.
+
+        Args:
+            generator_optimizer: `keras.optimizers.Optimizer`, its name or config, or `None`
+                for the paper's default (`default_optimizer()`).
+            critic_optimizer: same, for the critic. Must be a different object from
+                `generator_optimizer`.
+            jit_compile: bool. Compile the train step with XLA. Defaults to `False`, an explicit
+                choice: Keras's `"auto"` silently turns XLA off on CPU and under any strategy,
+                and on CPU XLA made our convolutional steps 15-25x slower.
+            **kwargs: passed to `keras.Model.compile` (`run_eagerly`, `steps_per_execution`).
+        """
+        if "optimizer" in kwargs or "loss" in kwargs:
+            raise ValueError(
+                f"{type(self).__name__}.compile takes `generator_optimizer` and `critic_optimizer`; its losses are "
+                f"fixed. Received: {sorted(k for k in kwargs if k in ('optimizer', 'loss'))}"
+            )
+        float16 = [net.name for net in (self.generator, self.critic) if _computes_in_float16(net)]
+        if float16:
+            raise ValueError(
+                "mixed_float16 is not supported: without loss scaling on both optimizers, the "
+                "critic's gradients (and the penalty's second derivatives) underflow or overflow "
+                "in float16 (tensorflow issue 48662). Use the 'mixed_bfloat16' policy instead: "
+                "same speed-up on CPUs with AVX512_BF16, float32's range. Received: networks "
+                f"computing in float16: {float16}"
+            )
+        generator_optimizer = keras.optimizers.get(generator_optimizer) or self.default_optimizer()
+        critic_optimizer = keras.optimizers.get(critic_optimizer) or self.default_optimizer()
+        if generator_optimizer is critic_optimizer:
+            raise ValueError(
+                "`generator_optimizer` and `critic_optimizer` must be two optimizer objects: one "
+                "object would share its slots between the networks. Received the same object "
+                f"twice: {generator_optimizer!r}"
+            )
+        super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
+        self.generator_optimizer = generator_optimizer
+        self.critic_optimizer = critic_optimizer
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.critic_optimizer.build(self.critic.trainable_variables)
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        return {
+            "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
+            "critic_optimizer": keras.optimizers.serialize(self.critic_optimizer),
+            "jit_compile": bool(self.jit_compile),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            generator_optimizer=keras.optimizers.deserialize(config["generator_optimizer"]),
+            critic_optimizer=keras.optimizers.deserialize(config["critic_optimizer"]),
+            jit_compile=config.get("jit_compile", False),
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # Training
+    # ----------------------------------------------------------------------------------------
+
+    def train_step(self, data):
+        if self.critic_optimizer is None:
+            raise ValueError("Call `compile()` before `fit()`.")
+        real_batches = self.split_real_batches(data)
+
+        # Critic warm-up (a hook; WGAN's optional schedule): extra critic updates.
+        self.warm_up_critic(real_batches)
+
+        # Critic loop: `critic_steps` updates, each on a fresh real batch.
+        for index in range(self.critic_steps):
+            self.update_critic(real_batches[:, index])
+
+        # Generator step.
+        self.update_generator(ops.shape(real_batches)[0])
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def split_real_batches(self, data):
+        """Checks a `fit` element and splits it into `[batch_size, critic_steps, ...]`."""
+        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        real = ops.convert_to_tensor(real)
+        expected = tuple(real.shape[1:])
+        made = _sample_shape(self.generator)
+        if made is not None and expected != made:
+            raise ValueError(
+                f"Real samples have shape {tuple(real.shape[1:])} (without the batch axis) but "
+                f"the generator makes {made}. Received: data with shape {tuple(real.shape)}"
+            )
+        rows = real.shape[0]
+        if rows is not None and rows % self.critic_steps:
+            raise ValueError(
+                f"Each batch must hold `critic_steps * batch_size` samples (critic_steps="
+                f"{self.critic_steps}): one fresh real batch per critic update. Received a batch "
+                f"of {rows} samples. Build batches with keras_wgan.data.make_dataset(x, "
+                f"batch_size, critic_steps={self.critic_steps})."
+            )
+        return ops.reshape(real, (-1, self.critic_steps) + expected)
+
+    def sample_latent(self, batch_size):
+        """Latent vectors `[batch_size, latent_dim]` from N(0, 1), seeded by the model."""
+        return self.draw(keras.random.normal, (batch_size, self.latent_dim))
+
+    def draw(self, sampler, shape):
+        """Draws random values of `shape` (batch first) from the model's seed generator.
+
+        Under a strategy with several replicas, every replica draws the same global batch (their
+        seed generators advance in step) and keeps its own slice: replicas get different noise,
+        and a step on N replicas uses exactly the noise of a one-device step on the global batch.
+
+        Args:
+            sampler: a `keras.random` function taking `(shape, seed=...)`.
+            shape: tuple, `(batch_size, ...)`; `batch_size` may be a scalar tensor.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        context = tf.distribute.get_replica_context()
+        if replicas == 1 or context is None:
+            return sampler(shape, seed=self.seed_generator)
+        batch_size = shape[0]
+        values = sampler((batch_size * replicas,) + tuple(shape[1:]), seed=self.seed_generator)
+        start = context.replica_id_in_sync_group * batch_size
+        return values[start : start + batch_size]
+
+    def update_critic(self, real):
+        """One critic update on one real batch and a fresh generated batch."""
+        fake = self.generator(self.sample_latent(ops.shape(real)[0]), training=True)
+        with tf.GradientTape() as tape:
+            real_scores = self.critic(real, training=True)
+            fake_scores = self.critic(fake, training=True)
+            loss, objective_logs = self.critic_objective(real_scores, fake_scores)
+            penalty, diagnostics = self.critic_penalty(real, fake)
+            loss = loss + penalty
+            scaled_loss = _scale_for_replicas(loss)
+        gradients = tape.gradient(scaled_loss, self.critic.trainable_variables)
+        # The optimizer applies each variable's constraint after the update (WGAN's weight clip).
+        self.critic_optimizer.apply(gradients, self.critic.trainable_variables)
+        self._record(critic_loss=loss, **objective_logs, **diagnostics)
+
+    def update_generator(self, batch_size):
+        """One generator update against the current critic."""
+        latent = self.sample_latent(batch_size)
+        with tf.GradientTape() as tape:
+            fake_scores = self.critic(self.generator(latent, training=True), training=True)
+            loss = self.generator_objective(fake_scores)
+            scaled_loss = _scale_for_replicas(loss)
+        gradients = tape.gradient(scaled_loss, self.generator.trainable_variables)
+        self.generator_optimizer.apply(gradients, self.generator.trainable_variables)
+        self._record(generator_loss=loss, generator_gradient_norm=_global_norm(gradients))
+
+    # ----------------------------------------------------------------------------------------
+    # Hooks
+    # ----------------------------------------------------------------------------------------
+
+    def critic_objective(self, real_scores, fake_scores):
+        """The critic's loss from its scores.
+
+        Returns:
+            A tuple `(loss, logs)`: a float32 scalar and a dict of scalars named as in
+            `objective_names`.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define critic_objective().")
+
+    def generator_objective(self, fake_scores):
+        """The generator's loss from the critic's scores of generated samples."""
+        raise NotImplementedError(f"{type(self).__name__} must define generator_objective().")
+
+    def critic_penalty(self, real, fake):
+        """A term added to the critic loss, with diagnostics named as in `diagnostic_names`.
+
+        Returns:
+            A tuple `(penalty, diagnostics)`; none by default.
+        """
+        return ops.zeros((), "float32"), {}
+
+    def warm_up_critic(self, real_batches):
+        """Extra critic updates before the regular ones; none by default."""
+
+    def _record(self, **values):
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+
+    # ----------------------------------------------------------------------------------------
+    # Serialization
+    # ----------------------------------------------------------------------------------------
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "generator": keras.saving.serialize_keras_object(self.generator),
+                "critic": keras.saving.serialize_keras_object(self.critic),
+                "latent_dim": self.latent_dim,
+                "critic_steps": self.critic_steps,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    def save_own_variables(self, store):
+        # Keras saves a layer's own variables but not its seed generators' states: without this a
+        # reloaded model would draw the same latent vectors again from the start.
+        super().save_own_variables(store)
+        store[_SEED_STATE] = keras.ops.convert_to_numpy(self.seed_generator.state)
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        if _SEED_STATE in keys:
+            self.seed_generator.state.assign(store[_SEED_STATE])
+        super().load_own_variables({key: store[key] for key in keys if key != _SEED_STATE})
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "critic"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+_SEED_STATE = "seed_generator_state"
+
+
+def _scale_for_replicas(loss):
+    # Keras 3 sums gradients across replicas: a per-replica mean loss divided by the number of
+    # replicas gives the gradient of the global-batch mean.
+    return loss / tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def _global_norm(gradients):
+    """Norm of the global-batch gradient: the replicas' gradients summed, as the optimizer does."""
+    context = tf.distribute.get_replica_context()
+    if context is not None and tf.distribute.get_strategy().num_replicas_in_sync > 1:
+        gradients = context.all_reduce(tf.distribute.ReduceOp.SUM, gradients)
+    return tf.linalg.global_norm(gradients)
+
+
+def _computes_in_float16(network):
+    return any(
+        getattr(layer, "compute_dtype", None) == "float16" for layer in network._flatten_layers()
+    )
+
+
+def _latent_dim(generator, latent_dim):
+    inputs = generator.inputs if generator.built and hasattr(generator, "inputs") else None
+    found = inputs[0].shape[-1] if inputs else None
+    if latent_dim is None:
+        if found is None:
+            raise ValueError(
+                "Could not read `latent_dim` from the generator's input; pass it explicitly. "
+                f"Received: latent_dim=None, generator={generator.name}"
+            )
+        return int(found)
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ValueError(f"`latent_dim` must be a positive int. Received: latent_dim={latent_dim!r}")
+    if found is not None and found != latent_dim:
+        raise ValueError(
+            f"`latent_dim` does not match the generator's input size {found}. "
+            f"Received: latent_dim={latent_dim}"
+        )
+    return latent_dim
+
+
+def _sample_shape(generator):
+    """The generator's sample shape without the batch axis, or None for a subclassed model."""
+    try:
+        return tuple(generator.output.shape[1:])
+    except (AttributeError, ValueError):
+        return None
+
+
+def _check_compatible(generator, critic):
+    """Checks that the networks fit together, where their Functional shapes tell."""
+    made = _sample_shape(generator)
+    try:
+        taken = tuple(critic.inputs[0].shape[1:])
+        scores = tuple(critic.output.shape[1:])
+    except (AttributeError, ValueError, TypeError):
+        return
+    if made is not None and made != taken:
+        raise ValueError(
+            f"The generator makes samples of shape {made} but the critic takes {taken}. "
+            f"Received: generator={generator.name}, critic={critic.name}"
+        )
+    if scores not in ((1,), ()):
+        raise ValueError(
+            f"The critic must give one linear score per sample, shape [batch, 1]. "
+            f"Received: critic output shape {tuple(critic.output.shape)}"
+        )
