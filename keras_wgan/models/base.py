@@ -22,6 +22,12 @@ class BaseGAN(keras.Model):
     `batch_size` samples for each update. `keras_wgan.data.make_dataset(x, batch_size,
     critic_steps)` builds such batches.
 
+    Conditional models: when the generator takes `[latent, labels]` (and the critic
+    `[samples, labels]`; `keras_wgan.networks` builds both with `num_classes=...`), every element
+    must be `(samples, labels)`. Each critic update gives the generator the labels of its real
+    batch, so real and generated batches have the same classes, and the generator step uses the
+    labels of the step's first real batch. `generate(latent, labels)` samples by class.
+
     Logged metrics: `critic_loss` (what the critic minimises, penalty included), `generator_loss`,
     `generator_gradient_norm` (the global norm of the generator's gradient: near zero, the
     generator has stopped learning), then the model's `objective_names` and `diagnostic_names`.
@@ -55,6 +61,13 @@ class BaseGAN(keras.Model):
             )
         self.generator = generator
         self.critic = critic
+        self.conditional = _input_count(generator) == 2
+        if self.conditional != (_input_count(critic) == 2):
+            raise ValueError(
+                "A conditional model needs both networks to take labels: the generator "
+                "[latent, labels] and the critic [samples, labels]. Received: generator with "
+                f"{_input_count(generator)} input(s), critic with {_input_count(critic)} input(s)"
+            )
         self.latent_dim = _latent_dim(generator, latent_dim)
         self.critic_steps = critic_steps
         self.seed = seed
@@ -70,9 +83,17 @@ class BaseGAN(keras.Model):
     def build(self, input_shape=None):
         self.built = True
 
-    def call(self, latent, training=False):
-        """Generates samples from latent vectors, so `model.predict(latent)` works."""
-        return self.generator(latent, training=training)
+    def call(self, inputs, training=False):
+        """Generates samples from latent vectors (`[latent, labels]` when conditional)."""
+        return self.generator(inputs, training=training)
+
+    def generate(self, latent, labels=None, training=False):
+        """Samples from latent vectors, and from labels for a conditional model."""
+        return self.generator(latent if labels is None else [latent, labels], training=training)
+
+    def score(self, samples, labels=None, training=False):
+        """The critic's scores of samples, given their labels for a conditional model."""
+        return self.critic(samples if labels is None else [samples, labels], training=training)
 
     @property
     def metrics(self):
@@ -156,22 +177,35 @@ class BaseGAN(keras.Model):
     def train_step(self, data):
         if self.critic_optimizer is None:
             raise ValueError("Call `compile()` before `fit()`.")
-        real_batches = self.split_real_batches(data)
+        real_batches, label_batches = self.split_real_batches(data)
+
+        def labels_of(index):
+            return None if label_batches is None else label_batches[:, index]
 
         # Critic warm-up (a hook; WGAN's optional schedule): extra critic updates.
-        self.warm_up_critic(real_batches)
+        self.warm_up_critic(real_batches, label_batches)
 
         # Critic loop: `critic_steps` updates, each on a fresh real batch.
         for index in range(self.critic_steps):
-            self.update_critic(real_batches[:, index])
+            self.update_critic(real_batches[:, index], labels_of(index))
 
         # Generator step.
-        self.update_generator(ops.shape(real_batches)[0])
+        self.update_generator(ops.shape(real_batches)[0], labels_of(0))
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def split_real_batches(self, data):
-        """Checks a `fit` element and splits it into `[batch_size, critic_steps, ...]`."""
-        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        """Checks a `fit` element and splits samples (and labels) into `[batch, critic_steps, ...]`.
+
+        Returns:
+            A tuple `(real_batches, label_batches)`; `label_batches` is `None` for an
+            unconditional model, whose labels are ignored.
+        """
+        real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.conditional and labels is None:
+            raise ValueError(
+                "A conditional model trains on (samples, labels) pairs. Received: samples "
+                "without labels; build batches with make_dataset((samples, labels), ...)."
+            )
         real = ops.convert_to_tensor(real)
         expected = tuple(real.shape[1:])
         made = _sample_shape(self.generator)
@@ -188,7 +222,11 @@ class BaseGAN(keras.Model):
                 f"of {rows} samples. Build batches with keras_wgan.data.make_dataset(x, "
                 f"batch_size, critic_steps={self.critic_steps})."
             )
-        return ops.reshape(real, (-1, self.critic_steps) + expected)
+        real_batches = ops.reshape(real, (-1, self.critic_steps) + expected)
+        if not self.conditional:
+            return real_batches, None
+        labels = ops.reshape(ops.cast(labels, "int32"), (-1, self.critic_steps))
+        return real_batches, labels
 
     def sample_latent(self, batch_size):
         """Latent vectors `[batch_size, latent_dim]` from N(0, 1), seeded by the model."""
@@ -214,14 +252,14 @@ class BaseGAN(keras.Model):
         start = context.replica_id_in_sync_group * batch_size
         return values[start : start + batch_size]
 
-    def update_critic(self, real):
-        """One critic update on one real batch and a fresh generated batch."""
-        fake = self.generator(self.sample_latent(ops.shape(real)[0]), training=True)
+    def update_critic(self, real, labels=None):
+        """One critic update on one real batch and a fresh generated batch (of the same labels)."""
+        fake = self.generate(self.sample_latent(ops.shape(real)[0]), labels, training=True)
         with tf.GradientTape() as tape:
-            real_scores = self.critic(real, training=True)
-            fake_scores = self.critic(fake, training=True)
+            real_scores = self.score(real, labels, training=True)
+            fake_scores = self.score(fake, labels, training=True)
             loss, objective_logs = self.critic_objective(real_scores, fake_scores)
-            penalty, diagnostics = self.critic_penalty(real, fake)
+            penalty, diagnostics = self.critic_penalty(real, fake, labels)
             loss = loss + penalty
             scaled_loss = _scale_for_replicas(loss)
         gradients = tape.gradient(scaled_loss, self.critic.trainable_variables)
@@ -229,11 +267,12 @@ class BaseGAN(keras.Model):
         self.critic_optimizer.apply(gradients, self.critic.trainable_variables)
         self._record(critic_loss=loss, **objective_logs, **diagnostics)
 
-    def update_generator(self, batch_size):
+    def update_generator(self, batch_size, labels=None):
         """One generator update against the current critic."""
         latent = self.sample_latent(batch_size)
         with tf.GradientTape() as tape:
-            fake_scores = self.critic(self.generator(latent, training=True), training=True)
+            fake = self.generate(latent, labels, training=True)
+            fake_scores = self.score(fake, labels, training=True)
             loss = self.generator_objective(fake_scores)
             scaled_loss = _scale_for_replicas(loss)
         gradients = tape.gradient(scaled_loss, self.generator.trainable_variables)
@@ -257,7 +296,7 @@ class BaseGAN(keras.Model):
         """The generator's loss from the critic's scores of generated samples."""
         raise NotImplementedError(f"{type(self).__name__} must define generator_objective().")
 
-    def critic_penalty(self, real, fake):
+    def critic_penalty(self, real, fake, labels=None):
         """A term added to the critic loss, with diagnostics named as in `diagnostic_names`.
 
         Returns:
@@ -265,7 +304,7 @@ class BaseGAN(keras.Model):
         """
         return ops.zeros((), "float32"), {}
 
-    def warm_up_critic(self, real_batches):
+    def warm_up_critic(self, real_batches, label_batches=None):
         """Extra critic updates before the regular ones; none by default."""
 
     def _record(self, **values):
@@ -310,6 +349,13 @@ class BaseGAN(keras.Model):
 
 
 _SEED_STATE = "seed_generator_state"
+
+
+def _input_count(network):
+    try:
+        return len(network.inputs)
+    except (AttributeError, ValueError, TypeError):
+        return 1
 
 
 def _scale_for_replicas(loss):

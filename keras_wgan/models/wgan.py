@@ -111,7 +111,7 @@ class WGAN(BaseGAN):
     def generator_objective(self, fake_scores):
         return losses.generator_loss(fake_scores)
 
-    def critic_penalty(self, real, fake):
+    def critic_penalty(self, real, fake, labels=None):
         """WGAN adds no penalty (it clips weights) and reports the fraction at the clip bound."""
         return ops.zeros((), "float32"), {"clipped_fraction": self._clipped_fraction()}
 
@@ -125,7 +125,7 @@ class WGAN(BaseGAN):
         total = sum(math.prod(v.shape) for v in self.critic.trainable_variables)
         return ops.sum(ops.stack(at_bound)) / total
 
-    def warm_up_critic(self, real_batches):
+    def warm_up_critic(self, real_batches, label_batches=None):
         if not self.critic_warmup:
             return
         if tf.distribute.has_strategy() and (
@@ -143,7 +143,9 @@ class WGAN(BaseGAN):
         count = tf.where(in_warmup, max(extra, 0), 0)
 
         def body(index):
-            self.update_critic(tf.gather(real_batches, index % self.critic_steps, axis=1))
+            column = index % self.critic_steps
+            labels = None if label_batches is None else tf.gather(label_batches, column, axis=1)
+            self.update_critic(tf.gather(real_batches, column, axis=1), labels)
             return (index + 1,)
 
         tf.while_loop(lambda index: index < count, body, (tf.constant(0),))

@@ -104,10 +104,11 @@ class WGANGP(WGAN):
     def default_optimizer(self):
         return config.wgan_gp_optimizer()
 
-    def critic_penalty(self, real, fake):
+    def critic_penalty(self, real, fake, labels=None):
         weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
         penalty, norms = penalties.gradient_penalty(
-            lambda samples: self.critic(samples, training=True),
+            # The gradient with respect to the samples, the labels held fixed.
+            lambda samples: self.score(samples, labels, training=True),
             real,
             fake,
             weights,

@@ -9,6 +9,8 @@ doublings is read from the image shape: each side is halved while it stays even 
 import keras
 from keras import layers
 
+from keras_wgan.networks import conditioning
+
 NORMALIZATIONS = (None, "batch", "layer")
 
 
@@ -58,7 +60,12 @@ def _initializer():
 
 
 def build_generator(
-    image_shape, latent_dim=128, base_filters=64, normalization="batch", name="generator"
+    image_shape,
+    latent_dim=128,
+    base_filters=64,
+    normalization="batch",
+    num_classes=None,
+    name="generator",
 ):
     """DCGAN generator: latent vectors to images in [-1, 1].
 
@@ -68,19 +75,28 @@ def build_generator(
         latent_dim: int. Size of the latent vector.
         base_filters: int. Filters of the last hidden stage; each earlier stage has twice as many.
         normalization: `"batch"` (DCGAN), `"layer"` or `None`, after each hidden stage.
+        num_classes: int or `None`. Makes a class-conditional generator with inputs
+            `[latent, labels]` (labels int32 `[batch]`), the label embedded and concatenated to
+            the latent (see `keras_wgan.networks.conditioning`).
         name: str. The model's name.
 
     Returns:
-        A Functional `keras.Model` from `[batch, latent_dim]` to `[batch, *image_shape]` (tanh).
+        A Functional `keras.Model` from `[batch, latent_dim]` (and labels) to
+        `[batch, *image_shape]` (tanh).
     """
     height, width, channels = _check_image_shape(image_shape)
     _check_normalization(normalization)
+    conditioning.check_num_classes(num_classes)
     stages = _doublings(height, width)
     start = (height // 2**stages, width // 2**stages)
 
     latent = keras.Input((latent_dim,), name="latent")
+    inputs, x = latent, latent
+    if num_classes:
+        labels = conditioning.labels_input()
+        inputs, x = [latent, labels], conditioning.with_label_embedding(latent, labels, num_classes)
     filters = base_filters * 2 ** (stages - 1)
-    x = layers.Dense(start[0] * start[1] * filters, kernel_initializer=_initializer())(latent)
+    x = layers.Dense(start[0] * start[1] * filters, kernel_initializer=_initializer())(x)
     x = layers.Reshape((*start, filters))(x)
     x = layers.ReLU()(_normalize(x, normalization, "norm_0"))
     for stage in range(1, stages):
@@ -99,10 +115,12 @@ def build_generator(
         kernel_initializer=_initializer(),
         name="images",
     )(x)
-    return keras.Model(latent, images, name=name)
+    return keras.Model(inputs, images, name=name)
 
 
-def build_critic(image_shape, base_filters=64, normalization="layer", name="critic"):
+def build_critic(
+    image_shape, base_filters=64, normalization="layer", num_classes=None, name="critic"
+):
     """DCGAN critic: images to one linear score each (no sigmoid).
 
     Args:
@@ -111,6 +129,8 @@ def build_critic(image_shape, base_filters=64, normalization="layer", name="crit
         normalization: `"layer"` (for WGAN-GP: the paper's choice), `None`, or `"batch"` (DCGAN;
             allowed for WGAN and GAN critics, refused by `WGANGP`). The first stage is never
             normalized, as in DCGAN.
+        num_classes: int or `None`. Makes a class-conditional critic with inputs
+            `[images, labels]` and a projection head (see `keras_wgan.networks.conditioning`).
         name: str. The model's name.
 
     Returns:
@@ -118,6 +138,7 @@ def build_critic(image_shape, base_filters=64, normalization="layer", name="crit
     """
     height, width, _ = _check_image_shape(image_shape)
     _check_normalization(normalization)
+    conditioning.check_num_classes(num_classes)
     stages = _doublings(height, width)
 
     images = keras.Input(tuple(image_shape), name="images")
@@ -134,5 +155,9 @@ def build_critic(image_shape, base_filters=64, normalization="layer", name="crit
             x = _normalize(x, normalization, f"norm_{stage}")
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
+    if num_classes:
+        labels = conditioning.labels_input()
+        scores = conditioning.projection_scores(x, labels, num_classes)
+        return keras.Model([images, labels], scores, name=name)
     scores = layers.Dense(1, dtype="float32", name="scores")(x)
     return keras.Model(images, scores, name=name)

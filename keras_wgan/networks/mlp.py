@@ -7,6 +7,7 @@ networks, a linear output.
 import keras
 from keras import layers
 
+from keras_wgan.networks import conditioning
 from keras_wgan.networks.dcgan import _check_normalization
 
 
@@ -32,7 +33,12 @@ def _hidden(x, hidden_units, normalization):
 
 
 def build_mlp_generator(
-    output_dim=2, latent_dim=2, hidden_units=(512, 512, 512), normalization=None, name="generator"
+    output_dim=2,
+    latent_dim=2,
+    hidden_units=(512, 512, 512),
+    normalization=None,
+    num_classes=None,
+    name="generator",
 ):
     """MLP generator: latent vectors to vectors (linear output).
 
@@ -41,32 +47,46 @@ def build_mlp_generator(
         latent_dim: int. Size of the latent vector (2 in the WGAN-GP toy experiments).
         hidden_units: sequence of ints. Units of each hidden ReLU layer.
         normalization: `None`, `"layer"` or `"batch"` after each hidden layer.
+        num_classes: int or `None`. Class-conditional: inputs `[latent, labels]`.
         name: str. The model's name.
 
     Returns:
         A Functional `keras.Model` from `[batch, latent_dim]` to `[batch, output_dim]`.
     """
     _check_normalization(normalization)
+    conditioning.check_num_classes(num_classes)
     latent = keras.Input((latent_dim,), name="latent")
-    x = _hidden(latent, hidden_units, normalization)
+    inputs, x = latent, latent
+    if num_classes:
+        labels = conditioning.labels_input()
+        inputs, x = [latent, labels], conditioning.with_label_embedding(latent, labels, num_classes)
+    x = _hidden(x, hidden_units, normalization)
     samples = layers.Dense(output_dim, dtype="float32", name="samples")(x)
-    return keras.Model(latent, samples, name=name)
+    return keras.Model(inputs, samples, name=name)
 
 
-def build_mlp_critic(input_dim=2, hidden_units=(512, 512, 512), normalization=None, name="critic"):
+def build_mlp_critic(
+    input_dim=2, hidden_units=(512, 512, 512), normalization=None, num_classes=None, name="critic"
+):
     """MLP critic: vectors to one linear score each (no sigmoid).
 
     Args:
         input_dim: int. Size of a sample.
         hidden_units: sequence of ints. Units of each hidden ReLU layer.
         normalization: `None`, `"layer"` or `"batch"` (refused by `WGANGP`).
+        num_classes: int or `None`. Class-conditional: inputs `[samples, labels]`, projection head.
         name: str. The model's name.
 
     Returns:
         A Functional `keras.Model` from `[batch, input_dim]` to `[batch, 1]`.
     """
     _check_normalization(normalization)
+    conditioning.check_num_classes(num_classes)
     samples = keras.Input((input_dim,), name="samples")
     x = _hidden(samples, hidden_units, normalization)
+    if num_classes:
+        labels = conditioning.labels_input()
+        scores = conditioning.projection_scores(x, labels, num_classes)
+        return keras.Model([samples, labels], scores, name=name)
     scores = layers.Dense(1, dtype="float32", name="scores")(x)
     return keras.Model(samples, scores, name=name)

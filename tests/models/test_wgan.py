@@ -32,8 +32,8 @@ class RecordingWGAN(keras_wgan.WGAN):
         super().__init__(*args, **kwargs)
         self.real_batches, self.largest_weights = [], []
 
-    def update_critic(self, real):
-        super().update_critic(real)
+    def update_critic(self, real, labels=None):
+        super().update_critic(real, labels)
         self.real_batches.append(keras.ops.convert_to_numpy(real))
         self.largest_weights.append(
             max(float(np.max(np.abs(v.numpy()))) for v in self.critic.trainable_variables)
