@@ -81,6 +81,10 @@ class SampleGrid(_SampleCallback):
             padded to at least 3 digits and to the length of the run's epoch count).
         every: int. Draw every `every` epochs (and always after the last epoch).
         columns: int or `None`. Images per row; `None` for a square-ish grid.
+        progression: int. With `progression=k > 0`, the first `k` images of every drawn epoch
+            are also kept (in `directory/progression.npz`, so that a run resumed in a new process
+            keeps its earlier epochs) and tiled at train end into `directory/progression.png`:
+            one row per drawn epoch, labelled with it, the same latent vectors in each column.
 
     Example:
 
@@ -88,8 +92,17 @@ class SampleGrid(_SampleCallback):
     >>> model.fit(data, epochs=5, callbacks=[keras_wgan.callbacks.SampleGrid(latent, "samples")])
     """
 
-    def __init__(self, latent, directory, every=1, columns=None):
+    PROGRESSION = "progression"
+
+    def __init__(self, latent, directory, every=1, columns=None, progression=0):
         super().__init__(latent, directory, every=every)
+        if isinstance(progression, bool) or not isinstance(progression, int) or progression < 0:
+            raise ValueError(
+                f"`progression` must be an int >= 0. Received: progression={progression!r}"
+            )
+        self.progression = min(progression, len(self.latent))
+        self.progression_path = None
+        self._rows = None  # {epoch: images [k, h, w, c]}, loaded from disk when first needed
         if columns is not None and (
             isinstance(columns, bool) or not isinstance(columns, int) or columns < 1
         ):
@@ -104,6 +117,8 @@ class SampleGrid(_SampleCallback):
                 "SampleGrid needs a generator of images [batch, height, width, channels]; use "
                 f"SampleScatter for vectors. Received: samples with shape {samples.shape}"
             )
+        if self.progression:
+            self._record_row(epoch, samples[: self.progression])
         grid = image_grid(samples, self.columns)
         pyplot = _pyplot()
         height, width = grid.shape[:2]
@@ -117,6 +132,61 @@ class SampleGrid(_SampleCallback):
         figure.savefig(path, dpi=100)
         pyplot.close(figure)
 
+    def on_train_begin(self, logs=None):
+        # A fresh run (no step made yet) starts a new progression, even over an old one's file.
+        if self.progression and self.model is not None and _steps_done(self.model) == 0:
+            self._rows = {}
+
+    def on_train_end(self, logs=None):
+        if self.progression and self._load_rows():
+            self.progression_path = self.draw_progression()
+
+    def _store(self):
+        return os.path.join(self.directory, f"{self.PROGRESSION}.npz")
+
+    def _load_rows(self):
+        if self._rows is None:
+            self._rows = {}
+            if os.path.exists(self._store()):
+                with np.load(self._store()) as stored:
+                    self._rows = dict(zip(stored["epochs"].tolist(), stored["images"]))
+        return self._rows
+
+    def _record_row(self, epoch, images):
+        rows = self._load_rows()
+        for later in [e for e in rows if e >= epoch]:  # a rerun replaces its epochs onwards
+            del rows[later]
+        rows[epoch] = np.asarray(images, dtype="float32")
+        epochs = sorted(rows)
+        np.savez(self._store() + ".tmp.npz", epochs=np.asarray(epochs),
+                 images=np.stack([rows[e] for e in epochs]))
+        os.replace(self._store() + ".tmp.npz", self._store())
+
+    def draw_progression(self):
+        """Writes `progression.png` from the kept rows; returns its path."""
+        epochs = sorted(self._rows)
+        images = np.concatenate([self._rows[e] for e in epochs])
+        columns = len(self._rows[epochs[0]])
+        grid = image_grid(images, columns)
+        pyplot = _pyplot()
+        height, width = grid.shape[:2]
+        scale = min(max(3.0 / width, 4.0 / max(height, width)), 0.1)
+        figure, axes = pyplot.subplots(
+            figsize=(width * scale + 0.8, height * scale + 0.5)
+        )
+        axes.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1,
+                    interpolation="nearest")
+        row_height = images.shape[1] + 1
+        axes.set_yticks([row * row_height + images.shape[1] / 2 for row in range(len(epochs))])
+        axes.set_yticklabels([f"epoch {e}" for e in epochs], fontsize=7)
+        axes.set_xticks([])
+        axes.set_title("the same latent vectors over training", fontsize=8)
+        path = os.path.join(self.directory, f"{self.PROGRESSION}.png")
+        figure.tight_layout()
+        figure.savefig(path, dpi=100)
+        pyplot.close(figure)
+        return path
+
 
 class SampleScatter(_SampleCallback):
     """Saves a scatter of generated 2-D points over real ones, for a fixed latent batch.
@@ -126,10 +196,16 @@ class SampleScatter(_SampleCallback):
         directory: str. Where to write `epoch_XXX.png`.
         real: array `[num_real, 2]`. Real samples drawn underneath, in grey.
         every: int. Draw every `every` epochs (and always after the last epoch).
+        contour: bool. Draw the critic's value (`model.critic`, a network from points `[n, 2]`
+            to scores `[n, 1]`) as filled contours under the points, as in Figure 1 of the
+            WGAN-GP paper: the generator moves its samples up the critic's slope.
     """
 
-    def __init__(self, latent, directory, real, every=1):
+    GRID_POINTS = 120
+
+    def __init__(self, latent, directory, real, every=1, contour=False):
         super().__init__(latent, directory, every=every)
+        self.contour = bool(contour)
         real = np.asarray(real, dtype="float32")
         if real.ndim != 2 or real.shape[1] != 2:
             raise ValueError(f"`real` must have shape [num_real, 2]. Received: {real.shape}")
@@ -144,8 +220,18 @@ class SampleScatter(_SampleCallback):
                 f"Received: samples with shape {samples.shape}"
             )
         pyplot = _pyplot()
-        figure, axes = pyplot.subplots(figsize=(4.5, 4.5))
-        axes.scatter(*self.real.T, s=2, c="0.7", label="real")
+        critic = getattr(self.model, "critic", None) if self.contour else None
+        figure, axes = pyplot.subplots(figsize=(5.4 if critic is not None else 4.5, 4.5))
+        if critic is not None:
+            xs, ys = np.meshgrid(
+                np.linspace(self.limits[0][0], self.limits[1][0], self.GRID_POINTS),
+                np.linspace(self.limits[0][1], self.limits[1][1], self.GRID_POINTS),
+            )
+            points = np.stack([xs.ravel(), ys.ravel()], axis=1).astype("float32")
+            scores = keras.ops.convert_to_numpy(critic(points, training=False))
+            filled = axes.contourf(xs, ys, scores.reshape(xs.shape), levels=20, cmap="viridis")
+            figure.colorbar(filled, ax=axes, fraction=0.046, pad=0.04, label="critic(x)")
+        axes.scatter(*self.real.T, s=2, c="0.85" if critic is not None else "0.7", label="real")
         axes.scatter(*samples.T, s=2, c="tab:red", label="generated")
         axes.set_xlim(self.limits[0][0], self.limits[1][0])
         axes.set_ylim(self.limits[0][1], self.limits[1][1])

@@ -9,7 +9,8 @@ A run writes into `workdir`:
     `training_curves.png`     wasserstein_estimate, critic/generator losses, gradient penalty
     `metrics.json`            quality scores beside their in-run references (see `evaluate`)
     `samples/epoch_XXX.png`   samples of a fixed latent batch: an image grid, or for the 2-D
-                              toys a scatter over real points
+                              toys a scatter over real points and the critic's contours
+    `samples/progression.png` image datasets: a few fixed samples per drawn epoch, one row each
     `backup/`                 while training: the whole training state every `backup_every`
                               generator steps (see "Resuming"); removed when the run ends
 and the generator as a TF Serving SavedModel in `<saved_models_dir>/<run_name>/<version>/`.
@@ -44,42 +45,91 @@ from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
 
 MODELS = {"wgan-gp": WGANGP, "wgan": WGAN}
-IMAGE_DATASETS = ("digits",)
+TFDS_DATASETS = tuple(data_lib.TFDS_DATASETS)
+IMAGE_DATASETS = ("digits",) + TFDS_DATASETS + ("folder",)
 DATASETS = IMAGE_DATASETS + tuple(data_lib.TOY_DATASETS)
-# Default size of a toy training set (fresh samples of the mixture).
-TOY_SAMPLES = 10_000
-# Default latent sizes: the WGAN-GP toy experiments use 2; 64 is plenty for 8x8 digits.
-DEFAULT_LATENT_DIM = {"digits": 64, "toy": 2}
+# Datasets with quality scores in metrics.json (`keras_wgan.evaluation`): the digits classifier
+# knows only 8x8 digits; the toys are scored against their known mixtures.
+SCORED_DATASETS = ("digits",) + tuple(data_lib.TOY_DATASETS)
+# A toy training set holds this many generator steps' worth of fresh samples of the mixture
+# (`TOY_STEPS_PER_EPOCH * batch_size * critic_steps`), so the default 60 epochs make 3,000 steps:
+# the data setup the benchmark measured (64,000 points; seed 0 gave 25/25 grid modes through
+# `train`, where 128,000 points at 100 steps per epoch gave 15/25 on the same seed).
+TOY_STEPS_PER_EPOCH = 50
+# Default latent sizes: the WGAN-GP toy experiments use 2; 64 is plenty for 8x8 digits, 128 for
+# the larger images (DCGAN's 100, rounded up).
+DEFAULT_LATENT_DIM = {"digits": 64, "toy": 2, "image": 128}
+# Default epochs: about 3,000 generator steps for a toy (see TrainConfig), 25k for digits;
+# mnist/fashion_mnist/cifar10 about 3,700-3,900 steps, celeb_a about 5,000 (at batch 64).
+DEFAULT_EPOCHS = {"digits": 1000, "toy": 60, "mnist": 20, "fashion_mnist": 20, "cifar10": 20,
+                  "celeb_a": 10, "folder": 100}
+# Default image sizes of the TFDS datasets (`None`: the native size, 28x28 or 32x32).
+DEFAULT_IMAGE_SIZE = {"celeb_a": 64}
+# The toy recipe (see TrainConfig): (generator, critic) learning rates per model.
+TOY_LEARNING_RATES = {"wgan-gp": (2e-4, 2e-3), "wgan": (5e-5, 5e-4)}
+# With `lr_decay`, rates decay linearly to this fraction of their start over the run.
+LR_DECAY_FINAL_FRACTION = 0.05
+# Fixed samples per drawn epoch in samples/progression.png.
+PROGRESSION_SAMPLES = 8
 # Aim for about this many sample/curve drawings per run; more only costs time.
 MAX_DRAWINGS = 25
 BACKUP_DIR = "backup"
 # Fields that may change between a run and its resumption (the rest must match the backup's).
 RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backup_every",
-                     "deterministic")
+                     "deterministic", "data_dir", "image_dir")
 
 
 @dataclasses.dataclass
 class TrainConfig:
-    """What to train and how; every field has a default.
+    """What to train and how; every field has a default, some depending on the dataset.
+
+    The 2-D toys default to a measured recipe, not the papers' settings. With the WGAN-GP paper's
+    equal rates (Adam 1e-4 for both networks) and 3x512 MLPs, a ring8 run caught 0/8 modes. What
+    works (`benchmarks/results/toy_quality.md`, VEEGAN protocol on 2,500 samples, 3 seeds each):
+    3x256 MLPs, batch 256, 5 critic steps, Adam(beta_1=0.5, beta_2=0.9) with the critic 10x faster
+    than the generator (2e-4 / 2e-3), both rates decaying linearly to 5% over the run
+    (`PolynomialDecay(rate, total_updates, end_learning_rate=rate / 20)`; the critic's
+    `total_updates` counts critic updates, generator steps x `critic_steps`), and 3,000 generator
+    steps (60 epochs of 50): grid25 22-25/25 modes, 10.5-13.8% high quality, W1 0.59-0.62
+    (floor ~0.18) in about 2 minutes on 2 CPU cores; ring8 8/8 modes (with 3x128 MLPs and 1,500
+    steps), W1 0.12-0.15. For WGAN (clipping) on the toys: RMSprop 5e-5 / 5e-4 with the same
+    decay (grid25: 22/25 modes against 20/25 at equal rates; ring8 0/8 either way: weight
+    clipping is the limit there). Image datasets keep the papers' rates, without decay.
 
     Args:
         model: str. `"wgan-gp"` (gradient penalty) or `"wgan"` (weight clipping).
-        dataset: str. `"digits"` (scikit-learn's 8x8 digits, DCGAN networks) or a 2-D toy,
-            `"ring8"`, `"grid25"` or `"swissroll"` (MLP networks).
-        batch_size: int. Samples per critic update.
+        dataset: str. Images (DCGAN networks): `"digits"` (scikit-learn's 8x8 digits), a TFDS
+            dataset (`"mnist"`, `"fashion_mnist"`, `"cifar10"`, `"celeb_a"`, read from
+            `data_dir`, never downloaded) or `"folder"` (the images in `image_dir`). 2-D toys
+            (MLP networks): `"ring8"`, `"grid25"` or `"swissroll"`.
+        batch_size: int or `None`. Samples per critic update; `None` for 64 (images) or 256
+            (toys).
         critic_steps: int. Critic updates per generator update.
-        epochs: int. Passes over the training set; one epoch is
-            `num_samples // (batch_size * critic_steps)` generator updates.
-        generator_lr: float or `None`. `None` for the paper's rate (1e-4 Adam for WGAN-GP,
-            5e-5 RMSprop for WGAN); otherwise the paper's optimizer with this rate.
-        critic_lr: float or `None`. Same, for the critic.
-        latent_dim: int or `None`. `None` for 64 (digits) or 2 (toys).
+        epochs: int or `None`. Passes over the training set; one epoch is
+            `num_samples // (batch_size * critic_steps)` generator updates. `None` for
+            `DEFAULT_EPOCHS` (digits 1000; toys 30, i.e. 3,000 generator steps; mnist,
+            fashion_mnist and cifar10 20; celeb_a 10; folder 100).
+        generator_lr: float or `None`. `None` for the dataset's default: the paper's rate for
+            images (1e-4 Adam for WGAN-GP, 5e-5 RMSprop for WGAN), the recipe above for toys
+            (2e-4 Adam, 5e-5 RMSprop); otherwise the model's optimizer with this rate.
+        critic_lr: float or `None`. Same, for the critic (toys: 2e-3 Adam, 5e-4 RMSprop).
+        lr_decay: bool or `None`. Decay both rates linearly to 5% over the run; `None` for on
+            (toys) or off (images).
+        latent_dim: int or `None`. `None` for 64 (digits), 128 (other images) or 2 (toys).
         seed: int. Seeds the weights, the model's noise, the shuffling and the toy data.
         jit_compile: bool. Compile the train step with XLA (slower on CPU).
         base_filters: int. DCGAN width (image datasets).
-        hidden_units: tuple of ints. MLP hidden layers (toy datasets).
-        num_samples: int or `None`. Use only this many training samples (digits: the first of
-            the 1297 training images; toys: how many to draw, default 10,000).
+        hidden_units: tuple of ints or `None`. MLP hidden layers (toys); `None` for 3x256.
+        num_samples: int or `None`. Use only this many training samples (images: the first
+            ones; toys: how many to draw, default `100 * batch_size * critic_steps`, so that an
+            epoch is 100 generator steps).
+        data_dir: str or `None`. TFDS data directory holding the prepared dataset (`None`:
+            TFDS's default, `~/tensorflow_datasets` or `$TFDS_DATA_DIR`).
+        image_dir: str or `None`. The folder of images for `dataset="folder"` (required there).
+        image_size: int or `None`. Height and width the images are centre-cropped and resized
+            to. `None`: 64 for celeb_a, the native size for the other TFDS datasets (28 or 32);
+            required for `"folder"`. Must be even and at least 8 (DCGAN networks).
+        channels: int. Channels of folder images: 1 (grey), 3 (RGB) or 4 (RGBA).
         saved_models_dir: str. Parent directory of the exported SavedModel.
         run_name: str or `None`. Name of the export directory; `None` for
             `"<model>_<dataset>"` with underscores, e.g. `wgan_gp_digits`.
@@ -95,17 +145,22 @@ class TrainConfig:
 
     model: str = "wgan-gp"
     dataset: str = "digits"
-    batch_size: int = 64
+    batch_size: int | None = None
     critic_steps: int = paper.CRITIC_STEPS
-    epochs: int = 1000
+    epochs: int | None = None
     generator_lr: float | None = None
     critic_lr: float | None = None
+    lr_decay: bool | None = None
     latent_dim: int | None = None
     seed: int = 0
     jit_compile: bool = False
     base_filters: int = 64
-    hidden_units: tuple = (512, 512, 512)
+    hidden_units: tuple | None = None
     num_samples: int | None = None
+    data_dir: str | None = None
+    image_dir: str | None = None
+    image_size: int | None = None
+    channels: int = 3
     saved_models_dir: str = "saved_models"
     run_name: str | None = None
     verbose: int = 1
@@ -121,9 +176,20 @@ class TrainConfig:
             raise ValueError(
                 f"`dataset` must be one of {list(DATASETS)}. Received: dataset={self.dataset!r}"
             )
+        # Dataset-dependent defaults, resolved here so that a backup's config.json is concrete.
+        if self.batch_size is None:
+            self.batch_size = 64 if self.is_image else 256
+        if self.epochs is None:
+            self.epochs = DEFAULT_EPOCHS[self.dataset if self.is_image else "toy"]
+        if self.hidden_units is None:
+            self.hidden_units = (256, 256, 256)
+        if self.lr_decay is None:
+            self.lr_decay = not self.is_image
+        if self.image_size is None:
+            self.image_size = DEFAULT_IMAGE_SIZE.get(self.dataset)
         for name in ("batch_size", "critic_steps", "epochs", "base_filters"):
             _check_positive_int(name, getattr(self, name))
-        for name in ("latent_dim", "num_samples"):
+        for name in ("latent_dim", "num_samples", "image_size"):
             if getattr(self, name) is not None:
                 _check_positive_int(name, getattr(self, name))
         for name in ("generator_lr", "critic_lr"):
@@ -132,6 +198,10 @@ class TrainConfig:
                 raise ValueError(
                     f"`{name}` must be a positive float or None. Received: {name}={value!r}"
                 )
+        if not isinstance(self.lr_decay, bool):
+            raise ValueError(
+                f"`lr_decay` must be a bool or None. Received: lr_decay={self.lr_decay!r}"
+            )
         if (
             isinstance(self.backup_every, bool)
             or not isinstance(self.backup_every, int)
@@ -140,6 +210,22 @@ class TrainConfig:
             raise ValueError(
                 "`backup_every` must be an int >= 0. "
                 f"Received: backup_every={self.backup_every!r}"
+            )
+        if self.channels not in (1, 3, 4) or isinstance(self.channels, bool):
+            raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={self.channels!r}")
+        if self.dataset == "folder":
+            if not self.image_dir:
+                raise ValueError(
+                    "`image_dir` is required for dataset='folder'. Received: image_dir=None"
+                )
+            if self.image_size is None:
+                raise ValueError(
+                    "`image_size` is required for dataset='folder'. Received: image_size=None"
+                )
+        if self.image_size is not None and (self.image_size < 8 or self.image_size % 2):
+            raise ValueError(
+                "`image_size` must be even and at least 8 (DCGAN networks). "
+                f"Received: image_size={self.image_size!r}"
             )
         self.hidden_units = tuple(self.hidden_units)
 
@@ -151,7 +237,25 @@ class TrainConfig:
     def resolved_latent_dim(self):
         if self.latent_dim is not None:
             return self.latent_dim
-        return DEFAULT_LATENT_DIM["digits" if self.is_image else "toy"]
+        if self.dataset == "digits":
+            return DEFAULT_LATENT_DIM["digits"]
+        return DEFAULT_LATENT_DIM["image" if self.is_image else "toy"]
+
+    @property
+    def learning_rates(self):
+        """`(generator, critic)` starting rates; `None` for the model's default optimizer."""
+        if self.is_image:
+            paper_rate = (
+                paper.WGAN_GP_LEARNING_RATE if self.model == "wgan-gp" else paper.WGAN_LEARNING_RATE
+            )
+            # Without decay, `None` leaves the model's own (the paper's) optimizer.
+            default = (paper_rate, paper_rate) if self.lr_decay else (None, None)
+        else:
+            default = TOY_LEARNING_RATES[self.model]
+        return (
+            self.generator_lr if self.generator_lr is not None else default[0],
+            self.critic_lr if self.critic_lr is not None else default[1],
+        )
 
     @property
     def resolved_run_name(self):
@@ -171,12 +275,15 @@ def train(config, workdir):
 
     Returns:
         A dict: `workdir`, `history`, `model`, `curves`, `samples` (the last sample PNG),
+        `progression` (samples/progression.png for image datasets, else `None`),
         `export` (the SavedModel version directory), `final_metrics` (last epoch's values, plus
         the generated samples' quality scores), `metrics` (the metrics.json path), `quality`
         (what metrics.json holds: `evaluate`'s scores with their references), `generator_steps`, `resumed_from_step` (the backup's
         generator step, or `None`) and `seconds`.
 
     Raises:
+        keras_wgan.data.DatasetNotPreparedError: a TFDS dataset is not prepared in
+            `config.data_dir` (raised at once, before anything is built; nothing is downloaded).
         keras_wgan.callbacks.NonFiniteError: a step gave a NaN or an Inf. The message names the
             step and the metric; the backup of the last good state is kept.
 
@@ -205,13 +312,23 @@ def train(config, workdir):
         )
         return stream.skip(step)
 
-    steps_per_epoch = len(real) // (config.batch_size * config.critic_steps)
+    num_examples, sample_shape = _size_and_shape(real)
+    steps_per_epoch = num_examples // (config.batch_size * config.critic_steps)
+    if steps_per_epoch < 1:
+        raise ValueError(
+            f"A generator step takes {config.batch_size * config.critic_steps} samples "
+            f"(batch_size={config.batch_size} x critic_steps={config.critic_steps}), more than "
+            f"the {num_examples} training samples. Use a smaller batch_size or more data."
+        )
 
-    # Networks and model.
-    model = build_model(config, real.shape[1:])
+    # Networks and model; with `lr_decay` the schedules run over the whole run's updates (the
+    # critic's counts critic updates).
+    model = build_model(config, sample_shape)
+    total_steps = config.epochs * steps_per_epoch
+    generator_rate, critic_rate = config.learning_rates
     model.compile(
-        generator_optimizer=_optimizer(config.model, config.generator_lr),
-        critic_optimizer=_optimizer(config.model, config.critic_lr),
+        generator_optimizer=_optimizer(config, generator_rate, total_steps),
+        critic_optimizer=_optimizer(config, critic_rate, total_steps * config.critic_steps),
         jit_compile=config.jit_compile,
     )
 
@@ -241,11 +358,14 @@ def train(config, workdir):
     latent_rng = np.random.default_rng(config.seed + 1)
     if config.is_image:
         latent = latent_rng.standard_normal((64, config.resolved_latent_dim)).astype("float32")
-        samples = callbacks_lib.SampleGrid(latent, paths["samples_dir"], every=every)
+        samples = callbacks_lib.SampleGrid(
+            latent, paths["samples_dir"], every=every, progression=PROGRESSION_SAMPLES
+        )
     else:
         latent = latent_rng.standard_normal((1000, config.resolved_latent_dim)).astype("float32")
+        # The critic's contours under the samples, as in Figure 1 of the WGAN-GP paper.
         samples = callbacks_lib.SampleScatter(
-            latent, paths["samples_dir"], real[:2000], every=every
+            latent, paths["samples_dir"], real[:2000], every=every, contour=True
         )
     json_history = callbacks_lib.JsonHistory(paths["history"], history=history)
     callbacks = [
@@ -286,7 +406,7 @@ def train(config, workdir):
         shutil.rmtree(paths["backup"])
     export_dir = export_generator(model, config)
     final = {name: float(values[-1]) for name, values in history.items() if values}
-    quality = evaluate(model, config)
+    quality = evaluate(model, config, real)
     paths["metrics"] = os.path.join(workdir, "metrics.json")
     with open(paths["metrics"], "w") as file:
         json.dump(quality, file, indent=1)
@@ -297,6 +417,7 @@ def train(config, workdir):
         "model": paths["model"],
         "curves": paths["curves"],
         "samples": samples.paths[-1] if samples.paths else None,
+        "progression": getattr(samples, "progression_path", None),
         "export": export_dir,
         "final_metrics": final,
         "metrics": paths["metrics"],
@@ -351,12 +472,46 @@ def _load_history(path, epochs):
 
 
 def load_training_data(config):
-    """The training samples: digit images `[n, 8, 8, 1]` in [-1, 1] or toy points `[n, 2]`."""
-    if config.is_image:
+    """The training samples, in [-1, 1] for images.
+
+    Returns:
+        digits: an array of images `[n, 8, 8, 1]`; toys: an array of points `[n, 2]`; TFDS and
+        folder datasets: an unbatched `tf.data.Dataset` of images (labels dropped), read lazily.
+
+    Raises:
+        keras_wgan.data.DatasetNotPreparedError: a TFDS dataset not prepared in `data_dir`.
+    """
+    if config.dataset == "digits":
         images, _ = data_lib.load_digits("train", seed=config.seed)
         return images[: config.num_samples] if config.num_samples else images
+    if config.is_image:
+        if config.dataset == "folder":
+            images = data_lib.load_image_folder(
+                config.image_dir, config.image_size, channels=config.channels
+            )
+        else:
+            images = data_lib.load_tfds(
+                config.dataset, "train", data_dir=config.data_dir, image_size=config.image_size
+            )
+        if isinstance(images.element_spec, tuple):
+            images = images.map(lambda image, label: image)
+        return images.take(config.num_samples) if config.num_samples else images
     sampler = data_lib.TOY_DATASETS[config.dataset]
-    return sampler(config.num_samples or TOY_SAMPLES, seed=config.seed)
+    count = config.num_samples or TOY_STEPS_PER_EPOCH * config.batch_size * config.critic_steps
+    return sampler(count, seed=config.seed)
+
+
+def _size_and_shape(real):
+    """`(number of samples, shape of one sample)` of an array or an unbatched dataset."""
+    if isinstance(real, np.ndarray):
+        return len(real), tuple(real.shape[1:])
+    count = int(real.cardinality())
+    if count < 0:  # unknown (e.g. after a filter): count once
+        count = int(real.reduce(0, lambda total, _: total + 1))
+    shape = tuple(real.element_spec.shape)
+    if None in shape:
+        shape = tuple(next(iter(real.take(1))).shape)
+    return count, shape
 
 
 def build_model(config, sample_shape):
@@ -386,7 +541,7 @@ def export_generator(model, config):
     return export_lib.export_generator(model, base_dir)
 
 
-def evaluate(model, config):
+def evaluate(model, config, real=None):
     """Quality of the trained generator, each score beside references computed in the same run.
 
     Digits: 1000 generated images scored by `keras_wgan.evaluation.score_images` (classifier-FID,
@@ -396,10 +551,46 @@ def evaluate(model, config):
     `score_toy` (W1, and mode coverage for ring8/grid25) beside a real-vs-real floor. Takes a
     few seconds (plus about 10 s the first time, to train and cache the classifier).
 
+    Other image datasets (TFDS, folder): no learned scores, since the only feature extractor is
+    the 8x8 digits classifier; the result holds the pixel mean and standard deviation of 1000
+    generated images beside those of up to 1000 real ones (`floor`), and says under
+    `unavailable` which scores were not computed and why.
+
     Returns:
-        The dict of `keras_wgan.evaluation.score_generator`.
+        The dict of `keras_wgan.evaluation.score_generator`, or for other image datasets
+        `{dataset, num_samples, scores, unavailable, note}`.
     """
-    return evaluation_lib.score_generator(model.generator, config.dataset, seed=config.seed + 2)
+    if config.dataset in SCORED_DATASETS:
+        return evaluation_lib.score_generator(
+            model.generator, config.dataset, seed=config.seed + 2
+        )
+    generated = evaluation_lib.generate(
+        model.generator, evaluation_lib.IMAGE_SAMPLES, seed=config.seed + 2
+    )
+    if real is None:
+        real = load_training_data(config)
+    if not isinstance(real, np.ndarray):
+        real = np.concatenate(
+            list(real.take(evaluation_lib.IMAGE_SAMPLES).batch(250).as_numpy_iterator())
+        )
+    real = real[: evaluation_lib.IMAGE_SAMPLES]
+    scores = {
+        "pixel_mean": {"generated": float(generated.mean()), "floor": float(real.mean()),
+                       "higher_is_better": None},
+        "pixel_std": {"generated": float(generated.std()), "floor": float(real.std()),
+                      "higher_is_better": None},
+    }
+    return {
+        "dataset": config.dataset,
+        "num_samples": int(len(generated)),
+        "scores": scores,
+        "unavailable": sorted(evaluation_lib.HIGHER_IS_BETTER),
+        "note": (
+            f"No learned quality scores for {config.dataset!r}: the only feature extractor "
+            "(the digits classifier) knows 8x8 digits. pixel_mean/pixel_std: generated images "
+            f"vs {len(real)} real training images ('floor'), both in [-1, 1]; closer is better."
+        ),
+    }
 
 
 def format_summary(summary):
@@ -415,16 +606,35 @@ def format_summary(summary):
             f"  last samples:     {summary['samples']}",
             f"  exported model:   {summary['export']}",
             f"  quality scores:   {summary['metrics']}",
-            evaluation_lib.format_table(summary["quality"]),
+            *([f"  progression:      {summary['progression']}"] if summary["progression"] else []),
+            _format_quality(summary["quality"]),
         ]
     )
 
 
-def _optimizer(model_name, learning_rate):
-    """The paper's optimizer for `model_name` with `learning_rate`, or `None` for the default."""
+def _format_quality(quality):
+    if "unavailable" not in quality:
+        return evaluation_lib.format_table(quality)
+    lines = [quality["note"], f"{'score':<22}{'generated':>11}{'real':>11}"]
+    for name, row in quality["scores"].items():
+        lines.append(f"{name:<22}{row['generated']:>11.4g}{row['floor']:>11.4g}")
+    lines.append(f"not computed: {', '.join(quality['unavailable'])}")
+    return "\n".join(lines)
+
+
+def _optimizer(config, learning_rate, total_updates):
+    """The model's optimizer at `learning_rate`, decaying over `total_updates` with
+    `config.lr_decay`; `None` (the model's default optimizer) for a rate of `None`."""
     if learning_rate is None:
         return None
-    if model_name == "wgan-gp":
+    if config.lr_decay:
+        learning_rate = keras.optimizers.schedules.PolynomialDecay(
+            learning_rate,
+            decay_steps=max(1, total_updates),
+            end_learning_rate=learning_rate * LR_DECAY_FINAL_FRACTION,
+            power=1.0,
+        )
+    if config.model == "wgan-gp":
         return keras.optimizers.Adam(
             learning_rate, beta_1=paper.WGAN_GP_BETA_1, beta_2=paper.WGAN_GP_BETA_2
         )

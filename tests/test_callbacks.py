@@ -135,3 +135,45 @@ def test_step_backup_restores_nothing_from_an_empty_directory(tmp_path):
     assert callbacks.restore_backup(model, tmp_path / "none") is None
     with pytest.raises(ValueError, match="every=0"):
         callbacks.StepBackup(tmp_path, every=0)
+
+
+def test_sample_scatter_draws_the_critic_contours(tmp_path):
+    generator, critic = tiny_mlp_pair()
+    model = WGANGP(generator, critic, critic_steps=2, seed=0)
+    model.compile()
+    points = toy_points(64)
+    latent = np.zeros((10, 2), "float32")
+    plain = callbacks.SampleScatter(latent, tmp_path / "plain", real=points)
+    contour = callbacks.SampleScatter(latent, tmp_path / "contour", real=points, contour=True)
+    model.fit(data.make_dataset(points, 8, critic_steps=2), epochs=1, verbose=0, shuffle=False,
+              callbacks=[plain, contour])
+    from PIL import Image
+
+    # The contour's colour bar makes the figure wider.
+    assert Image.open(contour.paths[0]).size[0] > Image.open(plain.paths[0]).size[0]
+
+
+def test_sample_grid_tiles_a_progression_of_the_drawn_epochs(tmp_path):
+    model = tiny_image_model()
+    images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
+    latent = np.random.default_rng(1).standard_normal((6, 4)).astype("float32")
+    grid = callbacks.SampleGrid(latent, tmp_path / "samples", every=2, progression=4)
+    model.fit(data.make_dataset(images, 8, critic_steps=2), epochs=5, verbose=0, shuffle=False,
+              callbacks=[grid])
+    assert grid.progression_path == str(tmp_path / "samples" / "progression.png")
+    assert (tmp_path / "samples" / "progression.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with np.load(tmp_path / "samples" / "progression.npz") as stored:
+        # Epochs 2, 4 and the last, 5: one row of 4 images each.
+        assert stored["epochs"].tolist() == [2, 4, 5]
+        assert stored["images"].shape == (3, 4, 8, 8, 1)
+    # A resumed fit (steps already made) keeps the earlier rows and replaces later ones.
+    model.fit(data.make_dataset(images, 8, critic_steps=2), initial_epoch=3, epochs=4,
+              verbose=0, shuffle=False, callbacks=[grid])
+    with np.load(tmp_path / "samples" / "progression.npz") as stored:
+        assert stored["epochs"].tolist() == [2, 4]
+
+
+@pytest.mark.parametrize("progression", [-1, 1.5, True])
+def test_bad_progression_is_refused(tmp_path, progression):
+    with pytest.raises(ValueError, match="progression"):
+        callbacks.SampleGrid(np.zeros((4, 2), "float32"), tmp_path, progression=progression)

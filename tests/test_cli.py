@@ -89,8 +89,9 @@ def test_wgan_smoke_run_logs_clipped_fraction(tmp_path):
         (["--epochs", "-1"], "'-1'"),
         (["--epochs", "three"], "'three'"),
         (["--model", "nope"], "'nope'"),
-        (["--dataset", "mnist"], "'mnist'"),
+        (["--dataset", "imagenet"], "'imagenet'"),
         (["--batch-size", "0"], "'0'"),
+        (["--image-size", "0"], "'0'"),
         (["--critic-lr", "-0.1"], "'-0.1'"),
     ],
 )
@@ -112,16 +113,77 @@ def test_smoke_config_is_small_and_keeps_user_choices():
     args = cli.build_parser().parse_args(["train", "--smoke", "--dataset", "ring8", "--seed", "3"])
     fields = cli.make_config(args)
     assert fields["epochs"] == 1 and fields["base_filters"] == 8
-    assert fields["num_samples"] == 640 and fields["seed"] == 3 and fields["dataset"] == "ring8"
+    # One generator step of the toys' default batch (256 x 5 critic steps).
+    assert fields["num_samples"] == 1280 and fields["seed"] == 3 and fields["dataset"] == "ring8"
 
 
 def test_defaults():
     args = cli.build_parser().parse_args(["train"])
     fields = cli.make_config(args)
     assert fields["model"] == "wgan-gp" and fields["dataset"] == "digits"
-    assert fields["batch_size"] == 64 and fields["critic_steps"] == 5
-    assert fields["epochs"] == cli.DEFAULT_EPOCHS["digits"]
+    assert fields["batch_size"] is None and fields["critic_steps"] == 5
+    assert fields["epochs"] is None and fields["lr_decay"] is None
     assert fields["generator_lr"] is None and fields["jit_compile"] is False
+
+
+def test_toy_defaults_and_overrides_reach_the_config():
+    from keras_wgan import training
+
+    parse = cli.build_parser().parse_args
+    config = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "ring8"])))
+    assert (config.batch_size, config.epochs, config.lr_decay) == (256, 30, True)
+    assert config.learning_rates == (2e-4, 2e-3) and config.hidden_units == (256,) * 3
+    fields = cli.make_config(parse(["train", "--dataset", "ring8", "--no-lr-decay",
+                                    "--generator-lr", "1e-3", "--critic-lr", "1e-3"]))
+    config = training.TrainConfig(**fields)
+    assert config.lr_decay is False and config.learning_rates == (1e-3, 1e-3)
+    digits = training.TrainConfig(**cli.make_config(parse(["train"])))
+    assert (digits.batch_size, digits.epochs, digits.lr_decay) == (64, 1000, False)
+    assert digits.learning_rates == (None, None)
+
+
+def test_unprepared_tfds_dataset_exits_at_once_with_the_loaders_message(tmp_path):
+    result = run_cli(
+        "train", "--dataset", "mnist", "--data-dir", str(tmp_path / "tfds"),
+        "--output-dir", str(tmp_path / "run"), "--saved-models-dir", str(tmp_path / "sm"),
+    )
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "keras-wgan: error: The TFDS dataset 'mnist'" in result.stderr
+    assert "download_and_prepare()" in result.stderr and str(tmp_path / "tfds") in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_folder_smoke_run(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(12):
+        pixels = rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"{index}.png")
+    output_dir = tmp_path / "run"
+    result = run_cli(
+        "train", "--smoke", "--dataset", "folder", "--image-dir", str(folder),
+        "--image-size", "16", "--batch-size", "2", "--critic-steps", "2", "--epochs", "2",
+        "--backup-every", "0",
+        "--output-dir", str(output_dir), "--saved-models-dir", str(tmp_path / "sm"),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    model = keras.models.load_model(output_dir / "model.keras")
+    assert tuple(model.generator.outputs[0].shape[1:]) == (16, 16, 3)
+    assert (output_dir / "samples" / "progression.png").stat().st_size > 0
+    metrics = json.loads((output_dir / "metrics.json").read_text())
+    assert metrics["dataset"] == "folder" and "fid" in metrics["unavailable"]
+    assert "not computed" in result.stdout
+
+
+def test_folder_without_a_folder_is_refused(capsys, tmp_path):
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["train", "--dataset", "folder", "--image-dir", str(tmp_path / "no"),
+                  "--image-size", "16"])
+    assert raised.value.code == 2
+    assert str(tmp_path / "no") in capsys.readouterr().err
 
 
 def test_nan_stops_the_run_with_a_message_and_no_traceback(tmp_path):

@@ -59,7 +59,9 @@ def test_exports_get_new_versions(tmp_path):
 
 
 def test_learning_rates_reach_the_optimizers(tmp_path):
-    config = tiny_config(tmp_path, model="wgan", epochs=1, generator_lr=1e-3, critic_lr=2e-3)
+    config = tiny_config(
+        tmp_path, model="wgan", epochs=1, generator_lr=1e-3, critic_lr=2e-3, lr_decay=False
+    )
     summary = training.train(config, tmp_path / "run")
     model = keras.models.load_model(summary["model"])
     assert isinstance(model.critic_optimizer, keras.optimizers.RMSprop)
@@ -79,8 +81,9 @@ def test_defaults_follow_the_brief():
 
 @pytest.mark.parametrize(
     "field, value",
-    [("model", "nope"), ("dataset", "mnist"), ("epochs", 0), ("batch_size", -1),
-     ("critic_lr", 0.0), ("latent_dim", 1.5)],
+    [("model", "nope"), ("dataset", "imagenet"), ("epochs", 0), ("batch_size", -1),
+     ("critic_lr", 0.0), ("latent_dim", 1.5), ("channels", 2), ("image_size", 7),
+     ("lr_decay", "yes")],
 )
 def test_bad_config_names_the_value(field, value):
     with pytest.raises(ValueError, match=re.escape(f"{field}={value!r}")):
@@ -130,3 +133,79 @@ def test_toy_run_writes_metrics_json_with_a_floor(tmp_path):
     for row in written["scores"].values():
         assert set(row) == {"generated", "floor", "higher_is_better"}
     assert written["scores"]["num_modes"]["floor"] == 8
+
+
+def test_toy_defaults_are_the_measured_recipe():
+    config = training.TrainConfig(dataset="grid25")
+    assert (config.batch_size, config.critic_steps, config.hidden_units) == (256, 5, (256,) * 3)
+    assert config.lr_decay is True and config.epochs == 60
+    assert config.learning_rates == (2e-4, 2e-3)
+    assert training.TrainConfig(dataset="ring8", model="wgan").learning_rates == (5e-5, 5e-4)
+    # 60 epochs of 50 generator steps: 3,000 steps.
+    data = training.load_training_data(config)
+    assert len(data) // (config.batch_size * config.critic_steps) == 50
+    # Explicit choices win.
+    mine = training.TrainConfig(dataset="grid25", generator_lr=1e-3, lr_decay=False)
+    assert mine.learning_rates == (1e-3, 2e-3) and mine.lr_decay is False
+
+
+def test_image_defaults_keep_the_paper_rates():
+    config = training.TrainConfig()
+    assert config.lr_decay is False and config.learning_rates == (None, None)
+    assert config.epochs == 1000 and config.hidden_units == (256,) * 3
+    decayed = training.TrainConfig(lr_decay=True)
+    assert decayed.learning_rates == (1e-4, 1e-4)
+    assert training.TrainConfig(dataset="celeb_a").image_size == 64
+    assert training.TrainConfig(dataset="mnist").image_size is None
+    assert training.TrainConfig(dataset="mnist").resolved_latent_dim == 128
+
+
+def test_folder_needs_a_directory_and_a_size():
+    with pytest.raises(ValueError, match="image_dir=None"):
+        training.TrainConfig(dataset="folder", image_size=16)
+    with pytest.raises(ValueError, match="image_size=None"):
+        training.TrainConfig(dataset="folder", image_dir="faces")
+
+
+def test_decay_schedules_span_the_run(tmp_path):
+    # 320 samples, batch 32 x 2 critic steps: 5 generator steps per epoch, 2 epochs.
+    summary = training.train(tiny_config(tmp_path, backup_every=0), tmp_path / "run")
+    model = keras.models.load_model(summary["model"])
+    for optimizer, rate, updates in ((model.generator_optimizer, 2e-4, 10),
+                                     (model.critic_optimizer, 2e-3, 20)):
+        schedule = optimizer._learning_rate
+        assert isinstance(schedule, keras.optimizers.schedules.PolynomialDecay)
+        assert schedule.decay_steps == updates
+        assert schedule.initial_learning_rate == pytest.approx(rate)
+        assert schedule.end_learning_rate == pytest.approx(rate / 20)
+        # At the end of the run the rate is at its floor.
+        assert float(optimizer.learning_rate) == pytest.approx(rate / 20)
+
+
+def test_toy_scatter_draws_the_critic(tmp_path):
+    # The contour adds a colour bar: the figure is wider than a plain scatter's 450 pixels.
+    from PIL import Image
+
+    summary = training.train(tiny_config(tmp_path, epochs=1, backup_every=0), tmp_path / "run")
+    assert Image.open(summary["samples"]).size[0] > 450
+    assert summary["progression"] is None
+
+
+def test_tfds_run_under_mock_data_writes_progression_and_unscored_metrics(tmp_path):
+    tfds = pytest.importorskip("tensorflow_datasets")
+    config = tiny_config(
+        tmp_path, dataset="mnist", epochs=2, batch_size=8, critic_steps=2, num_samples=32,
+        base_filters=4, latent_dim=8, backup_every=0,
+    )
+    with tfds.testing.mock_data(num_examples=48):
+        summary = training.train(config, tmp_path / "run")
+    assert summary["generator_steps"] == 2 * (32 // 16)
+    model = keras.models.load_model(summary["model"])
+    assert tuple(model.generator.outputs[0].shape[1:]) == (28, 28, 1)
+    written = json.loads(open(summary["metrics"]).read())
+    assert written["dataset"] == "mnist"
+    assert set(written["scores"]) == {"pixel_mean", "pixel_std"}
+    assert "fid" in written["unavailable"] and "digits" in written["note"]
+    assert summary["progression"] == str(tmp_path / "run" / "samples" / "progression.png")
+    assert os.path.getsize(summary["progression"]) > 0
+    assert "not computed: " in training.format_summary(summary)
