@@ -131,7 +131,7 @@ def test_toy_defaults_and_overrides_reach_the_config():
 
     parse = cli.build_parser().parse_args
     config = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "ring8"])))
-    assert (config.batch_size, config.epochs, config.lr_decay) == (256, 30, True)
+    assert (config.batch_size, config.epochs, config.lr_decay) == (256, 60, True)
     assert config.learning_rates == (2e-4, 2e-3) and config.hidden_units == (256,) * 3
     fields = cli.make_config(parse(["train", "--dataset", "ring8", "--no-lr-decay",
                                     "--generator-lr", "1e-3", "--critic-lr", "1e-3"]))
