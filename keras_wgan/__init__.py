@@ -17,8 +17,10 @@ if "tensorflow" not in _sys.modules:
     _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 from keras_wgan import config
+from keras_wgan import callbacks
 from keras_wgan import constraints
 from keras_wgan import data
+from keras_wgan import evaluation
 from keras_wgan import export
 from keras_wgan import losses
 from keras_wgan import metrics
@@ -28,6 +30,7 @@ from keras_wgan.export import export_generator
 from keras_wgan.models import GAN
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
+from keras_wgan.models import StackedGAN
 from keras_wgan._platform import warn_if_onednn_off
 
 warn_if_onednn_off()
@@ -36,10 +39,13 @@ __all__ = [
     "GAN",
     "WGAN",
     "WGANGP",
+    "StackedGAN",
     "export_generator",
+    "callbacks",
     "config",
     "constraints",
     "data",
+    "evaluation",
     "export",
     "losses",
     "metrics",

@@ -1,12 +1,14 @@
 """The `keras-wgan` command line: argparse -> `TrainConfig` -> `keras_wgan.training.train`.
 
 Usage:
-    keras-wgan train [--model {wgan-gp,wgan}] [--dataset {digits,ring8,grid25,swissroll}] ...
+    keras-wgan train [--model {wgan-gp,wgan,gan,ns-gan}] [--dataset {digits,ring8,...}] ...
+    keras-wgan train --conditional [--precision mixed_bfloat16]
     keras-wgan train --dataset mnist [--data-dir ~/tensorflow_datasets] [--image-size 32]
     keras-wgan train --dataset folder --image-dir faces/ --image-size 64 [--channels 3]
     python -m keras_wgan train --smoke --output-dir /tmp/run
     keras-wgan sample MODEL.keras --num 64 --output grid.png [--npy samples.npy] [--seed 0]
     keras-wgan evaluate MODEL.keras [--dataset digits] [--num 1000] [--output metrics.json]
+    keras-wgan evaluate MODEL.keras --features inception_v3 [--inception-weights FILE.h5]
 
 A run backs itself up into `<output-dir>/backup/` every `--backup-every` generator steps; if it
 is killed, the same command resumes from there ("Resuming from backup at epoch ..."). A step that
@@ -20,7 +22,10 @@ import argparse
 import os
 import sys
 
-MODELS = ("wgan-gp", "wgan")
+MODELS = ("wgan-gp", "wgan", "gan", "ns-gan")
+GAN_MODELS = ("gan", "ns-gan")
+PRECISIONS = ("float32", "mixed_bfloat16")
+FEATURES = ("digits_classifier", "inception_v3")
 TOY_DATASETS = ("ring8", "grid25", "swissroll")
 TFDS_DATASETS = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
 # `evaluate` scores only these (the classifier knows digits; the toys have known mixtures).
@@ -62,19 +67,25 @@ def _positive_float(text):
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="keras-wgan", description="Train Wasserstein GANs (WGAN, WGAN-GP) with Keras."
+        prog="keras-wgan",
+        description="Train Wasserstein GANs (WGAN, WGAN-GP) and their GAN baselines with Keras.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = commands.add_parser(
         "train",
         help="train a model and write history, model, plots, samples and a SavedModel export",
-        description="Train a WGAN or WGAN-GP. Image datasets default to the papers' learning "
-        "rates (WGAN-GP: Adam 1e-4, beta 0.5/0.9; WGAN: RMSprop 5e-5); the 2-D toys to a "
+        description="Train a WGAN, WGAN-GP or GAN baseline. Image datasets default to the "
+        "papers' learning rates (WGAN-GP: Adam 1e-4, beta 0.5/0.9; WGAN: RMSprop 5e-5; GAN and "
+        "NS-GAN: DCGAN's Adam 2e-4, beta_1 0.5, one discriminator step, BatchNorm); the 2-D toys "
+        "to a "
         "measured recipe: 3x256 MLPs, batch 256, critic rate 10x the generator's (WGAN-GP: "
         "Adam 2e-4/2e-3; WGAN: RMSprop 5e-5/5e-4), both decaying linearly to 5%%, 3,000 "
         "generator steps (grid25: 22-25/25 modes; ring8: 8/8).",
     )
-    train.add_argument("--model", choices=MODELS, default="wgan-gp", help="default: %(default)s")
+    train.add_argument("--model", choices=MODELS, default="wgan-gp",
+                       help="wgan-gp (gradient penalty), wgan (weight clipping), gan (the "
+                       "original minimax GAN) or ns-gan (non-saturating GAN). Default: "
+                       "%(default)s")
     train.add_argument("--dataset", choices=DATASETS, default="digits",
                        help="digits: sklearn 8x8 images; mnist, fashion_mnist, cifar10, celeb_a: "
                        "TFDS datasets prepared in --data-dir (never downloaded); folder: the "
@@ -93,8 +104,9 @@ def build_parser():
                        help="channels of folder images; default: %(default)s")
     train.add_argument("--batch-size", type=_positive_int, default=None,
                        help="default: 64 for images, 256 for the toys")
-    train.add_argument("--critic-steps", type=_positive_int, default=5,
-                       help="critic updates per generator update; default: %(default)s")
+    train.add_argument("--critic-steps", type=_positive_int, default=None,
+                       help="critic updates per generator update; default: 5 for wgan and "
+                       "wgan-gp, 1 for gan and ns-gan")
     train.add_argument("--epochs", type=_positive_int, default=None,
                        help="passes over the data; default: 1000 for digits, 30 for the toys "
                        "(100 generator steps each), 20 for mnist, fashion_mnist and cifar10, 10 "
@@ -124,6 +136,18 @@ def build_parser():
     train.add_argument("--deterministic", action="store_true",
                        help="turn on TensorFlow op determinism, so that a resumed run ends with "
                        "exactly the weights of an uninterrupted one")
+    train.add_argument("--precision", choices=PRECISIONS, default="float32",
+                       help="dtype policy the networks are built under: mixed_bfloat16 computes "
+                       "in bfloat16 with float32 weights (fast on CPUs with AVX512_BF16 and on "
+                       "TPUs/recent GPUs). Recorded in metrics.json. Default: %(default)s")
+    train.add_argument("--conditional", action="store_true",
+                       help="class-conditional networks trained on the digits' labels; samples "
+                       "drawn one class per column, and the evaluation adds the classifier's "
+                       "conditional accuracy (digits only)")
+    train.add_argument("--quality-every", type=_non_negative_int, default=None,
+                       help="digits: score the generator (classifier-FID, KID, classes covered) "
+                       "every this many epochs, into the progress bar and history.json (0: "
+                       "never); default: about 25 times per run")
     train.add_argument("--smoke", action="store_true",
                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
 
@@ -157,6 +181,16 @@ def build_parser():
                           help="generated samples; default: 1000 (digits), 2500 (toys)")
     evaluate.add_argument("--seed", type=_non_negative_int, default=0, help="default: %(default)s")
     evaluate.add_argument("--output", default=None, help="also write the scores to this JSON")
+    evaluate.add_argument("--features", choices=FEATURES, default="digits_classifier",
+                          help="the features image scores are computed on: the cached digits "
+                          "classifier (offline, seconds) or Inception-v3 (2048-d pool "
+                          "features of 299x299 resized images; ImageNet weights from the Keras "
+                          "cache, downloaded if missing; minutes on CPU). Scores of different "
+                          "features are not comparable. Default: %(default)s")
+    evaluate.add_argument("--inception-weights", type=_existing_file, default=None,
+                          help="with --features inception_v3: a weights file to load instead of "
+                          "the Keras cache (inception_v3_weights_tf_dim_ordering_tf_kernels_"
+                          "notop.h5, copied from a machine with internet)")
     return parser
 
 
@@ -176,6 +210,9 @@ def make_config(args):
         dataset=args.dataset,
         batch_size=args.batch_size,
         critic_steps=args.critic_steps,
+        precision=args.precision,
+        conditional=args.conditional,
+        quality_every=args.quality_every,
         epochs=args.epochs,
         generator_lr=args.generator_lr,
         critic_lr=args.critic_lr,
@@ -198,7 +235,8 @@ def make_config(args):
         # The smoke subset must hold at least one batch of batch_size * critic_steps (the
         # default batch: 64 for images, 256 for the toys).
         batch_size = args.batch_size or (256 if args.dataset in TOY_DATASETS else 64)
-        fields["num_samples"] = max(SMOKE["num_samples"], batch_size * args.critic_steps)
+        critic_steps = args.critic_steps or (1 if args.model in GAN_MODELS else 5)
+        fields["num_samples"] = max(SMOKE["num_samples"], batch_size * critic_steps)
     return fields
 
 
@@ -230,7 +268,8 @@ def _train(parser, args):
         parser.error(str(error))
     if config.dataset == "folder" and not os.path.isdir(config.image_dir):
         parser.error(f"--image-dir is not a folder: {config.image_dir!r}")
-    output_dir = args.output_dir or os.path.join("runs", f"{args.model}-{args.dataset}")
+    suffix = "-conditional" if args.conditional else ""
+    output_dir = args.output_dir or os.path.join("runs", f"{args.model}-{args.dataset}{suffix}")
     print(f"Training {args.model} on {args.dataset} for {config.epochs} epochs "
           f"into {output_dir}", flush=True)
     try:
@@ -297,7 +336,21 @@ def _evaluate(parser, args):
         dataset = "digits"
     if (dataset == "digits") != (shape == (8, 8, 1)):
         parser.error(f"--dataset {dataset!r} does not match the generator's output shape {shape}")
-    result = evaluation.score_generator(generator, dataset, num_samples=args.num, seed=args.seed)
+    if args.inception_weights and args.features != "inception_v3":
+        parser.error("--inception-weights needs --features inception_v3")
+    if args.features != "digits_classifier" and dataset != "digits":
+        parser.error(f"--features {args.features} scores images; --dataset {dataset!r} is 2-D")
+    try:
+        extractor = None if dataset != "digits" else evaluation.get_extractor(
+            args.features,
+            **({"weights": args.inception_weights} if args.inception_weights else {}),
+        )
+    except evaluation.FeatureWeightsUnavailableError as error:
+        print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
+        return 1
+    result = evaluation.score_generator(
+        generator, dataset, num_samples=args.num, seed=args.seed, extractor=extractor
+    )
     print(evaluation.format_table(result), flush=True)
     if args.output:
         with open(args.output, "w") as file:

@@ -111,3 +111,24 @@ def non_saturating_generator_loss(fake_logits):
         A float32 scalar, `mean(softplus(-fake_logits))`.
     """
     return ops.mean(ops.softplus(-ops.cast(fake_logits, "float32")))
+
+
+def conditioning_kl(mean, log_sigma):
+    """KL divergence of the augmented condition from the standard normal, batch mean.
+
+    `KL(N(mean, sigma^2) || N(0, I)) = sum_j 0.5 * (mean_j^2 + sigma_j^2 - 1) - log(sigma_j)`,
+    summed over the condition's dimensions (the divergence between the two distributions) and
+    averaged over the batch. StackGAN's code averages over the dimensions as well, i.e. it is
+    this value divided by `condition_dim`.
+
+    Args:
+        mean: tensor `[batch, condition_dim]`.
+        log_sigma: tensor `[batch, condition_dim]`, the log standard deviation.
+
+    Returns:
+        A float32 scalar.
+    """
+    mean = ops.cast(mean, "float32")
+    log_sigma = ops.cast(log_sigma, "float32")
+    per_dimension = 0.5 * (ops.square(mean) + ops.exp(2.0 * log_sigma) - 1.0) - log_sigma
+    return ops.mean(ops.sum(per_dimension, axis=-1))

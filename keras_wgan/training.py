@@ -11,6 +11,7 @@ A run writes into `workdir`:
     `samples/epoch_XXX.png`   samples of a fixed latent batch: an image grid, or for the 2-D
                               toys a scatter over real points and the critic's contours
     `samples/progression.png` image datasets: a few fixed samples per drawn epoch, one row each
+    `samples/progression.gif` image datasets: the drawn epochs' grids, animated
     `backup/`                 while training: the whole training state every `backup_every`
                               generator steps (see "Resuming"); removed when the run ends
 and the generator as a TF Serving SavedModel in `<saved_models_dir>/<run_name>/<version>/`.
@@ -26,6 +27,7 @@ from its first batch.) An interrupted epoch finishes in a `fit` of its remaining
 logged metrics average those steps only.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -41,10 +43,19 @@ from keras_wgan import data as data_lib
 from keras_wgan import evaluation as evaluation_lib
 from keras_wgan import export as export_lib
 from keras_wgan import networks
+from keras_wgan.models import GAN
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
 
-MODELS = {"wgan-gp": WGANGP, "wgan": WGAN}
+MODELS = {"wgan-gp": WGANGP, "wgan": WGAN, "gan": GAN, "ns-gan": GAN}
+# The GAN baselines: the 2014 paper's minimax game and its non-saturating variant.
+GAN_LOSSES = {"gan": "minimax", "ns-gan": "non_saturating"}
+# Discriminator updates per generator update: the papers' 5 for the WGANs, DCGAN's 1 for GANs.
+DEFAULT_CRITIC_STEPS = {"wgan-gp": paper.CRITIC_STEPS, "wgan": paper.CRITIC_STEPS, "gan": 1,
+                        "ns-gan": 1}
+PRECISIONS = ("float32", "mixed_bfloat16")
+# Datasets whose labels `conditional` can use (the digits classifier then scores the classes).
+CONDITIONAL_DATASETS = ("digits",)
 TFDS_DATASETS = tuple(data_lib.TFDS_DATASETS)
 IMAGE_DATASETS = ("digits",) + TFDS_DATASETS + ("folder",)
 DATASETS = IMAGE_DATASETS + tuple(data_lib.TOY_DATASETS)
@@ -66,17 +77,20 @@ DEFAULT_EPOCHS = {"digits": 1000, "toy": 60, "mnist": 20, "fashion_mnist": 20, "
 # Default image sizes of the TFDS datasets (`None`: the native size, 28x28 or 32x32).
 DEFAULT_IMAGE_SIZE = {"celeb_a": 64}
 # The toy recipe (see TrainConfig): (generator, critic) learning rates per model.
-TOY_LEARNING_RATES = {"wgan-gp": (2e-4, 2e-3), "wgan": (5e-5, 5e-4)}
+TOY_LEARNING_RATES = {"wgan-gp": (2e-4, 2e-3), "wgan": (5e-5, 5e-4), "gan": (2e-4, 2e-3),
+                      "ns-gan": (2e-4, 2e-3)}
 # With `lr_decay`, rates decay linearly to this fraction of their start over the run.
 LR_DECAY_FINAL_FRACTION = 0.05
 # Fixed samples per drawn epoch in samples/progression.png.
 PROGRESSION_SAMPLES = 8
+# Seconds each drawn epoch shows in samples/progression.gif.
+ANIMATION_FRAME_SECONDS = 0.4
 # Aim for about this many sample/curve drawings per run; more only costs time.
 MAX_DRAWINGS = 25
 BACKUP_DIR = "backup"
 # Fields that may change between a run and its resumption (the rest must match the backup's).
 RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backup_every",
-                     "deterministic", "data_dir", "image_dir")
+                     "deterministic", "data_dir", "image_dir", "quality_every")
 
 
 @dataclasses.dataclass
@@ -96,15 +110,22 @@ class TrainConfig:
     decay (grid25: 22/25 modes against 20/25 at equal rates; ring8 0/8 either way: weight
     clipping is the limit there). Image datasets keep the papers' rates, without decay.
 
+    The GAN baselines (`"gan"`, `"ns-gan"`) keep DCGAN's settings on images: Adam(2e-4,
+    beta_1=0.5) for both networks, one discriminator update per generator update, BatchNorm in
+    both networks. On the toys they take the toy recipe's rates (2e-4 / 2e-3, decaying) with
+    Adam(beta_1=0.5), as in `benchmarks/gan_family.py`.
+
     Args:
-        model: str. `"wgan-gp"` (gradient penalty) or `"wgan"` (weight clipping).
+        model: str. `"wgan-gp"` (gradient penalty), `"wgan"` (weight clipping), `"gan"` (the
+            original minimax GAN) or `"ns-gan"` (non-saturating GAN).
         dataset: str. Images (DCGAN networks): `"digits"` (scikit-learn's 8x8 digits), a TFDS
             dataset (`"mnist"`, `"fashion_mnist"`, `"cifar10"`, `"celeb_a"`, read from
             `data_dir`, never downloaded) or `"folder"` (the images in `image_dir`). 2-D toys
             (MLP networks): `"ring8"`, `"grid25"` or `"swissroll"`.
         batch_size: int or `None`. Samples per critic update; `None` for 64 (images) or 256
             (toys).
-        critic_steps: int. Critic updates per generator update.
+        critic_steps: int or `None`. Critic updates per generator update; `None` for 5 (WGAN,
+            WGAN-GP) or 1 (GAN, NS-GAN).
         epochs: int or `None`. Passes over the training set; one epoch is
             `num_samples // (batch_size * critic_steps)` generator updates. `None` for
             `DEFAULT_EPOCHS` (digits 1000; toys 30, i.e. 3,000 generator steps; mnist,
@@ -141,12 +162,23 @@ class TrainConfig:
             the process), so that a resumed run ends with exactly the weights of an uninterrupted
             one. Costs speed on GPU; on CPU (2 cores) our toy-MLP and 8x8 DCGAN runs were
             bitwise repeatable across processes without it.
+        precision: str. `"float32"` or `"mixed_bfloat16"`: the dtype policy the networks are
+            built under (bfloat16 computations, float32 weights and outputs; the global policy
+            is restored once they are built). Recorded in metrics.json.
+        conditional: bool. Class-conditional networks (`num_classes=10`: label embedding in the
+            generator, projection head in the critic) trained on `(images, labels)`; digits
+            only. The samples are drawn one class per column and the evaluation adds the
+            classifier's `conditional_accuracy`.
+        quality_every: int or `None`. Digits: score the generator (classifier-FID, KID, classes
+            covered; see `keras_wgan.callbacks.QualityScores`) every this many epochs, into the
+            logs and history.json; `None` for the drawing cadence (about 25 scorings per run),
+            0 for never.
     """
 
     model: str = "wgan-gp"
     dataset: str = "digits"
     batch_size: int | None = None
-    critic_steps: int = paper.CRITIC_STEPS
+    critic_steps: int | None = None
     epochs: int | None = None
     generator_lr: float | None = None
     critic_lr: float | None = None
@@ -166,6 +198,9 @@ class TrainConfig:
     verbose: int = 1
     backup_every: int = 100
     deterministic: bool = False
+    precision: str = "float32"
+    conditional: bool = False
+    quality_every: int | None = None
 
     def __post_init__(self):
         if self.model not in MODELS:
@@ -176,7 +211,23 @@ class TrainConfig:
             raise ValueError(
                 f"`dataset` must be one of {list(DATASETS)}. Received: dataset={self.dataset!r}"
             )
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"`precision` must be one of {list(PRECISIONS)}. "
+                f"Received: precision={self.precision!r}"
+            )
+        if not isinstance(self.conditional, bool):
+            raise ValueError(
+                f"`conditional` must be a bool. Received: conditional={self.conditional!r}"
+            )
+        if self.conditional and self.dataset not in CONDITIONAL_DATASETS:
+            raise ValueError(
+                f"`conditional` needs a labelled dataset scored by class: one of "
+                f"{list(CONDITIONAL_DATASETS)}. Received: dataset={self.dataset!r}"
+            )
         # Dataset-dependent defaults, resolved here so that a backup's config.json is concrete.
+        if self.critic_steps is None:
+            self.critic_steps = DEFAULT_CRITIC_STEPS[self.model]
         if self.batch_size is None:
             self.batch_size = 64 if self.is_image else 256
         if self.epochs is None:
@@ -202,15 +253,12 @@ class TrainConfig:
             raise ValueError(
                 f"`lr_decay` must be a bool or None. Received: lr_decay={self.lr_decay!r}"
             )
-        if (
-            isinstance(self.backup_every, bool)
-            or not isinstance(self.backup_every, int)
-            or self.backup_every < 0
-        ):
-            raise ValueError(
-                "`backup_every` must be an int >= 0. "
-                f"Received: backup_every={self.backup_every!r}"
-            )
+        for name in ("backup_every", "quality_every"):
+            value = getattr(self, name)
+            if name == "quality_every" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"`{name}` must be an int >= 0. Received: {name}={value!r}")
         if self.channels not in (1, 3, 4) or isinstance(self.channels, bool):
             raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={self.channels!r}")
         if self.dataset == "folder":
@@ -245,9 +293,9 @@ class TrainConfig:
     def learning_rates(self):
         """`(generator, critic)` starting rates; `None` for the model's default optimizer."""
         if self.is_image:
-            paper_rate = (
-                paper.WGAN_GP_LEARNING_RATE if self.model == "wgan-gp" else paper.WGAN_LEARNING_RATE
-            )
+            paper_rate = {
+                "wgan-gp": paper.WGAN_GP_LEARNING_RATE, "wgan": paper.WGAN_LEARNING_RATE,
+            }.get(self.model, paper.GAN_LEARNING_RATE)
             # Without decay, `None` leaves the model's own (the paper's) optimizer.
             default = (paper_rate, paper_rate) if self.lr_decay else (None, None)
         else:
@@ -259,7 +307,8 @@ class TrainConfig:
 
     @property
     def resolved_run_name(self):
-        return self.run_name or f"{self.model}_{self.dataset}".replace("-", "_")
+        suffix = "_conditional" if self.conditional else ""
+        return self.run_name or f"{self.model}_{self.dataset}{suffix}".replace("-", "_")
 
 
 def train(config, workdir):
@@ -275,7 +324,9 @@ def train(config, workdir):
 
     Returns:
         A dict: `workdir`, `history`, `model`, `curves`, `samples` (the last sample PNG),
-        `progression` (samples/progression.png for image datasets, else `None`),
+        `progression` (samples/progression.png for image datasets, else `None`), `animation`
+        (samples/progression.gif for image datasets, else `None`), `quality_seconds` (the wall
+        time of each scoring during training, a list),
         `export` (the SavedModel version directory), `final_metrics` (last epoch's values, plus
         the generated samples' quality scores), `metrics` (the metrics.json path), `quality`
         (what metrics.json holds: `evaluate`'s scores with their references), `generator_steps`, `resumed_from_step` (the backup's
@@ -312,7 +363,7 @@ def train(config, workdir):
         )
         return stream.skip(step)
 
-    num_examples, sample_shape = _size_and_shape(real)
+    num_examples, sample_shape = _size_and_shape(real[0] if config.conditional else real)
     steps_per_epoch = num_examples // (config.batch_size * config.critic_steps)
     if steps_per_epoch < 1:
         raise ValueError(
@@ -323,7 +374,8 @@ def train(config, workdir):
 
     # Networks and model; with `lr_decay` the schedules run over the whole run's updates (the
     # critic's counts critic updates).
-    model = build_model(config, sample_shape)
+    with _dtype_policy(config.precision):
+        model = build_model(config, sample_shape)
     total_steps = config.epochs * steps_per_epoch
     generator_rate, critic_rate = config.learning_rates
     model.compile(
@@ -357,9 +409,17 @@ def train(config, workdir):
     every = max(1, -(-config.epochs // MAX_DRAWINGS))
     latent_rng = np.random.default_rng(config.seed + 1)
     if config.is_image:
-        latent = latent_rng.standard_normal((64, config.resolved_latent_dim)).astype("float32")
+        # Conditional: 10 columns, one class each.
+        count = 100 if config.conditional else 64
+        latent = latent_rng.standard_normal((count, config.resolved_latent_dim)).astype("float32")
         samples = callbacks_lib.SampleGrid(
-            latent, paths["samples_dir"], every=every, progression=PROGRESSION_SAMPLES
+            latent, paths["samples_dir"], every=every, progression=PROGRESSION_SAMPLES,
+            animation=True, frame_seconds=ANIMATION_FRAME_SECONDS,
+            columns=evaluation_lib.NUM_CLASSES if config.conditional else None,
+            labels=(
+                evaluation_lib.balanced_labels(count, evaluation_lib.NUM_CLASSES)
+                if config.conditional else None
+            ),
         )
     else:
         latent = latent_rng.standard_normal((1000, config.resolved_latent_dim)).astype("float32")
@@ -368,7 +428,17 @@ def train(config, workdir):
             latent, paths["samples_dir"], real[:2000], every=every, contour=True
         )
     json_history = callbacks_lib.JsonHistory(paths["history"], history=history)
+    # Scores during training go first, so that the curves, the history and the progress bar see
+    # them; the same seed and n as the final evaluation, so the last epoch's equal metrics.json's.
+    quality_every = every if config.quality_every is None else config.quality_every
+    quality = None
+    if config.dataset == "digits" and quality_every:
+        quality = callbacks_lib.QualityScores(
+            "digits", every=quality_every, seed=config.seed + 2,
+            num_samples=evaluation_lib.IMAGE_SAMPLES,
+        )
     callbacks = [
+        *([quality] if quality else []),
         samples,
         callbacks_lib.TrainingCurves(paths["curves"], every=every, history=history),
         json_history,
@@ -399,18 +469,24 @@ def train(config, workdir):
 
     # Save, export, summarise; the backup goes only once the model is saved.
     history = json_history.history
-    with open(paths["history"], "w") as file:
-        json.dump(history, file, indent=1)
+    json_history.save()
     model.save(paths["model"])
     if os.path.isdir(paths["backup"]):
         shutil.rmtree(paths["backup"])
     export_dir = export_generator(model, config)
     final = {name: float(values[-1]) for name, values in history.items() if values}
-    quality = evaluate(model, config, real)
+    scores = evaluate(model, config, real[0] if config.conditional else real)
+    scores["run"] = {
+        "model": config.model,
+        "precision": config.precision,
+        "conditional": config.conditional,
+        "seed": config.seed,
+        "generator_steps": int(model.generator_optimizer.iterations),
+    }
     paths["metrics"] = os.path.join(workdir, "metrics.json")
     with open(paths["metrics"], "w") as file:
-        json.dump(quality, file, indent=1)
-    final.update({name: row["generated"] for name, row in quality["scores"].items()})
+        json.dump(scores, file, indent=1)
+    final.update({name: row["generated"] for name, row in scores["scores"].items()})
     return {
         "workdir": workdir,
         "history": paths["history"],
@@ -418,10 +494,12 @@ def train(config, workdir):
         "curves": paths["curves"],
         "samples": samples.paths[-1] if samples.paths else None,
         "progression": getattr(samples, "progression_path", None),
+        "animation": getattr(samples, "animation_path", None),
+        "quality_seconds": list(quality.seconds) if quality else [],
         "export": export_dir,
         "final_metrics": final,
         "metrics": paths["metrics"],
-        "quality": quality,
+        "quality": scores,
         "generator_steps": int(model.generator_optimizer.iterations),
         "resumed_from_step": resumed_step,
         "seconds": time.perf_counter() - started,
@@ -475,15 +553,20 @@ def load_training_data(config):
     """The training samples, in [-1, 1] for images.
 
     Returns:
-        digits: an array of images `[n, 8, 8, 1]`; toys: an array of points `[n, 2]`; TFDS and
+        digits: an array of images `[n, 8, 8, 1]` (`conditional`: a tuple `(images, labels)`,
+        labels int32 `[n]`); toys: an array of points `[n, 2]`; TFDS and
         folder datasets: an unbatched `tf.data.Dataset` of images (labels dropped), read lazily.
 
     Raises:
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset not prepared in `data_dir`.
     """
     if config.dataset == "digits":
-        images, _ = data_lib.load_digits("train", seed=config.seed)
-        return images[: config.num_samples] if config.num_samples else images
+        # Always the evaluation's split, whatever the seed: the held-out digits that score the
+        # generator must never be trained on.
+        images, labels = data_lib.load_digits("train", seed=evaluation_lib.SPLIT_SEED)
+        if config.num_samples:
+            images, labels = images[: config.num_samples], labels[: config.num_samples]
+        return (images, labels) if config.conditional else images
     if config.is_image:
         if config.dataset == "folder":
             images = data_lib.load_image_folder(
@@ -515,24 +598,44 @@ def _size_and_shape(real):
 
 
 def build_model(config, sample_shape):
-    """The WGAN or WGAN-GP model with DCGAN (images) or MLP (toys) networks, not compiled."""
+    """The model `config.model` with DCGAN (images) or MLP (toys) networks, not compiled.
+
+    Built under the current dtype policy (`train` sets `config.precision` around this call).
+    """
     latent_dim = config.resolved_latent_dim
+    gan = config.model in GAN_LOSSES
+    num_classes = evaluation_lib.NUM_CLASSES if config.conditional else None
     if config.is_image:
         generator = networks.build_generator(
-            tuple(sample_shape), latent_dim=latent_dim, base_filters=config.base_filters
+            tuple(sample_shape), latent_dim=latent_dim, base_filters=config.base_filters,
+            num_classes=num_classes,
         )
-        # Layer normalization in the critic: the WGAN-GP paper's choice (no batch statistics
-        # under a per-example penalty); harmless for WGAN.
+        # Layer normalization in the WGAN critics: the WGAN-GP paper's choice (no batch
+        # statistics under a per-example penalty); harmless for WGAN. BatchNorm in the GAN
+        # discriminators, as in DCGAN.
         critic = networks.build_critic(
-            tuple(sample_shape), base_filters=config.base_filters, normalization="layer"
+            tuple(sample_shape), base_filters=config.base_filters,
+            normalization="batch" if gan else "layer", num_classes=num_classes,
         )
     else:
         dim = int(sample_shape[0])
         generator = networks.build_mlp_generator(dim, latent_dim, hidden_units=config.hidden_units)
         critic = networks.build_mlp_critic(dim, hidden_units=config.hidden_units)
+    extra = {"loss": GAN_LOSSES[config.model]} if gan else {}
     return MODELS[config.model](
-        generator, critic, critic_steps=config.critic_steps, seed=config.seed
+        generator, critic, critic_steps=config.critic_steps, seed=config.seed, **extra
     )
+
+
+@contextlib.contextmanager
+def _dtype_policy(name):
+    """Sets the global dtype policy to `name` for the block, then restores the previous one."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def export_generator(model, config):
@@ -544,10 +647,11 @@ def export_generator(model, config):
 def evaluate(model, config, real=None):
     """Quality of the trained generator, each score beside references computed in the same run.
 
-    Digits: 1000 generated images scored by `keras_wgan.evaluation.score_images` (classifier-FID,
-    KID, classifier score, class coverage, precision/recall, density/coverage on the cached
-    digits classifier's features) beside a `floor` (real training images) and a `degraded`
-    reference (real images missing classes 0, 1, 2). Toys: 2500 samples scored by
+    Digits: 1000 generated images scored by `keras_wgan.evaluation.score_generator`
+    (classifier-FID, KID, classifier score, class coverage, precision/recall, density/coverage
+    on the cached digits classifier's features) beside a `floor` (real training images) and a
+    `degraded` reference (real images missing classes 0, 1, 2); a conditional generator is
+    sampled with balanced labels and also gets `conditional_accuracy`. Toys: 2500 samples scored by
     `score_toy` (W1, and mode coverage for ring8/grid25) beside a real-vs-real floor. Takes a
     few seconds (plus about 10 s the first time, to train and cache the classifier).
 
@@ -607,6 +711,7 @@ def format_summary(summary):
             f"  exported model:   {summary['export']}",
             f"  quality scores:   {summary['metrics']}",
             *([f"  progression:      {summary['progression']}"] if summary["progression"] else []),
+            *([f"  animation:        {summary['animation']}"] if summary.get("animation") else []),
             _format_quality(summary["quality"]),
         ]
     )
@@ -638,6 +743,8 @@ def _optimizer(config, learning_rate, total_updates):
         return keras.optimizers.Adam(
             learning_rate, beta_1=paper.WGAN_GP_BETA_1, beta_2=paper.WGAN_GP_BETA_2
         )
+    if config.model in GAN_LOSSES:
+        return keras.optimizers.Adam(learning_rate, beta_1=paper.GAN_BETA_1)
     return keras.optimizers.RMSprop(learning_rate)
 
 

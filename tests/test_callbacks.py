@@ -1,4 +1,7 @@
-"""The plotting callbacks write their PNGs during `fit` of a tiny model."""
+"""The callbacks during `fit` of tiny models: pictures, scores, history, backups, NaN guard."""
+
+import json
+import re
 
 import keras
 import numpy as np
@@ -177,3 +180,122 @@ def test_sample_grid_tiles_a_progression_of_the_drawn_epochs(tmp_path):
 def test_bad_progression_is_refused(tmp_path, progression):
     with pytest.raises(ValueError, match="progression"):
         callbacks.SampleGrid(np.zeros((4, 2), "float32"), tmp_path, progression=progression)
+
+
+def test_sample_grid_animates_one_frame_per_drawn_epoch(tmp_path):
+    from PIL import Image
+
+    model = tiny_image_model()
+    images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
+    latent = np.random.default_rng(1).standard_normal((6, 4)).astype("float32")
+    grid = callbacks.SampleGrid(latent, tmp_path / "samples", animation=True)
+    model.fit(data.make_dataset(images, 8, critic_steps=2), epochs=3, verbose=0, shuffle=False,
+              callbacks=[grid])
+    assert grid.animation_path == str(tmp_path / "samples" / "progression.gif")
+    with Image.open(grid.animation_path) as gif:
+        assert gif.n_frames == 3 and gif.info["loop"] == 0
+    # A resumed fit (steps already made) keeps the earlier frames and replaces later ones.
+    fresh = callbacks.SampleGrid(latent, tmp_path / "samples", animation=True)
+    model.fit(data.make_dataset(images, 8, critic_steps=2), initial_epoch=1, epochs=2,
+              verbose=0, shuffle=False, callbacks=[fresh])
+    with Image.open(fresh.animation_path) as gif:
+        assert gif.n_frames == 2
+
+
+def test_sample_grid_passes_labels_to_a_conditional_generator(tmp_path):
+    generator = networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4, num_classes=3)
+    critic = networks.build_critic((8, 8, 1), base_filters=4, num_classes=3)
+    model = WGANGP(generator, critic, critic_steps=1, seed=0)
+    latent = np.zeros((6, 4), "float32")
+    grid = callbacks.SampleGrid(latent, tmp_path, labels=np.arange(6) % 3, columns=3)
+    grid.set_model(model)
+    samples = grid.generate()
+    # Same latent, different labels: the classes make the difference.
+    assert samples.shape == (6, 8, 8, 1)
+    np.testing.assert_allclose(samples[0], samples[3])
+    assert not np.allclose(samples[0], samples[1])
+    with pytest.raises(ValueError, match="labels"):
+        callbacks.SampleGrid(latent, tmp_path, labels=np.arange(5))
+
+
+def test_quality_scores_log_toy_scores_every_few_epochs(tmp_path):
+    from keras_wgan import evaluation
+
+    generator, critic = tiny_mlp_pair()
+    model = WGANGP(generator, critic, critic_steps=2, seed=0)
+    model.compile()
+    points = data.ring8(64, seed=0)
+    scores = callbacks.QualityScores("ring8", every=2, num_samples=300, seed=5)
+    saved = callbacks.JsonHistory(tmp_path / "history.json")
+    history = model.fit(data.make_dataset(points, 8, critic_steps=2), epochs=3, verbose=0,
+                        shuffle=False, callbacks=[scores, saved])
+    # Epochs 2 and 3 (the last): in History (scored epochs only) and, aligned, in the file.
+    assert sorted(scores.results) == [2, 3] and len(scores.seconds) == 2
+    assert len(history.history["w1"]) == 2 and len(history.history["modes_captured"]) == 2
+    written = json.loads((tmp_path / "history.json").read_text())
+    assert written["w1"][0] is None and len(written["w1"]) == 3
+    assert written["w1"][1:] == history.history["w1"]
+    # The logged value is the full evaluation's, on the same seed and n.
+    again = evaluation.score_generator(model.generator, "ring8", num_samples=300, seed=5)
+    assert history.history["w1"][-1] == again["scores"]["w1"]["generated"]
+    assert scores.results[3]["scores"]["w1"]["floor"] == again["scores"]["w1"]["floor"]
+
+
+class PixelFeatures:
+    """A stand-in extractor: the raw pixels as features, no class probabilities."""
+
+    name = "pixels"
+
+    def __call__(self, images):
+        images = np.asarray(images, "float64")
+        return images.reshape(len(images), -1), None
+
+    def describe(self, accuracy=None):
+        return "raw pixels"
+
+
+def test_quality_scores_with_a_scorer_of_other_features(tmp_path):
+    from keras_wgan import evaluation
+
+    rng = np.random.default_rng(0)
+    real = rng.uniform(-1, 1, (80, 8, 8, 1)).astype("float32")
+    labels = np.arange(80) % 10
+    scorer = evaluation.ImageScorer(
+        (real[:60], labels[:60]), (real[60:], labels[60:]), PixelFeatures(), num_samples=30
+    )
+    assert scorer.score_names == ["fid", "kid", "precision", "recall", "density", "coverage"]
+    model = tiny_image_model()
+    scores = callbacks.QualityScores(scorer=scorer)
+    model.fit(data.make_dataset(real, 8, critic_steps=2), epochs=1, verbose=0, shuffle=False,
+              callbacks=[scores])
+    result = scores.results[1]
+    assert result["features"] == "pixels" and result["num_samples"] == 30
+    # classes_covered needs probabilities: only fid and kid are logged by default.
+    assert set(scores.logged(result)) == {"fid", "kid"}
+    assert "classifier_score" not in result["scores"]
+    asked = callbacks.QualityScores(scorer=scorer, names=("classes_covered",))
+    with pytest.raises(ValueError, match="classes_covered"):
+        asked.logged(result)
+
+
+@pytest.mark.parametrize("arguments, named", [
+    ({"dataset": "mnist"}, "dataset='mnist'"),
+    ({"every": 0}, "every=0"),
+    ({"names": "fid"}, "names='fid'"),
+    ({"scorer": object(), "extractor": "inception_v3"}, "extractor='inception_v3'"),
+])
+def test_quality_scores_arguments_are_checked(arguments, named):
+    with pytest.raises(ValueError, match=re.escape(named)):
+        callbacks.QualityScores(**arguments)
+
+
+def test_json_history_pads_epochs_without_a_value(tmp_path):
+    saved = callbacks.JsonHistory(tmp_path / "history.json")
+    saved.on_epoch_end(0, {"loss": 1.0})
+    saved.on_epoch_end(1, {"loss": 2.0, "fid": 5.0})
+    saved.on_epoch_end(2, {"loss": 3.0})
+    written = json.loads((tmp_path / "history.json").read_text())
+    assert written == {"loss": [1.0, 2.0, 3.0], "fid": [None, 5.0, None]}
+    # Read back (as a resumed run does): nulls become NaN again, lists stay aligned.
+    resumed = callbacks.JsonHistory(tmp_path / "history.json", history=written)
+    assert np.isnan(resumed.history["fid"][0]) and resumed.history["fid"][1] == 5.0

@@ -93,6 +93,10 @@ def test_wgan_smoke_run_logs_clipped_fraction(tmp_path):
         (["--batch-size", "0"], "'0'"),
         (["--image-size", "0"], "'0'"),
         (["--critic-lr", "-0.1"], "'-0.1'"),
+        (["--model", "dcgan"], "'dcgan'"),
+        (["--precision", "mixed_float16"], "'mixed_float16'"),
+        (["--quality-every", "-2"], "'-2'"),
+        (["--conditional", "--dataset", "ring8"], "dataset='ring8'"),
     ],
 )
 def test_bad_arguments_exit_nonzero_naming_the_value(capsys, args, named):
@@ -121,9 +125,11 @@ def test_defaults():
     args = cli.build_parser().parse_args(["train"])
     fields = cli.make_config(args)
     assert fields["model"] == "wgan-gp" and fields["dataset"] == "digits"
-    assert fields["batch_size"] is None and fields["critic_steps"] == 5
+    assert fields["batch_size"] is None and fields["critic_steps"] is None
     assert fields["epochs"] is None and fields["lr_decay"] is None
     assert fields["generator_lr"] is None and fields["jit_compile"] is False
+    assert fields["precision"] == "float32" and fields["conditional"] is False
+    assert fields["quality_every"] is None
 
 
 def test_toy_defaults_and_overrides_reach_the_config():
@@ -261,3 +267,51 @@ def test_evaluate_refuses_a_file_that_is_not_a_model(capsys, tmp_path):
         cli.main(["evaluate", str(path)])
     assert raised.value.code != 0
     assert str(path) in capsys.readouterr().err
+
+
+def test_gan_models_precision_and_conditional_reach_the_config():
+    from keras_wgan import training
+
+    parse = cli.build_parser().parse_args
+    fields = cli.make_config(parse(["train", "--model", "gan", "--precision", "mixed_bfloat16",
+                                    "--conditional", "--quality-every", "3"]))
+    config = training.TrainConfig(**fields)
+    assert (config.model, config.precision, config.conditional) == ("gan", "mixed_bfloat16", True)
+    # DCGAN's one discriminator step; the model's own Adam(2e-4, beta_1=0.5) on images.
+    assert config.critic_steps == 1 and config.learning_rates == (None, None)
+    assert config.quality_every == 3 and config.resolved_run_name == "gan_digits_conditional"
+    toy = training.TrainConfig(**cli.make_config(parse(["train", "--model", "ns-gan",
+                                                        "--dataset", "ring8"])))
+    assert toy.critic_steps == 1 and toy.learning_rates == (2e-4, 2e-3) and toy.lr_decay
+    # An explicit --critic-steps wins; the smoke subset holds one step of the GAN's batch.
+    mine = cli.make_config(parse(["train", "--model", "ns-gan", "--critic-steps", "2"]))
+    assert mine["critic_steps"] == 2
+    smoke = cli.make_config(parse(["train", "--smoke", "--model", "gan", "--dataset", "ring8"]))
+    assert smoke["num_samples"] == 640 and smoke["critic_steps"] is None
+
+
+def test_inception_weights_need_inception_features(capsys, digits_model, tmp_path):
+    weights = tmp_path / "w.h5"
+    weights.write_bytes(b"")
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["evaluate", str(digits_model), "--inception-weights", str(weights)])
+    assert raised.value.code == 2
+    assert "--features inception_v3" in capsys.readouterr().err
+
+
+def test_evaluate_with_inception_offline_fails_at_once_saying_what_to_do(
+    capsys, digits_model, tmp_path, monkeypatch
+):
+    import keras as keras_module
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure: [Errno -2] Name or service not known")
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))  # an empty Keras cache
+    monkeypatch.setattr(keras_module.utils, "get_file", offline)
+    code = cli.main(["evaluate", str(digits_model), "--features", "inception_v3"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("keras-wgan: error: The Inception-v3 weights are not in the Keras cache")
+    assert str(tmp_path / "keras_home" / "models") in err and "--inception-weights" in err
+    assert "Name or service not known" in err and "Traceback" not in err

@@ -1,7 +1,9 @@
 """`keras_wgan.evaluation`: the digits classifier, and scores that sit between their references."""
 
 import os
+import re
 
+import keras
 import numpy as np
 import pytest
 
@@ -125,3 +127,124 @@ def test_score_toy_real_samples_sit_at_the_floor_and_a_collapse_does_not():
     assert set(swiss["scores"]) == {"w1"}
     with pytest.raises(ValueError, match="'mnist'"):
         evaluation.score_toy(real, "mnist")
+
+
+def test_conditional_accuracy_sits_between_its_references(classifier, digits):
+    _, (test_images, test_labels) = digits
+    scorer = evaluation.ImageScorer(digits[0], digits[1], classifier, num_samples=N)
+    # Real held-out digits with their true classes: a generator that always draws the asked
+    # class scores the floor (the classifier's accuracy).
+    good = scorer.score(test_images[:N], labels=test_labels[:N])["scores"]["conditional_accuracy"]
+    assert good["floor"] > 0.9 and good["closer_to"] == "floor"
+    assert good["generated"] == pytest.approx(good["floor"], abs=0.05)
+    # The classes asked for shuffled: about chance, beyond the three-classes-wrong reference.
+    shuffled = np.random.default_rng(0).permutation(test_labels[:N])
+    bad = scorer.score(test_images[:N], labels=shuffled)["scores"]["conditional_accuracy"]
+    assert bad["generated"] < 0.25 and bad["position"] > 1
+
+
+class PixelFeatures:
+    """A stand-in extractor: the raw pixels as features, no class probabilities."""
+
+    name = "pixels"
+
+    def __call__(self, images):
+        images = np.asarray(images, "float64")
+        return images.reshape(len(images), -1), None
+
+    def describe(self, accuracy=None):
+        return "raw pixels"
+
+
+def test_inception_features_have_2048_dimensions_and_say_what_they_are(digits):
+    (images, _), _ = digits
+    inception = evaluation.InceptionV3Features(weights=None, image_size=75, batch_size=2)
+    features, probabilities = inception(images[:3])
+    assert features.shape == (3, evaluation.InceptionV3Features.FEATURE_DIM)
+    assert probabilities is None and np.all(np.isfinite(features))
+    assert inception.name == "inception_v3" and evaluation.get_extractor_name(inception) == (
+        "inception_v3"
+    )
+    assert "random" in inception.describe() and "75x75" in inception.describe()
+    # Grey digits in [-1, 1] become Inception's 3-channel input in [-1, 1].
+    batch = keras.ops.convert_to_numpy(inception.preprocess(images[:2]))
+    assert batch.shape == (2, 75, 75, 3) and batch.min() >= -1 and batch.max() <= 1
+    np.testing.assert_array_equal(batch[..., 0], batch[..., 2])
+
+
+def test_scores_name_their_features_and_different_features_are_never_compared(classifier, digits):
+    (images, labels), (test_images, test_labels) = digits
+    small_train = (images[:200], labels[:200])
+    small_heldout = (test_images[:100], test_labels[:100])
+    generated = images[200:300]
+    by_pixels = evaluation.score_images(generated, small_train, small_heldout, PixelFeatures())
+    by_classifier = evaluation.score_images(generated, small_train, small_heldout, classifier)
+    assert by_pixels["features"] == "pixels" and by_pixels["num_samples"] == 100
+    assert by_classifier["features"] == "digits_classifier"
+    # No probabilities: no classifier score or class coverage.
+    assert set(by_pixels["scores"]) == {"fid", "kid", "precision", "recall", "density",
+                                        "coverage"}
+    assert by_pixels["classifier_heldout_accuracy"] is None
+    evaluation.check_comparable(by_classifier, by_classifier)
+    with pytest.raises(ValueError, match="different features"):
+        evaluation.check_comparable(by_classifier, by_pixels)
+    fewer = evaluation.score_images(images[200:250], small_train, small_heldout, classifier)
+    with pytest.raises(ValueError, match="n=50"):
+        evaluation.check_comparable(by_classifier, fewer)
+    scorer = evaluation.ImageScorer(small_train, small_heldout, classifier, num_samples=12)
+    with pytest.raises(ValueError, match="never mixed"):
+        evaluation.score_generator(
+            keras_generator(), "digits", extractor="inception_v3", scorer=scorer
+        )
+
+
+@pytest.mark.slow
+def test_inception_scores_end_to_end(digits):
+    # Slow: FID on 2048-d features takes a 2048 x 2048 sqrtm per set (about 90 s here).
+    (images, labels), (test_images, test_labels) = digits
+    inception = evaluation.InceptionV3Features(weights=None, image_size=75, batch_size=16)
+    result = evaluation.score_images(
+        images[60:72], (images[:60], labels[:60]), (test_images[:20], test_labels[:20]), inception
+    )
+    assert result["features"] == "inception_v3" and result["num_samples"] == 12
+    assert set(result["scores"]) == {"fid", "kid", "precision", "recall", "density", "coverage"}
+
+
+def keras_generator():
+    from keras_wgan import networks
+
+    return networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4)
+
+
+def test_inception_without_weights_offline_fails_at_once_saying_what_to_do(
+    tmp_path, monkeypatch
+):
+    import keras
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure: [Errno -2] Name or service not known")
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # an empty Keras cache
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    with pytest.raises(evaluation.FeatureWeightsUnavailableError) as raised:
+        evaluation.InceptionV3Features()
+    message = str(raised.value)
+    cached = tmp_path / "models" / evaluation.InceptionV3Features.WEIGHTS_FILE
+    assert str(cached) in message and "weights=PATH" in message
+    assert "Name or service not known" in message
+
+
+@pytest.mark.parametrize("arguments, named", [
+    ({"image_size": 64}, "image_size=64"),
+    ({"weights": "no_such_file.h5"}, "weights='no_such_file.h5'"),
+    ({"batch_size": 0}, "batch_size=0"),
+])
+def test_inception_arguments_are_checked(arguments, named):
+    with pytest.raises(ValueError, match=re.escape(named)):
+        evaluation.InceptionV3Features(**arguments)
+
+
+def test_extractors_by_name():
+    with pytest.raises(ValueError, match=re.escape("extractor='vgg'")):
+        evaluation.get_extractor("vgg")
+    assert set(evaluation.FEATURE_EXTRACTORS) == {"digits_classifier", "inception_v3"}

@@ -25,7 +25,7 @@ def run_example(script, *arguments, timeout=300):
 
 def test_every_example_is_tested():
     tested = {"wgan_gp_digits.py", "wgan_clipping_digits.py", "toy_2d.py",
-              "wgan_gp_mnist_tfds.py", "serve_exported_generator.py"}
+              "wgan_gp_mnist_tfds.py", "serve_exported_generator.py", "multi_worker.py"}
     assert {path.name for path in EXAMPLES.glob("*.py")} == tested
 
 
@@ -80,3 +80,16 @@ def test_serve_exported_generator_needs_no_keras_wgan(tmp_path):
     assert "keras_wgan imported: False" in stdout
     with Image.open(tmp_path / "out" / "samples.png") as image:
         assert image.size == (16, 16)  # 4 samples of 8x8 in a 2x2 grid
+
+
+def test_multi_worker_trains_two_local_workers_in_step(tmp_path):
+    import numpy as np
+
+    out = run_example("multi_worker.py", "--output-dir", tmp_path)
+    assert "2 workers finished with identical trainable weights" in out
+    # Only the chief's files: one model, one backup, one export (the other worker's removed).
+    assert (tmp_path / "wgan_gp_digits.keras").stat().st_size > 0
+    assert (tmp_path / "backup" / "latest.weights.h5").stat().st_size > 0
+    assert sorted(p.name for p in (tmp_path / "saved_models").iterdir()) == ["1"]
+    chief, other = (np.load(tmp_path / f"weights_worker_{i}.npz") for i in (0, 1))
+    assert chief.files and all(np.array_equal(chief[k], other[k]) for k in chief.files)

@@ -83,7 +83,8 @@ def test_defaults_follow_the_brief():
     "field, value",
     [("model", "nope"), ("dataset", "imagenet"), ("epochs", 0), ("batch_size", -1),
      ("critic_lr", 0.0), ("latent_dim", 1.5), ("channels", 2), ("image_size", 7),
-     ("lr_decay", "yes")],
+     ("lr_decay", "yes"), ("precision", "mixed_float16"), ("conditional", 1),
+     ("quality_every", -1), ("critic_steps", 0)],
 )
 def test_bad_config_names_the_value(field, value):
     with pytest.raises(ValueError, match=re.escape(f"{field}={value!r}")):
@@ -103,10 +104,20 @@ def test_a_finished_run_leaves_no_backup_and_a_rerun_starts_over(tmp_path):
 
 
 def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(tmp_path):
+    from PIL import Image
+
     config = tiny_config(
-        tmp_path, dataset="digits", epochs=1, base_filters=8, num_samples=320, backup_every=0
+        tmp_path, dataset="digits", epochs=2, base_filters=8, num_samples=320, backup_every=0
     )
     summary = training.train(config, tmp_path / "run")
+    # Scores during training: every epoch here (2 epochs, drawn every epoch); the last one used
+    # the final evaluation's seed and n, so it equals metrics.json's.
+    history = json.loads(open(summary["history"]).read())
+    assert len(history["fid"]) == 2 and len(history["classes_covered"]) == 2
+    assert len(summary["quality_seconds"]) == 2
+    # One GIF frame per drawn epoch.
+    assert summary["animation"] == str(tmp_path / "run" / "samples" / "progression.gif")
+    assert Image.open(summary["animation"]).n_frames == 2
     assert summary["metrics"] == str(tmp_path / "run" / "metrics.json")
     written = json.loads(open(summary["metrics"]).read())
     assert written == json.loads(json.dumps(summary["quality"]))
@@ -115,6 +126,11 @@ def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(t
     assert written["num_samples"] > 800 and written["num_heldout"] == 500
     assert 0.9 < written["classifier_heldout_accuracy"] <= 1
     assert set(written["scores"]) == set(IMAGE_SCORES)
+    assert written["features"] == "digits_classifier"
+    assert written["run"] == {"model": "wgan-gp", "precision": "float32", "conditional": False,
+                              "seed": 0, "generator_steps": 10}
+    for name in ("fid", "kid", "classes_covered"):
+        assert history[name][-1] == written["scores"][name]["generated"], name
     for name, row in written["scores"].items():
         assert set(row) == set(ROW_KEYS), name
         assert row["closer_to"] in ("floor", "degraded")
@@ -209,3 +225,82 @@ def test_tfds_run_under_mock_data_writes_progression_and_unscored_metrics(tmp_pa
     assert summary["progression"] == str(tmp_path / "run" / "samples" / "progression.png")
     assert os.path.getsize(summary["progression"]) > 0
     assert "not computed: " in training.format_summary(summary)
+
+
+def test_conditional_needs_a_labelled_scored_dataset():
+    with pytest.raises(ValueError, match=re.escape("dataset='ring8'")):
+        training.TrainConfig(dataset="ring8", conditional=True)
+
+
+def test_digits_always_train_on_the_evaluation_split():
+    # Another seed must not move held-out digits (which score the generator) into training.
+    import numpy as np
+
+    from keras_wgan import data
+
+    images = training.load_training_data(training.TrainConfig(seed=3, num_samples=100))
+    expected = data.load_digits("train", seed=evaluation.SPLIT_SEED)[0][:100]
+    np.testing.assert_array_equal(images, expected)
+
+
+def test_gan_baseline_under_mixed_bfloat16(tmp_path):
+    config = tiny_config(
+        tmp_path, dataset="digits", model="gan", critic_steps=None, epochs=1, base_filters=8,
+        precision="mixed_bfloat16", quality_every=0, backup_every=0,
+    )
+    summary = training.train(config, tmp_path / "run")
+    assert summary["generator_steps"] == 320 // 32  # one discriminator step per generator step
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
+    model = keras.models.load_model(summary["model"])
+    assert type(model).__name__ == "GAN" and model.generator_loss_name == "minimax"
+    assert model.generator.get_layer("norm_0").dtype_policy.name == "mixed_bfloat16"
+    optimizer = model.generator_optimizer
+    assert isinstance(optimizer, keras.optimizers.Adam)
+    assert float(optimizer.learning_rate) == pytest.approx(2e-4) and optimizer.beta_1 == 0.5
+    written = json.loads(open(summary["metrics"]).read())
+    assert written["run"]["precision"] == "mixed_bfloat16" and written["run"]["model"] == "gan"
+    history = json.loads(open(summary["history"]).read())
+    assert "real_probability" in history and "fid" not in history  # quality_every=0
+
+
+def test_non_saturating_gan_on_a_toy(tmp_path):
+    config = tiny_config(tmp_path, model="ns-gan", critic_steps=None, epochs=1, backup_every=0)
+    summary = training.train(config, tmp_path / "run")
+    model = keras.models.load_model(summary["model"])
+    assert model.generator_loss_name == "non_saturating" and model.critic_steps == 1
+    assert float(model.critic_optimizer.learning_rate) == pytest.approx(2e-3 / 20)  # decayed
+    assert summary["export"].endswith("ns_gan_ring8/1")
+
+
+def test_conditional_digits_reports_conditional_accuracy(tmp_path):
+    import tensorflow as tf
+
+    config = tiny_config(
+        tmp_path, dataset="digits", conditional=True, epochs=1, base_filters=8, backup_every=0
+    )
+    summary = training.train(config, tmp_path / "run")
+    written = json.loads(open(summary["metrics"]).read())
+    row = written["scores"]["conditional_accuracy"]
+    # Floor: the classifier's class-balanced held-out accuracy; degraded: three classes wrong.
+    assert row["floor"] > 0.9 and row["degraded"] == pytest.approx(row["floor"] * 0.7, abs=0.03)
+    assert 0 <= row["generated"] <= 1 and written["run"]["conditional"] is True
+    history = json.loads(open(summary["history"]).read())
+    assert history["conditional_accuracy"][-1] == row["generated"]
+    exported = tf.saved_model.load(summary["export"])
+    assert "labels" in exported.signatures["serving_default"].structured_input_signature[1]
+    assert summary["export"].endswith("wgan_gp_digits_conditional/1")
+
+
+@pytest.mark.parametrize("model, normalization", [
+    ("gan", keras.layers.BatchNormalization), ("ns-gan", keras.layers.BatchNormalization),
+    ("wgan-gp", keras.layers.LayerNormalization), ("wgan", keras.layers.LayerNormalization),
+])
+def test_gan_discriminators_use_batch_norm_as_in_dcgan(model, normalization):
+    # 16x16: two critic stages, the second one normalized (an 8x8 critic has only the first).
+    critic = training.build_model(training.TrainConfig(model=model), (16, 16, 1)).critic
+    kinds = {type(layer) for layer in critic.layers}
+    assert normalization in kinds
+    assert ({keras.layers.BatchNormalization, keras.layers.LayerNormalization} - kinds) == {
+        {keras.layers.BatchNormalization: keras.layers.LayerNormalization,
+         keras.layers.LayerNormalization: keras.layers.BatchNormalization}[normalization]
+    }

@@ -28,6 +28,12 @@ class BaseGAN(keras.Model):
     batch, so real and generated batches have the same classes, and the generator step uses the
     labels of the step's first real batch. `generate(latent, labels)` samples by class.
 
+    Each critic update generates its own batch and scores the real and the generated batch in
+    two critic calls. Making all the updates' samples in one generator call, and scoring both
+    batches in one critic call, changed the step's CPU work by less than 1% and its time within
+    the noise (`benchmarks/step_speed.py --ablations`, 2-core Zen 5), so the step keeps the
+    plain form.
+
     Logged metrics: `critic_loss` (what the critic minimises, penalty included), `generator_loss`,
     `generator_gradient_norm` (the global norm of the generator's gradient: near zero, the
     generator has stopped learning), then the model's `objective_names` and `diagnostic_names`.
@@ -78,6 +84,8 @@ class BaseGAN(keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.generator_optimizer = None
         self.critic_optimizer = None
+        self.step_jit_compile = False
+        self._replica_functions = {}
         self.build()
 
     def build(self, input_shape=None):
@@ -123,7 +131,11 @@ class BaseGAN(keras.Model):
                 `generator_optimizer`.
             jit_compile: bool. Compile the train step with XLA. Defaults to `False`, an explicit
                 choice: Keras's `"auto"` silently turns XLA off on CPU and under any strategy,
-                and on CPU XLA made our convolutional steps 15-25x slower.
+                and on CPU XLA made our convolutional steps 15-25x slower. Under a strategy with
+                several replicas (compile inside its scope), each replica's computation (the
+                critic's and the generator's losses and gradients) is
+                compiled, and the cross-replica reduction and the optimizer updates run outside
+                XLA: XLA cannot compile a step that spans devices (tensorflow issue 56423).
             **kwargs: passed to `keras.Model.compile` (`run_eagerly`, `steps_per_execution`).
         """
         if "optimizer" in kwargs or "loss" in kwargs:
@@ -148,7 +160,17 @@ class BaseGAN(keras.Model):
                 "object would share its slots between the networks. Received the same object "
                 f"twice: {generator_optimizer!r}"
             )
-        super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
+        self.step_jit_compile = bool(jit_compile)
+        per_replica = self.step_jit_compile and self.distribute_strategy.num_replicas_in_sync > 1
+        super().compile(
+            optimizer=None, jit_compile=self.step_jit_compile and not per_replica, **kwargs
+        )
+        self._replica_functions = {}
+        if per_replica:
+            self._replica_functions = {
+                method.__name__: tf.function(method, jit_compile=True)
+                for method in (self.critic_gradients, self.generator_gradients)
+            }
         self.generator_optimizer = generator_optimizer
         self.critic_optimizer = critic_optimizer
         self.generator_optimizer.build(self.generator.trainable_variables)
@@ -160,7 +182,7 @@ class BaseGAN(keras.Model):
         return {
             "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
             "critic_optimizer": keras.optimizers.serialize(self.critic_optimizer),
-            "jit_compile": bool(self.jit_compile),
+            "jit_compile": self.step_jit_compile,
         }
 
     def compile_from_config(self, config):
@@ -191,7 +213,7 @@ class BaseGAN(keras.Model):
 
         # Generator step.
         self.update_generator(ops.shape(real_batches)[0], labels_of(0))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return _logs_for_fit({name: tracker.result() for name, tracker in self.trackers.items()})
 
     def split_real_batches(self, data):
         """Checks a `fit` element and splits samples (and labels) into `[batch, critic_steps, ...]`.
@@ -254,6 +276,18 @@ class BaseGAN(keras.Model):
 
     def update_critic(self, real, labels=None):
         """One critic update on one real batch and a fresh generated batch (of the same labels)."""
+        gradients, loss, logs = self._compiled(self.critic_gradients)(real, labels)
+        # The optimizer applies each variable's constraint after the update (WGAN's weight clip).
+        self.critic_optimizer.apply(gradients, self.critic.trainable_variables)
+        self._record(critic_loss=loss, **logs)
+
+    def critic_gradients(self, real, labels=None):
+        """This replica's critic loss and gradients on one real and a fresh generated batch.
+
+        Returns:
+            A tuple `(gradients, loss, logs)`: the gradients of the loss scaled for the
+            replicas, the loss (penalty included), and the objective's and penalty's logs.
+        """
         fake = self.generate(self.sample_latent(ops.shape(real)[0]), labels, training=True)
         with tf.GradientTape() as tape:
             real_scores = self.score(real, labels, training=True)
@@ -263,12 +297,21 @@ class BaseGAN(keras.Model):
             loss = loss + penalty
             scaled_loss = _scale_for_replicas(loss)
         gradients = tape.gradient(scaled_loss, self.critic.trainable_variables)
-        # The optimizer applies each variable's constraint after the update (WGAN's weight clip).
-        self.critic_optimizer.apply(gradients, self.critic.trainable_variables)
-        self._record(critic_loss=loss, **objective_logs, **diagnostics)
+        return gradients, loss, {**objective_logs, **diagnostics}
 
     def update_generator(self, batch_size, labels=None):
         """One generator update against the current critic."""
+        gradients, loss = self._compiled(self.generator_gradients)(batch_size, labels)
+        self.generator_optimizer.apply(gradients, self.generator.trainable_variables)
+        self._record(generator_loss=loss, generator_gradient_norm=_global_norm(gradients))
+
+    def generator_gradients(self, batch_size, labels=None):
+        """This replica's generator loss and gradients on a fresh generated batch.
+
+        Returns:
+            A tuple `(gradients, loss)`: the gradients of the loss scaled for the replicas, and
+            the loss.
+        """
         latent = self.sample_latent(batch_size)
         with tf.GradientTape() as tape:
             fake = self.generate(latent, labels, training=True)
@@ -276,8 +319,11 @@ class BaseGAN(keras.Model):
             loss = self.generator_objective(fake_scores)
             scaled_loss = _scale_for_replicas(loss)
         gradients = tape.gradient(scaled_loss, self.generator.trainable_variables)
-        self.generator_optimizer.apply(gradients, self.generator.trainable_variables)
-        self._record(generator_loss=loss, generator_gradient_norm=_global_norm(gradients))
+        return gradients, loss
+
+    def _compiled(self, method):
+        """`method` compiled with XLA for each replica (see `compile`), or `method` itself."""
+        return self._replica_functions.get(method.__name__, method)
 
     # ----------------------------------------------------------------------------------------
     # Hooks
@@ -358,10 +404,38 @@ def _input_count(network):
         return 1
 
 
+def _batch_normalization_layers(network):
+    """Names of the BatchNormalization layers of a network, nested ones included."""
+    if not isinstance(network, keras.Layer):
+        return []
+    return [
+        layer.name
+        for layer in network._flatten_layers()
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+
+
 def _scale_for_replicas(loss):
     # Keras 3 sums gradients across replicas: a per-replica mean loss divided by the number of
     # replicas gives the gradient of the global-batch mean.
     return loss / tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def _logs_for_fit(logs):
+    """A step's logs shaped so that `fit` can average them over the replicas of all workers.
+
+    Under `MultiWorkerMirroredStrategy` with several workers, Keras 3.15 reduces a step's logs with
+    `strategy.reduce("MEAN", value, axis=0)`, which fails on scalars ("Invalid reduction dimension
+    0 for input with 0 dimensions", tensorflow issue 72388). Given a leading axis of one, each log
+    is averaged over the replicas of all workers, as `fit` does under `MirroredStrategy`.
+    """
+    strategy = tf.distribute.get_strategy()
+    # The condition under which Keras's `reduce_per_replica` takes that path.
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+        strategy.extended._in_multi_worker_mode()
+    ):
+        return {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+    return logs
 
 
 def _global_norm(gradients):

@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan import penalties
+from keras_wgan.models.base import _batch_normalization_layers
 from keras_wgan.models.wgan import WGAN
 
 
@@ -75,11 +76,7 @@ class WGANGP(WGAN):
                 "`penalty_target` must be a positive float. "
                 f"Received: penalty_target={penalty_target!r}"
             )
-        batch_norms = [
-            layer.name
-            for layer in critic._flatten_layers()
-            if isinstance(layer, keras.layers.BatchNormalization)
-        ] if isinstance(critic, keras.Layer) else []
+        batch_norms = _batch_normalization_layers(critic)
         if batch_norms:
             raise ValueError(
                 "A WGAN-GP critic must not use BatchNormalization: the gradient penalty is taken "

@@ -2,5 +2,22 @@
 
 from keras_wgan.networks.dcgan import build_critic, build_generator
 from keras_wgan.networks.mlp import build_mlp_critic, build_mlp_generator
+from keras_wgan.networks.stacked import (
+    ConditioningAugmentation,
+    build_stacked_networks,
+    build_stage1_generator,
+    build_stage2_generator,
+    build_stage_critic,
+)
 
-__all__ = ["build_generator", "build_critic", "build_mlp_generator", "build_mlp_critic"]
+__all__ = [
+    "build_generator",
+    "build_critic",
+    "build_mlp_generator",
+    "build_mlp_critic",
+    "build_stacked_networks",
+    "build_stage1_generator",
+    "build_stage2_generator",
+    "build_stage_critic",
+    "ConditioningAugmentation",
+]

@@ -4,6 +4,14 @@ The generator projects the latent vector to a small feature map and doubles its 
 stride-2 transposed convolutions; the critic mirrors it with stride-2 convolutions. The number of
 doublings is read from the image shape: each side is halved while it stays even and larger than
 4, so 8x8 starts from 4x4, 28x28 from 7x7, 32x32 from 4x4 and 64x64 from 4x4.
+
+Options reproduce other common DCGAN variants, such as the keras.io WGAN-GP example's networks
+(`kernel_size=5`, `stages=4`, `padded_size=32`, `dropout=0.3` for the critic; `kernel_size=3`,
+`upsampling="nearest"`, `padded_size=32` for the generator of 28x28 images):
+`padded_size` makes the networks work at a larger size (the critic zero-pads its input, the
+generator crops its output), `upsampling="nearest"` doubles the generator's maps with
+nearest-neighbour upsampling and a stride-1 convolution instead of a transposed convolution
+(free of checkerboard artifacts, Odena et al., 2016).
 """
 
 import keras
@@ -12,6 +20,7 @@ from keras import layers
 from keras_wgan.networks import conditioning
 
 NORMALIZATIONS = (None, "batch", "layer")
+UPSAMPLINGS = ("transpose", "nearest")
 
 
 def _check_image_shape(image_shape):
@@ -30,6 +39,37 @@ def _check_normalization(normalization):
             f"`normalization` must be one of {NORMALIZATIONS}. "
             f"Received: normalization={normalization!r}"
         )
+
+
+def _check_positive_int(value, argument):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{argument}` must be a positive int. Received: {argument}={value!r}")
+    return value
+
+
+def _check_padded_size(padded_size, height, width):
+    """The (height, width) the network works at: the image's, or `padded_size` if given."""
+    if padded_size is None:
+        return height, width
+    size = (padded_size, padded_size) if isinstance(padded_size, int) else padded_size
+    size = tuple(size) if isinstance(size, (tuple, list)) else None
+    if (
+        size is None
+        or len(size) != 2
+        or not all(isinstance(d, int) and not isinstance(d, bool) for d in size)
+        or size[0] < height
+        or size[1] < width
+    ):
+        raise ValueError(
+            "`padded_size` must be an int or (height, width), at least the image's "
+            f"({height}, {width}). Received: padded_size={padded_size!r}"
+        )
+    return size
+
+
+def _margins(padded, size):
+    """Rows (or columns) to add before and after `size` to reach `padded`; the extra one after."""
+    return (padded - size) // 2, (padded - size + 1) // 2
 
 
 def _doublings(height, width):
@@ -65,6 +105,9 @@ def build_generator(
     base_filters=64,
     normalization="batch",
     num_classes=None,
+    kernel_size=4,
+    upsampling="transpose",
+    padded_size=None,
     name="generator",
 ):
     """DCGAN generator: latent vectors to images in [-1, 1].
@@ -78,6 +121,13 @@ def build_generator(
         num_classes: int or `None`. Makes a class-conditional generator with inputs
             `[latent, labels]` (labels int32 `[batch]`), the label embedded and concatenated to
             the latent (see `keras_wgan.networks.conditioning`).
+        kernel_size: int. Kernel size of every convolution (4 in DCGAN).
+        upsampling: `"transpose"` (DCGAN: stride-2 transposed convolutions) or `"nearest"`
+            (nearest-neighbour `UpSampling2D` then a stride-1 convolution, as in the keras.io
+            WGAN-GP example; free of checkerboard artifacts).
+        padded_size: int, `(height, width)` or `None`. Generate at this larger size and crop the
+            centre to `image_shape` (e.g. 32 for 28x28 images: starts from 4x4 instead of 7x7).
+            The number of doublings is read from this size.
         name: str. The model's name.
 
     Returns:
@@ -87,8 +137,22 @@ def build_generator(
     height, width, channels = _check_image_shape(image_shape)
     _check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
-    stages = _doublings(height, width)
-    start = (height // 2**stages, width // 2**stages)
+    _check_positive_int(kernel_size, "kernel_size")
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(
+            f"`upsampling` must be one of {UPSAMPLINGS}. Received: upsampling={upsampling!r}"
+        )
+    padded = _check_padded_size(padded_size, height, width)
+    stages = _doublings(*padded)
+    start = (padded[0] // 2**stages, padded[1] // 2**stages)
+
+    def upsample(filters, **kwargs):
+        """A stage that doubles the feature map's height and width."""
+        options = dict(padding="same", kernel_initializer=_initializer(), **kwargs)
+        if upsampling == "transpose":
+            return layers.Conv2DTranspose(filters, kernel_size, strides=2, **options)
+        conv = layers.Conv2D(filters, kernel_size, **options)
+        return lambda x: conv(layers.UpSampling2D(2, interpolation="nearest")(x))
 
     latent = keras.Input((latent_dim,), name="latent")
     inputs, x = latent, latent
@@ -101,25 +165,28 @@ def build_generator(
     x = layers.ReLU()(_normalize(x, normalization, "norm_0"))
     for stage in range(1, stages):
         filters //= 2
-        x = layers.Conv2DTranspose(
-            filters, 4, strides=2, padding="same", kernel_initializer=_initializer()
-        )(x)
+        x = upsample(filters)(x)
         x = layers.ReLU()(_normalize(x, normalization, f"norm_{stage}"))
-    images = layers.Conv2DTranspose(
-        channels,
-        4,
-        strides=2,
-        padding="same",
-        activation="tanh",
-        dtype="float32",  # float32 output under mixed precision
-        kernel_initializer=_initializer(),
-        name="images",
-    )(x)
+    # float32 output under mixed precision.
+    if padded == (height, width):
+        images = upsample(channels, activation="tanh", dtype="float32", name="images")(x)
+        return keras.Model(inputs, images, name=name)
+    x = upsample(channels, activation="tanh", dtype="float32", name="padded_images")(x)
+    crop = (_margins(padded[0], height), _margins(padded[1], width))
+    images = layers.Cropping2D(crop, dtype="float32", name="images")(x)
     return keras.Model(inputs, images, name=name)
 
 
 def build_critic(
-    image_shape, base_filters=64, normalization="layer", num_classes=None, name="critic"
+    image_shape,
+    base_filters=64,
+    normalization="layer",
+    num_classes=None,
+    kernel_size=4,
+    stages=None,
+    padded_size=None,
+    dropout=0.0,
+    name="critic",
 ):
     """DCGAN critic: images to one linear score each (no sigmoid).
 
@@ -131,6 +198,13 @@ def build_critic(
             normalized, as in DCGAN.
         num_classes: int or `None`. Makes a class-conditional critic with inputs
             `[images, labels]` and a projection head (see `keras_wgan.networks.conditioning`).
+        kernel_size: int. Kernel size of every convolution (4 in DCGAN).
+        stages: int or `None`. Number of stride-2 convolutions; by default read from the size
+            as for the generator (down to 4x4). At most log2 of the smaller side.
+        padded_size: int, `(height, width)` or `None`. Zero-pad the images (centred) to this
+            larger size before the first convolution (e.g. 32 for 28x28 images).
+        dropout: float in [0, 1). Rate of a `Dropout` after every stage but the first and the
+            last, and before the score layer; 0 (DCGAN) adds none.
         name: str. The model's name.
 
     Returns:
@@ -139,14 +213,29 @@ def build_critic(
     height, width, _ = _check_image_shape(image_shape)
     _check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
-    stages = _doublings(height, width)
+    _check_positive_int(kernel_size, "kernel_size")
+    padded = _check_padded_size(padded_size, height, width)
+    if stages is None:
+        stages = _doublings(*padded)
+    elif _check_positive_int(stages, "stages") > min(padded).bit_length() - 1:
+        raise ValueError(
+            f"`stages` must be at most log2 of the smaller side of the (padded) image, "
+            f"{min(padded)}. Received: stages={stages}"
+        )
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise ValueError(f"`dropout` must be a float in [0, 1). Received: dropout={dropout!r}")
+
+    def dropped(x):
+        return layers.Dropout(dropout)(x) if dropout else x
 
     images = keras.Input(tuple(image_shape), name="images")
     x = images
+    if padded != (height, width):
+        x = layers.ZeroPadding2D((_margins(padded[0], height), _margins(padded[1], width)))(x)
     for stage in range(stages):
         x = layers.Conv2D(
             base_filters * 2**stage,
-            4,
+            kernel_size,
             strides=2,
             padding="same",
             kernel_initializer=_initializer(),
@@ -154,7 +243,9 @@ def build_critic(
         if stage > 0:
             x = _normalize(x, normalization, f"norm_{stage}")
         x = layers.LeakyReLU(0.2)(x)
-    x = layers.Flatten()(x)
+        if 0 < stage < stages - 1:
+            x = dropped(x)
+    x = dropped(layers.Flatten()(x))
     if num_classes:
         labels = conditioning.labels_input()
         scores = conditioning.projection_scores(x, labels, num_classes)

@@ -1,4 +1,5 @@
-"""WGAN and WGAN-GP under tf.distribute.MirroredStrategy on 2 logical CPU devices.
+"""WGAN and WGAN-GP under tf.distribute.MirroredStrategy on 2 logical CPU devices, with and
+without XLA.
 
 Logical devices must be configured before TensorFlow initialises its devices, so each check runs
 in a fresh process.
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 SCRIPT = textwrap.dedent(
@@ -61,11 +63,101 @@ def run(model_name):
 
 @pytest.mark.parametrize("model_name", ["wgan", "wgan-gp"])
 def test_two_replicas_match_one_device_on_the_same_global_batch(model_name):
-    import numpy as np
-
     out = run(model_name)
     (weights_two, logs_two), (weights_one, logs_one) = out["two"], out["one"]
     for a, b in zip(weights_two, weights_one):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     for name in logs_one:
         assert np.isclose(logs_two[name], logs_one[name], rtol=1e-4, atol=1e-6), name
+
+XLA_SCRIPT = textwrap.dedent(
+    """
+    import collections, json, sys
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    import keras_wgan
+
+    model_name = sys.argv[1]
+    calls = collections.Counter()
+    base = keras_wgan.WGANGP if model_name == "wgan-gp" else keras_wgan.WGAN
+
+    class Counted(base):
+        # Each Python run of these methods is one trace of the function that calls them.
+        def critic_gradients(self, real, labels=None):
+            calls["critic_gradients"] += 1
+            return super().critic_gradients(real, labels)
+
+        def generator_gradients(self, batch_size, labels=None):
+            calls["generator_gradients"] += 1
+            return super().generator_gradients(batch_size, labels)
+
+    class Traces(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.per_epoch = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.per_epoch.append(dict(calls))
+
+    def train(strategy):
+        calls.clear()
+        with strategy.scope():
+            keras.utils.set_random_seed(0)
+            generator = keras_wgan.networks.build_mlp_generator(2, 2, hidden_units=(8, 8))
+            critic = keras_wgan.networks.build_mlp_critic(2, hidden_units=(8, 8))
+            extra = {} if model_name == "wgan-gp" else {"clip_value": 0.1}
+            model = Counted(generator, critic, critic_steps=2, seed=5, **extra)
+            model.compile(
+                generator_optimizer=keras.optimizers.SGD(0.1),
+                critic_optimizer=keras.optimizers.SGD(0.05),
+                jit_compile=True,
+            )
+        points = np.random.default_rng(0).standard_normal((32, 2)).astype("float32")
+        data = keras_wgan.data.make_dataset(points, 4, critic_steps=2, shuffle=False)
+        traces = Traces()
+        model.fit(data, epochs=2, verbose=0, callbacks=[traces])
+        return {
+            "weights": [w.tolist() for w in model.get_weights()],
+            "traces": traces.per_epoch,
+            "keras_jit_compile": bool(model.jit_compile),
+            "per_replica_functions": sorted(model._replica_functions),
+            "compile_config_jit": model.get_compile_config()["jit_compile"],
+        }
+
+    two = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    one = tf.distribute.OneDeviceStrategy("/cpu:0")
+    print(json.dumps({"two": train(two), "one": train(one)}))
+    """
+)
+
+
+@pytest.mark.parametrize("model_name", ["wgan", "wgan-gp"])
+def test_xla_under_two_replicas_compiles_each_replica_and_matches_one_device(model_name):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, "-c", XLA_SCRIPT, model_name],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    two, one = out["two"], out["one"]
+    # Two replicas: Keras's step function runs without XLA and each replica's computation is
+    # compiled; one device: Keras compiles the whole step.
+    assert not two["keras_jit_compile"] and one["keras_jit_compile"]
+    assert two["per_replica_functions"] == ["critic_gradients", "generator_gradients"]
+    assert one["per_replica_functions"] == []
+    assert two["compile_config_jit"] is True and one["compile_config_jit"] is True
+    # Traced once per replica in the first epoch (the compiled function serves all critic
+    # updates of the step), never again.
+    assert two["traces"][0] == {"critic_gradients": 2, "generator_gradients": 2}
+    assert two["traces"][1] == two["traces"][0]
+    # One device: the whole step traced once (both critic updates inline).
+    assert one["traces"][0] == {"critic_gradients": 2, "generator_gradients": 1}
+    assert one["traces"][1] == one["traces"][0]
+    # XLA's random numbers differ from TensorFlow's kernels', so the reference is the whole
+    # step compiled on one device with the same global batch and seeds.
+    for a, b in zip(two["weights"], one["weights"]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

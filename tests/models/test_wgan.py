@@ -258,3 +258,4 @@ def test_xla_step_compiles_once_and_never_retraces(base):
     assert all(np.all(np.isfinite(values)) for values in history.history.values())
     if base is keras_wgan.WGAN:
         assert max(float(np.max(np.abs(v))) for v in model.critic.get_weights()) <= 0.01
+

@@ -87,3 +87,4 @@ def test_config_round_trip_keeps_penalty_settings(tmp_path):
     loaded = keras.models.load_model(tmp_path / "gp.keras")
     for a, b in zip(model.critic_optimizer.variables, loaded.critic_optimizer.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+

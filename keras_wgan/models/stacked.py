@@ -1,0 +1,513 @@
+"""The stacked (two-stage) GAN: StackGAN (Zhang et al., 2017) on class labels, WGAN-GP losses."""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_wgan import config
+from keras_wgan import losses
+from keras_wgan import penalties
+from keras_wgan.models.base import BaseGAN
+from keras_wgan.models.base import _global_norm
+from keras_wgan.models.base import _scale_for_replicas
+from keras_wgan.networks.stacked import ConditioningAugmentation
+from keras_wgan.networks.stacked import upscale_factor
+
+STAGES = (1, 2, "joint")
+# Metrics logged for each stage, prefixed `stage1_` / `stage2_`.
+STAGE_METRICS = (
+    "critic_loss",
+    "wasserstein_estimate",
+    "gradient_penalty",
+    "gradient_norm",
+    "generator_loss",
+    "kl",
+)
+
+
+@keras.saving.register_keras_serializable(package="keras_wgan")
+class StackedGAN(BaseGAN):
+    """A two-stage class-conditional GAN in the spirit of StackGAN, with WGAN-GP losses.
+
+    Stage I draws a low-resolution image from noise and an augmented class condition; stage II
+    refines it, given the class again (its own augmented condition), to the full resolution.
+    Each stage has a class-conditional critic at its resolution; the stage-I critic sees the
+    real images average-pooled to the stage-I resolution. Both critics are trained with the
+    Wasserstein loss and the gradient penalty of WGAN-GP (`keras_wgan.losses`,
+    `keras_wgan.penalties`); each generator loss is `-mean(critic(fake))` plus
+    `kl_weight * KL`, the KL of its stage's conditioning augmentation
+    (`keras_wgan.losses.conditioning_kl`).
+
+    `model.generator` is a Functional model `[latent, labels] -> full-resolution images`, so
+    `generate`, `keras_wgan.export_generator` and the sample callbacks work as for any
+    conditional model. Its latent vector holds all the randomness of both stages, each part
+    N(0, I) (`sample_latent` draws it from the model's seed generator):
+
+        latent = [z (noise_dim) | eps_1 (condition_dim_1) | eps_2 (condition_dim_2)]
+        c_1 = mean_1(y) + sigma_1(y) * eps_1;  low = stage1_generator([z, y, eps_1])
+        c_2 = mean_2(y) + sigma_2(y) * eps_2;  images = stage2_generator([low, y, eps_2])
+
+    (the generators apply the augmentation themselves: see
+    `keras_wgan.networks.stacked.ConditioningAugmentation`). As in StackGAN the condition stays
+    random at sampling time.
+
+    Training stages (`stage`): `fit` trains what `stage` says, and setting `model.stage`
+    takes effect at the next `fit`.
+        `1`: stage I alone: the stage-I generator and critic.
+        `2`: stage II alone, stage I frozen: the stage-II generator and critic are trained on
+            the stage-I generator's outputs (in inference mode, so its BatchNormalization
+            statistics do not move either); no stage-I variable changes.
+        `"joint"` (default): both stages at every step, end to end: each critic update trains
+            both critics, and the generator step minimises the sum of both stages' generator
+            losses over all generator variables, the stage-II loss reaching stage I through
+            its images (as in StackGAN++, Zhang et al. 2018).
+    StackGAN trains stage by stage: `stage=1`, `fit`, then `model.stage = 2`, `fit`.
+
+    Data contract (`BaseGAN`'s): every element holds `critic_steps * batch_size` pairs
+    `(images, labels)` of full-resolution images in [-1, 1] and int labels.
+
+    Optimizers: `generator_optimizer` covers both generators (a frozen stage's variables are
+    simply left out of the update); `critic_optimizer` trains the stage-II critic and a copy of
+    its configuration (`stage1_critic_optimizer`) the stage-I critic. Defaults to WGAN-GP's
+    Adam(1e-4, beta_1=0.5, beta_2=0.9).
+
+    Metrics: `critic_loss` and `generator_loss` (sums over the trained stages, the KL terms
+    included), `generator_gradient_norm`, and for each trained stage `stage<k>_critic_loss`,
+    `stage<k>_wasserstein_estimate`, `stage<k>_gradient_penalty` (weighted),
+    `stage<k>_gradient_norm` (mean critic gradient norm at the interpolates),
+    `stage<k>_generator_loss` (the adversarial part, `-mean(critic(fake))`) and `stage<k>_kl`
+    (unweighted).
+
+    Args:
+        stage1_generator: `keras.Model`. `[noise, labels, condition_noise]` to low-resolution
+            images (see `keras_wgan.networks.build_stage1_generator`).
+        stage2_generator: `keras.Model`. `[low_resolution_images, labels, condition_noise]` to
+            full-resolution images (`keras_wgan.networks.build_stage2_generator`).
+        stage1_critic: `keras.Model`. `[low_resolution_images, labels]` to scores `[batch, 1]`.
+        stage2_critic: `keras.Model`. `[images, labels]` to scores `[batch, 1]`.
+        stage: `1`, `2` or `"joint"`. What `fit` trains (see above).
+        critic_steps: int. Critic updates per generator update (5, as in WGAN-GP).
+        penalty_weight: float >= 0. lambda of the gradient penalty of both critics (10).
+        kl_weight: float >= 0. Weight of the KL term in each generator loss. StackGAN uses 1 on
+            a KL averaged over the condition's dimensions; ours is summed over them (see
+            `conditioning_kl`), so its 1.0 default weighs the KL `condition_dim` times more.
+        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+
+    Example:
+
+    >>> networks = keras_wgan.networks.build_stacked_networks((16, 16, 1), num_classes=10)
+    >>> model = keras_wgan.StackedGAN(**networks, stage=1)
+    >>> model.compile()
+    >>> data = keras_wgan.data.make_dataset((images, labels), 64, critic_steps=5)
+    >>> model.fit(data, epochs=50)
+    >>> model.stage = 2  # stage I frozen from now on
+    >>> model.fit(data, epochs=50)
+    """
+
+    objective_names = tuple(f"stage{k}_{name}" for k in (1, 2) for name in STAGE_METRICS)
+
+    def __init__(
+        self,
+        stage1_generator,
+        stage2_generator,
+        stage1_critic,
+        stage2_critic,
+        stage="joint",
+        critic_steps=config.CRITIC_STEPS,
+        penalty_weight=config.PENALTY_WEIGHT,
+        kl_weight=1.0,
+        seed=None,
+        **kwargs,
+    ):
+        networks = {
+            "stage1_generator": stage1_generator,
+            "stage2_generator": stage2_generator,
+            "stage1_critic": stage1_critic,
+            "stage2_critic": stage2_critic,
+        }
+        for argument, network in networks.items():
+            if not isinstance(network, keras.Model):
+                raise ValueError(
+                    f"`{argument}` must be a keras.Model. Received: {argument}={network!r}"
+                )
+        _check_stage(stage)
+        for argument, value in (("penalty_weight", penalty_weight), ("kl_weight", kl_weight)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ValueError(
+                    f"`{argument}` must be a float >= 0. Received: {argument}={value!r}"
+                )
+        noise_dim, condition_dims = _check_networks(**networks)
+        self.stage1_generator = stage1_generator
+        self.stage2_generator = stage2_generator
+        self.stage1_critic = stage1_critic
+        self.noise_dim = noise_dim
+        self.condition_dims = condition_dims
+        self.factor = upscale_factor(
+            tuple(stage1_generator.output.shape[1:]), tuple(stage2_generator.output.shape[1:])
+        )
+        self._stage = stage
+        self.penalty_weight = float(penalty_weight)
+        self.kl_weight = float(kl_weight)
+        self.stage1_critic_optimizer = None
+        super().__init__(
+            _compose(stage1_generator, stage2_generator, noise_dim, condition_dims),
+            stage2_critic,
+            critic_steps=critic_steps,
+            seed=seed,
+            **kwargs,
+        )
+
+    @property
+    def stage2_critic(self):
+        """The stage-II critic: `BaseGAN`'s `critic`, at the full resolution."""
+        return self.critic
+
+    @property
+    def stage(self):
+        """What `fit` trains: `1`, `2` (stage I frozen) or `"joint"`."""
+        return self._stage
+
+    @stage.setter
+    def stage(self, stage):
+        _check_stage(stage)
+        if stage != self._stage:
+            self._stage = stage
+            # The train step is traced for one stage: the next `fit` traces it again.
+            self.train_function = None
+
+    def _trains(self, stage):
+        return self._stage in (stage, "joint")
+
+    # ----------------------------------------------------------------------------------------
+    # Sampling
+    # ----------------------------------------------------------------------------------------
+
+    def split_latent(self, latent):
+        """Splits the latent into `(z, eps_1, eps_2)`: stage I's noise and both conditions'."""
+        first, second = self.condition_dims
+        noise = latent[:, : self.noise_dim]
+        return noise, latent[:, self.noise_dim : self.noise_dim + first], latent[:, -second:]
+
+    def generate_stages(self, latent, labels, training=False, stage1_training=None):
+        """Both stages' images from one latent: `(low_resolution_images, images)`.
+
+        Args:
+            latent: tensor `[batch, latent_dim]` (see the class docstring for its layout).
+            labels: int tensor `[batch]`.
+            training: bool. Mode of the stage-II generator.
+            stage1_training: bool or `None`. Mode of the stage-I generator; `None` for
+                `training`.
+        """
+        noise, first, second = self.split_latent(latent)
+        if stage1_training is None:
+            stage1_training = training
+        low = self.stage1_generator([noise, labels, first], training=stage1_training)
+        return low, self.stage2_generator([low, labels, second], training=training)
+
+    def downsample(self, images):
+        """Full-resolution images average-pooled to the stage-I resolution."""
+        return ops.average_pool(
+            ops.cast(images, "float32"), self.factor, strides=self.factor, padding="valid"
+        )
+
+    def stage_kl(self, stage, labels):
+        """The (unweighted) KL term of one stage's conditioning augmentation for `labels`."""
+        if isinstance(stage, bool) or stage not in (1, 2):
+            raise ValueError(f"`stage` must be 1 or 2. Received: stage={stage!r}")
+        network = self.stage1_generator if stage == 1 else self.stage2_generator
+        layers = _augmentation_layers(network)
+        terms = [losses.conditioning_kl(*layer.moments(labels)) for layer in layers]
+        return ops.sum(ops.stack(terms)) if terms else ops.zeros((), "float32")
+
+    # ----------------------------------------------------------------------------------------
+    # Compilation
+    # ----------------------------------------------------------------------------------------
+
+    def default_optimizer(self):
+        return config.wgan_gp_optimizer()
+
+    def compile(self, generator_optimizer=None, critic_optimizer=None, jit_compile=False, **kwargs):
+        """Sets the optimizers, as `BaseGAN.compile` does, and one for the stage-I critic.
+
+        `generator_optimizer` updates both generators; `critic_optimizer` the stage-II critic,
+        and a new optimizer with its configuration (`stage1_critic_optimizer`) the stage-I
+        critic, so that each critic has its own slots and step count.
+        """
+        super().compile(
+            generator_optimizer=generator_optimizer,
+            critic_optimizer=critic_optimizer,
+            jit_compile=jit_compile,
+            **kwargs,
+        )
+        self.stage1_critic_optimizer = type(self.critic_optimizer).from_config(
+            self.critic_optimizer.get_config()
+        )
+        self.stage1_critic_optimizer.build(self.stage1_critic.trainable_variables)
+
+    # ----------------------------------------------------------------------------------------
+    # Training
+    # ----------------------------------------------------------------------------------------
+
+    def train_step(self, data):
+        if self.critic_optimizer is None:
+            raise ValueError("Call `compile()` before `fit()`.")
+        real_batches, label_batches = self.split_real_batches(data)
+        batch_size = ops.shape(real_batches)[0]
+
+        # Samples of every critic update: the generators do not change during the critic loop,
+        # so one call per stage makes them all.
+        low_batches, fake_batches = self.generate_critic_batches(batch_size, label_batches)
+
+        # Critic loop: `critic_steps` updates of each trained stage's critic, each on a fresh
+        # real batch (average-pooled for stage I).
+        for index in range(self.critic_steps):
+            self.update_critics(
+                real_batches[:, index],
+                label_batches[:, index],
+                low_batches[:, index],
+                None if fake_batches is None else fake_batches[:, index],
+            )
+
+        # Generator step.
+        self.update_generator(batch_size, label_batches[:, 0])
+        # Only the trained stages' metrics: the others have not been measured.
+        return {
+            name: tracker.result()
+            for name, tracker in self.trackers.items()
+            if not name.startswith("stage") or self._trains(int(name[5]))
+        }
+
+    def generate_critic_batches(self, batch_size, label_batches):
+        """Both stages' samples for every critic update of a step, `[batch, critic_steps, ...]`.
+
+        The latent vectors are drawn `[batch, critic_steps, latent_dim]`, batch axis first, so
+        that under a strategy each replica takes its slice of the global draw (see `draw`).
+        Column `i` has the labels of real batch `i`. A frozen stage I (stage 2) runs in
+        inference mode; stage II runs only when it is trained.
+
+        Returns:
+            A tuple `(low_resolution_batches, image_batches)`; `image_batches` is `None` when
+            stage II is not trained.
+        """
+        steps = self.critic_steps
+        latent = self.draw(keras.random.normal, (batch_size, steps, self.latent_dim))
+        latent = ops.reshape(latent, (-1, self.latent_dim))
+        labels = ops.reshape(label_batches, (-1,))
+        noise, first, second = self.split_latent(latent)
+        low = self.stage1_generator([noise, labels, first], training=self._stage != 2)
+        fake = None
+        if self._trains(2):
+            fake = self.stage2_generator([low, labels, second], training=True)
+            fake = ops.reshape(fake, (-1, steps) + tuple(fake.shape[1:]))
+        return ops.reshape(low, (-1, steps) + tuple(low.shape[1:])), fake
+
+    def update_critics(self, real, labels, low, fake=None):
+        """One update of each trained stage's critic on one real batch and generated batches.
+
+        Args:
+            real: full-resolution real images `[batch, H, W, C]`.
+            labels: their labels `[batch]`.
+            low: stage-I samples `[batch, h, w, C]` for these labels.
+            fake: stage-II samples `[batch, H, W, C]` (needed when stage II is trained).
+        """
+        total = ops.zeros((), "float32")
+        if self._trains(1):
+            total += self._update_stage_critic(
+                1, self.stage1_critic, self.stage1_critic_optimizer, self.downsample(real), low,
+                labels,
+            )
+        if self._trains(2):
+            total += self._update_stage_critic(
+                2, self.critic, self.critic_optimizer, real, fake, labels
+            )
+        self._record(critic_loss=total)
+
+    def _update_stage_critic(self, stage, critic, optimizer, real, fake, labels):
+        # The fakes are constants here: only the critic learns.
+        fake = ops.stop_gradient(fake)
+        weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
+        with tf.GradientTape() as tape:
+            # One call for both batches: the critics have no batch statistics.
+            scores = critic(
+                [ops.concatenate([real, ops.cast(fake, real.dtype)], axis=0),
+                 ops.concatenate([labels, labels], axis=0)],
+                training=True,
+            )
+            real_scores, fake_scores = scores[: ops.shape(real)[0]], scores[ops.shape(real)[0] :]
+            estimate = losses.wasserstein_estimate(real_scores, fake_scores)
+            penalty, norms = penalties.gradient_penalty(
+                # The gradient with respect to the images, the labels held fixed.
+                lambda images: critic([images, labels], training=True),
+                real,
+                fake,
+                weights,
+            )
+            penalty = self.penalty_weight * penalty
+            loss = -estimate + penalty
+            scaled_loss = _scale_for_replicas(loss)
+        gradients = tape.gradient(scaled_loss, critic.trainable_variables)
+        optimizer.apply(gradients, critic.trainable_variables)
+        self._record(
+            **{
+                f"stage{stage}_critic_loss": loss,
+                f"stage{stage}_wasserstein_estimate": estimate,
+                f"stage{stage}_gradient_penalty": penalty,
+                f"stage{stage}_gradient_norm": ops.mean(norms),
+            }
+        )
+        return loss
+
+    def update_generator(self, batch_size, labels=None):
+        """One update of the trained stages' generators against their critics."""
+        latent = self.sample_latent(batch_size)
+        variables = self._trained_generator_variables()
+        noise, first, second = self.split_latent(latent)
+        with tf.GradientTape() as tape:
+            # A frozen stage I (stage 2) runs in inference mode; stage II runs only if trained
+            # (in training mode its BatchNormalization statistics would move).
+            images = {1: self.stage1_generator([noise, labels, first], training=self._stage != 2)}
+            if self._trains(2):
+                images[2] = self.stage2_generator([images[1], labels, second], training=True)
+            loss = ops.zeros((), "float32")
+            logs = {}
+            for stage, critic in ((1, self.stage1_critic), (2, self.critic)):
+                if not self._trains(stage):
+                    continue
+                adversarial = losses.generator_loss(critic([images[stage], labels], training=True))
+                kl = self.stage_kl(stage, labels)
+                loss += adversarial + self.kl_weight * kl
+                logs[f"stage{stage}_generator_loss"] = adversarial
+                logs[f"stage{stage}_kl"] = kl
+            scaled_loss = _scale_for_replicas(loss)
+        gradients = tape.gradient(scaled_loss, variables)
+        self.generator_optimizer.apply(gradients, variables)
+        self._record(
+            generator_loss=loss, generator_gradient_norm=_global_norm(gradients), **logs
+        )
+
+    def _trained_generator_variables(self):
+        variables = []
+        if self._trains(1):
+            variables += self.stage1_generator.trainable_variables
+        if self._trains(2):
+            variables += self.stage2_generator.trainable_variables
+        return variables
+
+    # ----------------------------------------------------------------------------------------
+    # Serialization
+    # ----------------------------------------------------------------------------------------
+
+    def get_config(self):
+        config_ = super().get_config()
+        for key in ("generator", "critic", "latent_dim"):
+            config_.pop(key, None)
+        config_.update(
+            {
+                "stage1_generator": keras.saving.serialize_keras_object(self.stage1_generator),
+                "stage2_generator": keras.saving.serialize_keras_object(self.stage2_generator),
+                "stage1_critic": keras.saving.serialize_keras_object(self.stage1_critic),
+                "stage2_critic": keras.saving.serialize_keras_object(self.critic),
+                "stage": self._stage,
+                "penalty_weight": self.penalty_weight,
+                "kl_weight": self.kl_weight,
+            }
+        )
+        return config_
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("stage1_generator", "stage2_generator", "stage1_critic", "stage2_critic"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def _check_stage(stage):
+    if isinstance(stage, bool) or stage not in STAGES:
+        raise ValueError(f"`stage` must be 1, 2 or 'joint'. Received: stage={stage!r}")
+
+
+def _augmentation_layers(network):
+    return [
+        layer for layer in network._flatten_layers() if isinstance(layer, ConditioningAugmentation)
+    ]
+
+
+def _shapes(network, argument):
+    try:
+        inputs = [tuple(x.shape) for x in network.inputs]
+        output = tuple(network.output.shape)
+    except (AttributeError, ValueError, TypeError) as error:
+        raise ValueError(
+            f"`{argument}` must be a Functional model with known inputs and one output. "
+            f"Received: {argument}={network.name!r} of type {type(network).__name__}"
+        ) from error
+    return inputs, output
+
+
+def _check_networks(stage1_generator, stage2_generator, stage1_critic, stage2_critic):
+    """Checks that the four networks fit together; returns `(noise_dim, condition_dims)`."""
+    shapes = {
+        name: _shapes(network, name)
+        for name, network in (
+            ("stage1_generator", stage1_generator),
+            ("stage2_generator", stage2_generator),
+            ("stage1_critic", stage1_critic),
+            ("stage2_critic", stage2_critic),
+        )
+    }
+    for name in ("stage1_generator", "stage2_generator"):
+        inputs, _ = shapes[name]
+        first = "noise" if name == "stage1_generator" else "low_resolution_images"
+        if len(inputs) != 3 or inputs[1] not in ((None,), (None, 1)) or len(inputs[2]) != 2:
+            raise ValueError(
+                f"`{name}` must take [{first}, labels (batch,), condition_noise (batch, "
+                f"condition_dim)]. Received: {name} with input shapes {inputs}"
+            )
+    for name in ("stage1_critic", "stage2_critic"):
+        inputs, output = shapes[name]
+        if len(inputs) != 2 or output[1:] not in ((1,), ()):
+            raise ValueError(
+                f"`{name}` must take [images, labels] and give one score each, [batch, 1]. "
+                f"Received: {name} with input shapes {inputs}, output shape {output}"
+            )
+        batch_norms = [
+            layer.name
+            for layer in (stage1_critic if name == "stage1_critic" else stage2_critic)
+            ._flatten_layers()
+            if isinstance(layer, keras.layers.BatchNormalization)
+        ]
+        if batch_norms:
+            raise ValueError(
+                "The critics are trained with a gradient penalty and must not use "
+                "BatchNormalization (each score must depend on its own example only). "
+                f"Received: {name} with BatchNormalization layers {batch_norms}"
+            )
+    low = shapes["stage1_generator"][1][1:]
+    full = shapes["stage2_generator"][1][1:]
+    pairs = (
+        ("stage2_generator's low-resolution input", shapes["stage2_generator"][0][0][1:], low),
+        ("stage1_critic's input", shapes["stage1_critic"][0][0][1:], low),
+        ("stage2_critic's input", shapes["stage2_critic"][0][0][1:], full),
+    )
+    for what, taken, made in pairs:
+        if taken != made:
+            raise ValueError(
+                f"The {what} has shape {taken} but the generator feeding it makes {made}. "
+                f"Received: stage1_generator output {low}, stage2_generator output {full}"
+            )
+    noise_dim = shapes["stage1_generator"][0][0][1]
+    condition_dims = (shapes["stage1_generator"][0][2][1], shapes["stage2_generator"][0][2][1])
+    return noise_dim, condition_dims
+
+
+def _compose(stage1_generator, stage2_generator, noise_dim, condition_dims):
+    """The full generator `[latent, labels] -> images` over the two stages (shared layers)."""
+    latent = keras.Input((noise_dim + sum(condition_dims),), name="latent")
+    labels = keras.Input(stage1_generator.inputs[1].shape[1:], dtype="int32", name="labels")
+    first, second = condition_dims
+    noise = latent[:, :noise_dim]
+    low = stage1_generator([noise, labels, latent[:, noise_dim : noise_dim + first]])
+    images = stage2_generator([low, labels, latent[:, noise_dim + first :]])
+    return keras.Model([latent, labels], images, name="stacked_generator")
