@@ -26,6 +26,8 @@ from keras import layers
 from keras import ops
 
 from keras_wgan.networks import conditioning
+from keras_wgan.networks.dcgan import _initializer
+from keras_wgan.networks.dcgan import _normalize
 
 NORMALIZATIONS = (None, "batch", "layer")
 
@@ -162,19 +164,6 @@ def upscale_factor(low_resolution_shape, image_shape):
             f"the same channels. Received: low_resolution_shape={low}, image_shape={full}"
         )
     return factor
-
-
-def _normalize(x, normalization, name):
-    if normalization == "batch":
-        return layers.BatchNormalization(name=name)(x)
-    if normalization == "layer":
-        return layers.LayerNormalization(axis=(1, 2, 3), name=name)(x)
-    return x
-
-
-def _initializer():
-    # DCGAN's N(0, 0.02) weights, as in keras_wgan.networks.dcgan.
-    return keras.initializers.RandomNormal(stddev=0.02)
 
 
 def _conv(filters, kernel_size, name, strides=1, **kwargs):
