@@ -23,3 +23,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def classifier_cache(tmp_path_factory):
+    """The session's classifier cache (shared by the modules that train it), not ~/.cache."""
+    from keras_wgan import evaluation
+
+    directory = tmp_path_factory.getbasetemp() / "classifier_cache"
+    old = os.environ.get(evaluation.CACHE_ENV)
+    os.environ[evaluation.CACHE_ENV] = str(directory)
+    yield directory
+    if old is None:
+        os.environ.pop(evaluation.CACHE_ENV)
+    else:
+        os.environ[evaluation.CACHE_ENV] = old

@@ -11,6 +11,7 @@ from keras_wgan import WGANGP
 from keras_wgan import callbacks
 from keras_wgan import data
 from keras_wgan import networks
+from tests.helpers import PixelFeatures
 from tests.helpers import tiny_mlp_pair
 from tests.helpers import toy_points
 
@@ -239,19 +240,6 @@ def test_quality_scores_log_toy_scores_every_few_epochs(tmp_path):
     again = evaluation.score_generator(model.generator, "ring8", num_samples=300, seed=5)
     assert history.history["w1"][-1] == again["scores"]["w1"]["generated"]
     assert scores.results[3]["scores"]["w1"]["floor"] == again["scores"]["w1"]["floor"]
-
-
-class PixelFeatures:
-    """A stand-in extractor: the raw pixels as features, no class probabilities."""
-
-    name = "pixels"
-
-    def __call__(self, images):
-        images = np.asarray(images, "float64")
-        return images.reshape(len(images), -1), None
-
-    def describe(self, accuracy=None):
-        return "raw pixels"
 
 
 def test_quality_scores_with_a_scorer_of_other_features(tmp_path):

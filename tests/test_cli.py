@@ -10,21 +10,12 @@ import numpy as np
 import pytest
 
 from keras_wgan import cli
-from keras_wgan import evaluation
 
 METRICS = ("critic_loss", "generator_loss", "wasserstein_estimate")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def classifier_cache(tmp_path_factory):
-    """The session's classifier cache (shared with tests/test_evaluation.py), not ~/.cache."""
-    old = os.environ.get(evaluation.CACHE_ENV)
-    os.environ[evaluation.CACHE_ENV] = str(tmp_path_factory.getbasetemp() / "classifier_cache")
-    yield
-    if old is None:
-        os.environ.pop(evaluation.CACHE_ENV)
-    else:
-        os.environ[evaluation.CACHE_ENV] = old
+# The session's classifier cache (tests/conftest.py), shared with tests/test_evaluation.py.
+pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 
 def run_cli(*args, cwd=None):

@@ -1,6 +1,5 @@
 """Tests of the dataset loaders: TFDS (mocked, and offline without data) and image folders."""
 
-import os
 import time
 
 import numpy as np

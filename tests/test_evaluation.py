@@ -9,21 +9,13 @@ import pytest
 
 from keras_wgan import data
 from keras_wgan import evaluation
+from tests.helpers import PixelFeatures
 
 N = 300  # scores are compared at this n; 997 + 300 = the 1297 training digits
 
 
-@pytest.fixture(scope="module", autouse=True)
-def classifier_cache(tmp_path_factory):
-    """One classifier cache for the whole session (every test module uses this directory)."""
-    directory = tmp_path_factory.getbasetemp() / "classifier_cache"
-    old = os.environ.get(evaluation.CACHE_ENV)
-    os.environ[evaluation.CACHE_ENV] = str(directory)
-    yield directory
-    if old is None:
-        os.environ.pop(evaluation.CACHE_ENV)
-    else:
-        os.environ[evaluation.CACHE_ENV] = old
+# The session's classifier cache (tests/conftest.py): every module that trains it uses it.
+pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 
 @pytest.fixture(scope="module")
@@ -141,19 +133,6 @@ def test_conditional_accuracy_sits_between_its_references(classifier, digits):
     shuffled = np.random.default_rng(0).permutation(test_labels[:N])
     bad = scorer.score(test_images[:N], labels=shuffled)["scores"]["conditional_accuracy"]
     assert bad["generated"] < 0.25 and bad["position"] > 1
-
-
-class PixelFeatures:
-    """A stand-in extractor: the raw pixels as features, no class probabilities."""
-
-    name = "pixels"
-
-    def __call__(self, images):
-        images = np.asarray(images, "float64")
-        return images.reshape(len(images), -1), None
-
-    def describe(self, accuracy=None):
-        return "raw pixels"
 
 
 def test_inception_features_have_2048_dimensions_and_say_what_they_are(digits):

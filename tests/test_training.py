@@ -16,16 +16,8 @@ ROW_KEYS = ("generated", "floor", "degraded", "higher_is_better", "closer_to", "
             "verdict")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def classifier_cache(tmp_path_factory):
-    """The session's classifier cache (shared with tests/test_evaluation.py), not ~/.cache."""
-    old = os.environ.get(evaluation.CACHE_ENV)
-    os.environ[evaluation.CACHE_ENV] = str(tmp_path_factory.getbasetemp() / "classifier_cache")
-    yield
-    if old is None:
-        os.environ.pop(evaluation.CACHE_ENV)
-    else:
-        os.environ[evaluation.CACHE_ENV] = old
+# The session's classifier cache (tests/conftest.py), shared with tests/test_evaluation.py.
+pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 
 def tiny_config(tmp_path, **overrides):

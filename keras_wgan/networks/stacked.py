@@ -26,10 +26,10 @@ from keras import layers
 from keras import ops
 
 from keras_wgan.networks import conditioning
+from keras_wgan.networks.dcgan import _check_normalization
 from keras_wgan.networks.dcgan import _initializer
 from keras_wgan.networks.dcgan import _normalize
 
-NORMALIZATIONS = (None, "batch", "layer")
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
@@ -116,14 +116,6 @@ def _check_image_shape(argument, image_shape):
             f"Received: {argument}={image_shape!r}"
         )
     return shape
-
-
-def _check_normalization(normalization):
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(
-            f"`normalization` must be one of {NORMALIZATIONS}. "
-            f"Received: normalization={normalization!r}"
-        )
 
 
 def _check_num_classes(num_classes):
