@@ -10,7 +10,10 @@ side on the same machine (the machines are shared and their CPUs change between 
    same networks. (Two batched variants of the step, all the critic updates' samples from one
    generator call and real and generated samples scored in one critic call, were measured here
    before; they changed the step's CPU time by less than 1%, so the step keeps the plain form:
-   the rows of variant `per-update-samples` / `two-critic-calls` in step_speed.jsonl.) With
+   the rows of variant `per-update-samples` / `two-critic-calls` in step_speed.jsonl.) The
+   critic's last convolution runs as one matrix product (`UnrolledConv2D`, the builder's
+   default for maps no larger than the kernel); the same two WGAN-GP steps with every critic
+   layer a `Conv2D` (networks `kerasio-conv`) measure what that gains. With
    `--yardstick PATH` the example script runs too, as a subprocess between our measurements
    (interleaved, `--rounds` times), and every ratio is the median of the per-round ratios.
 2. A grid on the DCGAN networks (`build_generator` / `build_critic` defaults): WGAN-GP and WGAN,
@@ -64,12 +67,14 @@ MODELS = {"wgan-gp": keras_wgan.WGANGP, "wgan": keras_wgan.WGAN}
 # --------------------------------------------------------------------------------------------
 
 
-def kerasio_networks(image_shape):
+def kerasio_networks(image_shape, unroll_small_maps=True):
     """The keras.io WGAN-GP example's networks, made with our builders.
 
     Differences that do not change the convolutions' cost: our generator uses ReLU (theirs
     LeakyReLU 0.2), biases on its convolutions, and no batch normalization on the output layer;
-    our critic's last dropout has rate 0.3 (theirs 0.2).
+    our critic's last dropout has rate 0.3 (theirs 0.2). By default the critic's last
+    convolution (4x4 maps, 5x5 kernel) runs as one matrix product (`UnrolledConv2D`, the
+    builder's default): the same function and weights, computed differently.
     """
     generator = networks.build_generator(
         image_shape, LATENT_DIM, base_filters=64, kernel_size=3, upsampling="nearest",
@@ -77,9 +82,14 @@ def kerasio_networks(image_shape):
     )
     critic = networks.build_critic(
         image_shape, base_filters=64, normalization=None, kernel_size=5, stages=4,
-        padded_size=32, dropout=0.3,
+        padded_size=32, dropout=0.3, unroll_small_maps=unroll_small_maps,
     )
     return generator, critic
+
+
+def kerasio_conv_networks(image_shape):
+    """The same networks with every critic layer a `Conv2D`: the unrolling's ablation."""
+    return kerasio_networks(image_shape, unroll_small_maps=False)
 
 
 def dcgan_networks(image_shape):
@@ -87,7 +97,11 @@ def dcgan_networks(image_shape):
     return networks.build_generator(image_shape, LATENT_DIM), networks.build_critic(image_shape)
 
 
-NETWORKS = {"kerasio": kerasio_networks, "dcgan": dcgan_networks}
+NETWORKS = {
+    "kerasio": kerasio_networks,
+    "kerasio-conv": kerasio_conv_networks,
+    "dcgan": dcgan_networks,
+}
 
 
 def build_model(model_name, networks_name, image_shape, critic_steps, precision, jit):
@@ -255,9 +269,17 @@ def targets(args, matmul_rate, emit):
         "gp-float32": Run("wgan-gp", "kerasio", shape, batch, critic_steps, "float32", False),
         "gp-bfloat16": Run("wgan-gp", "kerasio", shape, batch, critic_steps, "mixed_bfloat16", False),
         "wgan-float32": Run("wgan", "kerasio", shape, batch, critic_steps, "float32", False),
+        # Ablation: every critic layer a Conv2D.
+        "gp-float32-conv": Run(
+            "wgan-gp", "kerasio-conv", shape, batch, critic_steps, "float32", False
+        ),
+        "gp-bfloat16-conv": Run(
+            "wgan-gp", "kerasio-conv", shape, batch, critic_steps, "mixed_bfloat16", False
+        ),
     }
     flops = step_flops(runs["gp-float32"].model, batch, critic_steps, shape)
     wgan_flops = step_flops(runs["wgan-float32"].model, batch, critic_steps, shape)
+    conv_flops = step_flops(runs["gp-float32-conv"].model, batch, critic_steps, shape)
     rounds = []
     for index in range(args.rounds):
         # Every other round runs in reverse order, so that a drift in the machine's load does
@@ -279,10 +301,13 @@ def targets(args, matmul_rate, emit):
         return {"median": round(statistics.median(values), 3), "rounds": [round(v, 3) for v in values]}
 
     for name, run in runs.items():
-        emit({"part": "targets", **run.row(wgan_flops if name.startswith("wgan") else flops, matmul_rate)})
+        counted = wgan_flops if name.startswith("wgan") else conv_flops if "conv" in name else flops
+        emit({"part": "targets", **run.row(counted, matmul_rate)})
     ratios = {
         "gp_step_over_wgan_step": ratio("gp-float32", "wgan-float32"),
         "bfloat16_speedup_over_float32": ratio("gp-float32", "gp-bfloat16"),
+        "unrolled_speedup_float32": ratio("gp-float32-conv", "gp-float32"),
+        "unrolled_speedup_bfloat16": ratio("gp-bfloat16-conv", "gp-bfloat16"),
     }
     if args.yardstick:
         ratios["float32_speedup_over_yardstick"] = ratio("yardstick", "gp-float32")

@@ -30,12 +30,17 @@ def interpolate(real_samples, fake_samples, weights):
     return weights * real_samples + (1.0 - weights) * fake_samples
 
 
-def gradient_norms(critic, samples, epsilon=config.PENALTY_EPSILON):
+def gradient_norms(critic, samples, epsilon=config.PENALTY_EPSILON, scale=1.0):
     """Per-example norm of the critic's gradient with respect to its input.
 
     The norm is taken over all non-batch axes. `epsilon` is added to the squared norm inside the
     square root: without it the norm's own gradient is infinite (NaN in practice) wherever the
     critic's gradient is exactly zero, e.g. on a dead ReLU region.
+
+    `scale` is loss scaling for a float16 critic: the summed scores are multiplied by it before
+    differentiation and the gradient divided by it after (in float32), so that the critic's
+    float16 backward pass neither underflows nor, with a dynamic scale, silently overflows (an
+    overflow gives an infinite norm, and the loss-scale optimizer skips the update).
 
     Args:
         critic: callable. Maps a batch of samples to scores `[batch, 1]`; every score must depend
@@ -43,6 +48,7 @@ def gradient_norms(critic, samples, epsilon=config.PENALTY_EPSILON):
             scores gives each example's own gradient.
         samples: float32 tensor `[batch, ...]`.
         epsilon: float. Added inside the square root.
+        scale: float or float32 scalar tensor. Loss scale of the inner gradient (1: none).
 
     Returns:
         A float32 tensor `[batch]`: `sqrt(sum(grad ** 2) + epsilon)`.
@@ -50,8 +56,8 @@ def gradient_norms(critic, samples, epsilon=config.PENALTY_EPSILON):
     with tf.GradientTape() as tape:
         tape.watch(samples)
         scores = tf.cast(critic(samples), tf.float32)
-        total = tf.reduce_sum(scores)
-    gradients = tf.cast(tape.gradient(total, samples), tf.float32)
+        total = tf.reduce_sum(scores) * scale
+    gradients = tf.cast(tape.gradient(total, samples), tf.float32) / scale
     axes = list(range(1, gradients.shape.rank))
     return tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=axes) + epsilon)
 
@@ -64,6 +70,7 @@ def gradient_penalty(
     target=config.PENALTY_TARGET,
     one_sided=False,
     epsilon=config.PENALTY_EPSILON,
+    scale=1.0,
 ):
     """The WGAN-GP penalty, `mean((||grad critic(x_hat)||_2 - target) ** 2)`.
 
@@ -81,6 +88,8 @@ def gradient_penalty(
         target: float. The gradient norm the penalty pulls towards (1 for a 1-Lipschitz critic).
         one_sided: bool. Penalise only norms above `target`.
         epsilon: float. Added inside the square root of the norm.
+        scale: float or float32 scalar tensor. Loss scale of the inner gradient, for a float16
+            critic (see `gradient_norms`); 1 otherwise.
 
     Returns:
         A tuple `(penalty, norms)`: the float32 scalar penalty (without lambda) and the per-example
@@ -93,7 +102,7 @@ def gradient_penalty(
     >>> penalty, norms = gradient_penalty(critic, real, fake, tf.random.uniform([4]))
     """
     samples = interpolate(real_samples, fake_samples, interpolation_weights)
-    norms = gradient_norms(critic, samples, epsilon=epsilon)
+    norms = gradient_norms(critic, samples, epsilon=epsilon, scale=scale)
     excess = norms - target
     if one_sided:
         excess = tf.nn.relu(excess)

@@ -85,6 +85,7 @@ class BaseGAN(keras.Model):
         self.generator_optimizer = None
         self.critic_optimizer = None
         self.step_jit_compile = False
+        self.loss_scaling = False
         self._replica_functions = {}
         self.build()
 
@@ -124,6 +125,14 @@ class BaseGAN(keras.Model):
     ):
         """Sets the two optimizers and builds them, so checkpoints and strategies work at once.
 
+        Under the `mixed_float16` policy (networks computing in float16), both optimizers are
+        wrapped in `keras.optimizers.LossScaleOptimizer` (unless they already are): each loss is
+        multiplied by its optimizer's dynamic scale before differentiation, an update whose
+        gradients overflow is skipped (on every replica) and halves the scale, and the logs
+        report `critic_loss_scale` and `generator_loss_scale`. Metrics average the applied
+        updates only. WGAN-GP's penalty scales its inner gradient by the critic's scale too
+        (see `critic_loss_scale`).
+
         Args:
             generator_optimizer: `keras.optimizers.Optimizer`, its name or config, or `None`
                 for the paper's default (`default_optimizer()`).
@@ -142,15 +151,6 @@ class BaseGAN(keras.Model):
             raise ValueError(
                 f"{type(self).__name__}.compile takes `generator_optimizer` and `critic_optimizer`; its losses are "
                 f"fixed. Received: {sorted(k for k in kwargs if k in ('optimizer', 'loss'))}"
-            )
-        float16 = [net.name for net in (self.generator, self.critic) if _computes_in_float16(net)]
-        if float16:
-            raise ValueError(
-                "mixed_float16 is not supported: without loss scaling on both optimizers, the "
-                "critic's gradients (and the penalty's second derivatives) underflow or overflow "
-                "in float16 (tensorflow issue 48662). Use the 'mixed_bfloat16' policy instead: "
-                "same speed-up on CPUs with AVX512_BF16, float32's range. Received: networks "
-                f"computing in float16: {float16}"
             )
         generator_optimizer = keras.optimizers.get(generator_optimizer) or self.default_optimizer()
         critic_optimizer = keras.optimizers.get(critic_optimizer) or self.default_optimizer()
@@ -171,6 +171,14 @@ class BaseGAN(keras.Model):
                 method.__name__: tf.function(method, jit_compile=True)
                 for method in (self.critic_gradients, self.generator_gradients)
             }
+        # float16 (`mixed_float16`) gradients underflow without loss scaling, and Keras scales only
+        # `self.optimizer`: both optimizers get a dynamic loss scale here.
+        self.loss_scaling = any(
+            _computes_in_float16(network) for network in (self.generator, self.critic)
+        )
+        if self.loss_scaling:
+            generator_optimizer = _with_loss_scale(generator_optimizer)
+            critic_optimizer = _with_loss_scale(critic_optimizer)
         self.generator_optimizer = generator_optimizer
         self.critic_optimizer = critic_optimizer
         self.generator_optimizer.build(self.generator.trainable_variables)
@@ -213,7 +221,11 @@ class BaseGAN(keras.Model):
 
         # Generator step.
         self.update_generator(ops.shape(real_batches)[0], labels_of(0))
-        return _logs_for_fit({name: tracker.result() for name, tracker in self.trackers.items()})
+        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if self.loss_scaling:
+            logs["critic_loss_scale"] = _loss_scale(self.critic_optimizer)
+            logs["generator_loss_scale"] = _loss_scale(self.generator_optimizer)
+        return _logs_for_fit(logs)
 
     def split_real_batches(self, data):
         """Checks a `fit` element and splits samples (and labels) into `[batch, critic_steps, ...]`.
@@ -277,16 +289,18 @@ class BaseGAN(keras.Model):
     def update_critic(self, real, labels=None):
         """One critic update on one real batch and a fresh generated batch (of the same labels)."""
         gradients, loss, logs = self._compiled(self.critic_gradients)(real, labels)
+        gradients, applied = self._check_scaled(gradients)
         # The optimizer applies each variable's constraint after the update (WGAN's weight clip).
         self.critic_optimizer.apply(gradients, self.critic.trainable_variables)
-        self._record(critic_loss=loss, **logs)
+        self._record(applied, critic_loss=loss, **logs)
 
     def critic_gradients(self, real, labels=None):
         """This replica's critic loss and gradients on one real and a fresh generated batch.
 
         Returns:
             A tuple `(gradients, loss, logs)`: the gradients of the loss scaled for the
-            replicas, the loss (penalty included), and the objective's and penalty's logs.
+            replicas (and by the loss scale under `mixed_float16`), the loss (penalty
+            included), and the objective's and penalty's logs.
         """
         fake = self.generate(self.sample_latent(ops.shape(real)[0]), labels, training=True)
         with tf.GradientTape() as tape:
@@ -295,31 +309,64 @@ class BaseGAN(keras.Model):
             loss, objective_logs = self.critic_objective(real_scores, fake_scores)
             penalty, diagnostics = self.critic_penalty(real, fake, labels)
             loss = loss + penalty
-            scaled_loss = _scale_for_replicas(loss)
+            scaled_loss = self.critic_optimizer.scale_loss(_scale_for_replicas(loss))
         gradients = tape.gradient(scaled_loss, self.critic.trainable_variables)
         return gradients, loss, {**objective_logs, **diagnostics}
 
     def update_generator(self, batch_size, labels=None):
         """One generator update against the current critic."""
         gradients, loss = self._compiled(self.generator_gradients)(batch_size, labels)
+        gradients, applied = self._check_scaled(gradients)
         self.generator_optimizer.apply(gradients, self.generator.trainable_variables)
-        self._record(generator_loss=loss, generator_gradient_norm=_global_norm(gradients))
+        norm = _global_norm(gradients) / _loss_scale(self.generator_optimizer)
+        self._record(applied, generator_loss=loss, generator_gradient_norm=norm)
 
     def generator_gradients(self, batch_size, labels=None):
         """This replica's generator loss and gradients on a fresh generated batch.
 
         Returns:
-            A tuple `(gradients, loss)`: the gradients of the loss scaled for the replicas, and
-            the loss.
+            A tuple `(gradients, loss)`: the gradients of the loss scaled for the replicas (and
+            by the loss scale under `mixed_float16`), and the loss.
         """
         latent = self.sample_latent(batch_size)
         with tf.GradientTape() as tape:
             fake = self.generate(latent, labels, training=True)
             fake_scores = self.score(fake, labels, training=True)
             loss = self.generator_objective(fake_scores)
-            scaled_loss = _scale_for_replicas(loss)
+            scaled_loss = self.generator_optimizer.scale_loss(_scale_for_replicas(loss))
         gradients = tape.gradient(scaled_loss, self.generator.trainable_variables)
         return gradients, loss
+
+    def critic_loss_scale(self):
+        """The critic optimizer's current loss scale: 1 unless under `mixed_float16`.
+
+        A penalty that differentiates the critic inside the loss (WGAN-GP's) multiplies that
+        inner gradient's seed by this scale and divides the gradient by it after, so that the
+        float16 backward pass stays in range like the outer one.
+        """
+        return _loss_scale(self.critic_optimizer)
+
+    def _check_scaled(self, gradients):
+        """Under loss scaling: the gradients, made non-finite on every replica if any replica's
+        are (so that all replicas skip the update together), and whether they are finite.
+
+        Returns:
+            A tuple `(gradients, applied)`; `applied` is `None` without loss scaling.
+        """
+        if not self.loss_scaling:
+            return gradients, None
+        finite = tf.cast(
+            tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in gradients if g is not None]),
+            tf.float32,
+        )
+        context = tf.distribute.get_replica_context()
+        if context is not None and tf.distribute.get_strategy().num_replicas_in_sync > 1:
+            # All replicas' finite flags are 1 exactly when their sum is the replica count.
+            count = context.all_reduce(tf.distribute.ReduceOp.SUM, finite)
+            finite = tf.cast(count >= tf.distribute.get_strategy().num_replicas_in_sync, tf.float32)
+            # Keras's LossScaleOptimizer reads the first replica's gradients only.
+            gradients = [None if g is None else g / tf.cast(finite, g.dtype) for g in gradients]
+        return gradients, finite > 0
 
     def _compiled(self, method):
         """`method` compiled with XLA for each replica (see `compile`), or `method` itself."""
@@ -353,9 +400,15 @@ class BaseGAN(keras.Model):
     def warm_up_critic(self, real_batches, label_batches=None):
         """Extra critic updates before the regular ones; none by default."""
 
-    def _record(self, **values):
+    def _record(self, applied=None, **values):
+        """Adds a step's values to the epoch's means; `applied=False` (a skipped update under
+        loss scaling, its values possibly infinite) leaves them out."""
         for name, value in values.items():
-            self.trackers[name].update_state(value)
+            if applied is None:
+                self.trackers[name].update_state(value)
+            else:
+                value = ops.where(applied, ops.cast(value, "float32"), 0.0)
+                self.trackers[name].update_state(value, sample_weight=ops.cast(applied, "float32"))
 
     # ----------------------------------------------------------------------------------------
     # Serialization
@@ -444,6 +497,19 @@ def _global_norm(gradients):
     if context is not None and tf.distribute.get_strategy().num_replicas_in_sync > 1:
         gradients = context.all_reduce(tf.distribute.ReduceOp.SUM, gradients)
     return tf.linalg.global_norm(gradients)
+
+
+def _with_loss_scale(optimizer):
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
+
+
+def _loss_scale(optimizer):
+    """The dynamic loss scale of a `LossScaleOptimizer` (a float32 tensor), else 1."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return ops.convert_to_tensor(optimizer.dynamic_scale)
+    return 1.0
 
 
 def _computes_in_float16(network):

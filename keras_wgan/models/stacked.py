@@ -240,6 +240,12 @@ class StackedGAN(BaseGAN):
             jit_compile=jit_compile,
             **kwargs,
         )
+        if self.loss_scaling:
+            raise ValueError(
+                "StackedGAN does not support mixed_float16 (its updates do not loss-scale). Use "
+                "the 'mixed_bfloat16' or 'float32' policy. Received: networks computing in "
+                "float16"
+            )
         self.stage1_critic_optimizer = type(self.critic_optimizer).from_config(
             self.critic_optimizer.get_config()
         )

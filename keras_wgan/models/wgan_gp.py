@@ -111,6 +111,7 @@ class WGANGP(WGAN):
             weights,
             target=self.penalty_target,
             one_sided=self.one_sided,
+            scale=self.critic_loss_scale(),
         )
         penalty = self.penalty_weight * penalty
         return penalty, {"gradient_penalty": penalty, "gradient_norm": ops.mean(norms)}

@@ -9,6 +9,7 @@ from keras_wgan.networks.stacked import (
     build_stage2_generator,
     build_stage_critic,
 )
+from keras_wgan.networks.unrolled import UnrolledConv2D
 
 __all__ = [
     "build_generator",
@@ -20,4 +21,5 @@ __all__ = [
     "build_stage2_generator",
     "build_stage_critic",
     "ConditioningAugmentation",
+    "UnrolledConv2D",
 ]

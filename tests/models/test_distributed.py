@@ -70,6 +70,64 @@ def test_two_replicas_match_one_device_on_the_same_global_batch(model_name):
     for name in logs_one:
         assert np.isclose(logs_two[name], logs_one[name], rtol=1e-4, atol=1e-6), name
 
+FLOAT16_SCRIPT = textwrap.dedent(
+    """
+    import json
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    import keras_wgan
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    with strategy.scope():
+        keras.utils.set_random_seed(0)
+        generator = keras_wgan.networks.build_mlp_generator(2, 2, hidden_units=(8, 8))
+        critic = keras_wgan.networks.build_mlp_critic(2, hidden_units=(8, 8))
+        model = keras_wgan.WGANGP(generator, critic, critic_steps=2, seed=5)
+        model.compile(
+            generator_optimizer=keras.optimizers.SGD(0.1), critic_optimizer=keras.optimizers.SGD(0.05)
+        )
+    points = np.random.default_rng(0).standard_normal((4, 8, 2)).astype("float32")
+    # The second half of every global batch goes to replica 1: beyond float16's range (65504),
+    # its critic gradients are not finite; replica 0's are.
+    points[:, 4:] *= 1e5
+    data = keras_wgan.data.make_dataset(points.reshape(-1, 2), 4, critic_steps=2, shuffle=False)
+    before = [w.tolist() for w in critic.get_weights()]
+    history = model.fit(data, epochs=1, verbose=0)
+    print(json.dumps({
+        "critic_before": before,
+        "critic_after": [w.tolist() for w in critic.get_weights()],
+        "generator_after": [w.tolist() for w in generator.get_weights()],
+        "critic_updates": int(model.critic_optimizer.iterations.numpy()),
+        "generator_updates": int(model.generator_optimizer.iterations.numpy()),
+        "logs": {k: float(v[-1]) for k, v in history.history.items()},
+    }))
+    """
+)
+
+
+def test_mixed_float16_replicas_skip_an_update_together():
+    # Keras's LossScaleOptimizer checks the first replica's gradients only: replica 1's infinite
+    # gradients would be summed into the update. The model makes every replica skip it.
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, "-c", FLOAT16_SCRIPT], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    # 4 steps: all 8 critic updates skipped (the scale halved 8 times), the critic unchanged;
+    # the generator, trained on generated samples only, updated 4 times.
+    assert out["critic_updates"] == 0
+    assert out["logs"]["critic_loss_scale"] == 2.0**15 / 2**8
+    for before, after in zip(out["critic_before"], out["critic_after"]):
+        np.testing.assert_array_equal(before, after)
+    assert out["generator_updates"] == 4
+    assert all(np.all(np.isfinite(w)) for w in out["generator_after"])
+
+
 XLA_SCRIPT = textwrap.dedent(
     """
     import collections, json, sys

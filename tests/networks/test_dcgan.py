@@ -53,7 +53,9 @@ def test_critic_options_build_the_kerasio_example_critic():
     )
     kinds = [type(layer).__name__ for layer in critic.layers]
     assert kinds.count("ZeroPadding2D") == 1 and kinds.count("Dropout") == 3
-    convolutions = [layer for layer in critic.layers if type(layer).__name__ == "Conv2D"]
+    convolutions = [layer for layer in critic.layers if isinstance(layer, keras.layers.Conv2D)]
+    # The last runs as one matrix product (UnrolledConv2D, a Conv2D with the same weights).
+    assert isinstance(convolutions[-1], networks.UnrolledConv2D)
     assert [layer.kernel.shape for layer in convolutions] == [
         (5, 5, 1, 64), (5, 5, 64, 128), (5, 5, 128, 256), (5, 5, 256, 512)
     ]
