@@ -22,6 +22,8 @@ Usage:
     python benchmarks/precision_quality.py                    # full: 2 datasets x 2 x 3 seeds
     python benchmarks/precision_quality.py --quick            # tiny check, written to /tmp
     python benchmarks/precision_quality.py --table-only RUN_ID  # rebuild the table from the JSON
+    python benchmarks/precision_quality.py --datasets grid25 --float32-critic \
+        --out-dir benchmarks/results/float32_critic     # bf16 generator, float32 critic
 """
 
 import argparse
@@ -138,18 +140,27 @@ def compute_dtypes(network):
 # --------------------------------------------------------------------------------------------
 
 
-def build_networks(dataset):
+def build_networks(dataset, float32_critic=False):
+    """The dataset's networks under the global policy; the critic under float32 if asked."""
+    import keras
+
     import keras_wgan
 
     if dataset == "grid25":
-        return (
-            keras_wgan.networks.build_mlp_generator(2, latent_dim=2, hidden_units=(256,) * 3),
-            keras_wgan.networks.build_mlp_critic(2, hidden_units=(256,) * 3),
-        )
-    return (
-        keras_wgan.networks.build_generator((8, 8, 1), latent_dim=64),
-        keras_wgan.networks.build_critic((8, 8, 1), normalization="layer"),
-    )
+        generator = keras_wgan.networks.build_mlp_generator(2, latent_dim=2, hidden_units=(256,) * 3)
+    else:
+        generator = keras_wgan.networks.build_generator((8, 8, 1), latent_dim=64)
+    policy = keras.mixed_precision.global_policy()
+    if float32_critic:
+        keras.mixed_precision.set_global_policy("float32")
+    try:
+        if dataset == "grid25":
+            critic = keras_wgan.networks.build_mlp_critic(2, hidden_units=(256,) * 3)
+        else:
+            critic = keras_wgan.networks.build_critic((8, 8, 1), normalization="layer")
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    return generator, critic
 
 
 def adam(rate, updates):
@@ -209,7 +220,7 @@ def score(model, dataset, seed):
     return result
 
 
-def run_one(dataset, precision, seed, steps):
+def run_one(dataset, precision, seed, steps, float32_critic=False):
     """Trains and scores one model; returns its JSON record."""
     import keras
 
@@ -219,7 +230,7 @@ def run_one(dataset, precision, seed, steps):
     keras.mixed_precision.set_global_policy(precision)
     try:
         keras.utils.set_random_seed(seed)
-        generator, critic = build_networks(dataset)
+        generator, critic = build_networks(dataset, float32_critic)
         policy = keras.mixed_precision.global_policy().name
         model = keras_wgan.WGANGP(generator, critic, critic_steps=CRITIC_STEPS, seed=seed)
         model.compile(
@@ -278,7 +289,7 @@ def worker(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras_wgan  # noqa: F401  (sets oneDNN before TensorFlow loads)
 
-    record = run_one(args.dataset, args.precision, args.seed, args.steps)
+    record = run_one(args.dataset, args.precision, args.seed, args.steps, args.float32_critic)
     print("RESULT " + json.dumps(record), flush=True)
 
 
@@ -504,6 +515,10 @@ def main():
         help="with --table-only: runs with more seeds, pooled in a second section",
     )
     # Worker mode (one run), used by the driver.
+    parser.add_argument(
+        "--float32-critic", action="store_true",
+        help="build the critic under float32 whatever the policy (bf16 generator, f32 critic)",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
     parser.add_argument("--precision", help=argparse.SUPPRESS)
@@ -531,7 +546,8 @@ def main():
         print(f"[{time.strftime('%H:%M:%S')}] {dataset} {precision} seed {seed}", flush=True)
         completed = subprocess.run(
             [sys.executable, os.path.abspath(__file__), "--worker", "--dataset", dataset,
-             "--precision", precision, "--seed", str(seed), "--steps", str(budgets[dataset])],
+             "--precision", precision, "--seed", str(seed), "--steps", str(budgets[dataset])]
+            + (["--float32-critic"] if args.float32_critic else []),
             capture_output=True, text=True, env=env,
         )
         results = [l for l in completed.stdout.splitlines() if l.startswith("RESULT ")]

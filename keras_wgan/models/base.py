@@ -169,7 +169,7 @@ class BaseGAN(keras.Model):
         if per_replica:
             self._replica_functions = {
                 method.__name__: tf.function(method, jit_compile=True)
-                for method in (self.critic_gradients, self.generator_gradients)
+                for method in self._per_replica_methods()
             }
         # float16 (`mixed_float16`) gradients underflow without loss scaling, and Keras scales only
         # `self.optimizer`: both optimizers get a dynamic loss scale here.
@@ -367,6 +367,11 @@ class BaseGAN(keras.Model):
             # Keras's LossScaleOptimizer reads the first replica's gradients only.
             gradients = [None if g is None else g / tf.cast(finite, g.dtype) for g in gradients]
         return gradients, finite > 0
+
+    def _per_replica_methods(self):
+        """The methods that compute one replica's losses and gradients, and draw no random
+        numbers of their own: what `compile(jit_compile=True)` compiles under several replicas."""
+        return (self.critic_gradients, self.generator_gradients)
 
     def _compiled(self, method):
         """`method` compiled with XLA for each replica (see `compile`), or `method` itself."""

@@ -333,6 +333,28 @@ class StackedGAN(BaseGAN):
         # The fakes are constants here: only the critic learns.
         fake = ops.stop_gradient(fake)
         weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
+        gradients, logs = self._compiled(self.stage_critic_gradients)(
+            stage, real, fake, labels, weights
+        )
+        optimizer.apply(gradients, critic.trainable_variables)
+        self._record(**logs)
+        return logs[f"stage{stage}_critic_loss"]
+
+    def stage_critic_gradients(self, stage, real, fake, labels, weights):
+        """This replica's loss and gradients of one stage's critic.
+
+        Args:
+            stage: 1 or 2.
+            real: real images at the stage's resolution `[batch, h, w, C]`.
+            fake: generated images, same shape.
+            labels: their labels `[batch]`.
+            weights: the penalty's interpolation weights `[batch]`, drawn by the caller.
+
+        Returns:
+            A tuple `(gradients, logs)`: the gradients of the loss scaled for the replicas, and
+            the stage's critic metrics.
+        """
+        critic = self.stage1_critic if stage == 1 else self.critic
         with tf.GradientTape() as tape:
             # One call for both batches: the critics have no batch statistics.
             scores = critic(
@@ -353,20 +375,30 @@ class StackedGAN(BaseGAN):
             loss = -estimate + penalty
             scaled_loss = _scale_for_replicas(loss)
         gradients = tape.gradient(scaled_loss, critic.trainable_variables)
-        optimizer.apply(gradients, critic.trainable_variables)
-        self._record(
-            **{
-                f"stage{stage}_critic_loss": loss,
-                f"stage{stage}_wasserstein_estimate": estimate,
-                f"stage{stage}_gradient_penalty": penalty,
-                f"stage{stage}_gradient_norm": ops.mean(norms),
-            }
-        )
-        return loss
+        return gradients, {
+            f"stage{stage}_critic_loss": loss,
+            f"stage{stage}_wasserstein_estimate": estimate,
+            f"stage{stage}_gradient_penalty": penalty,
+            f"stage{stage}_gradient_norm": ops.mean(norms),
+        }
 
     def update_generator(self, batch_size, labels=None):
         """One update of the trained stages' generators against their critics."""
         latent = self.sample_latent(batch_size)
+        gradients, loss, logs = self._compiled(self.stacked_generator_gradients)(latent, labels)
+        self.generator_optimizer.apply(gradients, self._trained_generator_variables())
+        self._record(
+            generator_loss=loss, generator_gradient_norm=_global_norm(gradients), **logs
+        )
+
+    def stacked_generator_gradients(self, latent, labels):
+        """This replica's loss and gradients of the trained stages' generators.
+
+        Returns:
+            A tuple `(gradients, loss, logs)`: the gradients (with respect to
+            `_trained_generator_variables()`) of the loss scaled for the replicas, the loss, and
+            each trained stage's adversarial loss and KL term.
+        """
         variables = self._trained_generator_variables()
         noise, first, second = self.split_latent(latent)
         with tf.GradientTape() as tape:
@@ -386,11 +418,10 @@ class StackedGAN(BaseGAN):
                 logs[f"stage{stage}_generator_loss"] = adversarial
                 logs[f"stage{stage}_kl"] = kl
             scaled_loss = _scale_for_replicas(loss)
-        gradients = tape.gradient(scaled_loss, variables)
-        self.generator_optimizer.apply(gradients, variables)
-        self._record(
-            generator_loss=loss, generator_gradient_norm=_global_norm(gradients), **logs
-        )
+        return tape.gradient(scaled_loss, variables), loss, logs
+
+    def _per_replica_methods(self):
+        return (self.stage_critic_gradients, self.stacked_generator_gradients)
 
     def _trained_generator_variables(self):
         variables = []

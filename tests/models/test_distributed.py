@@ -128,7 +128,10 @@ def test_mixed_float16_replicas_skip_an_update_together():
     assert all(np.all(np.isfinite(w)) for w in out["generator_after"])
 
 
-XLA_SCRIPT = textwrap.dedent(
+# The start of the XLA scripts: 2 logical CPU devices, and a callback that records after every
+# epoch how many times each counted method has run in Python, that is how many traces of the
+# functions calling it there have been.
+TRACED_PRELUDE = textwrap.dedent(
     """
     import collections, json, sys
     import numpy as np
@@ -138,8 +141,31 @@ XLA_SCRIPT = textwrap.dedent(
     import keras
     import keras_wgan
 
-    model_name = sys.argv[1]
     calls = collections.Counter()
+
+    class Traces(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.per_epoch = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.per_epoch.append(dict(calls))
+
+    def fit_traced(model, data):
+        # Two epochs of `fit`: the final weights, the traces per epoch, the compiled methods.
+        traces = Traces()
+        model.fit(data, epochs=2, verbose=0, callbacks=[traces])
+        return {
+            "weights": [w.tolist() for w in model.get_weights()],
+            "traces": traces.per_epoch,
+            "per_replica_functions": sorted(model._replica_functions),
+        }
+    """
+)
+
+XLA_SCRIPT = TRACED_PRELUDE + textwrap.dedent(
+    """
+    model_name = sys.argv[1]
     base = keras_wgan.WGANGP if model_name == "wgan-gp" else keras_wgan.WGAN
 
     class Counted(base):
@@ -151,14 +177,6 @@ XLA_SCRIPT = textwrap.dedent(
         def generator_gradients(self, batch_size, labels=None):
             calls["generator_gradients"] += 1
             return super().generator_gradients(batch_size, labels)
-
-    class Traces(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.per_epoch = []
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.per_epoch.append(dict(calls))
 
     def train(strategy):
         calls.clear()
@@ -175,13 +193,9 @@ XLA_SCRIPT = textwrap.dedent(
             )
         points = np.random.default_rng(0).standard_normal((32, 2)).astype("float32")
         data = keras_wgan.data.make_dataset(points, 4, critic_steps=2, shuffle=False)
-        traces = Traces()
-        model.fit(data, epochs=2, verbose=0, callbacks=[traces])
         return {
-            "weights": [w.tolist() for w in model.get_weights()],
-            "traces": traces.per_epoch,
+            **fit_traced(model, data),
             "keras_jit_compile": bool(model.jit_compile),
-            "per_replica_functions": sorted(model._replica_functions),
             "compile_config_jit": model.get_compile_config()["jit_compile"],
         }
 
@@ -219,3 +233,86 @@ def test_xla_under_two_replicas_compiles_each_replica_and_matches_one_device(mod
     # step compiled on one device with the same global batch and seeds.
     for a, b in zip(two["weights"], one["weights"]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+STACKED_SCRIPT = TRACED_PRELUDE + textwrap.dedent(
+    """
+    from keras_wgan.networks import stacked
+
+    class Counted(keras_wgan.StackedGAN):
+        def stage_critic_gradients(self, stage, real, fake, labels, weights):
+            calls[f"stage{stage}_critic_gradients"] += 1
+            return super().stage_critic_gradients(stage, real, fake, labels, weights)
+
+        def stacked_generator_gradients(self, latent, labels):
+            calls["stacked_generator_gradients"] += 1
+            return super().stacked_generator_gradients(latent, labels)
+
+    def train(strategy, jit_compile):
+        calls.clear()
+        with strategy.scope():
+            keras.utils.set_random_seed(0)
+            # Layer normalization in the generators: batch statistics would be per replica.
+            options = dict(noise_dim=4, condition_dim=2, base_filters=4, normalization="layer")
+            model = Counted(
+                stage1_generator=stacked.build_stage1_generator((4, 4, 1), 3, **options),
+                stage2_generator=stacked.build_stage2_generator(
+                    (8, 8, 1), (4, 4, 1), 3, condition_dim=2, base_filters=4,
+                    residual_blocks=1, normalization="layer",
+                ),
+                stage1_critic=stacked.build_stage_critic((4, 4, 1), 3, 4, name="stage1_critic"),
+                stage2_critic=stacked.build_stage_critic((8, 8, 1), 3, 4, name="stage2_critic"),
+                stage="joint", critic_steps=2, seed=3,
+            )
+            model.compile(
+                generator_optimizer=keras.optimizers.SGD(0.001),
+                critic_optimizer=keras.optimizers.SGD(0.001),
+                jit_compile=jit_compile,
+            )
+        ids = np.arange(32)
+        images = np.broadcast_to((ids / 32)[:, None, None, None], (32, 8, 8, 1)).astype("float32")
+        labels = (ids % 3).astype("int32")
+        data = keras_wgan.data.make_dataset((images, labels), 4, critic_steps=2, shuffle=False)
+        return fit_traced(model, data)
+
+    two = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    one = tf.distribute.OneDeviceStrategy("/cpu:0")
+    print(json.dumps({
+        "one": train(one, False), "two": train(two, False), "two_xla": train(two, True),
+        "one_xla": train(one, True),
+    }))
+    """
+)
+
+
+def test_stacked_gan_on_two_replicas_with_and_without_xla_matches_one_device():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, "-c", STACKED_SCRIPT], capture_output=True, text=True, env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    one, two, two_xla = out["one"], out["two"], out["two_xla"]
+    # Each replica's gradient computations compiled: one trace per replica (and per stage) in
+    # the first epoch, none in the second.
+    assert two_xla["per_replica_functions"] == [
+        "stacked_generator_gradients", "stage_critic_gradients"
+    ]
+    expected = {
+        "stage1_critic_gradients": 2, "stage2_critic_gradients": 2,
+        "stacked_generator_gradients": 2,
+    }
+    assert two_xla["traces"] == [expected, expected]
+    assert two["per_replica_functions"] == []
+    # The same global batch and noise on 2 replicas, with or without XLA, as on one device.
+    for run in (two, two_xla):
+        for a, b in zip(run["weights"], one["weights"]):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    # One device with XLA: Keras compiles the whole step, traced once (its random numbers differ
+    # from TensorFlow's kernels', so its weights are not compared).
+    one_xla = out["one_xla"]
+    assert one_xla["per_replica_functions"] == []
+    assert one_xla["traces"][1] == one_xla["traces"][0]
+    assert one_xla["traces"][0]["stacked_generator_gradients"] == 1
+    assert all(np.all(np.isfinite(w)) for w in one_xla["weights"])
