@@ -355,16 +355,17 @@ class BaseGAN(keras.Model):
         """
         if not self.loss_scaling:
             return gradients, None
-        finite = tf.cast(
-            tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in gradients if g is not None]),
-            tf.float32,
-        )
+        present = [g for g in gradients if g is not None]
+        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in present])
+        finite = tf.cast(finite, "float32")
         context = tf.distribute.get_replica_context()
-        if context is not None and tf.distribute.get_strategy().num_replicas_in_sync > 1:
-            # All replicas' finite flags are 1 exactly when their sum is the replica count.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if context is not None and replicas > 1:
+            # 1 on every replica exactly when all replicas' flags are 1.
             count = context.all_reduce(tf.distribute.ReduceOp.SUM, finite)
-            finite = tf.cast(count >= tf.distribute.get_strategy().num_replicas_in_sync, tf.float32)
-            # Keras's LossScaleOptimizer reads the first replica's gradients only.
+            finite = tf.cast(count >= replicas, "float32")
+            # Keras's LossScaleOptimizer reads the first replica's gradients only: dividing by 0
+            # makes every replica's gradients non-finite when one replica's are.
             gradients = [None if g is None else g / tf.cast(finite, g.dtype) for g in gradients]
         return gradients, finite > 0
 
