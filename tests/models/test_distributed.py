@@ -51,11 +51,12 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run(model_name):
+def run(script, *arguments, timeout=300):
+    """Runs `script` in a fresh Python process; returns the JSON of its last printed line."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, model_name],
-        capture_output=True, text=True, env=env, timeout=300,
+        [sys.executable, "-c", script, *arguments],
+        capture_output=True, text=True, env=env, timeout=timeout,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -63,7 +64,7 @@ def run(model_name):
 
 @pytest.mark.parametrize("model_name", ["wgan", "wgan-gp"])
 def test_two_replicas_match_one_device_on_the_same_global_batch(model_name):
-    out = run(model_name)
+    out = run(SCRIPT, model_name)
     (weights_two, logs_two), (weights_one, logs_one) = out["two"], out["one"]
     for a, b in zip(weights_two, weights_one):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
@@ -112,12 +113,7 @@ FLOAT16_SCRIPT = textwrap.dedent(
 def test_mixed_float16_replicas_skip_an_update_together():
     # Keras's LossScaleOptimizer checks the first replica's gradients only: replica 1's infinite
     # gradients would be summed into the update. The model makes every replica skip it.
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run(
-        [sys.executable, "-c", FLOAT16_SCRIPT], capture_output=True, text=True, env=env, timeout=300
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = run(FLOAT16_SCRIPT)
     # 4 steps: all 8 critic updates skipped (the scale halved 8 times), the critic unchanged;
     # the generator, trained on generated samples only, updated 4 times.
     assert out["critic_updates"] == 0
@@ -208,13 +204,7 @@ XLA_SCRIPT = TRACED_PRELUDE + textwrap.dedent(
 
 @pytest.mark.parametrize("model_name", ["wgan", "wgan-gp"])
 def test_xla_under_two_replicas_compiles_each_replica_and_matches_one_device(model_name):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run(
-        [sys.executable, "-c", XLA_SCRIPT, model_name],
-        capture_output=True, text=True, env=env, timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = run(XLA_SCRIPT, model_name, timeout=600)
     two, one = out["two"], out["one"]
     # Two replicas: Keras's step function runs without XLA and each replica's computation is
     # compiled; one device: Keras compiles the whole step.
@@ -286,13 +276,7 @@ STACKED_SCRIPT = TRACED_PRELUDE + textwrap.dedent(
 
 
 def test_stacked_gan_on_two_replicas_with_and_without_xla_matches_one_device():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run(
-        [sys.executable, "-c", STACKED_SCRIPT], capture_output=True, text=True, env=env,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = run(STACKED_SCRIPT, timeout=600)
     one, two, two_xla = out["one"], out["two"], out["two_xla"]
     # Each replica's gradient computations compiled: one trace per replica (and per stage) in
     # the first epoch, none in the second.
@@ -306,8 +290,8 @@ def test_stacked_gan_on_two_replicas_with_and_without_xla_matches_one_device():
     assert two_xla["traces"] == [expected, expected]
     assert two["per_replica_functions"] == []
     # The same global batch and noise on 2 replicas, with or without XLA, as on one device.
-    for run in (two, two_xla):
-        for a, b in zip(run["weights"], one["weights"]):
+    for replicated in (two, two_xla):
+        for a, b in zip(replicated["weights"], one["weights"]):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     # One device with XLA: Keras compiles the whole step, traced once (its random numbers differ
     # from TensorFlow's kernels', so its weights are not compared).
