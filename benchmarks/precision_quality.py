@@ -511,14 +511,14 @@ def main():
     parser.add_argument("--out-dir", default=None, help="default benchmarks/results")
     parser.add_argument("--table-only", metavar="RUN_ID", help="rebuild the table and exit")
     parser.add_argument(
+        "--float32-critic", action="store_true",
+        help="build the critic under float32 whatever the policy (bf16 generator, f32 critic)",
+    )
+    parser.add_argument(
         "--supplement", nargs="+", default=(), metavar="RUN_ID",
         help="with --table-only: runs with more seeds, pooled in a second section",
     )
     # Worker mode (one run), used by the driver.
-    parser.add_argument(
-        "--float32-critic", action="store_true",
-        help="build the critic under float32 whatever the policy (bf16 generator, f32 critic)",
-    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
     parser.add_argument("--precision", help=argparse.SUPPRESS)
