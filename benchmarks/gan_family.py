@@ -18,13 +18,15 @@ import json
 import os
 import time
 
+# oneDNN must be chosen before TensorFlow loads (import keras_wgan would, but keras loads first).
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras_wgan  # noqa: E402  (sets oneDNN before TensorFlow loads)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+import keras_wgan  # noqa: E402
 from keras_wgan import evaluation  # noqa: E402
 from keras_wgan import metrics  # noqa: E402
 
@@ -34,7 +36,10 @@ MODELS = {
     "wgan": (keras_wgan.WGAN, {}, keras.optimizers.RMSprop, 5e-5),
     "wgan-gp": (keras_wgan.WGANGP, {}, lambda rate: keras.optimizers.Adam(rate, 0.5, 0.9), 2e-4),
     "gan-minimax": (
-        keras_wgan.GAN, {"loss": "minimax"}, lambda rate: keras.optimizers.Adam(rate, 0.5, 0.9), 2e-4
+        keras_wgan.GAN,
+        {"loss": "minimax"},
+        lambda rate: keras.optimizers.Adam(rate, 0.5, 0.9),
+        2e-4,
     ),
     "gan-non-saturating": (
         keras_wgan.GAN,

@@ -147,7 +147,9 @@ def build_networks(dataset, float32_critic=False):
     import keras_wgan
 
     if dataset == "grid25":
-        generator = keras_wgan.networks.build_mlp_generator(2, latent_dim=2, hidden_units=(256,) * 3)
+        generator = keras_wgan.networks.build_mlp_generator(
+            2, latent_dim=2, hidden_units=(256,) * 3
+        )
     else:
         generator = keras_wgan.networks.build_generator((8, 8, 1), latent_dim=64)
     policy = keras.mixed_precision.global_policy()
@@ -174,7 +176,8 @@ def adam(rate, updates):
 
 
 def real_stream(dataset, seed):
-    """`(dataset, steps_per_epoch)` as toy_quality.py (grid) and gan_family.py (digits) make them."""
+    """`(dataset, steps_per_epoch)` as toy_quality.py (grid) and gan_family.py (digits) make
+    them."""
     import keras_wgan
 
     if dataset == "grid25":
@@ -206,7 +209,9 @@ def score(model, dataset, seed):
         result.pop("mode_histogram")
         result["w1"] = metrics.wasserstein1(samples[:1000], real)
         # Reference at the same n: another real set against the same real set.
-        result["w1_floor"] = metrics.wasserstein1(keras_wgan.data.grid25(1000, seed=seed + 3000), real)
+        result["w1_floor"] = metrics.wasserstein1(
+            keras_wgan.data.grid25(1000, seed=seed + 3000), real
+        )
         result["samples_finite"] = bool(np.all(np.isfinite(samples)))
         return {k: float(v) if not isinstance(v, bool) else v for k, v in result.items()}
     scored = evaluation.score_generator(model.generator, "digits", seed=seed)
@@ -337,7 +342,8 @@ def table(records, supplement=()):
     lines += [
         "# WGAN-GP quality under float32 and mixed_bfloat16, measured",
         "",
-        f"`{first['command'].strip()}` on {first['date']}: {first['cpu_model']} ({flags}), {first['cores']} cores, "
+        f"`{first['command'].strip()}` on {first['date']}: {first['cpu_model']} ({flags}), "
+        f"{first['cores']} cores, "
         f"TensorFlow {first['tensorflow']}, Keras {first['keras']}, oneDNN "
         f"{'on' if first['onednn_enabled'] else 'off'} (TF_ENABLE_ONEDNN_OPTS="
         f"{first['TF_ENABLE_ONEDNN_OPTS']}), intra/inter-op threads "
@@ -385,7 +391,8 @@ def sections(records, level, compact=False):
         steps = sorted({r["generator_steps"] for r in runs})
         if dataset == "grid25":
             lines += [
-                f"{level} Grid of 25 (MLPs 3x256, batch 256, 5 critic steps, {', '.join(map(str, steps))} generator steps)",
+                f"{level} Grid of 25 (MLPs 3x256, batch 256, 5 critic steps, "
+                f"{', '.join(map(str, steps))} generator steps)",
                 "",
                 "VEEGAN protocol on 2,500 samples (a perfect sampler: 25 modes, 98.9% high "
                 "quality, reverse KL ~0); exact W1 on 1,000 samples against 1,000 real (real vs "
@@ -451,9 +458,15 @@ def sections(records, level, compact=False):
                 cells = []
                 for precision in PRECISIONS:
                     for seed in seeds:
-                        ref = by[(precision, seed)]["references"][name] if (precision, seed) in by else None
+                        ref = (
+                            by[(precision, seed)]["references"][name]
+                            if (precision, seed) in by
+                            else None
+                        )
                         cells.append(
-                            f"{fmt(name, ref['floor'])} / {fmt(name, ref['degraded'])}" if ref else "-"
+                            f"{fmt(name, ref['floor'])} / {fmt(name, ref['degraded'])}"
+                            if ref
+                            else "-"
                         )
                     cells += ["", ""]
                 lines.append("| ...floor / degraded | " + " | ".join(cells) + " | |")
@@ -528,7 +541,9 @@ def main():
     if args.worker:
         return worker(args)
 
-    out_dir = args.out_dir or ("/tmp/precision_quality_quick" if args.quick else "benchmarks/results")
+    out_dir = args.out_dir or (
+        "/tmp/precision_quality_quick" if args.quick else "benchmarks/results"
+    )
     os.makedirs(out_dir, exist_ok=True)
     path_jsonl = os.path.join(out_dir, "precision_quality.jsonl")
     path_md = os.path.join(out_dir, "precision_quality.md")
@@ -550,7 +565,7 @@ def main():
             + (["--float32-critic"] if args.float32_critic else []),
             capture_output=True, text=True, env=env,
         )
-        results = [l for l in completed.stdout.splitlines() if l.startswith("RESULT ")]
+        results = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
         if completed.returncode != 0 or not results:
             print(f"run failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
             continue

@@ -31,13 +31,15 @@ import platform
 import subprocess
 import time
 
+# oneDNN must be chosen before TensorFlow loads (import keras_wgan would, but keras loads first).
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras_wgan  # noqa: E402  (sets oneDNN before TensorFlow loads)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+import keras_wgan  # noqa: E402
 from keras_wgan import evaluation  # noqa: E402
 from keras_wgan.models.stacked import StackedGAN  # noqa: E402
 from keras_wgan.networks.stacked import build_stacked_networks  # noqa: E402
@@ -167,7 +169,9 @@ def main():
     round_trip = keras.ops.convert_to_numpy(model.downsample(upscaled))
     heldout_round_trip = model.downsample(upscale(heldout[0]))
     real_round_trip_accuracy = float(
-        np.mean(np.argmax(evaluation.probabilities(classifier, heldout_round_trip), 1) == heldout[1])
+        np.mean(
+            np.argmax(evaluation.probabilities(classifier, heldout_round_trip), 1) == heldout[1]
+        )
     )
     result = {
         "model": "StackedGAN (WGAN-GP losses, conditioning augmentation, projection critics)",

@@ -1,4 +1,4 @@
-"""Training-step speed of WGAN-GP and WGAN on CPU, beside the keras.io WGAN-GP example (run by hand).
+"""Training-step speed of WGAN-GP and WGAN on CPU beside the keras.io WGAN-GP example (by hand).
 
 Three parts, in one process and one run, so that every ratio compares figures measured side by
 side on the same machine (the machines are shared and their CPUs change between sessions):
@@ -47,13 +47,15 @@ import subprocess
 import sys
 import time
 
+# oneDNN must be chosen before TensorFlow loads (import keras_wgan would, but keras loads first).
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras_wgan  # noqa: E402  (sets oneDNN before TensorFlow loads)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+import keras_wgan  # noqa: E402
 from keras_wgan import networks  # noqa: E402
 from keras_wgan._platform import onednn_enabled  # noqa: E402
 
@@ -175,7 +177,9 @@ class Run:
                 # Process CPU time per step: the work done, less sensitive to a busy machine.
                 "median_cpu_s_per_step": round(statistics.median(self.cpu), 4),
                 "generator_steps_per_s": round(1 / step, 3),
-                "real_images_per_s": round(self.config["batch"] * self.config["critic_steps"] / step, 1),
+                "real_images_per_s": round(
+                    self.config["batch"] * self.config["critic_steps"] / step, 1
+                ),
                 "cores_busy": round(sum(self.cpu) / sum(self.wall), 2),
                 "trace_s": round(max(self.first_step - step, 0.0), 2),
                 "peak_rss_mb": peak_rss_mb(),
@@ -267,7 +271,9 @@ def targets(args, matmul_rate, emit):
     batch, critic_steps, shape = args.batch, args.critic_steps, (28, 28, 1)
     runs = {
         "gp-float32": Run("wgan-gp", "kerasio", shape, batch, critic_steps, "float32", False),
-        "gp-bfloat16": Run("wgan-gp", "kerasio", shape, batch, critic_steps, "mixed_bfloat16", False),
+        "gp-bfloat16": Run(
+            "wgan-gp", "kerasio", shape, batch, critic_steps, "mixed_bfloat16", False
+        ),
         "wgan-float32": Run("wgan", "kerasio", shape, batch, critic_steps, "float32", False),
         # Ablation: every critic layer a Conv2D.
         "gp-float32-conv": Run(
@@ -298,7 +304,10 @@ def targets(args, matmul_rate, emit):
 
     def ratio(numerator, denominator):
         values = [r[numerator] / r[denominator] for r in rounds]
-        return {"median": round(statistics.median(values), 3), "rounds": [round(v, 3) for v in values]}
+        return {
+            "median": round(statistics.median(values), 3),
+            "rounds": [round(v, 3) for v in values],
+        }
 
     for name, run in runs.items():
         counted = wgan_flops if name.startswith("wgan") else conv_flops if "conv" in name else flops
@@ -427,7 +436,9 @@ def tables(rows):
         lines += ["## One step by parts (each part timed alone)", "",
                   "| model | component | seconds | share of step |", "|---|---|---|---|"]
         for r in parts:
-            lines.append(f"| {r['model']} | {r['component']} | {r['seconds']} | {r['share_of_step']} |")
+            lines.append(
+                f"| {r['model']} | {r['component']} | {r['seconds']} | {r['share_of_step']} |"
+            )
         lines.append("")
     return lines
 
@@ -437,7 +448,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a smoke run: small batch, 1 round")
     parser.add_argument("--full", action="store_true",
                         help="XLA at every batch size and under mixed_bfloat16 too")
-    parser.add_argument("--yardstick", help="path of the keras.io example script to run beside ours")
+    parser.add_argument("--yardstick",
+                        help="path of the keras.io example script to run beside ours")
     parser.add_argument("--parts", default="targets,grid,profile")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--steps", type=int, default=None, help="timed steps per run and round")

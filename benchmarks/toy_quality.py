@@ -41,7 +41,9 @@ def compile_model(model, name, generator_lr, critic_lr, steps, decay):
     def rate(value, updates):
         if not decay:
             return value
-        return keras.optimizers.schedules.PolynomialDecay(value, updates, end_learning_rate=value / 20)
+        return keras.optimizers.schedules.PolynomialDecay(
+            value, updates, end_learning_rate=value / 20
+        )
 
     def make(value, updates):
         if name == "wgan-gp":
@@ -71,7 +73,10 @@ def time_updates(model, batch_size, repeats=50):
     critic_update = tf.function(lambda: model.update_critic(real))
     generator_update = tf.function(lambda: model.update_generator(batch_size))
     medians = {}
-    for name, update in (("critic_update_s", critic_update), ("generator_update_s", generator_update)):
+    for name, update in (
+        ("critic_update_s", critic_update),
+        ("generator_update_s", generator_update),
+    ):
         update()
         times = []
         for _ in range(repeats):
@@ -88,8 +93,10 @@ def cpu_model():
             lines = f.read().splitlines()
     except OSError:
         return platform.processor()
-    name = next((l.split(":", 1)[1].strip() for l in lines if l.startswith("model name")), "")
-    flags = next((l.split(":", 1)[1].split() for l in lines if l.startswith("flags")), [])
+    name = next(
+        (line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), ""
+    )
+    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
     wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
     return f"{name} ({', '.join(f for f in wanted if f in flags)})"
 

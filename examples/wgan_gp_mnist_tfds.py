@@ -1,8 +1,9 @@
-"""WGAN-GP on MNIST read through TensorFlow Datasets, with a DCGAN generator and critic.
+r"""WGAN-GP on MNIST read through TensorFlow Datasets, with a DCGAN generator and critic.
 
 `keras_wgan.data.load_tfds` never downloads: prepare MNIST once on a machine with internet,
 
-    python -c "import tensorflow_datasets as tfds; tfds.builder('mnist', data_dir='/data/tfds').download_and_prepare()"
+    python -c "import tensorflow_datasets as tfds; \
+        tfds.builder('mnist', data_dir='/data/tfds').download_and_prepare()"
 
 then train where the data is (an unprepared dataset stops at once with that command):
 

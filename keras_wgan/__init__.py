@@ -16,8 +16,8 @@ import sys as _sys
 if "tensorflow" not in _sys.modules:
     _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
-from keras_wgan import config
 from keras_wgan import callbacks
+from keras_wgan import config
 from keras_wgan import constraints
 from keras_wgan import data
 from keras_wgan import evaluation
@@ -26,12 +26,12 @@ from keras_wgan import losses
 from keras_wgan import metrics
 from keras_wgan import networks
 from keras_wgan import penalties
+from keras_wgan._platform import warn_if_onednn_off
 from keras_wgan.export import export_generator
 from keras_wgan.models import GAN
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
 from keras_wgan.models import StackedGAN
-from keras_wgan._platform import warn_if_onednn_off
 
 warn_if_onednn_off()
 

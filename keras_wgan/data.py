@@ -125,7 +125,9 @@ def rescale_images(images, input_range=(0, 255)):
     """
     low, high = input_range
     if not high > low:
-        raise ValueError(f"`input_range` must be (low, high) with high > low. Received: {input_range}")
+        raise ValueError(
+            f"`input_range` must be (low, high) with high > low. Received: {input_range}"
+        )
     images = tf.cast(images, tf.float32) if tf.is_tensor(images) else np.asarray(images, "float32")
     return (images - low) * (2.0 / (high - low)) - 1.0
 

@@ -21,10 +21,10 @@ it and goes on from its generator step, in the middle of an epoch if need be, so
 determinism (`TrainConfig.deterministic`) the final weights equal those of a run that was never
 interrupted. For that the real batches come from one seeded stream over all epochs
 (`make_dataset(..., repeat=True)`, reshuffled every pass), built anew for each `fit`: a resumed
-run skips the batches already trained on, so it sees the same batches in the same order. (A fresh non-repeating dataset would
-replay the first epoch's order, and Keras 3.15's `BackupAndRestore` restarts an interrupted epoch
-from its first batch.) An interrupted epoch finishes in a `fit` of its remaining steps; its
-logged metrics average those steps only.
+run skips the batches already trained on, so it sees the same batches in the same order. (A fresh
+non-repeating dataset would replay the first epoch's order, and Keras 3.15's `BackupAndRestore`
+restarts an interrupted epoch from its first batch.) An interrupted epoch finishes in a `fit` of its
+remaining steps; its logged metrics average those steps only.
 """
 
 import contextlib
@@ -325,12 +325,12 @@ def train(config, workdir):
     Returns:
         A dict: `workdir`, `history`, `model`, `curves`, `samples` (the last sample PNG),
         `progression` (samples/progression.png for image datasets, else `None`), `animation`
-        (samples/progression.gif for image datasets, else `None`), `quality_seconds` (the wall
-        time of each scoring during training, a list),
-        `export` (the SavedModel version directory), `final_metrics` (last epoch's values, plus
-        the generated samples' quality scores), `metrics` (the metrics.json path), `quality`
-        (what metrics.json holds: `evaluate`'s scores with their references), `generator_steps`, `resumed_from_step` (the backup's
-        generator step, or `None`) and `seconds`.
+        (samples/progression.gif for image datasets, else `None`), `quality_seconds` (the wall time
+        of each scoring during training, a list), `export` (the SavedModel version directory),
+        `final_metrics` (last epoch's values, plus the generated samples' quality scores), `metrics`
+        (the metrics.json path), `quality` (what metrics.json holds: `evaluate`'s scores with their
+        references), `generator_steps`, `resumed_from_step` (the backup's generator step, or `None`)
+        and `seconds`.
 
     Raises:
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset is not prepared in

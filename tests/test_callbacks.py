@@ -10,15 +10,14 @@ import pytest
 from keras_wgan import WGANGP
 from keras_wgan import callbacks
 from keras_wgan import data
-from keras_wgan import networks
 from tests.helpers import PixelFeatures
+from tests.helpers import tiny_dcgan_pair
 from tests.helpers import tiny_mlp_pair
 from tests.helpers import toy_points
 
 
 def tiny_image_model():
-    generator = networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4)
-    critic = networks.build_critic((8, 8, 1), base_filters=4, normalization="layer")
+    generator, critic = tiny_dcgan_pair()
     model = WGANGP(generator, critic, critic_steps=2, seed=0)
     model.compile()
     return model
@@ -204,8 +203,7 @@ def test_sample_grid_animates_one_frame_per_drawn_epoch(tmp_path):
 
 
 def test_sample_grid_passes_labels_to_a_conditional_generator(tmp_path):
-    generator = networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4, num_classes=3)
-    critic = networks.build_critic((8, 8, 1), base_filters=4, num_classes=3)
+    generator, critic = tiny_dcgan_pair(num_classes=3)
     model = WGANGP(generator, critic, critic_steps=1, seed=0)
     latent = np.zeros((6, 4), "float32")
     grid = callbacks.SampleGrid(latent, tmp_path, labels=np.arange(6) % 3, columns=3)

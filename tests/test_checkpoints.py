@@ -1,4 +1,5 @@
-"""Our models under Keras's own checkpointing: `.keras` files, `ModelCheckpoint`, `BackupAndRestore`.
+"""Our models under Keras's own checkpointing: `.keras` files, `ModelCheckpoint` and
+`BackupAndRestore`.
 
 `tests/models/test_wgan.py` already checks that a `.keras` round trip keeps both optimizers' state
 and the seed generator's and continues training identically for WGAN; here: the warm-up position,
@@ -8,38 +9,14 @@ On CPU these tiny runs are bitwise repeatable (measured), so weights are compare
 """
 
 import keras
-import numpy as np
 import pytest
 
 import keras_wgan
 from keras_wgan.data import make_dataset
-from tests.helpers import tiny_mlp_pair
+from tests.helpers import assert_same_training_state
+from tests.helpers import keras_file_round_trip
+from tests.helpers import tiny_model
 from tests.helpers import toy_points
-
-
-def tiny_model(cls=keras_wgan.WGANGP, **kwargs):
-    keras.utils.set_random_seed(0)  # the same initial weights every time
-    generator, critic = tiny_mlp_pair()
-    model = cls(generator, critic, critic_steps=2, seed=1, **kwargs)
-    model.compile()
-    return model
-
-
-def training_state(model):
-    """Every variable a resumed run depends on: weights, both optimizers, the seed state."""
-    return (
-        [v.numpy() for v in model.weights]
-        + [v.numpy() for v in model.generator_optimizer.variables]
-        + [v.numpy() for v in model.critic_optimizer.variables]
-        + [model.seed_generator.state.numpy()]
-    )
-
-
-def assert_same_state(model, other):
-    ours, theirs = training_state(model), training_state(other)
-    assert len(ours) == len(theirs)
-    for a, b in zip(ours, theirs):
-        np.testing.assert_array_equal(a, b)
 
 
 class Interrupt(Exception):
@@ -62,8 +39,7 @@ def test_keras_file_keeps_the_warmup_position(tmp_path):
     # Saved past the warm-up (generator step 30 >= 25): the reloaded model must not warm up again.
     model = tiny_model(critic_warmup=True)
     model.generator_optimizer.iterations.assign(30)
-    model.save(tmp_path / "late.keras")
-    restored = keras.models.load_model(tmp_path / "late.keras")
+    restored = keras_file_round_trip(model, tmp_path, "late.keras")
     assert int(restored.generator_optimizer.iterations) == 30
     restored.fit(make_dataset(toy_points(4), 2, critic_steps=2), epochs=1, verbose=0)
     assert int(restored.critic_optimizer.iterations) == 2  # critic_steps, not 100
@@ -74,15 +50,14 @@ def test_wgan_gp_with_warmup_continues_identically_after_a_keras_file(tmp_path):
     dataset = make_dataset(toy_points(8), 2, critic_steps=2, shuffle=False)
     model.fit(dataset, epochs=1, verbose=0)  # 2 generator steps, inside the warm-up
     assert int(model.critic_optimizer.iterations) == 200
-    model.save(tmp_path / "gp.keras")
-    restored = keras.models.load_model(tmp_path / "gp.keras")
-    assert type(restored) is keras_wgan.WGANGP and restored.critic_warmup
-    assert_same_state(model, restored)
+    restored = keras_file_round_trip(model, tmp_path, "gp.keras")
+    assert restored.critic_warmup
+    assert_same_training_state(model, restored)
 
     model.fit(dataset, epochs=1, verbose=0)
     restored.fit(dataset, epochs=1, verbose=0)
     assert int(restored.critic_optimizer.iterations) == 400  # still warming up at steps 2, 3
-    assert_same_state(model, restored)
+    assert_same_training_state(model, restored)
 
 
 @pytest.mark.parametrize(
@@ -100,11 +75,11 @@ def test_model_checkpoint_saves_the_whole_training_state(tmp_path, save_weights_
         restored.load_weights(tmp_path / filename)
     else:
         restored = keras.models.load_model(tmp_path / filename)
-    assert_same_state(model, restored)
+    assert_same_training_state(model, restored)
 
     model.fit(dataset, epochs=1, verbose=0)
     restored.fit(dataset, epochs=1, verbose=0)
-    assert_same_state(model, restored)
+    assert_same_training_state(model, restored)
 
 
 def test_keras_backup_and_restore_resumes_at_epoch_level(tmp_path):
@@ -121,7 +96,7 @@ def test_keras_backup_and_restore_resumes_at_epoch_level(tmp_path):
     resumed = tiny_model(keras_wgan.WGAN)
     history = resumed.fit(dataset, epochs=3, callbacks=[backup], verbose=0)
     assert len(history.history["critic_loss"]) == 2  # epochs 2 and 3
-    assert_same_state(reference, resumed)
+    assert_same_training_state(reference, resumed)
 
 
 def test_keras_backup_and_restore_repeats_steps_after_a_mid_epoch_backup(tmp_path):

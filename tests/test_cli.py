@@ -34,7 +34,7 @@ def run_cli(*args, cwd=None):
     "dataset, run_name, extra_metric",
     [
         ("digits", "wgan_gp_digits", "gradient_penalty"),
-        ("ring8", "wgan_gp_ring8", "gradient_penalty"),
+        pytest.param("ring8", "wgan_gp_ring8", "gradient_penalty", marks=pytest.mark.slow),
     ],
 )
 def test_smoke_run_writes_every_artifact(tmp_path, dataset, run_name, extra_metric):
@@ -63,6 +63,7 @@ def test_smoke_run_writes_every_artifact(tmp_path, dataset, run_name, extra_metr
         assert str(path) in result.stdout
 
 
+@pytest.mark.slow
 def test_wgan_smoke_run_logs_clipped_fraction(tmp_path):
     result = run_cli(
         "train", "--smoke", "--model", "wgan", "--dataset", "grid25",
@@ -150,6 +151,7 @@ def test_unprepared_tfds_dataset_exits_at_once_with_the_loaders_message(tmp_path
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_folder_smoke_run(tmp_path):
     from PIL import Image
 

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from keras_wgan.constraints import WeightClip
+from tests.helpers import config_round_trip
 
 
 def test_weight_clip_clips_to_bounds():
@@ -11,8 +12,7 @@ def test_weight_clip_clips_to_bounds():
 
 
 def test_weight_clip_round_trips_through_config():
-    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(WeightClip(0.05)))
-    assert isinstance(restored, WeightClip) and restored.clip_value == 0.05
+    assert config_round_trip(WeightClip(0.05)).clip_value == 0.05
 
 
 @pytest.mark.parametrize("value", [0, -0.1])

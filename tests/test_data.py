@@ -74,7 +74,11 @@ def test_make_dataset_reads_tfds_style_dicts():
     "samples, kwargs, message",
     [
         (np.zeros((0, 8, 8, 1)), {}, "empty"),
-        (np.zeros((10, 8, 8, 1)), {"batch_size": 4, "critic_steps": 5}, r"batch of 20 .* \(10 samples\)"),
+        (
+            np.zeros((10, 8, 8, 1)),
+            {"batch_size": 4, "critic_steps": 5},
+            r"batch of 20 .* \(10 samples\)",
+        ),
         (np.full((10, 2), np.nan), {}, "2 non-finite|20 non-finite"),
         (np.full((10, 8, 8, 1), 255.0), {}, r"Found values in \[255, 255\]"),
         (np.zeros((10, 8, 8)), {}, "channel axis"),

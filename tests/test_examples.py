@@ -1,4 +1,7 @@
-"""Runs every script in `examples/` with `--smoke` as a user would, and checks what it wrote."""
+"""Runs every script in `examples/` with `--smoke` as a user would, and checks what it wrote.
+
+Each run is a fresh process of 10-25 s on 2 cores, so they are `slow` (`.ci/run` runs them).
+"""
 
 import os
 import pathlib
@@ -29,6 +32,7 @@ def test_every_example_is_tested():
     assert {path.name for path in EXAMPLES.glob("*.py")} == tested
 
 
+@pytest.mark.slow
 def test_wgan_gp_digits(tmp_path):
     import keras
 
@@ -40,6 +44,7 @@ def test_wgan_gp_digits(tmp_path):
     assert isinstance(model, keras_wgan.WGANGP) and model.compiled
 
 
+@pytest.mark.slow
 def test_wgan_clipping_digits_logs_clipped_fraction(tmp_path):
     import json
 
@@ -51,6 +56,7 @@ def test_wgan_clipping_digits_logs_clipped_fraction(tmp_path):
     assert (tmp_path / "wgan_clipping_digits.keras").is_file()
 
 
+@pytest.mark.slow
 def test_toy_2d_draws_samples_over_the_critic(tmp_path):
     stdout = run_example("toy_2d.py", "--dataset", "ring8", "--output-dir", tmp_path)
     assert (tmp_path / "ring8.png").stat().st_size > 0
@@ -58,6 +64,7 @@ def test_toy_2d_draws_samples_over_the_critic(tmp_path):
     assert "modes captured:" in stdout
 
 
+@pytest.mark.slow
 def test_wgan_gp_mnist_tfds_runs_offline_on_mock_data(tmp_path):
     pytest.importorskip("tensorflow_datasets")
     run_example("wgan_gp_mnist_tfds.py", "--output-dir", tmp_path)
@@ -65,6 +72,7 @@ def test_wgan_gp_mnist_tfds_runs_offline_on_mock_data(tmp_path):
     assert (tmp_path / "wgan_gp_mnist.keras").is_file()
 
 
+@pytest.mark.slow
 def test_serve_exported_generator_needs_no_keras_wgan(tmp_path):
     from PIL import Image
 
@@ -82,6 +90,7 @@ def test_serve_exported_generator_needs_no_keras_wgan(tmp_path):
         assert image.size == (16, 16)  # 4 samples of 8x8 in a 2x2 grid
 
 
+@pytest.mark.slow
 def test_multi_worker_trains_two_local_workers_in_step(tmp_path):
     import numpy as np
 

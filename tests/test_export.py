@@ -384,9 +384,13 @@ def test_vector_generator_exports_samples(tmp_path):
     loaded = tf.saved_model.load(path)
     z = np.random.default_rng(0).standard_normal((3, LATENT_DIM)).astype("float32")
     served = loaded.signatures["serving_default"](latent=tf.constant(z))
-    np.testing.assert_allclose(served["samples"].numpy(), generator.predict(z, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(
+        served["samples"].numpy(), generator.predict(z, verbose=0), atol=1e-5
+    )
     sampled = loaded.signatures["sample"](num_samples=tf.constant(4), seed=tf.constant(1, tf.int64))
     assert sampled["samples"].dtype == tf.float32 and sampled["samples"].shape == (4, 2)
     np.testing.assert_allclose(
-        sampled["samples"].numpy(), generator.predict(sampled["latent"].numpy(), verbose=0), atol=1e-5
+        sampled["samples"].numpy(),
+        generator.predict(sampled["latent"].numpy(), verbose=0),
+        atol=1e-5,
     )

@@ -61,11 +61,15 @@ def test_penalty_sees_per_example_weights():
     real, fake = tf.ones((4, 3, 3, 2)), -tf.ones((4, 3, 3, 2))
     weights = tf.constant([0.0, 0.25, 0.75, 1.0])
     _, norms = penalties.gradient_penalty(critic, real, fake, weights)
-    np.testing.assert_allclose(norms.numpy(), np.abs(2 * weights.numpy() - 1) * np.sqrt(18), rtol=1e-5)
+    np.testing.assert_allclose(
+        norms.numpy(), np.abs(2 * weights.numpy() - 1) * np.sqrt(18), rtol=1e-5
+    )
 
 
 def test_gradient_is_finite_where_critic_gradient_is_zero():
-    critic = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    critic = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="zeros")]
+    )
     real, fake = tf.ones((4, 3)), tf.zeros((4, 3))
     with tf.GradientTape() as tape:
         penalty, norms = penalties.gradient_penalty(critic, real, fake, tf.fill([4], 0.5))
@@ -86,7 +90,9 @@ def test_penalty_is_float32_for_bfloat16_inputs():
 
 
 def test_penalty_is_differentiable_twice():
-    critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, "tanh"), keras.layers.Dense(1)])
+    critic = keras.Sequential(
+        [keras.Input((2,)), keras.layers.Dense(4, "tanh"), keras.layers.Dense(1)]
+    )
     with tf.GradientTape() as tape:
         penalty, _ = penalties.gradient_penalty(
             critic, tf.ones((5, 2)), tf.zeros((5, 2)), tf.fill([5], 0.3)

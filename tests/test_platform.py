@@ -24,7 +24,12 @@ def test_package_import_turns_onednn_on_before_tensorflow():
     import subprocess
     import sys
 
-    code = "import os, keras_wgan; print(os.environ['TF_ENABLE_ONEDNN_OPTS'], keras_wgan._platform.onednn_enabled())"
+    code = (
+        "import os, keras_wgan; "
+        "print(os.environ['TF_ENABLE_ONEDNN_OPTS'], keras_wgan._platform.onednn_enabled())"
+    )
     env = {k: v for k, v in __import__("os").environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     assert out.stdout.split()[-2:] == ["1", "True"]

@@ -1,4 +1,5 @@
-"""A training run that is interrupted mid-epoch resumes from its backup and ends as if never stopped.
+"""A training run that is interrupted mid-epoch resumes from its backup and ends as if it had
+never stopped.
 
 In-process: `training.train` with an exception raised right after a backup. As users see it: the
 command line killed with SIGKILL and run again with the same command.
@@ -17,20 +18,16 @@ import pytest
 
 from keras_wgan import callbacks
 from keras_wgan import training
+from tests.helpers import tiny_config
 
 
 class Interrupt(Exception):
     pass
 
 
-def tiny_config(tmp_path, **overrides):
-    fields = dict(
-        dataset="ring8", epochs=3, hidden_units=(8, 8), num_samples=320, batch_size=16,
-        critic_steps=2, saved_models_dir=str(tmp_path / "saved_models"), verbose=0,
-        backup_every=3,
-    )  # 10 generator steps an epoch; backups after steps 3, 6, 9, 12, ...
-    fields.update(overrides)
-    return training.TrainConfig(**fields)
+def resumable_config(tmp_path, **overrides):
+    # 10 generator steps an epoch; backups after steps 3, 6, 9, 12, ...
+    return tiny_config(tmp_path, **{"epochs": 3, "batch_size": 16, "backup_every": 3, **overrides})
 
 
 def final_weights(path):
@@ -44,7 +41,7 @@ def assert_same_weights(first, second):
 
 
 def test_train_resumes_mid_epoch_and_ends_as_an_uninterrupted_run(tmp_path, monkeypatch):
-    config = tiny_config(tmp_path)
+    config = resumable_config(tmp_path)
     reference = training.train(config, tmp_path / "reference")
 
     save = callbacks.StepBackup.save
@@ -81,10 +78,10 @@ def test_resuming_with_other_settings_is_refused(tmp_path, monkeypatch):
 
     monkeypatch.setattr(callbacks.StepBackup, "save", save_then_crash)
     with pytest.raises(Interrupt):
-        training.train(tiny_config(tmp_path), tmp_path / "run")
+        training.train(resumable_config(tmp_path), tmp_path / "run")
     monkeypatch.setattr(callbacks.StepBackup, "save", save)
     with pytest.raises(ValueError, match=r"other settings \(batch_size=16 -> 32\)"):
-        training.train(tiny_config(tmp_path, batch_size=32), tmp_path / "run")
+        training.train(resumable_config(tmp_path, batch_size=32), tmp_path / "run")
 
 
 def cli_command(output_dir, saved_models):
@@ -105,6 +102,7 @@ def run(command):
     return result
 
 
+@pytest.mark.slow
 def test_cli_killed_mid_run_resumes_and_ends_as_an_uninterrupted_run(tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     command = cli_command(tmp_path / "run", tmp_path / "saved_models")

@@ -9,6 +9,7 @@ import pytest
 
 from keras_wgan import evaluation
 from keras_wgan import training
+from tests.helpers import tiny_config
 
 IMAGE_SCORES = ("fid", "kid", "classifier_score", "classes_covered", "class_kl", "precision",
                 "recall", "density", "coverage")
@@ -18,15 +19,6 @@ ROW_KEYS = ("generated", "floor", "degraded", "higher_is_better", "closer_to", "
 
 # The session's classifier cache (tests/conftest.py), shared with tests/test_evaluation.py.
 pytestmark = pytest.mark.usefixtures("classifier_cache")
-
-
-def tiny_config(tmp_path, **overrides):
-    fields = dict(
-        dataset="ring8", epochs=2, hidden_units=(8, 8), num_samples=320, batch_size=32,
-        critic_steps=2, saved_models_dir=str(tmp_path / "saved_models"), verbose=0,
-    )
-    fields.update(overrides)
-    return training.TrainConfig(**fields)
 
 
 def test_train_toy_returns_summary_and_writes_files(tmp_path):

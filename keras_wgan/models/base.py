@@ -149,8 +149,9 @@ class BaseGAN(keras.Model):
         """
         if "optimizer" in kwargs or "loss" in kwargs:
             raise ValueError(
-                f"{type(self).__name__}.compile takes `generator_optimizer` and `critic_optimizer`; its losses are "
-                f"fixed. Received: {sorted(k for k in kwargs if k in ('optimizer', 'loss'))}"
+                f"{type(self).__name__}.compile takes `generator_optimizer` and "
+                "`critic_optimizer`; its losses are fixed. Received: "
+                f"{sorted(k for k in kwargs if k in ('optimizer', 'loss'))}"
             )
         generator_optimizer = keras.optimizers.get(generator_optimizer) or self.default_optimizer()
         critic_optimizer = keras.optimizers.get(critic_optimizer) or self.default_optimizer()
@@ -535,7 +536,9 @@ def _latent_dim(generator, latent_dim):
             )
         return int(found)
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
-        raise ValueError(f"`latent_dim` must be a positive int. Received: latent_dim={latent_dim!r}")
+        raise ValueError(
+            f"`latent_dim` must be a positive int. Received: latent_dim={latent_dim!r}"
+        )
     if found is not None and found != latent_dim:
         raise ValueError(
             f"`latent_dim` does not match the generator's input size {found}. "

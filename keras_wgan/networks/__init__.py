@@ -1,14 +1,14 @@
 """Functional network builders."""
 
-from keras_wgan.networks.dcgan import build_critic, build_generator
-from keras_wgan.networks.mlp import build_mlp_critic, build_mlp_generator
-from keras_wgan.networks.stacked import (
-    ConditioningAugmentation,
-    build_stacked_networks,
-    build_stage1_generator,
-    build_stage2_generator,
-    build_stage_critic,
-)
+from keras_wgan.networks.dcgan import build_critic
+from keras_wgan.networks.dcgan import build_generator
+from keras_wgan.networks.mlp import build_mlp_critic
+from keras_wgan.networks.mlp import build_mlp_generator
+from keras_wgan.networks.stacked import ConditioningAugmentation
+from keras_wgan.networks.stacked import build_stacked_networks
+from keras_wgan.networks.stacked import build_stage1_generator
+from keras_wgan.networks.stacked import build_stage2_generator
+from keras_wgan.networks.stacked import build_stage_critic
 from keras_wgan.networks.unrolled import UnrolledConv2D
 
 __all__ = [

@@ -31,7 +31,6 @@ from keras_wgan.networks.dcgan import _initializer
 from keras_wgan.networks.dcgan import _normalize
 
 
-
 @keras.saving.register_keras_serializable(package="keras_wgan")
 class ConditioningAugmentation(layers.Layer):
     """Conditioning augmentation: an augmented class condition `c = mean + sigma * eps`.

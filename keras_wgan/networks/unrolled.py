@@ -56,7 +56,10 @@ class UnrolledConv2D(layers.Conv2D):
                 f"Received: input_shape={tuple(input_shape)}"
             )
         super().build(input_shape)
-        (kernel_height, kernel_width), (stride_height, stride_width) = self.kernel_size, self.strides
+        (kernel_height, kernel_width), (stride_height, stride_width) = (
+            self.kernel_size,
+            self.strides,
+        )
         rows, self._out_height = _tap_offsets(height, kernel_height, stride_height, self.padding)
         cols, self._out_width = _tap_offsets(width, kernel_width, stride_width, self.padding)
         self._in_pixels = height * width
@@ -120,6 +123,8 @@ def unrolled_tap_index(rows, cols, kernel_size):
     kernel_height, kernel_width = kernel_size
     # [height, width, out_height, out_width]
     row, col = rows[:, None, :, None], cols[None, :, None, :]
-    index = np.where((row >= 0) & (col >= 0), row * kernel_width + col, kernel_height * kernel_width)
+    index = np.where(
+        (row >= 0) & (col >= 0), row * kernel_width + col, kernel_height * kernel_width
+    )
     height, width, out_height, out_width = index.shape
     return index.reshape(height * width, out_height * out_width).astype("int32")

@@ -5,17 +5,20 @@ import pytest
 import keras_wgan
 from keras_wgan import networks
 from keras_wgan.data import make_dataset
+from tests.helpers import keras_file_round_trip
+from tests.helpers import tiny_dcgan_pair
 
 
 def conditional_mlps(num_classes=3):
-    generator = networks.build_mlp_generator(2, latent_dim=2, hidden_units=(8,), num_classes=num_classes)
+    generator = networks.build_mlp_generator(
+        2, latent_dim=2, hidden_units=(8,), num_classes=num_classes
+    )
     critic = networks.build_mlp_critic(2, hidden_units=(8,), num_classes=num_classes)
     return generator, critic
 
 
 def test_conditional_builders_take_labels():
-    generator = networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4, num_classes=10)
-    critic = networks.build_critic((8, 8, 1), base_filters=4, num_classes=10)
+    generator, critic = tiny_dcgan_pair(num_classes=10)
     labels = keras.ops.convert_to_tensor(np.arange(6, dtype="int32") % 10)
     images = generator([keras.ops.zeros((6, 4)), labels])
     assert images.shape == (6, 8, 8, 1)
@@ -62,8 +65,7 @@ def test_each_critic_update_gets_the_labels_of_its_real_batch():
 def test_conditional_models_train_and_sample_by_class(cls, tmp_path):
     images = np.random.default_rng(0).uniform(-1, 1, (24, 8, 8, 1)).astype("float32")
     labels = (np.arange(24) % 4).astype("int32")
-    generator = networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4, num_classes=4)
-    critic = networks.build_critic((8, 8, 1), base_filters=4, num_classes=4)
+    generator, critic = tiny_dcgan_pair(num_classes=4)
     model = cls(generator, critic, critic_steps=2, seed=0)
     assert model.conditional
     model.compile()
@@ -74,8 +76,7 @@ def test_conditional_models_train_and_sample_by_class(cls, tmp_path):
     by_class = keras.ops.convert_to_numpy(model.generate(latent, classes))
     assert by_class.shape == (4, 8, 8, 1)
     assert not np.allclose(by_class[0], by_class[1])  # the label changes the sample
-    model.save(tmp_path / "conditional.keras")
-    restored = keras.models.load_model(tmp_path / "conditional.keras")
+    restored = keras_file_round_trip(model, tmp_path)
     np.testing.assert_allclose(restored.generate(latent, classes), by_class, atol=1e-6)
 
 

@@ -62,7 +62,8 @@ def run(script, *arguments, timeout=300):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("model_name", ["wgan", "wgan-gp"])
+# WGAN-GP's check stays in the default run (a fresh process, about 15 s); the rest are `slow`.
+@pytest.mark.parametrize("model_name", [pytest.param("wgan", marks=pytest.mark.slow), "wgan-gp"])
 def test_two_replicas_match_one_device_on_the_same_global_batch(model_name):
     out = run(SCRIPT, model_name)
     (weights_two, logs_two), (weights_one, logs_one) = out["two"], out["one"]
@@ -89,7 +90,8 @@ FLOAT16_SCRIPT = textwrap.dedent(
         critic = keras_wgan.networks.build_mlp_critic(2, hidden_units=(8, 8))
         model = keras_wgan.WGANGP(generator, critic, critic_steps=2, seed=5)
         model.compile(
-            generator_optimizer=keras.optimizers.SGD(0.1), critic_optimizer=keras.optimizers.SGD(0.05)
+            generator_optimizer=keras.optimizers.SGD(0.1),
+            critic_optimizer=keras.optimizers.SGD(0.05),
         )
     points = np.random.default_rng(0).standard_normal((4, 8, 2)).astype("float32")
     # The second half of every global batch goes to replica 1: beyond float16's range (65504),
@@ -110,6 +112,7 @@ FLOAT16_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_mixed_float16_replicas_skip_an_update_together():
     # Keras's LossScaleOptimizer checks the first replica's gradients only: replica 1's infinite
     # gradients would be summed into the update. The model makes every replica skip it.
@@ -202,6 +205,7 @@ XLA_SCRIPT = TRACED_PRELUDE + textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model_name", ["wgan", "wgan-gp"])
 def test_xla_under_two_replicas_compiles_each_replica_and_matches_one_device(model_name):
     out = run(XLA_SCRIPT, model_name, timeout=600)
@@ -275,6 +279,7 @@ STACKED_SCRIPT = TRACED_PRELUDE + textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_stacked_gan_on_two_replicas_with_and_without_xla_matches_one_device():
     out = run(STACKED_SCRIPT, timeout=600)
     one, two, two_xla = out["one"], out["two"], out["two_xla"]

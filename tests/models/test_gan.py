@@ -1,5 +1,3 @@
-import json
-
 import keras
 import numpy as np
 import pytest
@@ -7,9 +5,12 @@ import tensorflow as tf
 
 import keras_wgan
 from keras_wgan import losses
-from keras_wgan import networks
 from keras_wgan.data import make_dataset
-from tests.helpers import tiny_mlp_pair, toy_points
+from tests.helpers import config_round_trip
+from tests.helpers import keras_file_round_trip
+from tests.helpers import tiny_dcgan_pair
+from tests.helpers import tiny_mlp_pair
+from tests.helpers import toy_points
 
 
 def test_gan_losses_at_an_undecided_discriminator():
@@ -67,17 +68,14 @@ def test_gan_trains_with_fit_and_logs_probabilities(loss):
 
 
 def test_gan_allows_batch_normalization_and_round_trips(tmp_path):
-    generator = networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4)
-    critic = networks.build_critic((8, 8, 1), base_filters=4, normalization="batch")
+    generator, critic = tiny_dcgan_pair(normalization="batch")
     model = keras_wgan.GAN(generator, critic, loss="minimax", critic_steps=2, seed=3)
     model.compile()
     images = np.random.default_rng(0).uniform(-1, 1, (16, 8, 8, 1)).astype("float32")
     model.fit(make_dataset(images, 4, critic_steps=2), epochs=1, verbose=0)
-    serialized = json.loads(json.dumps(keras.saving.serialize_keras_object(model)))
-    assert keras.saving.deserialize_keras_object(serialized).generator_loss_name == "minimax"
-    model.save(tmp_path / "gan.keras")
-    loaded = keras.models.load_model(tmp_path / "gan.keras")
-    assert type(loaded) is keras_wgan.GAN and loaded.compiled
+    assert config_round_trip(model).generator_loss_name == "minimax"
+    loaded = keras_file_round_trip(model, tmp_path)
+    assert loaded.compiled
     for a, b in zip(model.critic_optimizer.variables, loaded.critic_optimizer.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 

@@ -19,6 +19,9 @@ import time
 import numpy as np
 import pytest
 
+# Two worker processes on local ports: about 25 s on 2 cores, so opt-in (`--run-slow`).
+pytestmark = pytest.mark.slow
+
 MODELS = ("wgan", "wgan-gp")
 
 WORKER = textwrap.dedent(

@@ -4,10 +4,10 @@ import pytest
 import tensorflow as tf
 
 import keras_wgan
-from keras_wgan import networks
 from keras_wgan import penalties
 from keras_wgan.data import make_dataset
 from keras_wgan.networks.stacked import build_stacked_networks
+from tests.helpers import tiny_dcgan_pair
 
 
 @pytest.fixture
@@ -20,8 +20,7 @@ def policy():
 
 
 def build(cls):
-    generator = networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4)
-    critic = networks.build_critic((8, 8, 1), base_filters=4)
+    generator, critic = tiny_dcgan_pair()
     return cls(generator, critic, critic_steps=2, seed=0)
 
 

@@ -1,5 +1,3 @@
-import json
-
 import keras
 import numpy as np
 import pytest
@@ -9,7 +7,10 @@ import keras_wgan
 from keras_wgan.data import make_dataset
 from keras_wgan.losses import conditioning_kl
 from keras_wgan.models.stacked import StackedGAN
-from keras_wgan.networks.stacked import build_stacked_networks, build_stage_critic
+from keras_wgan.networks.stacked import build_stacked_networks
+from keras_wgan.networks.stacked import build_stage_critic
+from tests.helpers import config_round_trip
+from tests.helpers import keras_file_round_trip
 
 NUM_CLASSES = 3
 NOISE_DIM = 4
@@ -161,16 +162,14 @@ def test_config_and_keras_file_round_trip(tmp_path):
     model = StackedGAN(**tiny_networks(), stage=1, critic_steps=2, kl_weight=0.25, seed=3)
     model.compile()
     model.fit(tiny_data(count=8), epochs=1, verbose=0)
-    config = json.loads(json.dumps(keras.saving.serialize_keras_object(model)))
-    clone = keras.saving.deserialize_keras_object(config)
+    clone = config_round_trip(model)
     assert (clone.stage, clone.kl_weight, clone.critic_steps, clone.latent_dim) == (1, 0.25, 2, 8)
 
     latent = keras.random.normal((3, model.latent_dim), seed=5)
     labels = keras.ops.convert_to_tensor(np.array([2, 0, 1], "int32"))
     images = keras.ops.convert_to_numpy(model.generate(latent, labels))
-    model.save(tmp_path / "stacked.keras")
-    restored = keras.models.load_model(tmp_path / "stacked.keras")
-    assert isinstance(restored, StackedGAN) and restored.stage == 1
+    restored = keras_file_round_trip(model, tmp_path)
+    assert restored.stage == 1
     np.testing.assert_allclose(restored.generate(latent, labels), images, atol=1e-6)
     assert int(restored.stage1_critic_optimizer.iterations) == 2
     np.testing.assert_array_equal(

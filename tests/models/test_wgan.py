@@ -1,5 +1,3 @@
-import json
-
 import keras
 import numpy as np
 import pytest
@@ -8,12 +6,16 @@ import tensorflow as tf
 import keras_wgan
 from keras_wgan import networks
 from keras_wgan.data import make_dataset
-from tests.helpers import tiny_mlp_pair, toy_points
+from tests.helpers import config_round_trip
+from tests.helpers import keras_file_round_trip
+from tests.helpers import tiny_dcgan_pair
+from tests.helpers import tiny_mlp_pair
+from tests.helpers import tiny_model
+from tests.helpers import toy_points
 
 
 def tiny_wgan(cls=keras_wgan.WGAN, critic_steps=3, **kwargs):
-    generator, critic = tiny_mlp_pair()
-    return cls(generator, critic, critic_steps=critic_steps, seed=1, **kwargs)
+    return tiny_model(cls, critic_steps=critic_steps, compiled=False, **kwargs)
 
 
 def test_fit_counts_critic_steps_critic_updates_per_generator_update():
@@ -142,11 +144,7 @@ def test_seeded_runs_are_repeatable():
 
 def test_config_round_trip_is_json():
     model = tiny_wgan(clip_value=0.05, critic_warmup=True)
-    serialized = json.loads(json.dumps(keras.saving.serialize_keras_object(model)))
-    restored = keras.saving.deserialize_keras_object(serialized)
-    assert type(restored) is keras_wgan.WGAN
-    as_json = lambda config: json.loads(json.dumps(config))  # noqa: E731 (tuples become lists)
-    assert as_json(restored.get_config()) == as_json(model.get_config())
+    restored = config_round_trip(model)
     assert restored.critic.trainable_variables[0].constraint.clip_value == 0.05
 
 
@@ -155,8 +153,7 @@ def test_keras_file_round_trip_continues_training_identically(tmp_path):
     model.compile(critic_optimizer=keras.optimizers.RMSprop(1e-3))
     dataset = make_dataset(toy_points(48), 4, critic_steps=3, shuffle=False)
     model.fit(dataset, epochs=1, verbose=0)
-    model.save(tmp_path / "wgan.keras")
-    restored = keras.models.load_model(tmp_path / "wgan.keras")
+    restored = keras_file_round_trip(model, tmp_path)
 
     assert restored.compiled and restored.critic_optimizer.learning_rate.numpy() == np.float32(1e-3)
     for ours, theirs in [
@@ -166,7 +163,9 @@ def test_keras_file_round_trip_continues_training_identically(tmp_path):
         assert len(ours.variables) == len(theirs.variables) > 2  # iterations, rates, slots
         for a, b in zip(ours.variables, theirs.variables):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
-    np.testing.assert_array_equal(model.seed_generator.state.numpy(), restored.seed_generator.state.numpy())
+    np.testing.assert_array_equal(
+        model.seed_generator.state.numpy(), restored.seed_generator.state.numpy()
+    )
 
     model.fit(dataset, epochs=1, verbose=0)
     restored.fit(dataset, epochs=1, verbose=0)
@@ -178,8 +177,7 @@ def test_keras_file_round_trip_continues_training_identically(tmp_path):
 def test_image_models_train_on_dcgan_networks():
     images = np.random.default_rng(0).uniform(-1, 1, (40, 8, 8, 1)).astype("float32")
     for cls in (keras_wgan.WGAN, keras_wgan.WGANGP):
-        generator = networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4)
-        critic = networks.build_critic((8, 8, 1), base_filters=4)
+        generator, critic = tiny_dcgan_pair()
         model = cls(generator, critic, critic_steps=2)
         model.compile()
         history = model.fit(make_dataset(images, 4, critic_steps=2), epochs=1, verbose=0)
@@ -204,7 +202,8 @@ def test_bad_arguments_are_refused(kwargs, message):
 def test_networks_that_do_not_fit_together_are_refused():
     generator = networks.build_mlp_generator(output_dim=3, latent_dim=2, hidden_units=(4,))
     critic = networks.build_mlp_critic(input_dim=2, hidden_units=(4,))
-    with pytest.raises(ValueError, match=r"makes samples of shape \(3,\) but the critic takes \(2,\)"):
+    message = r"makes samples of shape \(3,\) but the critic takes \(2,\)"
+    with pytest.raises(ValueError, match=message):
         keras_wgan.WGAN(generator, critic)
     with pytest.raises(ValueError, match="generator"):
         keras_wgan.WGAN("generator", critic)
@@ -247,8 +246,7 @@ def test_xla_step_compiles_once_and_never_retraces(base):
             traces.append(1)  # Python runs only while tracing
             return super().train_step(data)
 
-    generator = networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4)
-    critic = networks.build_critic((8, 8, 1), base_filters=4)
+    generator, critic = tiny_dcgan_pair()
     model = Counting(generator, critic, critic_steps=2, seed=0)
     model.compile(jit_compile=True)
     images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")

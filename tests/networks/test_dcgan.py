@@ -20,7 +20,9 @@ def test_critic_output_is_linear():
     assert critic.layers[-1].get_config()["activation"] == "linear"
 
 
-@pytest.mark.parametrize("normalization, layer", [("layer", "LayerNormalization"), ("batch", "BatchNormalization")])
+@pytest.mark.parametrize(
+    "normalization, layer", [("layer", "LayerNormalization"), ("batch", "BatchNormalization")]
+)
 def test_critic_normalization_is_selectable(normalization, layer):
     critic = networks.build_critic((32, 32, 1), base_filters=4, normalization=normalization)
     assert layer in [type(x).__name__ for x in critic.layers]
@@ -111,10 +113,10 @@ def test_default_networks_are_unchanged():
     critic = networks.build_critic((28, 28, 1), base_filters=4)
     kinds = [type(layer).__name__ for layer in generator.layers + critic.layers]
     assert not {"UpSampling2D", "Cropping2D", "ZeroPadding2D", "Dropout"} & set(kinds)
-    transposed = [l for l in generator.layers if type(l).__name__ == "Conv2DTranspose"]
-    assert [l.kernel.shape for l in transposed] == [(4, 4, 4, 8), (4, 4, 1, 4)]
-    convolutions = [l for l in critic.layers if type(l).__name__ == "Conv2D"]
-    assert [l.kernel.shape for l in convolutions] == [(4, 4, 1, 4), (4, 4, 4, 8)]
+    transposed = [layer for layer in generator.layers if type(layer).__name__ == "Conv2DTranspose"]
+    assert [layer.kernel.shape for layer in transposed] == [(4, 4, 4, 8), (4, 4, 1, 4)]
+    convolutions = [layer for layer in critic.layers if type(layer).__name__ == "Conv2D"]
+    assert [layer.kernel.shape for layer in convolutions] == [(4, 4, 1, 4), (4, 4, 4, 8)]
 
 
 def test_padded_networks_keep_float32_outputs_under_mixed_precision():

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from keras_wgan.networks import stacked
+from tests.helpers import config_round_trip
 
 
 def test_builders_make_both_resolutions():
@@ -37,7 +38,7 @@ def test_conditioning_augmentation_is_mean_plus_sigma_times_noise():
     mean, log_sigma = layer.moments(keras.ops.convert_to_tensor(labels))
     np.testing.assert_allclose(mean, table[labels, :2])
     np.testing.assert_allclose(log_sigma, table[labels, 2:])
-    restored = stacked.ConditioningAugmentation.from_config(layer.get_config())
+    restored = config_round_trip(layer)
     assert (restored.num_classes, restored.condition_dim) == (3, 2)
 
 

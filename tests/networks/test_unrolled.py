@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from keras_wgan import networks
 from keras_wgan.networks import UnrolledConv2D
+from tests.helpers import keras_file_round_trip
 
 # (input height, width, channels, filters, kernel, strides, padding)
 CASES = [
@@ -25,7 +26,9 @@ def _pair(case):
     reference.build(shape)
     unrolled.build(shape)
     rng = np.random.default_rng(0)
-    unrolled.set_weights([rng.normal(size=w.shape).astype("float32") for w in reference.get_weights()])
+    unrolled.set_weights(
+        [rng.normal(size=w.shape).astype("float32") for w in reference.get_weights()]
+    )
     reference.set_weights(unrolled.get_weights())
     inputs = tf.constant(rng.normal(size=shape), tf.float32)
     return reference, unrolled, inputs
@@ -115,8 +118,7 @@ def test_critic_builder_unrolls_only_maps_no_larger_than_the_kernel(tmp_path):
     images = np.random.default_rng(1).uniform(-1, 1, (4, 28, 28, 1)).astype("float32")
     np.testing.assert_allclose(critic(images), plain(images), rtol=1e-5, atol=1e-6)
     # The layer survives a .keras round trip.
-    critic.save(tmp_path / "critic.keras")
-    loaded = keras.saving.load_model(tmp_path / "critic.keras")
+    loaded = keras_file_round_trip(critic, tmp_path)
     assert sum(isinstance(layer, UnrolledConv2D) for layer in loaded.layers) == 1
     np.testing.assert_array_equal(loaded(images), critic(images))
     with pytest.raises(ValueError, match="unroll_small_maps=1"):
