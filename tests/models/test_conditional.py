@@ -5,6 +5,7 @@ import pytest
 import keras_wgan
 from keras_wgan import networks
 from keras_wgan.data import make_dataset
+from tests.helpers import config_round_trip
 from tests.helpers import keras_file_round_trip
 from tests.helpers import tiny_dcgan_pair
 
@@ -76,6 +77,7 @@ def test_conditional_models_train_and_sample_by_class(cls, tmp_path):
     by_class = keras.ops.convert_to_numpy(model.generate(latent, classes))
     assert by_class.shape == (4, 8, 8, 1)
     assert not np.allclose(by_class[0], by_class[1])  # the label changes the sample
+    assert config_round_trip(model).conditional
     restored = keras_file_round_trip(model, tmp_path)
     np.testing.assert_allclose(restored.generate(latent, classes), by_class, atol=1e-6)
 

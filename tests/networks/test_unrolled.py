@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from keras_wgan import networks
 from keras_wgan.networks import UnrolledConv2D
+from tests.helpers import config_round_trip
 from tests.helpers import keras_file_round_trip
 
 # (input height, width, channels, filters, kernel, strides, padding)
@@ -119,6 +120,7 @@ def test_critic_builder_unrolls_only_maps_no_larger_than_the_kernel(tmp_path):
     np.testing.assert_allclose(critic(images), plain(images), rtol=1e-5, atol=1e-6)
     # The layer survives a .keras round trip.
     loaded = keras_file_round_trip(critic, tmp_path)
+    config_round_trip(convolutions[-1])  # the layer alone, through JSON
     assert sum(isinstance(layer, UnrolledConv2D) for layer in loaded.layers) == 1
     np.testing.assert_array_equal(loaded(images), critic(images))
     with pytest.raises(ValueError, match="unroll_small_maps=1"):
