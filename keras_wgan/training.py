@@ -43,6 +43,7 @@ from keras_wgan import data as data_lib
 from keras_wgan import evaluation as evaluation_lib
 from keras_wgan import export as export_lib
 from keras_wgan import networks
+from keras_wgan._checks import check_positive_int
 from keras_wgan.models import GAN
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
@@ -239,10 +240,10 @@ class TrainConfig:
         if self.image_size is None:
             self.image_size = DEFAULT_IMAGE_SIZE.get(self.dataset)
         for name in ("batch_size", "critic_steps", "epochs", "base_filters"):
-            _check_positive_int(name, getattr(self, name))
+            check_positive_int(name, getattr(self, name))
         for name in ("latent_dim", "num_samples", "image_size"):
             if getattr(self, name) is not None:
-                _check_positive_int(name, getattr(self, name))
+                check_positive_int(name, getattr(self, name))
         for name in ("generator_lr", "critic_lr"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and value > 0):
@@ -746,8 +747,3 @@ def _optimizer(config, learning_rate, total_updates):
     if config.model in GAN_LOSSES:
         return keras.optimizers.Adam(learning_rate, beta_1=paper.GAN_BETA_1)
     return keras.optimizers.RMSprop(learning_rate)
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")

@@ -17,6 +17,7 @@ nearest-neighbour upsampling and a stride-1 convolution instead of a transposed 
 import keras
 from keras import layers
 
+from keras_wgan._checks import check_positive_int
 from keras_wgan.networks import conditioning
 from keras_wgan.networks.unrolled import UnrolledConv2D
 from keras_wgan.networks.unrolled import pays_to_unroll
@@ -41,12 +42,6 @@ def _check_normalization(normalization):
             f"`normalization` must be one of {NORMALIZATIONS}. "
             f"Received: normalization={normalization!r}"
         )
-
-
-def _check_positive_int(value, argument):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{argument}` must be a positive int. Received: {argument}={value!r}")
-    return value
 
 
 def _check_padded_size(padded_size, height, width):
@@ -139,7 +134,7 @@ def build_generator(
     height, width, channels = _check_image_shape(image_shape)
     _check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
-    _check_positive_int(kernel_size, "kernel_size")
+    check_positive_int("kernel_size", kernel_size)
     if upsampling not in UPSAMPLINGS:
         raise ValueError(
             f"`upsampling` must be one of {UPSAMPLINGS}. Received: upsampling={upsampling!r}"
@@ -220,11 +215,11 @@ def build_critic(
     height, width, _ = _check_image_shape(image_shape)
     _check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
-    _check_positive_int(kernel_size, "kernel_size")
+    check_positive_int("kernel_size", kernel_size)
     padded = _check_padded_size(padded_size, height, width)
     if stages is None:
         stages = _doublings(*padded)
-    elif _check_positive_int(stages, "stages") > min(padded).bit_length() - 1:
+    elif check_positive_int("stages", stages) > min(padded).bit_length() - 1:
         raise ValueError(
             f"`stages` must be at most log2 of the smaller side of the (padded) image, "
             f"{min(padded)}. Received: stages={stages}"

@@ -25,6 +25,7 @@ import keras
 from keras import layers
 from keras import ops
 
+from keras_wgan._checks import check_positive_int
 from keras_wgan.networks import conditioning
 from keras_wgan.networks.dcgan import _check_normalization
 from keras_wgan.networks.dcgan import _initializer
@@ -59,7 +60,7 @@ class ConditioningAugmentation(layers.Layer):
         conditioning.check_num_classes(num_classes)
         if num_classes is None:
             raise ValueError("`num_classes` must be an int >= 2. Received: num_classes=None")
-        _check_positive_int("condition_dim", condition_dim)
+        check_positive_int("condition_dim", condition_dim)
         self.num_classes = num_classes
         self.condition_dim = condition_dim
         # Each class's mean starts at a random point of N(0, I) (as a class code would), so the
@@ -96,11 +97,6 @@ class ConditioningAugmentation(layers.Layer):
         config = super().get_config()
         config.update({"num_classes": self.num_classes, "condition_dim": self.condition_dim})
         return config
-
-
-def _check_positive_int(argument, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{argument}` must be a positive int. Received: {argument}={value!r}")
 
 
 def _check_image_shape(argument, image_shape):
@@ -214,7 +210,7 @@ def build_stage1_generator(
         ("condition_dim", condition_dim),
         ("base_filters", base_filters),
     ):
-        _check_positive_int(argument, value)
+        check_positive_int(argument, value)
     _check_normalization(normalization)
     doublings = _halvings_to_start(height, width)
     start = (height // 2**doublings, width // 2**doublings)
@@ -274,8 +270,8 @@ def build_stage2_generator(
     factor = upscale_factor(low_resolution_shape, image_shape)
     low_height, low_width, channels = tuple(low_resolution_shape)
     _check_num_classes(num_classes)
-    _check_positive_int("condition_dim", condition_dim)
-    _check_positive_int("base_filters", base_filters)
+    check_positive_int("condition_dim", condition_dim)
+    check_positive_int("base_filters", base_filters)
     if (
         isinstance(residual_blocks, bool)
         or not isinstance(residual_blocks, int)
@@ -337,7 +333,7 @@ def build_stage_critic(
     """
     height, width, _ = _check_image_shape("image_shape", image_shape)
     _check_num_classes(num_classes)
-    _check_positive_int("base_filters", base_filters)
+    check_positive_int("base_filters", base_filters)
     if normalization not in (None, "layer"):
         raise ValueError(
             "A stage critic is trained with a gradient penalty: `normalization` must be 'layer' "
