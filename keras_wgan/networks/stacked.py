@@ -30,6 +30,7 @@ from keras_wgan.networks import conditioning
 from keras_wgan.networks.dcgan import _check_normalization
 from keras_wgan.networks.dcgan import _initializer
 from keras_wgan.networks.dcgan import _normalize
+from keras_wgan.networks.dcgan import halvings_to_start
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
@@ -122,14 +123,6 @@ def _check_num_classes(num_classes):
         )
 
 
-def _halvings_to_start(height, width):
-    """How many times (height, width) halves, while even and above 4, down to the start map."""
-    count = 0
-    while height % 2 == 0 and width % 2 == 0 and height > 4 and width > 4:
-        height, width, count = height // 2, width // 2, count + 1
-    return count
-
-
 def upscale_factor(low_resolution_shape, image_shape):
     """The integer factor from the stage-I to the stage-II resolution: 2 or 4.
 
@@ -212,7 +205,7 @@ def build_stage1_generator(
     ):
         check_positive_int(argument, value)
     _check_normalization(normalization)
-    doublings = _halvings_to_start(height, width)
+    doublings = halvings_to_start(height, width)
     start = (height // 2**doublings, width // 2**doublings)
 
     noise = keras.Input((noise_dim,), name="noise")
@@ -340,16 +333,14 @@ def build_stage_critic(
             f"or None (no BatchNormalization). Received: normalization={normalization!r}"
         )
     images = keras.Input(tuple(image_shape), name="images")
-    labels = conditioning.labels_input()
     x = layers.LeakyReLU(0.2)(_conv(base_filters, 3, "conv_0")(images))
     filters = base_filters
-    for stage in range(1, _halvings_to_start(height, width) + 1):
+    for stage in range(1, halvings_to_start(height, width) + 1):
         filters *= 2
         x = _conv(filters, 4, f"conv_{stage}", strides=2)(x)
         x = layers.LeakyReLU(0.2)(_normalize(x, normalization, f"norm_{stage}"))
     x = layers.Flatten()(x)
-    scores = conditioning.projection_scores(x, labels, num_classes)
-    return keras.Model([images, labels], scores, name=name)
+    return conditioning.critic_from_features(images, x, num_classes, name)
 
 
 def build_stacked_networks(
