@@ -474,7 +474,7 @@ def train(config, workdir):
     model.save(paths["model"])
     if os.path.isdir(paths["backup"]):
         shutil.rmtree(paths["backup"])
-    export_dir = export_generator(model, config)
+    export_dir = export_run_generator(model, config)
     final = {name: float(values[-1]) for name, values in history.items() if values}
     scores = evaluate(model, config, real[0] if config.conditional else real)
     scores["run"] = {
@@ -639,8 +639,16 @@ def _dtype_policy(name):
         keras.config.set_dtype_policy(previous)
 
 
-def export_generator(model, config):
-    """Exports the generator for serving; returns the SavedModel version directory."""
+def export_run_generator(model, config):
+    """Exports the run's generator for serving, to `<saved_models_dir>/<run_name>/<version>/`.
+
+    Args:
+        model: the trained `BaseGAN`.
+        config: `TrainConfig`. Gives `saved_models_dir` and the run's name.
+
+    Returns:
+        The SavedModel version directory (see `keras_wgan.export.export_generator`).
+    """
     base_dir = os.path.join(config.saved_models_dir, config.resolved_run_name)
     return export_lib.export_generator(model, base_dir)
 
