@@ -43,10 +43,10 @@ def worker(dataset, seeds):
     import tensorflow as tf
 
     from keras_wgan._platform import onednn_enabled
-    from tests.test_quality import CASES
+    from tests.test_quality import RECIPES
     from tests.test_quality import train_toy
 
-    steps, hidden_units = CASES[dataset][:2]
+    steps, hidden_units = RECIPES[dataset]
     for seed in seeds:
         start = time.perf_counter()
         result = train_toy(dataset, seed)
