@@ -20,6 +20,7 @@ import numpy as np
 
 from keras_wgan import data as data_lib
 from keras_wgan import evaluation as evaluation_lib
+from keras_wgan._checks import check_positive_int
 
 
 def _pyplot():
@@ -32,9 +33,7 @@ def _pyplot():
 
 
 def _check_every(every):
-    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-        raise ValueError(f"`every` must be a positive int. Received: every={every!r}")
-    return every
+    return check_positive_int("every", every)
 
 
 def _due(epoch, every, epochs):

@@ -5,11 +5,12 @@ Toy distributions follow the definitions of the WGAN-GP, VEEGAN and PacGAN paper
 Images are float32 in [-1, 1] with a channel axis, `[num_samples, height, width, channels]`.
 """
 
-import math
 import os
 
 import numpy as np
 import tensorflow as tf
+
+from keras_wgan._checks import check_positive_int
 
 RING8_RADIUS = 1.0
 RING8_STD = 0.01
@@ -17,13 +18,6 @@ GRID25_SPACING = 2.0
 GRID25_STD = 0.05
 SWISS_ROLL_NOISE = 0.25
 SWISS_ROLL_SCALE = 7.5
-
-
-def _check_count(num_samples):
-    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-        raise ValueError(
-            f"`num_samples` must be a positive int. Received: num_samples={num_samples!r}"
-        )
 
 
 def ring8_modes():
@@ -41,7 +35,7 @@ def grid25_modes():
 
 
 def _mixture(modes, std, num_samples, seed):
-    _check_count(num_samples)
+    check_positive_int("num_samples", num_samples)
     rng = np.random.default_rng(seed)
     centers = modes[rng.integers(len(modes), size=num_samples)]
     return (centers + std * rng.standard_normal((num_samples, 2))).astype("float32")
@@ -86,7 +80,7 @@ def swiss_roll(num_samples, seed=None):
     Returns:
         float32 array `[num_samples, 2]`.
     """
-    _check_count(num_samples)
+    check_positive_int("num_samples", num_samples)
     rng = np.random.default_rng(seed)
     t = 1.5 * np.pi * (1 + 2 * rng.uniform(size=num_samples))
     points = np.stack([t * np.cos(t), t * np.sin(t)], axis=1)
@@ -203,9 +197,8 @@ def make_dataset(
     >>> images, _ = keras_wgan.data.load_digits()
     >>> dataset = keras_wgan.data.make_dataset(images, batch_size=64, critic_steps=5)
     """
-    for argument, value in (("batch_size", batch_size), ("critic_steps", critic_steps)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{argument}` must be a positive int. Received: {argument}={value!r}")
+    check_positive_int("batch_size", batch_size)
+    check_positive_int("critic_steps", critic_steps)
     rows = batch_size * critic_steps
 
     if isinstance(data, tf.data.Dataset):
@@ -286,11 +279,6 @@ def _check_samples(samples, value_range):
                 f"Found values in [{found[0]:g}, {found[1]:g}]. Scale them first, e.g. "
                 "keras_wgan.data.rescale_images(x, input_range=(0, 255))."
             )
-
-
-def steps_per_epoch(num_samples, batch_size, critic_steps):
-    """Generator updates in one pass over `num_samples` (partial batches dropped)."""
-    return math.floor(num_samples / (batch_size * critic_steps))
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import numpy as np
 
 from keras_wgan import data as data_lib
 from keras_wgan import metrics as metrics_lib
+from keras_wgan._checks import check_positive_int
 
 # Bump when the architecture, the training recipe or the data split of the classifier changes:
 # it is part of the cache file name and of every `feature_extractor` string.
@@ -311,10 +312,7 @@ class InceptionV3Features:
                 f"`image_size` must be an int >= {self.MIN_IMAGE_SIZE} (Inception-v3's smallest "
                 f"input). Received: image_size={image_size!r}"
             )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(
-                f"`batch_size` must be a positive int. Received: batch_size={batch_size!r}"
-            )
+        check_positive_int("batch_size", batch_size)
         if weights not in ("imagenet", None) and not os.path.isfile(os.fspath(weights)):
             raise ValueError(
                 "`weights` must be 'imagenet', None or the path of a weights file. "

@@ -43,6 +43,7 @@ from keras_wgan import data as data_lib
 from keras_wgan import evaluation as evaluation_lib
 from keras_wgan import export as export_lib
 from keras_wgan import networks
+from keras_wgan._checks import check_positive_int
 from keras_wgan.models import GAN
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
@@ -239,10 +240,10 @@ class TrainConfig:
         if self.image_size is None:
             self.image_size = DEFAULT_IMAGE_SIZE.get(self.dataset)
         for name in ("batch_size", "critic_steps", "epochs", "base_filters"):
-            _check_positive_int(name, getattr(self, name))
+            check_positive_int(name, getattr(self, name))
         for name in ("latent_dim", "num_samples", "image_size"):
             if getattr(self, name) is not None:
-                _check_positive_int(name, getattr(self, name))
+                check_positive_int(name, getattr(self, name))
         for name in ("generator_lr", "critic_lr"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and value > 0):
@@ -473,7 +474,7 @@ def train(config, workdir):
     model.save(paths["model"])
     if os.path.isdir(paths["backup"]):
         shutil.rmtree(paths["backup"])
-    export_dir = export_generator(model, config)
+    export_dir = export_run_generator(model, config)
     final = {name: float(values[-1]) for name, values in history.items() if values}
     scores = evaluate(model, config, real[0] if config.conditional else real)
     scores["run"] = {
@@ -638,8 +639,16 @@ def _dtype_policy(name):
         keras.config.set_dtype_policy(previous)
 
 
-def export_generator(model, config):
-    """Exports the generator for serving; returns the SavedModel version directory."""
+def export_run_generator(model, config):
+    """Exports the run's generator for serving, to `<saved_models_dir>/<run_name>/<version>/`.
+
+    Args:
+        model: the trained `BaseGAN`.
+        config: `TrainConfig`. Gives `saved_models_dir` and the run's name.
+
+    Returns:
+        The SavedModel version directory (see `keras_wgan.export.export_generator`).
+    """
     base_dir = os.path.join(config.saved_models_dir, config.resolved_run_name)
     return export_lib.export_generator(model, base_dir)
 
@@ -746,8 +755,3 @@ def _optimizer(config, learning_rate, total_updates):
     if config.model in GAN_LOSSES:
         return keras.optimizers.Adam(learning_rate, beta_1=paper.GAN_BETA_1)
     return keras.optimizers.RMSprop(learning_rate)
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")

@@ -11,6 +11,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_wgan._checks import check_positive_int
+
 
 class BaseGAN(keras.Model):
     """Generator and critic trained adversarially with `model.fit`; subclass it for a model.
@@ -61,10 +63,7 @@ class BaseGAN(keras.Model):
                 raise ValueError(
                     f"`{argument}` must be a keras.Model. Received: {argument}={network!r}"
                 )
-        if isinstance(critic_steps, bool) or not isinstance(critic_steps, int) or critic_steps < 1:
-            raise ValueError(
-                f"`critic_steps` must be a positive int. Received: critic_steps={critic_steps!r}"
-            )
+        check_positive_int("critic_steps", critic_steps)
         self.generator = generator
         self.critic = critic
         self.conditional = _input_count(generator) == 2
@@ -535,10 +534,7 @@ def _latent_dim(generator, latent_dim):
                 f"Received: latent_dim=None, generator={generator.name}"
             )
         return int(found)
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
-        raise ValueError(
-            f"`latent_dim` must be a positive int. Received: latent_dim={latent_dim!r}"
-        )
+    check_positive_int("latent_dim", latent_dim)
     if found is not None and found != latent_dim:
         raise ValueError(
             f"`latent_dim` does not match the generator's input size {found}. "

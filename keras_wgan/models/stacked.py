@@ -372,7 +372,7 @@ class StackedGAN(BaseGAN):
                 weights,
             )
             penalty = self.penalty_weight * penalty
-            loss = -estimate + penalty
+            loss = losses.critic_loss(real_scores, fake_scores) + penalty
             scaled_loss = _scale_for_replicas(loss)
         gradients = tape.gradient(scaled_loss, critic.trainable_variables)
         return gradients, {

@@ -106,7 +106,7 @@ class WGAN(BaseGAN):
 
     def critic_objective(self, real_scores, fake_scores):
         estimate = losses.wasserstein_estimate(real_scores, fake_scores)
-        return -estimate, {"wasserstein_estimate": estimate}
+        return losses.critic_loss(real_scores, fake_scores), {"wasserstein_estimate": estimate}
 
     def generator_objective(self, fake_scores):
         return losses.generator_loss(fake_scores)

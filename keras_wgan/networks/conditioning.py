@@ -1,10 +1,13 @@
-"""Class conditioning shared by the network builders.
+"""Class conditioning shared by the network builders, and the network ends it changes.
 
 Generators take the label through an embedding concatenated to the latent vector. Critics take it
 through a projection head (Miyato and Koyama, "cGANs with Projection Discriminator", 2018):
 `score(x, y) = w . h(x) + b + embed(y) . h(x)`, with `h(x)` the critic's last features. We chose
 projection over concatenating the label to the input: the label then acts on the features the
 critic has learned rather than on raw pixels, and the critic's output stays linear in `h(x)`.
+
+`generator_inputs` and `critic_from_features` give every builder its generator's inputs and its
+critic's score head, with or without a class.
 """
 
 import keras
@@ -31,6 +34,25 @@ def with_label_embedding(latent, labels, num_classes):
     return layers.Concatenate(name="latent_and_label")([latent, embedding])
 
 
+def generator_inputs(latent_dim, num_classes):
+    """A generator's inputs and the tensor its first layer takes.
+
+    Args:
+        latent_dim: int. Size of the latent vector.
+        num_classes: int or `None`. `None`: the latent input alone. An int: the inputs
+            `[latent, labels]` and the latent joined to the label's embedding
+            (`with_label_embedding`).
+
+    Returns:
+        A tuple `(inputs, x)` for `keras.Model(inputs, ...)` and the network's first layer.
+    """
+    latent = keras.Input((latent_dim,), name="latent")
+    if not num_classes:
+        return latent, latent
+    labels = labels_input()
+    return [latent, labels], with_label_embedding(latent, labels, num_classes)
+
+
 def projection_scores(features, labels, num_classes):
     """One linear score per sample: `w . h + b + embed(y) . h`, in float32."""
     unconditional = layers.Dense(1, dtype="float32", name="unconditional_scores")(features)
@@ -39,3 +61,28 @@ def projection_scores(features, labels, num_classes):
     )(labels)
     projection = layers.Dot(axes=1, dtype="float32", name="projection")([features, embedding])
     return layers.Add(dtype="float32", name="scores")([unconditional, projection])
+
+
+def critic_from_features(inputs, features, num_classes, name):
+    """A critic as a Functional model: its last features to one linear score per sample.
+
+    Every builder's critic ends here, so that conditional and unconditional critics name their
+    output layer `scores` alike.
+
+    Args:
+        inputs: the critic's samples input (a `keras.Input`).
+        features: tensor `[batch, units]`, the critic's last features `h(x)`.
+        num_classes: int or `None`. `None`: a `Dense(1)` score. An int: a labels input is added
+            (inputs `[inputs, labels]`) and the score is the projection head
+            (`projection_scores`).
+        name: str. The model's name.
+
+    Returns:
+        A Functional `keras.Model` with `[batch, 1]` float32 scores.
+    """
+    if num_classes:
+        labels = labels_input()
+        scores = projection_scores(features, labels, num_classes)
+        return keras.Model([inputs, labels], scores, name=name)
+    scores = layers.Dense(1, dtype="float32", name="scores")(features)
+    return keras.Model(inputs, scores, name=name)

@@ -17,6 +17,7 @@ nearest-neighbour upsampling and a stride-1 convolution instead of a transposed 
 import keras
 from keras import layers
 
+from keras_wgan._checks import check_positive_int
 from keras_wgan.networks import conditioning
 from keras_wgan.networks.unrolled import UnrolledConv2D
 from keras_wgan.networks.unrolled import pays_to_unroll
@@ -41,12 +42,6 @@ def _check_normalization(normalization):
             f"`normalization` must be one of {NORMALIZATIONS}. "
             f"Received: normalization={normalization!r}"
         )
-
-
-def _check_positive_int(value, argument):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{argument}` must be a positive int. Received: {argument}={value!r}")
-    return value
 
 
 def _check_padded_size(padded_size, height, width):
@@ -74,11 +69,28 @@ def _margins(padded, size):
     return (padded - size) // 2, (padded - size + 1) // 2
 
 
-def _doublings(height, width):
-    """How many stride-2 stages lead from the starting feature map to (height, width)."""
+def halvings_to_start(height, width):
+    """How many times (height, width) halves, while both sides are even and above 4.
+
+    The number of stride-2 stages between a network's starting feature map and an image of
+    this size: 3 for 32x32 (from 4x4), 2 for 28x28 (from 7x7), 0 for 4x4 or 7x7.
+
+    Args:
+        height: int. The image's height.
+        width: int. The image's width.
+
+    Returns:
+        An int >= 0.
+    """
     count = 0
     while height % 2 == 0 and width % 2 == 0 and height > 4 and width > 4:
         height, width, count = height // 2, width // 2, count + 1
+    return count
+
+
+def _doublings(height, width):
+    """`halvings_to_start(height, width)`, which must be at least 1 for the DCGAN networks."""
+    count = halvings_to_start(height, width)
     if count == 0:
         raise ValueError(
             "The image's height and width must be even and at least 8 (e.g. 8, 28, 32, 64). "
@@ -139,7 +151,7 @@ def build_generator(
     height, width, channels = _check_image_shape(image_shape)
     _check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
-    _check_positive_int(kernel_size, "kernel_size")
+    check_positive_int("kernel_size", kernel_size)
     if upsampling not in UPSAMPLINGS:
         raise ValueError(
             f"`upsampling` must be one of {UPSAMPLINGS}. Received: upsampling={upsampling!r}"
@@ -156,11 +168,7 @@ def build_generator(
         conv = layers.Conv2D(filters, kernel_size, **options)
         return lambda x: conv(layers.UpSampling2D(2, interpolation="nearest")(x))
 
-    latent = keras.Input((latent_dim,), name="latent")
-    inputs, x = latent, latent
-    if num_classes:
-        labels = conditioning.labels_input()
-        inputs, x = [latent, labels], conditioning.with_label_embedding(latent, labels, num_classes)
+    inputs, x = conditioning.generator_inputs(latent_dim, num_classes)
     filters = base_filters * 2 ** (stages - 1)
     x = layers.Dense(start[0] * start[1] * filters, kernel_initializer=_initializer())(x)
     x = layers.Reshape((*start, filters))(x)
@@ -220,11 +228,11 @@ def build_critic(
     height, width, _ = _check_image_shape(image_shape)
     _check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
-    _check_positive_int(kernel_size, "kernel_size")
+    check_positive_int("kernel_size", kernel_size)
     padded = _check_padded_size(padded_size, height, width)
     if stages is None:
         stages = _doublings(*padded)
-    elif _check_positive_int(stages, "stages") > min(padded).bit_length() - 1:
+    elif check_positive_int("stages", stages) > min(padded).bit_length() - 1:
         raise ValueError(
             f"`stages` must be at most log2 of the smaller side of the (padded) image, "
             f"{min(padded)}. Received: stages={stages}"
@@ -260,9 +268,4 @@ def build_critic(
         if 0 < stage < stages - 1:
             x = dropped(x)
     x = dropped(layers.Flatten()(x))
-    if num_classes:
-        labels = conditioning.labels_input()
-        scores = conditioning.projection_scores(x, labels, num_classes)
-        return keras.Model([images, labels], scores, name=name)
-    scores = layers.Dense(1, dtype="float32", name="scores")(x)
-    return keras.Model(images, scores, name=name)
+    return conditioning.critic_from_features(images, x, num_classes, name)

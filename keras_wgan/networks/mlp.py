@@ -55,11 +55,7 @@ def build_mlp_generator(
     """
     _check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
-    latent = keras.Input((latent_dim,), name="latent")
-    inputs, x = latent, latent
-    if num_classes:
-        labels = conditioning.labels_input()
-        inputs, x = [latent, labels], conditioning.with_label_embedding(latent, labels, num_classes)
+    inputs, x = conditioning.generator_inputs(latent_dim, num_classes)
     x = _hidden(x, hidden_units, normalization)
     samples = layers.Dense(output_dim, dtype="float32", name="samples")(x)
     return keras.Model(inputs, samples, name=name)
@@ -84,9 +80,4 @@ def build_mlp_critic(
     conditioning.check_num_classes(num_classes)
     samples = keras.Input((input_dim,), name="samples")
     x = _hidden(samples, hidden_units, normalization)
-    if num_classes:
-        labels = conditioning.labels_input()
-        scores = conditioning.projection_scores(x, labels, num_classes)
-        return keras.Model([samples, labels], scores, name=name)
-    scores = layers.Dense(1, dtype="float32", name="scores")(x)
-    return keras.Model(samples, scores, name=name)
+    return conditioning.critic_from_features(samples, x, num_classes, name)

@@ -25,10 +25,12 @@ import keras
 from keras import layers
 from keras import ops
 
+from keras_wgan._checks import check_positive_int
 from keras_wgan.networks import conditioning
 from keras_wgan.networks.dcgan import _check_normalization
 from keras_wgan.networks.dcgan import _initializer
 from keras_wgan.networks.dcgan import _normalize
+from keras_wgan.networks.dcgan import halvings_to_start
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
@@ -59,7 +61,7 @@ class ConditioningAugmentation(layers.Layer):
         conditioning.check_num_classes(num_classes)
         if num_classes is None:
             raise ValueError("`num_classes` must be an int >= 2. Received: num_classes=None")
-        _check_positive_int("condition_dim", condition_dim)
+        check_positive_int("condition_dim", condition_dim)
         self.num_classes = num_classes
         self.condition_dim = condition_dim
         # Each class's mean starts at a random point of N(0, I) (as a class code would), so the
@@ -98,11 +100,6 @@ class ConditioningAugmentation(layers.Layer):
         return config
 
 
-def _check_positive_int(argument, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{argument}` must be a positive int. Received: {argument}={value!r}")
-
-
 def _check_image_shape(argument, image_shape):
     shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
     if (
@@ -124,14 +121,6 @@ def _check_num_classes(num_classes):
             "The stacked GAN is class-conditional: `num_classes` must be an int >= 2. "
             "Received: num_classes=None"
         )
-
-
-def _halvings_to_start(height, width):
-    """How many times (height, width) halves, while even and above 4, down to the start map."""
-    count = 0
-    while height % 2 == 0 and width % 2 == 0 and height > 4 and width > 4:
-        height, width, count = height // 2, width // 2, count + 1
-    return count
 
 
 def upscale_factor(low_resolution_shape, image_shape):
@@ -214,9 +203,9 @@ def build_stage1_generator(
         ("condition_dim", condition_dim),
         ("base_filters", base_filters),
     ):
-        _check_positive_int(argument, value)
+        check_positive_int(argument, value)
     _check_normalization(normalization)
-    doublings = _halvings_to_start(height, width)
+    doublings = halvings_to_start(height, width)
     start = (height // 2**doublings, width // 2**doublings)
 
     noise = keras.Input((noise_dim,), name="noise")
@@ -274,8 +263,8 @@ def build_stage2_generator(
     factor = upscale_factor(low_resolution_shape, image_shape)
     low_height, low_width, channels = tuple(low_resolution_shape)
     _check_num_classes(num_classes)
-    _check_positive_int("condition_dim", condition_dim)
-    _check_positive_int("base_filters", base_filters)
+    check_positive_int("condition_dim", condition_dim)
+    check_positive_int("base_filters", base_filters)
     if (
         isinstance(residual_blocks, bool)
         or not isinstance(residual_blocks, int)
@@ -337,23 +326,21 @@ def build_stage_critic(
     """
     height, width, _ = _check_image_shape("image_shape", image_shape)
     _check_num_classes(num_classes)
-    _check_positive_int("base_filters", base_filters)
+    check_positive_int("base_filters", base_filters)
     if normalization not in (None, "layer"):
         raise ValueError(
             "A stage critic is trained with a gradient penalty: `normalization` must be 'layer' "
             f"or None (no BatchNormalization). Received: normalization={normalization!r}"
         )
     images = keras.Input(tuple(image_shape), name="images")
-    labels = conditioning.labels_input()
     x = layers.LeakyReLU(0.2)(_conv(base_filters, 3, "conv_0")(images))
     filters = base_filters
-    for stage in range(1, _halvings_to_start(height, width) + 1):
+    for stage in range(1, halvings_to_start(height, width) + 1):
         filters *= 2
         x = _conv(filters, 4, f"conv_{stage}", strides=2)(x)
         x = layers.LeakyReLU(0.2)(_normalize(x, normalization, f"norm_{stage}"))
     x = layers.Flatten()(x)
-    scores = conditioning.projection_scores(x, labels, num_classes)
-    return keras.Model([images, labels], scores, name=name)
+    return conditioning.critic_from_features(images, x, num_classes, name)
 
 
 def build_stacked_networks(

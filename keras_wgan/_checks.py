@@ -1,0 +1,25 @@
+"""Argument checks shared across the package, with its error messages ("Received: name=value").
+
+A leaf module: it imports nothing from keras_wgan, so any module may use it.
+"""
+
+
+def check_positive_int(name, value):
+    """Checks that `value` is a positive int (a bool is not) and returns it.
+
+    Returning the value lets a check sit inside an expression, e.g.
+    `if check_positive_int("stages", stages) > limit: ...`.
+
+    Args:
+        name: str. The argument's name, as the error message shows it.
+        value: the argument's value.
+
+    Returns:
+        `value`.
+
+    Raises:
+        ValueError: "`name` must be a positive int. Received: name=value".
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
+    return value
