@@ -98,6 +98,7 @@ def test_bad_arguments_exit_nonzero_naming_the_value(capsys, args, named):
     assert named in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_bad_argument_through_the_module_entry_point(tmp_path):
     result = run_cli("train", "--epochs", "-1", cwd=tmp_path)
     assert result.returncode == 2
@@ -140,6 +141,7 @@ def test_toy_defaults_and_overrides_reach_the_config():
     assert digits.learning_rates == (None, None)
 
 
+@pytest.mark.slow
 def test_unprepared_tfds_dataset_exits_at_once_with_the_loaders_message(tmp_path):
     result = run_cli(
         "train", "--dataset", "mnist", "--data-dir", str(tmp_path / "tfds"),
@@ -185,6 +187,7 @@ def test_folder_without_a_folder_is_refused(capsys, tmp_path):
     assert str(tmp_path / "no") in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_nan_stops_the_run_with_a_message_and_no_traceback(tmp_path):
     result = run_cli(
         "train", "--smoke", "--dataset", "ring8", "--critic-lr", "1e30", "--generator-lr", "1e30",

@@ -339,6 +339,7 @@ def test_mismatched_labels_are_refused(loaded):
 # saved_model_cli: the graph-mode loader TF Serving also uses -------------------------------
 
 
+@pytest.mark.slow
 def test_saved_model_cli_show(exported):
     result = subprocess.run(
         [_saved_model_cli(), "show", "--dir", exported["conditional_dir"], "--all"],
@@ -361,6 +362,7 @@ def test_saved_model_cli_show(exported):
         assert expected in shown
 
 
+@pytest.mark.slow
 def test_saved_model_cli_run_sample(exported, fresh_process_outputs, tmp_path):
     result = subprocess.run(
         [_saved_model_cli(), "run", "--dir", exported["plain_dir"], "--tag_set", "serve",

@@ -20,6 +20,7 @@ def test_silent_when_the_user_turned_onednn_off(monkeypatch):
         _platform.warn_if_onednn_off()
 
 
+@pytest.mark.slow
 def test_package_import_turns_onednn_on_before_tensorflow():
     import subprocess
     import sys

@@ -64,8 +64,11 @@ def test_train_resumes_mid_epoch_and_ends_as_an_uninterrupted_run(tmp_path, monk
     # The history has every epoch once; the backup is gone once the model is saved.
     history = json.loads(open(summary["history"]).read())
     assert len(history["critic_loss"]) == 3
-    assert history["critic_loss"][0] == json.loads(open(reference["history"]).read())[
-        "critic_loss"][0]
+    # Epoch 1 is the interrupted run's. Its mean loss equals the reference's to float32 rounding
+    # only: with oneDNN off, the two runs in one process logged 5.170064449 and 5.170064926 with
+    # bit-identical weights.
+    reference_history = json.loads(open(reference["history"]).read())
+    assert history["critic_loss"][0] == pytest.approx(reference_history["critic_loss"][0], rel=1e-6)
     assert not (tmp_path / "run" / "backup").exists()
 
 

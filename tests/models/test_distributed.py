@@ -14,6 +14,9 @@ import textwrap
 import numpy as np
 import pytest
 
+# Each check is a fresh process of 10-70 s on 2 cores: opt-in (`--run-slow`).
+pytestmark = pytest.mark.slow
+
 SCRIPT = textwrap.dedent(
     """
     import json, sys
@@ -62,8 +65,7 @@ def run(script, *arguments, timeout=300):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-# WGAN-GP's check stays in the default run (a fresh process, about 15 s); the rest are `slow`.
-@pytest.mark.parametrize("model_name", [pytest.param("wgan", marks=pytest.mark.slow), "wgan-gp"])
+@pytest.mark.parametrize("model_name", ["wgan", "wgan-gp"])
 def test_two_replicas_match_one_device_on_the_same_global_batch(model_name):
     out = run(SCRIPT, model_name)
     (weights_two, logs_two), (weights_one, logs_one) = out["two"], out["one"]
@@ -112,7 +114,6 @@ FLOAT16_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.slow
 def test_mixed_float16_replicas_skip_an_update_together():
     # Keras's LossScaleOptimizer checks the first replica's gradients only: replica 1's infinite
     # gradients would be summed into the update. The model makes every replica skip it.
@@ -205,7 +206,6 @@ XLA_SCRIPT = TRACED_PRELUDE + textwrap.dedent(
 )
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("model_name", ["wgan", "wgan-gp"])
 def test_xla_under_two_replicas_compiles_each_replica_and_matches_one_device(model_name):
     out = run(XLA_SCRIPT, model_name, timeout=600)
@@ -279,7 +279,6 @@ STACKED_SCRIPT = TRACED_PRELUDE + textwrap.dedent(
 )
 
 
-@pytest.mark.slow
 def test_stacked_gan_on_two_replicas_with_and_without_xla_matches_one_device():
     out = run(STACKED_SCRIPT, timeout=600)
     one, two, two_xla = out["one"], out["two"], out["two_xla"]
