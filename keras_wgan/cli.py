@@ -108,8 +108,8 @@ def build_parser():
                        help="critic updates per generator update; default: 5 for wgan and "
                        "wgan-gp, 1 for gan and ns-gan")
     train.add_argument("--epochs", type=_positive_int, default=None,
-                       help="passes over the data; default: 1000 for digits, 30 for the toys "
-                       "(100 generator steps each), 20 for mnist, fashion_mnist and cifar10, 10 "
+                       help="passes over the data; default: 1000 for digits, 60 for the toys "
+                       "(50 generator steps each), 20 for mnist, fashion_mnist and cifar10, 10 "
                        "for celeb_a, 100 for folder")
     train.add_argument("--generator-lr", type=_positive_float, default=None,
                        help="default: the paper's for images, 2e-4 (WGAN-GP) or 5e-5 (WGAN) for "

@@ -129,7 +129,7 @@ class TrainConfig:
             WGAN-GP) or 1 (GAN, NS-GAN).
         epochs: int or `None`. Passes over the training set; one epoch is
             `num_samples // (batch_size * critic_steps)` generator updates. `None` for
-            `DEFAULT_EPOCHS` (digits 1000; toys 30, i.e. 3,000 generator steps; mnist,
+            `DEFAULT_EPOCHS` (digits 1000; toys 60, i.e. 3,000 generator steps; mnist,
             fashion_mnist and cifar10 20; celeb_a 10; folder 100).
         generator_lr: float or `None`. `None` for the dataset's default: the paper's rate for
             images (1e-4 Adam for WGAN-GP, 5e-5 RMSprop for WGAN), the recipe above for toys
@@ -143,8 +143,8 @@ class TrainConfig:
         base_filters: int. DCGAN width (image datasets).
         hidden_units: tuple of ints or `None`. MLP hidden layers (toys); `None` for 3x256.
         num_samples: int or `None`. Use only this many training samples (images: the first
-            ones; toys: how many to draw, default `100 * batch_size * critic_steps`, so that an
-            epoch is 100 generator steps).
+            ones; toys: how many to draw, default `TOY_STEPS_PER_EPOCH * batch_size *
+            critic_steps`, so that an epoch is 50 generator steps).
         data_dir: str or `None`. TFDS data directory holding the prepared dataset (`None`:
             TFDS's default, `~/tensorflow_datasets` or `$TFDS_DATA_DIR`).
         image_dir: str or `None`. The folder of images for `dataset="folder"` (required there).
