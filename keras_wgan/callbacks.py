@@ -32,10 +32,6 @@ def _pyplot():
     return pyplot
 
 
-def _check_every(every):
-    return check_positive_int("every", every)
-
-
 def _due(epoch, every, epochs):
     """Whether epoch `epoch` (0-based) is one to draw: every `every`-th one and the last."""
     return (epoch + 1) % every == 0 or (epochs is not None and epoch + 1 == epochs)
@@ -63,7 +59,7 @@ class _SampleCallback(keras.callbacks.Callback):
         self.latent = latent
         self.labels = labels
         self.directory = os.fspath(directory)
-        self.every = _check_every(every)
+        self.every = check_positive_int("every", every)
         self.paths = []
 
     def generate(self):
@@ -368,7 +364,7 @@ class TrainingCurves(keras.callbacks.Callback):
     def __init__(self, path, every=1, history=None):
         super().__init__()
         self.path = os.fspath(path)
-        self.every = _check_every(every)
+        self.every = check_positive_int("every", every)
         self.history = _copy_history(history)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -577,7 +573,7 @@ class QualityScores(keras.callbacks.Callback):
         ):
             raise ValueError(f"`names` must be a tuple of score names. Received: names={names!r}")
         self.dataset = None if scorer is not None else dataset
-        self.every = _check_every(every)
+        self.every = check_positive_int("every", every)
         self.names = None if names is None else tuple(names)
         self.num_samples = num_samples
         self.seed = seed
@@ -682,7 +678,7 @@ class StepBackup(keras.callbacks.Callback):
     def __init__(self, directory, every):
         super().__init__()
         self.directory = os.fspath(directory)
-        self.every = _check_every(every)
+        self.every = check_positive_int("every", every)
         self.path = os.path.join(self.directory, self.FILENAME)
 
     def on_train_batch_end(self, batch, logs=None):
