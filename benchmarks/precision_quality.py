@@ -165,16 +165,6 @@ def build_networks(dataset, float32_critic=False):
     return generator, critic
 
 
-def adam(rate, updates):
-    """Adam(0.5, 0.9) whose learning rate falls linearly to 5% over `updates` updates."""
-    import keras
-
-    schedule = keras.optimizers.schedules.PolynomialDecay(
-        rate, updates, end_learning_rate=rate / 20
-    )
-    return keras.optimizers.Adam(schedule, beta_1=0.5, beta_2=0.9)
-
-
 def real_stream(dataset, seed):
     """`(dataset, steps_per_epoch)` as toy_quality.py (grid) and gan_family.py (digits) make
     them."""
@@ -230,6 +220,7 @@ def run_one(dataset, precision, seed, steps, float32_critic=False):
     import keras
 
     import keras_wgan
+    from keras_wgan import training
 
     state = code_state()  # at import time; compared with the end of the run below
     keras.mixed_precision.set_global_policy(precision)
@@ -238,10 +229,9 @@ def run_one(dataset, precision, seed, steps, float32_critic=False):
         generator, critic = build_networks(dataset, float32_critic)
         policy = keras.mixed_precision.global_policy().name
         model = keras_wgan.WGANGP(generator, critic, critic_steps=CRITIC_STEPS, seed=seed)
-        model.compile(
-            generator_optimizer=adam(2e-4, steps),
-            critic_optimizer=adam(2e-3, steps * CRITIC_STEPS),
-        )
+        # The toy recipe's optimizers (keras_wgan.run_config), on both datasets.
+        recipe = training.TrainConfig(dataset="grid25", critic_steps=CRITIC_STEPS)
+        model.compile(*training.make_optimizers(recipe, steps))
         stream, steps_per_epoch, batch = real_stream(dataset, seed)
         load_before = os.getloadavg()
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -272,8 +262,8 @@ def run_one(dataset, precision, seed, steps, float32_critic=False):
         "generator_steps": int(model.generator_optimizer.iterations),
         "batch_size": batch,
         "critic_steps": CRITIC_STEPS,
-        "generator_lr": 2e-4,
-        "critic_lr": 2e-3,
+        "generator_lr": recipe.generator_lr,
+        "critic_lr": recipe.critic_lr,
         "decay": "linear to 5%",
         "train_seconds": round(seconds, 1),
         "train_cpu_seconds": round(cpu_seconds, 1),

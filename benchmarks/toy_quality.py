@@ -26,34 +26,7 @@ import tensorflow as tf  # noqa: E402
 
 import keras_wgan  # noqa: E402
 from keras_wgan import metrics  # noqa: E402
-
-
-def build_model(name, units, seed):
-    generator = keras_wgan.networks.build_mlp_generator(2, latent_dim=2, hidden_units=(units,) * 3)
-    critic = keras_wgan.networks.build_mlp_critic(2, hidden_units=(units,) * 3)
-    cls = keras_wgan.WGANGP if name == "wgan-gp" else keras_wgan.WGAN
-    return cls(generator, critic, seed=seed)
-
-
-def compile_model(model, name, generator_lr, critic_lr, steps, decay):
-    """The paper's optimizer for each model; with `decay`, rates fall linearly to 5%."""
-
-    def rate(value, updates):
-        if not decay:
-            return value
-        return keras.optimizers.schedules.PolynomialDecay(
-            value, updates, end_learning_rate=value / 20
-        )
-
-    def make(value, updates):
-        if name == "wgan-gp":
-            return keras.optimizers.Adam(rate(value, updates), beta_1=0.5, beta_2=0.9)
-        return keras.optimizers.RMSprop(rate(value, updates))
-
-    model.compile(
-        generator_optimizer=make(generator_lr, steps),
-        critic_optimizer=make(critic_lr, steps * model.critic_steps),
-    )
+from keras_wgan import training  # noqa: E402
 
 
 def score(model, dataset, seed):
@@ -102,18 +75,22 @@ def cpu_model():
 
 
 def run(args, seed):
-    keras.utils.set_random_seed(seed)
-    steps_per_epoch = 50
-    data = keras_wgan.data.TOY_DATASETS[args.dataset](
-        args.batch * keras_wgan.config.CRITIC_STEPS * steps_per_epoch, seed=seed
+    """One run of the command line's toy recipe (`keras_wgan.run_config`) with `args`' changes."""
+    config = training.TrainConfig(
+        model=args.model, dataset=args.dataset, batch_size=args.batch, seed=seed,
+        hidden_units=(args.units,) * 3, generator_lr=args.generator_lr,
+        critic_lr=args.critic_lr, lr_decay=args.decay,
+        epochs=args.steps // keras_wgan.run_config.TOY_STEPS_PER_EPOCH,
     )
-    model = build_model(args.model, args.units, seed)
-    compile_model(model, args.model, args.generator_lr, args.critic_lr, args.steps, args.decay)
+    keras.utils.set_random_seed(seed)
+    data = training.load_training_data(config)
+    model = training.build_model(config, data.shape[1:])
+    model.compile(*training.make_optimizers(config, args.steps))
     dataset = keras_wgan.data.make_dataset(
-        data, args.batch, critic_steps=model.critic_steps, seed=seed
+        data, config.batch_size, critic_steps=config.critic_steps, seed=seed
     )
     start = time.perf_counter()
-    model.fit(dataset, epochs=args.steps // steps_per_epoch, verbose=0)
+    model.fit(dataset, epochs=config.epochs, verbose=0)
     seconds = time.perf_counter() - start
     return {
         "dataset": args.dataset,
@@ -122,8 +99,8 @@ def run(args, seed):
         "generator_steps": int(model.generator_optimizer.iterations),
         "batch_size": args.batch,
         "hidden_units": args.units,
-        "generator_lr": args.generator_lr,
-        "critic_lr": args.critic_lr,
+        "generator_lr": config.generator_lr,
+        "critic_lr": config.critic_lr,
         "decay": args.decay,
         "train_seconds": round(seconds, 1),
         **score(model, args.dataset, seed),
@@ -142,8 +119,9 @@ def main():
     parser.add_argument("--steps", type=int, default=2000, help="generator updates")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--units", type=int, default=256)
-    parser.add_argument("--generator-lr", type=float, default=2e-4)
-    parser.add_argument("--critic-lr", type=float, default=2e-3)
+    parser.add_argument("--generator-lr", type=float, default=None,
+                        help="default: the recipe's (keras_wgan.run_config.TOY_LEARNING_RATES)")
+    parser.add_argument("--critic-lr", type=float, default=None, help="default: the recipe's")
     parser.add_argument(
         "--decay", action=argparse.BooleanOptionalAction, default=True,
         help="decay both learning rates linearly to 5%% over the run",

@@ -4,12 +4,12 @@ The toys are a ring of 8 Gaussians (`ring8`), a 5x5 grid of Gaussians (`grid25`)
 (`swissroll`). The networks: MLPs of three 256-unit ReLU layers (the paper's 512 units were
 unstable at this short budget in our runs), a 2-D latent.
 
-The recipe (from the project's measurements): the critic learns 10x faster than the generator,
-Adam(2e-4) for the generator and Adam(2e-3) for the critic, betas (0.5, 0.9), both rates
-decaying linearly to 5% of their start over the run. It covered 8/8 ring modes and 22-25/25 grid
-modes where equal rates for both networks did not (3,000 generator steps, the default 30 x 100
-here; 600 steps caught only 3/8 ring modes). The critic's schedule counts critic updates,
-`critic_steps` per generator step, so its decay runs over `critic_steps` times more updates.
+The recipe is the command line's for the toys (`keras_wgan.run_config`, measured in
+`benchmarks/results/toy_quality.md`): the critic learns 10x faster than the generator, Adam(2e-4)
+for the generator and Adam(2e-3) for the critic, betas (0.5, 0.9), both rates decaying linearly
+to 5% of their start over the run, 60 epochs of 50 generator steps. The critic's schedule counts
+critic updates, `critic_steps` per generator step, so its decay runs over `critic_steps` times
+more updates. `keras_wgan.training.make_optimizers` builds both optimizers from a `TrainConfig`.
 
     python examples/toy_2d.py --dataset grid25 --output-dir runs/grid25
     python examples/toy_2d.py --smoke --output-dir /tmp/toy      # seconds: a check
@@ -32,24 +32,11 @@ import numpy as np  # noqa: E402
 
 import keras_wgan  # noqa: E402
 from keras_wgan import metrics  # noqa: E402
+from keras_wgan import run_config  # noqa: E402
+from keras_wgan import training  # noqa: E402
 
 matplotlib.use("Agg")
 from matplotlib import pyplot  # noqa: E402
-
-GENERATOR_LEARNING_RATE = 2e-4
-CRITIC_LEARNING_RATE = 2e-3  # 10x the generator's
-FINAL_FRACTION = 0.05  # both rates decay linearly to 5% of their start
-
-
-def adam(learning_rate, decay_steps):
-    """Adam(beta_1=0.5, beta_2=0.9) with a rate decaying linearly to 5% over `decay_steps`."""
-    schedule = keras.optimizers.schedules.PolynomialDecay(
-        learning_rate,
-        decay_steps=decay_steps,
-        end_learning_rate=learning_rate * FINAL_FRACTION,
-        power=1.0,
-    )
-    return keras.optimizers.Adam(schedule, beta_1=0.5, beta_2=0.9)
 
 
 def draw(generator, critic, real, path, title, num_samples=2500, seed=0):
@@ -85,16 +72,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=sorted(keras_wgan.data.TOY_DATASETS), default="ring8")
     parser.add_argument("--output-dir", required=True)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--steps-per-epoch", type=int, default=100, help="generator updates")
-    parser.add_argument("--batch-size", type=int, default=256)
+    toy = run_config.KIND_DEFAULTS["toy"]
+    parser.add_argument("--epochs", type=int, default=toy["epochs"])
+    parser.add_argument("--steps-per-epoch", type=int, default=run_config.TOY_STEPS_PER_EPOCH,
+                        help="generator updates")
+    parser.add_argument("--batch-size", type=int, default=toy["batch_size"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="a few steps of tiny networks")
     args = parser.parse_args(argv)
     keras.utils.set_random_seed(args.seed)
     os.makedirs(args.output_dir, exist_ok=True)
     epochs, steps = (1, 3) if args.smoke else (args.epochs, args.steps_per_epoch)
-    units = (32, 32) if args.smoke else (256, 256, 256)
+    units = (32, 32) if args.smoke else run_config.HIDDEN_UNITS
 
     # 1. Data: 100,000 points of the mixture, batches of critic_steps * batch_size, repeated.
     critic_steps = keras_wgan.config.CRITIC_STEPS
@@ -110,10 +99,9 @@ def main(argv=None):
 
     # 3. The recipe: critic rate 10x the generator's, both decaying linearly to 5%.
     total = epochs * steps
-    model.compile(
-        generator_optimizer=adam(GENERATOR_LEARNING_RATE, total),
-        critic_optimizer=adam(CRITIC_LEARNING_RATE, total * critic_steps),
-    )
+    config = training.TrainConfig(dataset=args.dataset, critic_steps=critic_steps)
+    generator_optimizer, critic_optimizer = training.make_optimizers(config, total)
+    model.compile(generator_optimizer=generator_optimizer, critic_optimizer=critic_optimizer)
     model.fit(dataset, epochs=epochs, steps_per_epoch=steps, verbose=2)
 
     # 4. Figure 1 of the paper: where the critic is high, the generator moves its samples.

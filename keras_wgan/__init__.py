@@ -26,6 +26,7 @@ from keras_wgan import losses
 from keras_wgan import metrics
 from keras_wgan import networks
 from keras_wgan import penalties
+from keras_wgan import run_config
 from keras_wgan._platform import warn_if_onednn_off
 from keras_wgan.export import export_generator
 from keras_wgan.models import GAN
@@ -51,5 +52,6 @@ __all__ = [
     "metrics",
     "networks",
     "penalties",
+    "run_config",
     "__version__",
 ]

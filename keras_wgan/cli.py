@@ -22,17 +22,40 @@ import argparse
 import os
 import sys
 
-MODELS = ("wgan-gp", "wgan", "gan", "ns-gan")
-GAN_MODELS = ("gan", "ns-gan")
-PRECISIONS = ("float32", "mixed_bfloat16")
-FEATURES = ("digits_classifier", "inception_v3")
-TOY_DATASETS = ("ring8", "grid25", "swissroll")
-TFDS_DATASETS = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
-# `evaluate` scores only these (the classifier knows digits; the toys have known mixtures).
-SCORED_DATASETS = ("digits",) + TOY_DATASETS
-DATASETS = SCORED_DATASETS + TFDS_DATASETS + ("folder",)
+from keras_wgan import run_config
+
 # --smoke: a run of a few seconds that goes through every stage (tiny networks, little data).
 SMOKE = {"epochs": 1, "base_filters": 8, "hidden_units": (16, 16), "num_samples": 640}
+# The defaults the help texts quote, by kind of dataset.
+DIGITS, IMAGE, TOY = (run_config.KIND_DEFAULTS[kind] for kind in ("digits", "image", "toy"))
+
+
+def _per_model(values):
+    """`{"wgan-gp": 5, "wgan": 5, ...}` as "5 for wgan-gp, 5 for wgan, ..." for a help text."""
+    return ", ".join(f"{_number(value)} for {model}" for model, value in values.items())
+
+
+def _number(value):
+    """5 as "5", 0.0002 as "2e-4"."""
+    return str(value) if isinstance(value, int) else f"{value:.0e}".replace("e-0", "e-")
+
+
+def _epochs_help():
+    epochs = {name: run_config.dataset_defaults(name)["epochs"] for name in run_config.DATASETS}
+    toy_epochs = TOY["epochs"]
+    return ", ".join(
+        [f"{toy_epochs} for the toys ({run_config.TOY_STEPS_PER_EPOCH} generator steps each)"]
+        + [f"{epochs[name]} for {name}" for name in run_config.IMAGE_DATASETS]
+    )
+
+
+def _units(hidden_units):
+    return f"{len(hidden_units)}x{hidden_units[0]}"
+
+
+def _percent(fraction):
+    # argparse %-formats help texts: a literal percent sign is written twice.
+    return f"{fraction:.0%}%"
 
 
 def _int_at_least(minimum):
@@ -77,16 +100,17 @@ def build_parser():
         description="Train a WGAN, WGAN-GP or GAN baseline. Image datasets default to the "
         "papers' learning rates (WGAN-GP: Adam 1e-4, beta 0.5/0.9; WGAN: RMSprop 5e-5; GAN and "
         "NS-GAN: DCGAN's Adam 2e-4, beta_1 0.5, one discriminator step, BatchNorm); the 2-D toys "
-        "to a "
-        "measured recipe: 3x256 MLPs, batch 256, critic rate 10x the generator's (WGAN-GP: "
-        "Adam 2e-4/2e-3; WGAN: RMSprop 5e-5/5e-4), both decaying linearly to 5%%, 3,000 "
-        "generator steps (grid25: 22-25/25 modes; ring8: 8/8).",
+        f"to a measured recipe: {_units(run_config.HIDDEN_UNITS)} MLPs, batch {TOY['batch_size']}, "
+        "critic rate 10x the generator's, both decaying linearly to "
+        f"{run_config.LR_DECAY_FINAL_FRACTION:.0%}, {TOY['epochs']} epochs of "
+        f"{run_config.TOY_STEPS_PER_EPOCH} generator steps. Every default lives in "
+        "keras_wgan/run_config.py.",
     )
-    train.add_argument("--model", choices=MODELS, default="wgan-gp",
+    train.add_argument("--model", choices=run_config.MODELS, default="wgan-gp",
                        help="wgan-gp (gradient penalty), wgan (weight clipping), gan (the "
                        "original minimax GAN) or ns-gan (non-saturating GAN). Default: "
                        "%(default)s")
-    train.add_argument("--dataset", choices=DATASETS, default="digits",
+    train.add_argument("--dataset", choices=run_config.DATASETS, default="digits",
                        help="digits: sklearn 8x8 images; mnist, fashion_mnist, cifar10, celeb_a: "
                        "TFDS datasets prepared in --data-dir (never downloaded); folder: the "
                        "images in --image-dir (all DCGAN nets); ring8, grid25, swissroll: 2-D "
@@ -103,25 +127,26 @@ def build_parser():
     train.add_argument("--channels", type=int, choices=(1, 3, 4), default=3,
                        help="channels of folder images; default: %(default)s")
     train.add_argument("--batch-size", type=_positive_int, default=None,
-                       help="default: 64 for images, 256 for the toys")
+                       help=f"default: {IMAGE['batch_size']} for images, "
+                       f"{TOY['batch_size']} for the toys")
     train.add_argument("--critic-steps", type=_positive_int, default=None,
-                       help="critic updates per generator update; default: 5 for wgan and "
-                       "wgan-gp, 1 for gan and ns-gan")
+                       help="critic updates per generator update; default: "
+                       + _per_model(run_config.CRITIC_STEPS))
     train.add_argument("--epochs", type=_positive_int, default=None,
-                       help="passes over the data; default: 1000 for digits, 60 for the toys "
-                       "(50 generator steps each), 20 for mnist, fashion_mnist and cifar10, 10 "
-                       "for celeb_a, 100 for folder")
+                       help="passes over the data; default: " + _epochs_help())
     train.add_argument("--generator-lr", type=_positive_float, default=None,
-                       help="default: the paper's for images, 2e-4 (WGAN-GP) or 5e-5 (WGAN) for "
-                       "the toys")
+                       help="default: the paper's for images; for the toys "
+                       + _per_model({k: v[0] for k, v in run_config.TOY_LEARNING_RATES.items()}))
     train.add_argument("--critic-lr", type=_positive_float, default=None,
-                       help="default: the paper's for images, 2e-3 (WGAN-GP) or 5e-4 (WGAN) for "
-                       "the toys")
+                       help="default: the paper's for images; for the toys "
+                       + _per_model({k: v[1] for k, v in run_config.TOY_LEARNING_RATES.items()}))
     train.add_argument("--lr-decay", action=argparse.BooleanOptionalAction, default=None,
-                       help="decay both learning rates linearly to 5%% over the run; default: "
+                       help="decay both learning rates linearly to "
+                       f"{_percent(run_config.LR_DECAY_FINAL_FRACTION)} over the run; default: "
                        "on for the toys, off for images")
     train.add_argument("--latent-dim", type=_positive_int, default=None,
-                       help="default: 64 for digits, 128 for other images, 2 for the toys")
+                       help=f"default: {DIGITS['latent_dim']} for digits, "
+                       f"{IMAGE['latent_dim']} for other images, {TOY['latent_dim']} for the toys")
     train.add_argument("--seed", type=_non_negative_int, default=0, help="default: %(default)s")
     train.add_argument("--output-dir", default=None,
                        help="default: runs/<model>-<dataset>")
@@ -136,7 +161,7 @@ def build_parser():
     train.add_argument("--deterministic", action="store_true",
                        help="turn on TensorFlow op determinism, so that a resumed run ends with "
                        "exactly the weights of an uninterrupted one")
-    train.add_argument("--precision", choices=PRECISIONS, default="float32",
+    train.add_argument("--precision", choices=run_config.PRECISIONS, default="float32",
                        help="dtype policy the networks are built under: mixed_bfloat16 computes "
                        "in bfloat16 with float32 weights (fast on CPUs with AVX512_BF16 and on "
                        "TPUs/recent GPUs). Recorded in metrics.json. Default: %(default)s")
@@ -174,14 +199,14 @@ def build_parser():
     )
     evaluate.add_argument("model_path", metavar="MODEL.keras", type=_existing_file,
                           help="a model saved by `train` (OUTPUT_DIR/model.keras)")
-    evaluate.add_argument("--dataset", choices=SCORED_DATASETS, default=None,
+    evaluate.add_argument("--dataset", choices=run_config.SCORED_DATASETS, default=None,
                           help="what the model was trained on; default: digits for an image "
                           "generator (required for 2-D toys)")
     evaluate.add_argument("--num", type=_positive_int, default=None,
                           help="generated samples; default: 1000 (digits), 2500 (toys)")
     evaluate.add_argument("--seed", type=_non_negative_int, default=0, help="default: %(default)s")
     evaluate.add_argument("--output", default=None, help="also write the scores to this JSON")
-    evaluate.add_argument("--features", choices=FEATURES, default="digits_classifier",
+    evaluate.add_argument("--features", choices=run_config.FEATURES, default="digits_classifier",
                           help="the features image scores are computed on: the cached digits "
                           "classifier (offline, seconds) or Inception-v3 (2048-d pool "
                           "features of 299x299 resized images; ImageNet weights from the Keras "
@@ -234,8 +259,8 @@ def make_config(args):
             fields["epochs"] = args.epochs
         # The smoke subset must hold at least one batch of batch_size * critic_steps (the
         # default batch: 64 for images, 256 for the toys).
-        batch_size = args.batch_size or (256 if args.dataset in TOY_DATASETS else 64)
-        critic_steps = args.critic_steps or (1 if args.model in GAN_MODELS else 5)
+        batch_size = args.batch_size or run_config.dataset_defaults(args.dataset)["batch_size"]
+        critic_steps = args.critic_steps or run_config.CRITIC_STEPS[args.model]
         fields["num_samples"] = max(SMOKE["num_samples"], batch_size * critic_steps)
     return fields
 

@@ -2,9 +2,13 @@
 
 WGAN: Arjovsky, Chintala and Bottou, "Wasserstein GAN", 2017 (Algorithm 1 and the authors' code).
 WGAN-GP: Gulrajani et al., "Improved Training of Wasserstein GANs", 2017 (Algorithm 1, Table 1).
-"""
+DCGAN: Radford, Metz and Chintala, "Unsupervised Representation Learning with Deep Convolutional
+Generative Adversarial Networks", 2016.
 
-import keras
+Constants, and the papers' optimizers as functions. Keras is imported only when an optimizer is
+made, so that `keras_wgan.run_config` (and through it the command line) can read these numbers
+without loading TensorFlow.
+"""
 
 # WGAN (weight clipping), Algorithm 1: alpha = 5e-5, c = 0.01, n_critic = 5.
 CRITIC_STEPS = 5
@@ -31,11 +35,15 @@ WGAN_GP_BETA_2 = 0.9
 
 def wgan_optimizer():
     """RMSprop(5e-5), the WGAN paper's optimizer for both networks."""
+    import keras
+
     return keras.optimizers.RMSprop(learning_rate=WGAN_LEARNING_RATE)
 
 
 def wgan_gp_optimizer():
     """Adam(1e-4, beta_1=0.5, beta_2=0.9), the WGAN-GP paper's optimizer for both networks."""
+    import keras
+
     return keras.optimizers.Adam(
         learning_rate=WGAN_GP_LEARNING_RATE, beta_1=WGAN_GP_BETA_1, beta_2=WGAN_GP_BETA_2
     )
@@ -48,4 +56,6 @@ GAN_BETA_1 = 0.5
 
 def gan_optimizer():
     """Adam(2e-4, beta_1=0.5), DCGAN's optimizer for both networks."""
+    import keras
+
     return keras.optimizers.Adam(learning_rate=GAN_LEARNING_RATE, beta_1=GAN_BETA_1)

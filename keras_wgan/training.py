@@ -1,7 +1,8 @@
 """The composition root: `train(config, workdir)` builds data, networks and model, fits, exports.
 
-Everything a training run needs is chosen here from a `TrainConfig`, and only here: the command
-line (`keras_wgan.cli`) just fills a `TrainConfig`.
+Everything a training run needs is built here from a `TrainConfig`, and only here. What a run can
+be asked for, and every default, lives in `keras_wgan.run_config` (`TrainConfig` is re-exported
+here); the command line (`keras_wgan.cli`) just fills a `TrainConfig`.
 
 A run writes into `workdir`:
     `history.json`            the epoch metrics, `{name: [value per epoch]}` (updated every epoch)
@@ -43,45 +44,14 @@ from keras_wgan import data as data_lib
 from keras_wgan import evaluation as evaluation_lib
 from keras_wgan import export as export_lib
 from keras_wgan import networks
-from keras_wgan._checks import check_positive_int
+from keras_wgan import run_config
 from keras_wgan.models import GAN
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
 
-MODELS = {"wgan-gp": WGANGP, "wgan": WGAN, "gan": GAN, "ns-gan": GAN}
-# The GAN baselines: the 2014 paper's minimax game and its non-saturating variant.
-GAN_LOSSES = {"gan": "minimax", "ns-gan": "non_saturating"}
-# Discriminator updates per generator update: the papers' 5 for the WGANs, DCGAN's 1 for GANs.
-DEFAULT_CRITIC_STEPS = {"wgan-gp": paper.CRITIC_STEPS, "wgan": paper.CRITIC_STEPS, "gan": 1,
-                        "ns-gan": 1}
-PRECISIONS = ("float32", "mixed_bfloat16")
-# Datasets whose labels `conditional` can use (the digits classifier then scores the classes).
-CONDITIONAL_DATASETS = ("digits",)
-TFDS_DATASETS = tuple(data_lib.TFDS_DATASETS)
-IMAGE_DATASETS = ("digits",) + TFDS_DATASETS + ("folder",)
-DATASETS = IMAGE_DATASETS + tuple(data_lib.TOY_DATASETS)
-# Datasets with quality scores in metrics.json (`keras_wgan.evaluation`): the digits classifier
-# knows only 8x8 digits; the toys are scored against their known mixtures.
-SCORED_DATASETS = ("digits",) + tuple(data_lib.TOY_DATASETS)
-# A toy training set holds this many generator steps' worth of fresh samples of the mixture
-# (`TOY_STEPS_PER_EPOCH * batch_size * critic_steps`), so the default 60 epochs make 3,000 steps:
-# the data setup the benchmark measured (64,000 points; seed 0 gave 25/25 grid modes through
-# `train`, where 128,000 points at 100 steps per epoch gave 15/25 on the same seed).
-TOY_STEPS_PER_EPOCH = 50
-# Default latent sizes: the WGAN-GP toy experiments use 2; 64 is plenty for 8x8 digits, 128 for
-# the larger images (DCGAN's 100, rounded up).
-DEFAULT_LATENT_DIM = {"digits": 64, "toy": 2, "image": 128}
-# Default epochs: about 3,000 generator steps for a toy (see TrainConfig), 25k for digits;
-# mnist/fashion_mnist/cifar10 about 3,700-3,900 steps, celeb_a about 5,000 (at batch 64).
-DEFAULT_EPOCHS = {"digits": 1000, "toy": 60, "mnist": 20, "fashion_mnist": 20, "cifar10": 20,
-                  "celeb_a": 10, "folder": 100}
-# Default image sizes of the TFDS datasets (`None`: the native size, 28x28 or 32x32).
-DEFAULT_IMAGE_SIZE = {"celeb_a": 64}
-# The toy recipe (see TrainConfig): (generator, critic) learning rates per model.
-TOY_LEARNING_RATES = {"wgan-gp": (2e-4, 2e-3), "wgan": (5e-5, 5e-4), "gan": (2e-4, 2e-3),
-                      "ns-gan": (2e-4, 2e-3)}
-# With `lr_decay`, rates decay linearly to this fraction of their start over the run.
-LR_DECAY_FINAL_FRACTION = 0.05
+# Re-exported: `keras_wgan.training.TrainConfig` is where users have met it.
+TrainConfig = run_config.TrainConfig
+MODEL_CLASSES = {"wgan-gp": WGANGP, "wgan": WGAN, "gan": GAN, "ns-gan": GAN}
 # Fixed samples per drawn epoch in samples/progression.png.
 PROGRESSION_SAMPLES = 8
 # Seconds each drawn epoch shows in samples/progression.gif.
@@ -92,224 +62,6 @@ BACKUP_DIR = "backup"
 # Fields that may change between a run and its resumption (the rest must match the backup's).
 RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backup_every",
                      "deterministic", "data_dir", "image_dir", "quality_every")
-
-
-@dataclasses.dataclass
-class TrainConfig:
-    """What to train and how; every field has a default, some depending on the dataset.
-
-    The 2-D toys default to a measured recipe, not the papers' settings. With the WGAN-GP paper's
-    equal rates (Adam 1e-4 for both networks) and 3x512 MLPs, a ring8 run caught 0/8 modes. What
-    works (`benchmarks/results/toy_quality.md`, VEEGAN protocol on 2,500 samples, 3 seeds each):
-    3x256 MLPs, batch 256, 5 critic steps, Adam(beta_1=0.5, beta_2=0.9) with the critic 10x faster
-    than the generator (2e-4 / 2e-3), both rates decaying linearly to 5% over the run
-    (`PolynomialDecay(rate, total_updates, end_learning_rate=rate / 20)`; the critic's
-    `total_updates` counts critic updates, generator steps x `critic_steps`), and 3,000 generator
-    steps (60 epochs of 50): grid25 22-25/25 modes, 10.5-13.8% high quality, W1 0.59-0.62
-    (floor ~0.18) in about 2 minutes on 2 CPU cores; ring8 8/8 modes (with 3x128 MLPs and 1,500
-    steps), W1 0.12-0.15. For WGAN (clipping) on the toys: RMSprop 5e-5 / 5e-4 with the same
-    decay (grid25: 22/25 modes against 20/25 at equal rates; ring8 0/8 either way: weight
-    clipping is the limit there). Image datasets keep the papers' rates, without decay.
-
-    The GAN baselines (`"gan"`, `"ns-gan"`) keep DCGAN's settings on images: Adam(2e-4,
-    beta_1=0.5) for both networks, one discriminator update per generator update, BatchNorm in
-    both networks. On the toys they take the toy recipe's rates (2e-4 / 2e-3, decaying) with
-    Adam(beta_1=0.5), as in `benchmarks/gan_family.py`.
-
-    Args:
-        model: str. `"wgan-gp"` (gradient penalty), `"wgan"` (weight clipping), `"gan"` (the
-            original minimax GAN) or `"ns-gan"` (non-saturating GAN).
-        dataset: str. Images (DCGAN networks): `"digits"` (scikit-learn's 8x8 digits), a TFDS
-            dataset (`"mnist"`, `"fashion_mnist"`, `"cifar10"`, `"celeb_a"`, read from
-            `data_dir`, never downloaded) or `"folder"` (the images in `image_dir`). 2-D toys
-            (MLP networks): `"ring8"`, `"grid25"` or `"swissroll"`.
-        batch_size: int or `None`. Samples per critic update; `None` for 64 (images) or 256
-            (toys).
-        critic_steps: int or `None`. Critic updates per generator update; `None` for 5 (WGAN,
-            WGAN-GP) or 1 (GAN, NS-GAN).
-        epochs: int or `None`. Passes over the training set; one epoch is
-            `num_samples // (batch_size * critic_steps)` generator updates. `None` for
-            `DEFAULT_EPOCHS` (digits 1000; toys 60, i.e. 3,000 generator steps; mnist,
-            fashion_mnist and cifar10 20; celeb_a 10; folder 100).
-        generator_lr: float or `None`. `None` for the dataset's default: the paper's rate for
-            images (1e-4 Adam for WGAN-GP, 5e-5 RMSprop for WGAN), the recipe above for toys
-            (2e-4 Adam, 5e-5 RMSprop); otherwise the model's optimizer with this rate.
-        critic_lr: float or `None`. Same, for the critic (toys: 2e-3 Adam, 5e-4 RMSprop).
-        lr_decay: bool or `None`. Decay both rates linearly to 5% over the run; `None` for on
-            (toys) or off (images).
-        latent_dim: int or `None`. `None` for 64 (digits), 128 (other images) or 2 (toys).
-        seed: int. Seeds the weights, the model's noise, the shuffling and the toy data.
-        jit_compile: bool. Compile the train step with XLA (slower on CPU).
-        base_filters: int. DCGAN width (image datasets).
-        hidden_units: tuple of ints or `None`. MLP hidden layers (toys); `None` for 3x256.
-        num_samples: int or `None`. Use only this many training samples (images: the first
-            ones; toys: how many to draw, default `TOY_STEPS_PER_EPOCH * batch_size *
-            critic_steps`, so that an epoch is 50 generator steps).
-        data_dir: str or `None`. TFDS data directory holding the prepared dataset (`None`:
-            TFDS's default, `~/tensorflow_datasets` or `$TFDS_DATA_DIR`).
-        image_dir: str or `None`. The folder of images for `dataset="folder"` (required there).
-        image_size: int or `None`. Height and width the images are centre-cropped and resized
-            to. `None`: 64 for celeb_a, the native size for the other TFDS datasets (28 or 32);
-            required for `"folder"`. Must be even and at least 8 (DCGAN networks).
-        channels: int. Channels of folder images: 1 (grey), 3 (RGB) or 4 (RGBA).
-        saved_models_dir: str. Parent directory of the exported SavedModel.
-        run_name: str or `None`. Name of the export directory; `None` for
-            `"<model>_<dataset>"` with underscores, e.g. `wgan_gp_digits`.
-        verbose: int. `fit`'s verbosity (1: progress bar); above 0 `train` also says when it
-            resumes from a backup.
-        backup_every: int. Back up the training state into `workdir/backup/` every this many
-            generator steps (0: never); a later `train` into the same `workdir` resumes there.
-        deterministic: bool. Turn on TensorFlow's op determinism (process-wide, for the rest of
-            the process), so that a resumed run ends with exactly the weights of an uninterrupted
-            one. Costs speed on GPU; on CPU (2 cores) our toy-MLP and 8x8 DCGAN runs were
-            bitwise repeatable across processes without it.
-        precision: str. `"float32"` or `"mixed_bfloat16"`: the dtype policy the networks are
-            built under (bfloat16 computations, float32 weights and outputs; the global policy
-            is restored once they are built). Recorded in metrics.json.
-        conditional: bool. Class-conditional networks (`num_classes=10`: label embedding in the
-            generator, projection head in the critic) trained on `(images, labels)`; digits
-            only. The samples are drawn one class per column and the evaluation adds the
-            classifier's `conditional_accuracy`.
-        quality_every: int or `None`. Digits: score the generator (classifier-FID, KID, classes
-            covered; see `keras_wgan.callbacks.QualityScores`) every this many epochs, into the
-            logs and history.json; `None` for the drawing cadence (about 25 scorings per run),
-            0 for never.
-    """
-
-    model: str = "wgan-gp"
-    dataset: str = "digits"
-    batch_size: int | None = None
-    critic_steps: int | None = None
-    epochs: int | None = None
-    generator_lr: float | None = None
-    critic_lr: float | None = None
-    lr_decay: bool | None = None
-    latent_dim: int | None = None
-    seed: int = 0
-    jit_compile: bool = False
-    base_filters: int = 64
-    hidden_units: tuple | None = None
-    num_samples: int | None = None
-    data_dir: str | None = None
-    image_dir: str | None = None
-    image_size: int | None = None
-    channels: int = 3
-    saved_models_dir: str = "saved_models"
-    run_name: str | None = None
-    verbose: int = 1
-    backup_every: int = 100
-    deterministic: bool = False
-    precision: str = "float32"
-    conditional: bool = False
-    quality_every: int | None = None
-
-    def __post_init__(self):
-        if self.model not in MODELS:
-            raise ValueError(
-                f"`model` must be one of {sorted(MODELS)}. Received: model={self.model!r}"
-            )
-        if self.dataset not in DATASETS:
-            raise ValueError(
-                f"`dataset` must be one of {list(DATASETS)}. Received: dataset={self.dataset!r}"
-            )
-        if self.precision not in PRECISIONS:
-            raise ValueError(
-                f"`precision` must be one of {list(PRECISIONS)}. "
-                f"Received: precision={self.precision!r}"
-            )
-        if not isinstance(self.conditional, bool):
-            raise ValueError(
-                f"`conditional` must be a bool. Received: conditional={self.conditional!r}"
-            )
-        if self.conditional and self.dataset not in CONDITIONAL_DATASETS:
-            raise ValueError(
-                f"`conditional` needs a labelled dataset scored by class: one of "
-                f"{list(CONDITIONAL_DATASETS)}. Received: dataset={self.dataset!r}"
-            )
-        # Dataset-dependent defaults, resolved here so that a backup's config.json is concrete.
-        if self.critic_steps is None:
-            self.critic_steps = DEFAULT_CRITIC_STEPS[self.model]
-        if self.batch_size is None:
-            self.batch_size = 64 if self.is_image else 256
-        if self.epochs is None:
-            self.epochs = DEFAULT_EPOCHS[self.dataset if self.is_image else "toy"]
-        if self.hidden_units is None:
-            self.hidden_units = (256, 256, 256)
-        if self.lr_decay is None:
-            self.lr_decay = not self.is_image
-        if self.image_size is None:
-            self.image_size = DEFAULT_IMAGE_SIZE.get(self.dataset)
-        for name in ("batch_size", "critic_steps", "epochs", "base_filters"):
-            check_positive_int(name, getattr(self, name))
-        for name in ("latent_dim", "num_samples", "image_size"):
-            if getattr(self, name) is not None:
-                check_positive_int(name, getattr(self, name))
-        for name in ("generator_lr", "critic_lr"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, (int, float)) and value > 0):
-                raise ValueError(
-                    f"`{name}` must be a positive float or None. Received: {name}={value!r}"
-                )
-        if not isinstance(self.lr_decay, bool):
-            raise ValueError(
-                f"`lr_decay` must be a bool or None. Received: lr_decay={self.lr_decay!r}"
-            )
-        for name in ("backup_every", "quality_every"):
-            value = getattr(self, name)
-            if name == "quality_every" and value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"`{name}` must be an int >= 0. Received: {name}={value!r}")
-        if self.channels not in (1, 3, 4) or isinstance(self.channels, bool):
-            raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={self.channels!r}")
-        if self.dataset == "folder":
-            if not self.image_dir:
-                raise ValueError(
-                    "`image_dir` is required for dataset='folder'. Received: image_dir=None"
-                )
-            if self.image_size is None:
-                raise ValueError(
-                    "`image_size` is required for dataset='folder'. Received: image_size=None"
-                )
-        if self.image_size is not None and (self.image_size < 8 or self.image_size % 2):
-            raise ValueError(
-                "`image_size` must be even and at least 8 (DCGAN networks). "
-                f"Received: image_size={self.image_size!r}"
-            )
-        self.hidden_units = tuple(self.hidden_units)
-
-    @property
-    def is_image(self):
-        return self.dataset in IMAGE_DATASETS
-
-    @property
-    def resolved_latent_dim(self):
-        if self.latent_dim is not None:
-            return self.latent_dim
-        if self.dataset == "digits":
-            return DEFAULT_LATENT_DIM["digits"]
-        return DEFAULT_LATENT_DIM["image" if self.is_image else "toy"]
-
-    @property
-    def learning_rates(self):
-        """`(generator, critic)` starting rates; `None` for the model's default optimizer."""
-        if self.is_image:
-            paper_rate = {
-                "wgan-gp": paper.WGAN_GP_LEARNING_RATE, "wgan": paper.WGAN_LEARNING_RATE,
-            }.get(self.model, paper.GAN_LEARNING_RATE)
-            # Without decay, `None` leaves the model's own (the paper's) optimizer.
-            default = (paper_rate, paper_rate) if self.lr_decay else (None, None)
-        else:
-            default = TOY_LEARNING_RATES[self.model]
-        return (
-            self.generator_lr if self.generator_lr is not None else default[0],
-            self.critic_lr if self.critic_lr is not None else default[1],
-        )
-
-    @property
-    def resolved_run_name(self):
-        suffix = "_conditional" if self.conditional else ""
-        return self.run_name or f"{self.model}_{self.dataset}{suffix}".replace("-", "_")
 
 
 def train(config, workdir):
@@ -378,10 +130,10 @@ def train(config, workdir):
     with _dtype_policy(config.precision):
         model = build_model(config, sample_shape)
     total_steps = config.epochs * steps_per_epoch
-    generator_rate, critic_rate = config.learning_rates
+    generator_optimizer, critic_optimizer = make_optimizers(config, total_steps)
     model.compile(
-        generator_optimizer=_optimizer(config, generator_rate, total_steps),
-        critic_optimizer=_optimizer(config, critic_rate, total_steps * config.critic_steps),
+        generator_optimizer=generator_optimizer,
+        critic_optimizer=critic_optimizer,
         jit_compile=config.jit_compile,
     )
 
@@ -412,7 +164,7 @@ def train(config, workdir):
     if config.is_image:
         # Conditional: 10 columns, one class each.
         count = 100 if config.conditional else 64
-        latent = latent_rng.standard_normal((count, config.resolved_latent_dim)).astype("float32")
+        latent = latent_rng.standard_normal((count, config.latent_dim)).astype("float32")
         samples = callbacks_lib.SampleGrid(
             latent, paths["samples_dir"], every=every, progression=PROGRESSION_SAMPLES,
             animation=True, frame_seconds=ANIMATION_FRAME_SECONDS,
@@ -423,7 +175,7 @@ def train(config, workdir):
             ),
         )
     else:
-        latent = latent_rng.standard_normal((1000, config.resolved_latent_dim)).astype("float32")
+        latent = latent_rng.standard_normal((1000, config.latent_dim)).astype("float32")
         # The critic's contours under the samples, as in Figure 1 of the WGAN-GP paper.
         samples = callbacks_lib.SampleScatter(
             latent, paths["samples_dir"], real[:2000], every=every, contour=True
@@ -581,8 +333,7 @@ def load_training_data(config):
             images = images.map(lambda image, label: image)
         return images.take(config.num_samples) if config.num_samples else images
     sampler = data_lib.TOY_DATASETS[config.dataset]
-    count = config.num_samples or TOY_STEPS_PER_EPOCH * config.batch_size * config.critic_steps
-    return sampler(count, seed=config.seed)
+    return sampler(config.num_samples, seed=config.seed)
 
 
 def _size_and_shape(real):
@@ -603,8 +354,8 @@ def build_model(config, sample_shape):
 
     Built under the current dtype policy (`train` sets `config.precision` around this call).
     """
-    latent_dim = config.resolved_latent_dim
-    gan = config.model in GAN_LOSSES
+    latent_dim = config.latent_dim
+    gan = config.model in run_config.GAN_LOSSES
     num_classes = evaluation_lib.NUM_CLASSES if config.conditional else None
     if config.is_image:
         generator = networks.build_generator(
@@ -622,8 +373,8 @@ def build_model(config, sample_shape):
         dim = int(sample_shape[0])
         generator = networks.build_mlp_generator(dim, latent_dim, hidden_units=config.hidden_units)
         critic = networks.build_mlp_critic(dim, hidden_units=config.hidden_units)
-    extra = {"loss": GAN_LOSSES[config.model]} if gan else {}
-    return MODELS[config.model](
+    extra = {"loss": run_config.GAN_LOSSES[config.model]} if gan else {}
+    return MODEL_CLASSES[config.model](
         generator, critic, critic_steps=config.critic_steps, seed=config.seed, **extra
     )
 
@@ -649,7 +400,7 @@ def export_run_generator(model, config):
     Returns:
         The SavedModel version directory (see `keras_wgan.export.export_generator`).
     """
-    base_dir = os.path.join(config.saved_models_dir, config.resolved_run_name)
+    base_dir = os.path.join(config.saved_models_dir, config.run_name)
     return export_lib.export_generator(model, base_dir)
 
 
@@ -673,7 +424,7 @@ def evaluate(model, config, real=None):
         The dict of `keras_wgan.evaluation.score_generator`, or for other image datasets
         `{dataset, num_samples, scores, unavailable, note}`.
     """
-    if config.dataset in SCORED_DATASETS:
+    if config.dataset in run_config.SCORED_DATASETS:
         return evaluation_lib.score_generator(
             model.generator, config.dataset, seed=config.seed + 2
         )
@@ -736,22 +487,40 @@ def _format_quality(quality):
     return "\n".join(lines)
 
 
+def make_optimizers(config, generator_steps):
+    """The `(generator, critic)` optimizers of a run of `config` lasting `generator_steps`.
+
+    Each is the model's optimizer (Adam(beta_1=0.5, beta_2=0.9) for WGAN-GP, Adam(beta_1=0.5) for
+    the GAN baselines, RMSprop for WGAN) at the config's starting rate. With `config.lr_decay`
+    the rate decays linearly to `LR_DECAY_FINAL_FRACTION` of its start, over `generator_steps`
+    for the generator and `generator_steps * config.critic_steps` critic updates for the
+    critic. A rate of `None` gives `None`: the model's own (the paper's) optimizer.
+
+    Example (the toy recipe, as `train` uses it):
+
+    >>> config = TrainConfig(dataset="ring8")
+    >>> model.compile(*make_optimizers(config, config.epochs * 50))
+    """
+    return (
+        _optimizer(config, config.generator_lr, generator_steps),
+        _optimizer(config, config.critic_lr, generator_steps * config.critic_steps),
+    )
+
+
 def _optimizer(config, learning_rate, total_updates):
-    """The model's optimizer at `learning_rate`, decaying over `total_updates` with
-    `config.lr_decay`; `None` (the model's default optimizer) for a rate of `None`."""
     if learning_rate is None:
         return None
     if config.lr_decay:
         learning_rate = keras.optimizers.schedules.PolynomialDecay(
             learning_rate,
             decay_steps=max(1, total_updates),
-            end_learning_rate=learning_rate * LR_DECAY_FINAL_FRACTION,
+            end_learning_rate=learning_rate * run_config.LR_DECAY_FINAL_FRACTION,
             power=1.0,
         )
     if config.model == "wgan-gp":
         return keras.optimizers.Adam(
             learning_rate, beta_1=paper.WGAN_GP_BETA_1, beta_2=paper.WGAN_GP_BETA_2
         )
-    if config.model in GAN_LOSSES:
+    if config.model in run_config.GAN_LOSSES:
         return keras.optimizers.Adam(learning_rate, beta_1=paper.GAN_BETA_1)
     return keras.optimizers.RMSprop(learning_rate)

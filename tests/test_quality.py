@@ -1,8 +1,8 @@
 """A trained toy WGAN-GP covers the ring of 8 (VEEGAN protocol on 2,500 samples).
 
-The recipe: MLPs of 3 hidden layers, batch 256, 5 critic steps, Adam(beta = (0.5, 0.9)) with the
-critic 10x faster than the generator (2e-3 and 2e-4), both rates decaying linearly to 5% over the
-run (`benchmarks/results/toy_quality.md` has why).
+The recipe is the command line's for the toys (`keras_wgan.run_config`: MLPs of 3 hidden layers,
+batch 256, 5 critic steps, the critic 10x faster than the generator, both rates decaying linearly
+to 5% over the run; `benchmarks/results/toy_quality.md` has why).
 
 A fixed seed fixes a run for one CPU's numerics only, so the thresholds come from the spread of
 `train_toy` itself over 5 seeds with oneDNN on and off (`TF_ENABLE_ONEDNN_OPTS=1`/`0`: two sets of
@@ -23,12 +23,8 @@ import numpy as np
 
 import keras_wgan
 from keras_wgan import metrics
+from keras_wgan import training
 
-GENERATOR_LR = 2e-4
-CRITIC_LR = 2e-3
-CRITIC_STEPS = 5
-BATCH_SIZE = 256
-STEPS_PER_EPOCH = 50
 # dataset: (generator steps, hidden units). The benchmark measures both; the ring is tested.
 RECIPES = {"ring8": (1500, (128,) * 3), "grid25": (3000, (256,) * 3)}
 # Well below the worst of the 10 measured ring runs (7 modes; 18.8% high quality).
@@ -36,29 +32,25 @@ RING_MIN_MODES = 6
 RING_MIN_HIGH_QUALITY = 0.08
 
 
-def decaying_adam(rate, updates):
-    schedule = keras.optimizers.schedules.PolynomialDecay(
-        rate, updates, end_learning_rate=rate / 20
-    )
-    return keras.optimizers.Adam(schedule, beta_1=0.5, beta_2=0.9)
-
-
 def train_toy(dataset, seed=0):
-    """Trains the recipe's WGAN-GP with `seed`; returns its mode metrics on 2,500 samples."""
+    """Trains the toy recipe's WGAN-GP with `seed`; returns its mode metrics on 2,500 samples.
+
+    The recipe is `keras-wgan train --dataset <dataset>`'s (`keras_wgan.run_config`), with the
+    steps and widths of `RECIPES`, fitted without `train`'s drawings and exports.
+    """
     steps, hidden_units = RECIPES[dataset]
+    config = training.TrainConfig(
+        dataset=dataset, seed=seed, hidden_units=hidden_units,
+        epochs=steps // keras_wgan.run_config.TOY_STEPS_PER_EPOCH,
+    )
     keras.utils.set_random_seed(seed)
-    data = keras_wgan.data.TOY_DATASETS[dataset](
-        BATCH_SIZE * CRITIC_STEPS * STEPS_PER_EPOCH, seed=seed
+    data = training.load_training_data(config)
+    model = training.build_model(config, data.shape[1:])
+    model.compile(*training.make_optimizers(config, steps))
+    batches = keras_wgan.data.make_dataset(
+        data, config.batch_size, critic_steps=config.critic_steps, seed=seed
     )
-    generator = keras_wgan.networks.build_mlp_generator(2, latent_dim=2, hidden_units=hidden_units)
-    critic = keras_wgan.networks.build_mlp_critic(2, hidden_units=hidden_units)
-    model = keras_wgan.WGANGP(generator, critic, critic_steps=CRITIC_STEPS, seed=seed)
-    model.compile(
-        generator_optimizer=decaying_adam(GENERATOR_LR, steps),
-        critic_optimizer=decaying_adam(CRITIC_LR, steps * CRITIC_STEPS),
-    )
-    batches = keras_wgan.data.make_dataset(data, BATCH_SIZE, critic_steps=CRITIC_STEPS, seed=seed)
-    model.fit(batches, epochs=steps // STEPS_PER_EPOCH, verbose=0)
+    model.fit(batches, epochs=config.epochs, verbose=0)
     latent = np.random.default_rng(seed + 1).standard_normal((2500, 2)).astype("float32")
     samples = model.generator.predict(latent, batch_size=2500, verbose=0)
     return metrics.mode_metrics(samples, *keras_wgan.data.toy_modes(dataset))

@@ -1,0 +1,294 @@
+"""What a training run can be asked for: `TrainConfig`, its choices and its defaults, in one place.
+
+The command line (`keras_wgan.cli`) offers the choices below and passes `None` for every option
+the user leaves out; `TrainConfig` resolves each `None` from the tables below when it is made, so
+that a config (and a backup's `config.json`) always holds concrete values. The papers' constants
+come from `keras_wgan.config`; the 2-D toys' numbers are a measured recipe
+(`benchmarks/results/toy_quality.md`, README "Quality").
+
+This module imports neither TensorFlow nor Keras: the command line can check its arguments
+without loading them.
+"""
+
+import dataclasses
+
+from keras_wgan import config as paper
+from keras_wgan._checks import check_positive_int
+
+# --- Choices -----------------------------------------------------------------------------------
+
+MODELS = ("wgan-gp", "wgan", "gan", "ns-gan")
+# The GAN baselines and their losses: the 2014 paper's minimax game and its non-saturating variant.
+GAN_LOSSES = {"gan": "minimax", "ns-gan": "non_saturating"}
+PRECISIONS = ("float32", "mixed_bfloat16")
+TOY_DATASETS = ("ring8", "grid25", "swissroll")
+# Read from a prepared TFDS data directory, never downloaded (`keras_wgan.data.load_tfds`).
+TFDS_DATASETS = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
+IMAGE_DATASETS = ("digits",) + TFDS_DATASETS + ("folder",)
+DATASETS = IMAGE_DATASETS + TOY_DATASETS
+# Datasets whose labels `conditional` can use (the digits classifier then scores the classes).
+CONDITIONAL_DATASETS = ("digits",)
+# Datasets with learned or exact quality scores (`keras_wgan.evaluation`): the digits classifier
+# knows only 8x8 digits; the toys are scored against their known mixtures.
+SCORED_DATASETS = ("digits",) + TOY_DATASETS
+# Feature extractors of `keras-wgan evaluate` (`keras_wgan.evaluation.FEATURE_EXTRACTORS`).
+FEATURES = ("digits_classifier", "inception_v3")
+
+# --- Defaults ----------------------------------------------------------------------------------
+
+# Discriminator updates per generator update: the papers' 5 for the WGANs, DCGAN's 1 for GANs.
+CRITIC_STEPS = {"wgan-gp": paper.CRITIC_STEPS, "wgan": paper.CRITIC_STEPS, "gan": 1, "ns-gan": 1}
+# By kind of dataset (see `dataset_kind`); a dataset's entry in DATASET_DEFAULTS overrides its
+# kind's. Epochs: about 3,000 generator steps for a toy, 25,000 for digits, 3,700-3,900 for
+# mnist, fashion_mnist and cifar10, 5,000 for celeb_a (at batch 64). Latent sizes: the WGAN-GP
+# toy experiments' 2; 64 for 8x8 digits; DCGAN's 100 rounded up to 128 for larger images.
+KIND_DEFAULTS = {
+    "digits": {"batch_size": 64, "epochs": 1000, "latent_dim": 64, "lr_decay": False},
+    "image": {"batch_size": 64, "epochs": 20, "latent_dim": 128, "lr_decay": False},
+    "toy": {"batch_size": 256, "epochs": 60, "latent_dim": 2, "lr_decay": True},
+}
+DATASET_DEFAULTS = {"celeb_a": {"epochs": 10, "image_size": 64}, "folder": {"epochs": 100}}
+# MLP hidden layers of the toys' generator and critic.
+HIDDEN_UNITS = (256, 256, 256)
+# A toy training set holds this many generator steps' worth of fresh samples of the mixture
+# (`TOY_STEPS_PER_EPOCH * batch_size * critic_steps`), so that 60 epochs make 3,000 steps.
+TOY_STEPS_PER_EPOCH = 50
+# Starting (generator, critic) learning rates. Images: the papers' rate for both networks.
+# Toys: the critic 10x faster than the generator, both decaying.
+PAPER_LEARNING_RATES = {
+    "wgan-gp": paper.WGAN_GP_LEARNING_RATE,
+    "wgan": paper.WGAN_LEARNING_RATE,
+    "gan": paper.GAN_LEARNING_RATE,
+    "ns-gan": paper.GAN_LEARNING_RATE,
+}
+TOY_LEARNING_RATES = {
+    "wgan-gp": (2e-4, 2e-3),
+    "wgan": (5e-5, 5e-4),
+    "gan": (2e-4, 2e-3),
+    "ns-gan": (2e-4, 2e-3),
+}
+# With `lr_decay`, rates decay linearly to this fraction of their start over the run.
+LR_DECAY_FINAL_FRACTION = 0.05
+
+
+def dataset_kind(dataset):
+    """`"digits"`, `"image"` (TFDS and folder datasets) or `"toy"` (2-D mixtures)."""
+    if dataset == "digits":
+        return "digits"
+    return "image" if dataset in IMAGE_DATASETS else "toy"
+
+
+def dataset_defaults(dataset):
+    """The defaults a dataset brings: its kind's, overridden by its own entry."""
+    return {**KIND_DEFAULTS[dataset_kind(dataset)], **DATASET_DEFAULTS.get(dataset, {})}
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """What to train and how. Fields left `None` are resolved from the tables of this module.
+
+    The 2-D toys default to a measured recipe, not the papers' settings: 3x256 MLPs, batch 256,
+    5 critic steps, the critic's rate 10x the generator's (WGAN-GP: Adam 2e-4 / 2e-3 with
+    beta_1=0.5, beta_2=0.9; WGAN: RMSprop 5e-5 / 5e-4), both decaying linearly to 5% over the
+    run (the critic's schedule counts critic updates), 60 epochs of 50 generator steps. Image
+    datasets keep the papers' rates without decay. The GAN baselines (`"gan"`, `"ns-gan"`) keep
+    DCGAN's settings on images (Adam(2e-4, beta_1=0.5) for both networks, one discriminator
+    update per generator update, BatchNorm in both networks) and take the toy rates on the toys.
+    `keras_wgan.training.make_optimizers` turns a config into its two optimizers.
+
+    Args:
+        model: str. `"wgan-gp"` (gradient penalty), `"wgan"` (weight clipping), `"gan"` (the
+            original minimax GAN) or `"ns-gan"` (non-saturating GAN).
+        dataset: str. Images (DCGAN networks): `"digits"` (scikit-learn's 8x8 digits), a TFDS
+            dataset (`"mnist"`, `"fashion_mnist"`, `"cifar10"`, `"celeb_a"`, read from
+            `data_dir`, never downloaded) or `"folder"` (the images in `image_dir`). 2-D toys
+            (MLP networks): `"ring8"`, `"grid25"` or `"swissroll"`.
+        batch_size: int or `None`. Samples per critic update; `None`: 64 (images), 256 (toys).
+        critic_steps: int or `None`. Critic updates per generator update; `None`: 5 (WGAN,
+            WGAN-GP) or 1 (GAN, NS-GAN).
+        epochs: int or `None`. Passes over the training set; one epoch is
+            `num_samples // (batch_size * critic_steps)` generator updates. `None`: the
+            dataset's default (`KIND_DEFAULTS`, `DATASET_DEFAULTS`).
+        generator_lr: float or `None`. `None`: images without decay keep the model's own (the
+            paper's) optimizer and stay `None`; images with decay start at the paper's rate;
+            toys at the recipe's (`TOY_LEARNING_RATES`).
+        critic_lr: float or `None`. The same, for the critic.
+        lr_decay: bool or `None`. Decay both rates linearly to 5% over the run; `None`: on for
+            the toys, off for images.
+        latent_dim: int or `None`. `None`: 64 (digits), 128 (other images) or 2 (toys).
+        seed: int. Seeds the weights, the model's noise, the shuffling and the toy data.
+        jit_compile: bool. Compile the train step with XLA (slower on CPU).
+        base_filters: int. DCGAN width (image datasets).
+        hidden_units: tuple of ints or `None`. MLP hidden layers (toys); `None` for 3x256.
+        num_samples: int or `None`. Use only this many training samples. Images: the first
+            ones (`None`: all). Toys: how many to draw (`None`: `TOY_STEPS_PER_EPOCH *
+            batch_size * critic_steps`, so that an epoch is 50 generator steps).
+        data_dir: str or `None`. TFDS data directory holding the prepared dataset (`None`:
+            TFDS's default, `~/tensorflow_datasets` or `$TFDS_DATA_DIR`).
+        image_dir: str or `None`. The folder of images for `dataset="folder"` (required there).
+        image_size: int or `None`. Height and width the images are centre-cropped and resized
+            to. `None`: 64 for celeb_a, the native size for the other TFDS datasets (28 or 32);
+            required for `"folder"`. Must be even and at least 8 (DCGAN networks).
+        channels: int. Channels of folder images: 1 (grey), 3 (RGB) or 4 (RGBA).
+        saved_models_dir: str. Parent directory of the exported SavedModel.
+        run_name: str or `None`. Name of the export directory; `None` for
+            `"<model>_<dataset>"` with underscores, e.g. `wgan_gp_digits`.
+        verbose: int. `fit`'s verbosity (1: progress bar); above 0 `train` also says when it
+            resumes from a backup.
+        backup_every: int. Back up the training state into `workdir/backup/` every this many
+            generator steps (0: never); a later `train` into the same `workdir` resumes there.
+        deterministic: bool. Turn on TensorFlow's op determinism (process-wide, for the rest of
+            the process), so that a resumed run ends with exactly the weights of an
+            uninterrupted one. Costs speed on GPU.
+        precision: str. `"float32"` or `"mixed_bfloat16"`: the dtype policy the networks are
+            built under (bfloat16 computations, float32 weights and outputs; the global policy
+            is restored once they are built). Recorded in metrics.json.
+        conditional: bool. Class-conditional networks (`num_classes=10`: label embedding in the
+            generator, projection head in the critic) trained on `(images, labels)`; digits
+            only. The samples are drawn one class per column and the evaluation adds the
+            classifier's `conditional_accuracy`.
+        quality_every: int or `None`. Digits: score the generator (classifier-FID, KID, classes
+            covered; see `keras_wgan.callbacks.QualityScores`) every this many epochs, into the
+            logs and history.json; `None` for the drawing cadence (about 25 scorings per run),
+            0 for never.
+    """
+
+    model: str = "wgan-gp"
+    dataset: str = "digits"
+    batch_size: int | None = None
+    critic_steps: int | None = None
+    epochs: int | None = None
+    generator_lr: float | None = None
+    critic_lr: float | None = None
+    lr_decay: bool | None = None
+    latent_dim: int | None = None
+    seed: int = 0
+    jit_compile: bool = False
+    base_filters: int = 64
+    hidden_units: tuple | None = None
+    num_samples: int | None = None
+    data_dir: str | None = None
+    image_dir: str | None = None
+    image_size: int | None = None
+    channels: int = 3
+    saved_models_dir: str = "saved_models"
+    run_name: str | None = None
+    verbose: int = 1
+    backup_every: int = 100
+    deterministic: bool = False
+    precision: str = "float32"
+    conditional: bool = False
+    quality_every: int | None = None
+
+    def __post_init__(self):
+        self._check_choices()
+        self._resolve_defaults()
+        self._check_values()
+
+    def _check_choices(self):
+        for name, choices in (
+            ("model", MODELS), ("dataset", DATASETS), ("precision", PRECISIONS)
+        ):
+            if getattr(self, name) not in choices:
+                raise ValueError(
+                    f"`{name}` must be one of {list(choices)}. "
+                    f"Received: {name}={getattr(self, name)!r}"
+                )
+        if not isinstance(self.conditional, bool):
+            raise ValueError(
+                f"`conditional` must be a bool. Received: conditional={self.conditional!r}"
+            )
+        if self.conditional and self.dataset not in CONDITIONAL_DATASETS:
+            raise ValueError(
+                f"`conditional` needs a labelled dataset scored by class: one of "
+                f"{list(CONDITIONAL_DATASETS)}. Received: dataset={self.dataset!r}"
+            )
+
+    def _resolve_defaults(self):
+        """Fills every `None` that has a default, so that the config is concrete."""
+        defaults = {
+            **dataset_defaults(self.dataset),
+            "critic_steps": CRITIC_STEPS[self.model],
+            "hidden_units": HIDDEN_UNITS,
+        }
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
+        if self.is_image:
+            # Without decay, `None` keeps the model's own (the paper's) optimizer.
+            rate = PAPER_LEARNING_RATES[self.model] if self.lr_decay is True else None
+            rates = (rate, rate)
+        else:
+            rates = TOY_LEARNING_RATES[self.model]
+            if self.num_samples is None and _is_positive_int(self.batch_size, self.critic_steps):
+                self.num_samples = TOY_STEPS_PER_EPOCH * self.batch_size * self.critic_steps
+        if self.generator_lr is None:
+            self.generator_lr = rates[0]
+        if self.critic_lr is None:
+            self.critic_lr = rates[1]
+        if self.run_name is None:
+            suffix = "_conditional" if self.conditional else ""
+            self.run_name = f"{self.model}_{self.dataset}{suffix}".replace("-", "_")
+
+    def _check_values(self):
+        for name in ("batch_size", "critic_steps", "epochs", "base_filters", "latent_dim"):
+            check_positive_int(name, getattr(self, name))
+        for name in ("num_samples", "image_size"):
+            if getattr(self, name) is not None:
+                check_positive_int(name, getattr(self, name))
+        for name in ("generator_lr", "critic_lr"):
+            value = getattr(self, name)
+            if value is not None and not (
+                isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+            ):
+                raise ValueError(
+                    f"`{name}` must be a positive float or None. Received: {name}={value!r}"
+                )
+        if not isinstance(self.lr_decay, bool):
+            raise ValueError(
+                f"`lr_decay` must be a bool or None. Received: lr_decay={self.lr_decay!r}"
+            )
+        for name in ("backup_every", "quality_every"):
+            value = getattr(self, name)
+            if name == "quality_every" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"`{name}` must be an int >= 0. Received: {name}={value!r}")
+        if self.channels not in (1, 3, 4) or isinstance(self.channels, bool):
+            raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={self.channels!r}")
+        if self.dataset == "folder":
+            for name in ("image_dir", "image_size"):
+                if not getattr(self, name):
+                    raise ValueError(
+                        f"`{name}` is required for dataset='folder'. "
+                        f"Received: {name}={getattr(self, name)!r}"
+                    )
+        if self.image_size is not None and (self.image_size < 8 or self.image_size % 2):
+            raise ValueError(
+                "`image_size` must be even and at least 8 (DCGAN networks). "
+                f"Received: image_size={self.image_size!r}"
+            )
+        self.hidden_units = tuple(self.hidden_units)
+
+    @property
+    def is_image(self):
+        return self.dataset in IMAGE_DATASETS
+
+    @property
+    def resolved_latent_dim(self):
+        """The latent size (resolved when the config was made; kept for older callers)."""
+        return self.latent_dim
+
+    @property
+    def learning_rates(self):
+        """`(generator, critic)` starting rates; `None` for the model's default optimizer."""
+        return self.generator_lr, self.critic_lr
+
+    @property
+    def resolved_run_name(self):
+        """The export's name (resolved when the config was made; kept for older callers)."""
+        return self.run_name
+
+
+def _is_positive_int(*values):
+    return all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values)

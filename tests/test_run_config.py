@@ -1,0 +1,112 @@
+"""`keras_wgan.run_config`: the run's choices and defaults, resolved once, read by the CLI."""
+
+import dataclasses
+import re
+
+import pytest
+
+from keras_wgan import cli
+from keras_wgan import data
+from keras_wgan import evaluation
+from keras_wgan import run_config
+from keras_wgan import training
+
+# Fields that stay `None` after resolution, and when.
+MAY_STAY_NONE = {
+    "data_dir": "always (TFDS's default directory)",
+    "image_dir": "except for folder",
+    "image_size": "native size of a TFDS dataset, and the toys and digits",
+    "num_samples": "images: all of them",
+    "quality_every": "the drawing cadence",
+    "generator_lr": "images without decay: the model's own optimizer",
+    "critic_lr": "images without decay: the model's own optimizer",
+}
+
+
+def all_configs():
+    for model in run_config.MODELS:
+        for dataset in run_config.DATASETS:
+            folder = {"image_dir": "faces", "image_size": 16} if dataset == "folder" else {}
+            yield run_config.TrainConfig(model=model, dataset=dataset, **folder)
+
+
+def test_choices_are_the_librarys():
+    assert run_config.TOY_DATASETS == tuple(data.TOY_DATASETS)
+    assert run_config.TFDS_DATASETS == tuple(data.TFDS_DATASETS)
+    assert run_config.FEATURES == tuple(evaluation.FEATURE_EXTRACTORS)
+    assert run_config.MODELS == tuple(training.MODEL_CLASSES)
+    assert training.TrainConfig is run_config.TrainConfig
+
+
+def test_every_default_is_resolved_when_the_config_is_made():
+    for config in all_configs():
+        fields = dataclasses.asdict(config)
+        unresolved = {name for name, value in fields.items() if value is None}
+        assert unresolved <= set(MAY_STAY_NONE), (config.model, config.dataset, unresolved)
+        if not config.is_image:
+            assert config.num_samples == (
+                run_config.TOY_STEPS_PER_EPOCH * config.batch_size * config.critic_steps
+            )
+            assert None not in config.learning_rates
+        # Resolving again changes nothing: a backup's config.json reads back as the same config.
+        assert run_config.TrainConfig(**fields) == config
+
+
+def test_a_changed_table_reaches_the_config_and_the_help(monkeypatch):
+    monkeypatch.setitem(run_config.KIND_DEFAULTS["toy"], "epochs", 7)
+    monkeypatch.setitem(run_config.TOY_LEARNING_RATES, "wgan", (3e-5, 3e-4))
+    assert run_config.TrainConfig(dataset="ring8").epochs == 7
+    assert run_config.TrainConfig(dataset="ring8", model="wgan").learning_rates == (3e-5, 3e-4)
+    train = cli.build_parser()._subparsers._group_actions[0].choices["train"]
+    text = " ".join(train.format_help().split())
+    assert "7 for the toys" in text and "3e-5 for wgan" in text and "3e-4 for wgan" in text
+
+
+def test_defaults_follow_the_brief():
+    config = run_config.TrainConfig()
+    assert (config.model, config.dataset, config.batch_size, config.critic_steps) == (
+        "wgan-gp", "digits", 64, 5
+    )
+    assert config.generator_lr is None and config.jit_compile is False and config.seed == 0
+    assert config.resolved_run_name == "wgan_gp_digits"
+    assert run_config.TrainConfig(dataset="swissroll").resolved_latent_dim == 2
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("model", "nope"), ("dataset", "imagenet"), ("epochs", 0), ("batch_size", -1),
+     ("critic_lr", 0.0), ("latent_dim", 1.5), ("channels", 2), ("image_size", 7),
+     ("lr_decay", "yes"), ("precision", "mixed_float16"), ("conditional", 1),
+     ("quality_every", -1), ("critic_steps", 0)],
+)
+def test_bad_config_names_the_value(field, value):
+    with pytest.raises(ValueError, match=re.escape(f"{field}={value!r}")):
+        run_config.TrainConfig(**{field: value})
+
+
+def test_backup_every_is_checked():
+    with pytest.raises(ValueError, match=re.escape("backup_every=-1")):
+        run_config.TrainConfig(backup_every=-1)
+
+
+def test_image_defaults_keep_the_paper_rates():
+    config = run_config.TrainConfig()
+    assert config.lr_decay is False and config.learning_rates == (None, None)
+    assert config.epochs == 1000 and config.hidden_units == (256,) * 3
+    decayed = run_config.TrainConfig(lr_decay=True)
+    assert decayed.learning_rates == (1e-4, 1e-4)
+    assert run_config.TrainConfig(dataset="celeb_a").image_size == 64
+    assert run_config.TrainConfig(dataset="mnist").image_size is None
+    assert run_config.TrainConfig(dataset="mnist").resolved_latent_dim == 128
+
+
+def test_folder_needs_a_directory_and_a_size():
+    with pytest.raises(ValueError, match="image_dir=None"):
+        run_config.TrainConfig(dataset="folder", image_size=16)
+    with pytest.raises(ValueError, match="image_size=None"):
+        run_config.TrainConfig(dataset="folder", image_dir="faces")
+
+
+def test_conditional_needs_a_labelled_scored_dataset():
+    with pytest.raises(ValueError, match=re.escape("dataset='ring8'")):
+        run_config.TrainConfig(dataset="ring8", conditional=True)
