@@ -1,13 +1,8 @@
-"""`keras_wgan.evaluation`: the digits classifier, and scores that sit between their references."""
+"""`keras_wgan.evaluation.references`: image scores sit between their references."""
 
-import os
-import re
-
-import keras
 import numpy as np
 import pytest
 
-from keras_wgan import data
 from keras_wgan import evaluation
 from tests.helpers import PixelFeatures
 
@@ -18,39 +13,12 @@ N = 300  # scores are compared at this n; 997 + 300 = the 1297 training digits
 pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 
-@pytest.fixture(scope="module")
-def classifier(classifier_cache):
-    return evaluation.train_digits_classifier()
-
-
-@pytest.fixture(scope="module")
-def digits():
-    train = data.load_digits("train", seed=evaluation.SPLIT_SEED)
-    test = data.load_digits("test", seed=evaluation.SPLIT_SEED)
-    return train, test
-
-
 def score(generated, digits, classifier):
     (images, labels), test = digits
     # References from the first 997 training digits; the last 300 stay unseen by them.
     return evaluation.score_images(
         generated, (images[:997], labels[:997]), test, classifier, num_samples=N
     )
-
-
-def test_classifier_is_accurate_and_cached(classifier, classifier_cache):
-    accuracy = evaluation.heldout_accuracy(classifier)
-    assert accuracy > 0.9
-    path = evaluation.classifier_path()
-    assert os.path.dirname(path) == str(classifier_cache)
-    assert evaluation.CLASSIFIER_VERSION in path and "seed0" in path and os.path.exists(path)
-    images = data.load_digits("test")[0][:20]
-    again = evaluation.train_digits_classifier()  # loaded, not retrained
-    np.testing.assert_allclose(
-        evaluation.probabilities(again, images), evaluation.probabilities(classifier, images),
-        atol=1e-6,
-    )
-    assert evaluation.features(classifier, images).shape == (20, evaluation.FEATURE_DIM)
 
 
 def test_references_are_ordered_and_real_images_score_at_the_floor(classifier, digits):
@@ -103,24 +71,6 @@ def test_verdict():
     assert evaluation.verdict(0.95, 0.95, 0.95, True)[1] is None  # references do not separate
 
 
-def test_score_toy_real_samples_sit_at_the_floor_and_a_collapse_does_not():
-    real = data.ring8(1000, seed=5)
-    result = evaluation.score_toy(real, "ring8")
-    w1 = result["scores"]["w1"]
-    assert w1["generated"] < 2 * w1["floor"] + 0.05
-    assert result["scores"]["modes_captured"] == {
-        "generated": 8.0, "floor": 8.0, "higher_is_better": True
-    }
-    collapsed = np.tile(data.ring8_modes()[:1], (1000, 1))
-    bad = evaluation.score_toy(collapsed, "ring8")["scores"]
-    assert bad["modes_captured"]["generated"] == 1
-    assert bad["w1"]["generated"] > 10 * bad["w1"]["floor"]
-    swiss = evaluation.score_toy(data.swiss_roll(500, seed=1), "swissroll")
-    assert set(swiss["scores"]) == {"w1"}
-    with pytest.raises(ValueError, match="'mnist'"):
-        evaluation.score_toy(real, "mnist")
-
-
 def test_conditional_accuracy_sits_between_its_references(classifier, digits):
     _, (test_images, test_labels) = digits
     scorer = evaluation.ImageScorer(digits[0], digits[1], classifier, num_samples=N)
@@ -133,22 +83,6 @@ def test_conditional_accuracy_sits_between_its_references(classifier, digits):
     shuffled = np.random.default_rng(0).permutation(test_labels[:N])
     bad = scorer.score(test_images[:N], labels=shuffled)["scores"]["conditional_accuracy"]
     assert bad["generated"] < 0.25 and bad["position"] > 1
-
-
-def test_inception_features_have_2048_dimensions_and_say_what_they_are(digits):
-    (images, _), _ = digits
-    inception = evaluation.InceptionV3Features(weights=None, image_size=75, batch_size=2)
-    features, probabilities = inception(images[:3])
-    assert features.shape == (3, evaluation.InceptionV3Features.FEATURE_DIM)
-    assert probabilities is None and np.all(np.isfinite(features))
-    assert inception.name == "inception_v3" and evaluation.get_extractor_name(inception) == (
-        "inception_v3"
-    )
-    assert "random" in inception.describe() and "75x75" in inception.describe()
-    # Grey digits in [-1, 1] become Inception's 3-channel input in [-1, 1].
-    batch = keras.ops.convert_to_numpy(inception.preprocess(images[:2]))
-    assert batch.shape == (2, 75, 75, 3) and batch.min() >= -1 and batch.max() <= 1
-    np.testing.assert_array_equal(batch[..., 0], batch[..., 2])
 
 
 def test_scores_name_their_features_and_different_features_are_never_compared(classifier, digits):
@@ -177,53 +111,7 @@ def test_scores_name_their_features_and_different_features_are_never_compared(cl
         )
 
 
-@pytest.mark.slow
-def test_inception_scores_end_to_end(digits):
-    # Slow: FID on 2048-d features takes a 2048 x 2048 sqrtm per set (about 90 s here).
-    (images, labels), (test_images, test_labels) = digits
-    inception = evaluation.InceptionV3Features(weights=None, image_size=75, batch_size=16)
-    result = evaluation.score_images(
-        images[60:72], (images[:60], labels[:60]), (test_images[:20], test_labels[:20]), inception
-    )
-    assert result["features"] == "inception_v3" and result["num_samples"] == 12
-    assert set(result["scores"]) == {"fid", "kid", "precision", "recall", "density", "coverage"}
-
-
 def keras_generator():
     from keras_wgan import networks
 
     return networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4)
-
-
-def test_inception_without_weights_offline_fails_at_once_saying_what_to_do(
-    tmp_path, monkeypatch
-):
-    import keras
-
-    def offline(*args, **kwargs):
-        raise Exception("URL fetch failure: [Errno -2] Name or service not known")
-
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # an empty Keras cache
-    monkeypatch.setattr(keras.utils, "get_file", offline)
-    with pytest.raises(evaluation.FeatureWeightsUnavailableError) as raised:
-        evaluation.InceptionV3Features()
-    message = str(raised.value)
-    cached = tmp_path / "models" / evaluation.InceptionV3Features.WEIGHTS_FILE
-    assert str(cached) in message and "weights=PATH" in message
-    assert "Name or service not known" in message
-
-
-@pytest.mark.parametrize("arguments, named", [
-    ({"image_size": 64}, "image_size=64"),
-    ({"weights": "no_such_file.h5"}, "weights='no_such_file.h5'"),
-    ({"batch_size": 0}, "batch_size=0"),
-])
-def test_inception_arguments_are_checked(arguments, named):
-    with pytest.raises(ValueError, match=re.escape(named)):
-        evaluation.InceptionV3Features(**arguments)
-
-
-def test_extractors_by_name():
-    with pytest.raises(ValueError, match=re.escape("extractor='vgg'")):
-        evaluation.get_extractor("vgg")
-    assert set(evaluation.FEATURE_EXTRACTORS) == {"digits_classifier", "inception_v3"}

@@ -1,4 +1,4 @@
-"""Tests for keras_wgan.metrics: hand-computed values, closed forms and input validation."""
+"""`keras_wgan.evaluation.metrics`: hand-computed values, closed forms and input validation."""
 
 import ast
 import doctest
@@ -9,7 +9,7 @@ import pytest
 import scipy.stats
 
 import keras_wgan
-from keras_wgan import metrics
+from keras_wgan.evaluation import metrics
 
 # The 25-mode grid of EVALUATION.md: means {-4, -2, 0, 2, 4}^2, std 0.05.
 GRID = np.array([(x, y) for x in range(-4, 5, 2) for y in range(-4, 5, 2)], dtype=float)

@@ -1,0 +1,246 @@
+"""Feature extractors: what turns images into the features (and class probabilities) scored.
+
+An extractor is a callable `extractor(images) -> (features [n, d], probabilities [n, k] or None)`
+with a `name` (the `features` of every result) and `describe(accuracy=None)` (its
+`feature_extractor` string). Two are built in, listed in `FEATURE_EXTRACTORS`:
+
+- `DigitsClassifierFeatures` (`"digits_classifier"`, the default): the cached digits classifier
+  of `keras_wgan.evaluation.classifier`, offline;
+- `InceptionV3Features` (`"inception_v3"`): Inception-v3's 2048-d pool features, the usual FID
+  features, when its ImageNet weights are cached or can be downloaded (else
+  `FeatureWeightsUnavailableError`, saying what to do).
+
+`get_extractor` makes one from a name, a classifier or an object; `get_extractor_name` tells
+which features such an argument means, without building anything.
+"""
+
+import os
+import socket
+
+import keras
+import numpy as np
+
+from keras_wgan._checks import check_positive_int
+from keras_wgan.evaluation._policy import float32_policy
+from keras_wgan.evaluation.classifier import NUM_CLASSES
+from keras_wgan.evaluation.classifier import describe_features
+from keras_wgan.evaluation.classifier import features_and_probabilities
+from keras_wgan.evaluation.classifier import train_digits_classifier
+
+
+class FeatureWeightsUnavailableError(RuntimeError):
+    """Raised when a feature extractor's pretrained weights can be neither found nor downloaded."""
+
+
+class DigitsClassifierFeatures:
+    """Features of the cached digits classifier: 64-d penultimate features and class probabilities.
+
+    The default extractor: trained once, offline, on `load_digits("train")` (see
+    `train_digits_classifier`); it knows only 8x8 grey digits. Its probabilities give the
+    classifier score, the class coverage and the conditional accuracy.
+
+    Args:
+        classifier: `keras.Model` or `None`. A classifier from `train_digits_classifier`;
+            `None` for the cached default one.
+
+    Example:
+
+    >>> extractor = keras_wgan.evaluation.DigitsClassifierFeatures()
+    >>> features, probabilities = extractor(images)  # [n, 64], [n, 10]
+    """
+
+    name = "digits_classifier"
+    num_classes = NUM_CLASSES
+
+    def __init__(self, classifier=None):
+        self.classifier = classifier if classifier is not None else train_digits_classifier()
+        self._description = None
+
+    def __call__(self, images):
+        """`(features [n, 64], probabilities [n, 10])` of images `[n, 8, 8, 1]` in [-1, 1]."""
+        return features_and_probabilities(self.classifier, images)
+
+    def describe(self, accuracy=None):
+        """What the features are, with the classifier's held-out accuracy."""
+        if accuracy is not None:
+            return describe_features(self.classifier, accuracy)
+        if self._description is None:
+            self._description = describe_features(self.classifier)
+        return self._description
+
+
+class InceptionV3Features:
+    """Inception-v3 pool features (2048-d), the features of the usual FID and KID.
+
+    `keras.applications.InceptionV3(include_top=False, pooling="avg")`: the 2048-d global
+    average pool before the classifier, as in the FID papers' code. Images in [-1, 1] are mapped
+    to [0, 255], resized bilinearly to `image_size` x `image_size` (299 by default), grey images
+    repeated to 3 channels, then `keras.applications.inception_v3.preprocess_input` (the
+    Inception way: `x / 127.5 - 1`). Scores on these features are not comparable with published
+    FIDs unless the weights and the resizing are the same (TF-Slim/TTUR weights differ from
+    Keras's); state both, as `describe()` does. There are no class probabilities
+    (`include_top=False`): the classifier score, class coverage and conditional accuracy are
+    then not computed.
+
+    The ImageNet weights (87 MB) are downloaded once into the Keras cache
+    (`~/.keras/models/`, or `$KERAS_HOME/models/`). Without them and without internet, building
+    the extractor fails at once with `FeatureWeightsUnavailableError`, saying what to do.
+
+    Args:
+        weights: `"imagenet"` (the Keras cache, downloaded if missing), a path to a weights file
+            of the same architecture (e.g. the cached
+            `inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5` copied from a machine with
+            internet), or `None` for random weights (tests only: such features mean nothing).
+        image_size: int. Side the images are resized to; 299 (Inception's) for real scores, at
+            least 75.
+        batch_size: int. Images per forward pass.
+        download_timeout: float. Seconds a stalled download may wait before failing.
+
+    Example:
+
+    >>> extractor = keras_wgan.evaluation.InceptionV3Features()
+    >>> features, _ = extractor(images)  # [n, 2048]
+    """
+
+    name = "inception_v3"
+    num_classes = None
+    FEATURE_DIM = 2048
+    WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    MIN_IMAGE_SIZE = 75
+
+    def __init__(self, weights="imagenet", image_size=299, batch_size=32, download_timeout=30.0):
+        if isinstance(image_size, bool) or not isinstance(image_size, int) or (
+            image_size < self.MIN_IMAGE_SIZE
+        ):
+            raise ValueError(
+                f"`image_size` must be an int >= {self.MIN_IMAGE_SIZE} (Inception-v3's smallest "
+                f"input). Received: image_size={image_size!r}"
+            )
+        check_positive_int("batch_size", batch_size)
+        if weights not in ("imagenet", None) and not os.path.isfile(os.fspath(weights)):
+            raise ValueError(
+                "`weights` must be 'imagenet', None or the path of a weights file. "
+                f"Received: weights={weights!r} (no such file)"
+            )
+        self.image_size = image_size
+        self.batch_size = batch_size
+        self.weights = weights if weights in ("imagenet", None) else os.fspath(weights)
+        path = _inception_weights_path(download_timeout) if weights == "imagenet" else self.weights
+        with float32_policy():
+            self.model = keras.applications.InceptionV3(
+                include_top=False,
+                weights=None,
+                pooling="avg",
+                input_shape=(image_size, image_size, 3),
+            )
+        if path is not None:
+            self.model.load_weights(path)
+
+    def __call__(self, images):
+        """`(features [n, 2048], None)` of images `[n, h, w, 1 or 3]` in [-1, 1]."""
+        images = np.asarray(images, dtype="float32")
+        if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) == 0:
+            raise ValueError(
+                "Expected images of shape [n, height, width, 1 or 3]. "
+                f"Received: images.shape={images.shape}"
+            )
+        features = []
+        for start in range(0, len(images), self.batch_size):
+            batch = self.preprocess(images[start : start + self.batch_size])
+            features.append(keras.ops.convert_to_numpy(self.model(batch, training=False)))
+        return np.concatenate(features).astype("float64"), None
+
+    def preprocess(self, images):
+        """Images in [-1, 1] to Inception's input: [0, 255], resized, 3 channels, preprocessed."""
+        pixels = (np.clip(images, -1.0, 1.0) + 1.0) * 127.5
+        pixels = keras.ops.image.resize(
+            pixels, (self.image_size, self.image_size), interpolation="bilinear"
+        )
+        if pixels.shape[-1] == 1:
+            pixels = keras.ops.repeat(pixels, 3, axis=-1)
+        return keras.applications.inception_v3.preprocess_input(pixels)
+
+    def describe(self, accuracy=None):
+        if self.weights in ("imagenet", None):
+            weights = "ImageNet (Keras)" if self.weights else "random (not for real scores)"
+        else:
+            weights = f"from {os.path.basename(self.weights)}"
+        return (
+            f"InceptionV3 2048-d average pool, {weights} weights, images resized bilinearly to "
+            f"{self.image_size}x{self.image_size}, grey repeated to 3 channels"
+        )
+
+
+def _inception_weights_path(timeout):
+    """The cached (or freshly downloaded) no-top Inception-v3 weights; fails at once offline."""
+    from keras.src.applications import inception_v3
+
+    cached = os.path.join(_keras_cache_dir(), "models", InceptionV3Features.WEIGHTS_FILE)
+    if os.path.isfile(cached):
+        return cached
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)  # a stalled connection fails instead of hanging
+    try:
+        return keras.utils.get_file(
+            InceptionV3Features.WEIGHTS_FILE,
+            inception_v3.WEIGHTS_PATH_NO_TOP,
+            cache_subdir="models",
+        )
+    except Exception as error:  # urllib and Keras raise several types for a failed download
+        raise FeatureWeightsUnavailableError(
+            f"The Inception-v3 weights are not in the Keras cache ({cached}) and downloading "
+            f"them from {inception_v3.WEIGHTS_PATH_NO_TOP} failed ({error}). Either run, on a "
+            "machine with internet, `python -c \"import keras; keras.applications.InceptionV3("
+            "include_top=False, weights='imagenet')\"` and copy the file it caches, "
+            f"~/.keras/models/{InceptionV3Features.WEIGHTS_FILE}, to {cached}; or pass its path "
+            "(`InceptionV3Features(weights=PATH)`, `keras-wgan evaluate --inception-weights "
+            "PATH`); or score with the digits classifier's features, which need no download."
+        ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _keras_cache_dir():
+    """Where Keras caches downloads: `$KERAS_HOME`, else `~/.keras` (as `keras.utils.get_file`)."""
+    return os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+
+
+FEATURE_EXTRACTORS = {
+    DigitsClassifierFeatures.name: DigitsClassifierFeatures,
+    InceptionV3Features.name: InceptionV3Features,
+}
+
+
+def get_extractor(extractor=None, **kwargs):
+    """A feature extractor from its name, a digits classifier or an extractor; `None`: digits.
+
+    Args:
+        extractor: `None` (the cached digits classifier), a name in `FEATURE_EXTRACTORS`
+            (`"digits_classifier"`, `"inception_v3"`), a `keras.Model` from
+            `train_digits_classifier`, or an extractor object (returned as is).
+        **kwargs: passed to the extractor's class when built from a name (e.g. `weights=`).
+    """
+    if extractor is None:
+        extractor = DigitsClassifierFeatures.name
+    if isinstance(extractor, str):
+        if extractor not in FEATURE_EXTRACTORS:
+            raise ValueError(
+                f"`extractor` must be one of {sorted(FEATURE_EXTRACTORS)}. "
+                f"Received: extractor={extractor!r}"
+            )
+        return FEATURE_EXTRACTORS[extractor](**kwargs)
+    if isinstance(extractor, keras.Model):
+        return DigitsClassifierFeatures(extractor)
+    if not (callable(extractor) and hasattr(extractor, "name") and hasattr(extractor, "describe")):
+        raise ValueError(
+            "`extractor` must be a name, a digits classifier or an object with `name`, "
+            f"`describe()` and `__call__(images)`. Received: extractor={extractor!r}"
+        )
+    return extractor
+
+
+def get_extractor_name(extractor):
+    """The `features` name of an extractor given as a name, a classifier or an object."""
+    if extractor is None or isinstance(extractor, keras.Model):
+        return DigitsClassifierFeatures.name
+    return extractor if isinstance(extractor, str) else extractor.name

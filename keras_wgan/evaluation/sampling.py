@@ -1,0 +1,54 @@
+"""Samples of a generator for scoring: seeded latents, and balanced labels for conditional ones.
+
+`generate` draws the samples; `num_classes_of` reads a conditional generator's classes from its
+label embedding and `balanced_labels` gives each class in turn.
+"""
+
+import keras
+import numpy as np
+
+
+def num_classes_of(generator):
+    """Classes of a conditional generator (inputs `[latent, labels]`), read from its label
+    embedding; `None` for an unconditional generator."""
+    if len(generator.inputs) < 2:
+        return None
+    for layer in generator.layers:
+        if isinstance(layer, keras.layers.Embedding):
+            return int(layer.input_dim)
+    raise ValueError(
+        "Cannot tell the number of classes of the conditional generator "
+        f"{generator.name!r}: it has no Embedding layer. Pass `labels` explicitly."
+    )
+
+
+def balanced_labels(num_samples, num_classes):
+    """Labels `0, 1, ..., num_classes - 1, 0, 1, ...` (int32 `[num_samples]`): balanced classes."""
+    return (np.arange(num_samples) % num_classes).astype("int32")
+
+
+def generate(generator, num_samples, seed=0, batch_size=500, labels=None):
+    """`num_samples` samples of `generator` for seeded standard-normal latents, as NumPy.
+
+    The latents depend only on `(seed, num_samples, latent_dim)`. A conditional generator
+    (inputs `[latent, labels]`) gets `labels`, by default `balanced_labels` over its classes.
+    """
+    latent_dim = int(generator.inputs[0].shape[-1])
+    latent = np.random.default_rng(seed).standard_normal((num_samples, latent_dim))
+    latent = latent.astype("float32")
+    num_classes = num_classes_of(generator)
+    if num_classes is not None and labels is None:
+        labels = balanced_labels(num_samples, num_classes)
+    if num_classes is None and labels is not None:
+        raise ValueError(
+            "`labels` were given for an unconditional generator (one input). "
+            f"Received: labels.shape={np.shape(labels)}"
+        )
+
+    def batch(start):
+        inputs = latent[start : start + batch_size]
+        if labels is not None:
+            inputs = [inputs, np.asarray(labels, dtype="int32")[start : start + batch_size]]
+        return keras.ops.convert_to_numpy(generator(inputs, training=False))
+
+    return np.concatenate([batch(i) for i in range(0, num_samples, batch_size)])
