@@ -28,7 +28,6 @@ restarts an interrupted epoch from its first batch.) An interrupted epoch finish
 remaining steps; its logged metrics average those steps only.
 """
 
-import contextlib
 import dataclasses
 import json
 import os
@@ -45,6 +44,7 @@ from keras_wgan import evaluation as evaluation_lib
 from keras_wgan import export as export_lib
 from keras_wgan import networks
 from keras_wgan import run_config
+from keras_wgan._policy import dtype_policy
 from keras_wgan.models import GAN
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
@@ -127,7 +127,7 @@ def train(config, workdir):
 
     # Networks and model; with `lr_decay` the schedules run over the whole run's updates (the
     # critic's counts critic updates).
-    with _dtype_policy(config.precision):
+    with dtype_policy(config.precision):
         model = build_model(config, sample_shape)
     total_steps = config.epochs * steps_per_epoch
     generator_optimizer, critic_optimizer = make_optimizers(config, total_steps)
@@ -379,17 +379,6 @@ def build_model(config, sample_shape):
     )
 
 
-@contextlib.contextmanager
-def _dtype_policy(name):
-    """Sets the global dtype policy to `name` for the block, then restores the previous one."""
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
-
-
 def export_run_generator(model, config):
     """Exports the run's generator for serving, to `<saved_models_dir>/<run_name>/<version>/`.
 
@@ -412,8 +401,8 @@ def evaluate(model, config, real=None):
     on the cached digits classifier's features) beside a `floor` (real training images) and a
     `degraded` reference (real images missing classes 0, 1, 2); a conditional generator is
     sampled with balanced labels and also gets `conditional_accuracy`. Toys: 2500 samples scored by
-    `score_toy` (W1, and mode coverage for ring8/grid25) beside a real-vs-real floor. Takes a
-    few seconds (plus about 10 s the first time, to train and cache the classifier).
+    `score_toy` (W1, and mode coverage for ring8/grid25) beside a real-vs-real floor. The first
+    call on a machine also trains and caches the digits classifier.
 
     Other image datasets (TFDS, folder): no learned scores, since the only feature extractor is
     the 8x8 digits classifier; the result holds the pixel mean and standard deviation of 1000

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 
 from keras_wgan import data as data_lib
-from keras_wgan.evaluation._policy import float32_policy
+from keras_wgan._policy import dtype_policy
 
 # Bump when the architecture, the training recipe or the data split of the classifier changes:
 # it is part of the cache file name and of every `feature_extractor` string.
@@ -46,7 +46,7 @@ def build_digits_classifier(seed=0):
     Always built in float32, whatever the global dtype policy (a run under `mixed_bfloat16`
     must not train, and cache, a bfloat16 classifier).
     """
-    with float32_policy():
+    with dtype_policy("float32"):
         return _build_digits_classifier(seed)
 
 

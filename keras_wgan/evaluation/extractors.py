@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from keras_wgan._checks import check_positive_int
-from keras_wgan.evaluation._policy import float32_policy
+from keras_wgan._policy import dtype_policy
 from keras_wgan.evaluation.classifier import NUM_CLASSES
 from keras_wgan.evaluation.classifier import describe_features
 from keras_wgan.evaluation.classifier import features_and_probabilities
@@ -126,7 +126,7 @@ class InceptionV3Features:
         self.batch_size = batch_size
         self.weights = weights if weights in ("imagenet", None) else os.fspath(weights)
         path = _inception_weights_path(download_timeout) if weights == "imagenet" else self.weights
-        with float32_policy():
+        with dtype_policy("float32"):
             self.model = keras.applications.InceptionV3(
                 include_top=False,
                 weights=None,

@@ -21,7 +21,7 @@ OLD_NAMES = [
 ]
 # The modules from the bottom up: each imports only from modules before it.
 LAYERS = [
-    "metrics", "_policy", "classifier", "extractors", "references", "toys", "sampling",
+    "metrics", "classifier", "extractors", "references", "toys", "sampling",
     "generators", "report",
 ]
 PACKAGE = pathlib.Path(evaluation.__file__).parent
