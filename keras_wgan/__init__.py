@@ -17,6 +17,7 @@ if "tensorflow" not in _sys.modules:
     _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 from keras_wgan import callbacks
+from keras_wgan import checkpointing
 from keras_wgan import config
 from keras_wgan import constraints
 from keras_wgan import data
@@ -43,6 +44,7 @@ __all__ = [
     "StackedGAN",
     "export_generator",
     "callbacks",
+    "checkpointing",
     "config",
     "constraints",
     "data",

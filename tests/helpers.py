@@ -30,6 +30,14 @@ def tiny_dcgan_pair(num_classes=None, normalization="layer"):
     return generator, critic
 
 
+def tiny_image_model():
+    """A compiled WGAN-GP on `tiny_dcgan_pair` (8x8x1 images), critic_steps=2."""
+    generator, critic = tiny_dcgan_pair()
+    model = WGANGP(generator, critic, critic_steps=2, seed=0)
+    model.compile()
+    return model
+
+
 def tiny_model(cls=WGANGP, critic_steps=2, seed=1, compiled=True, **kwargs):
     """A `cls` model on 2-D MLPs of 8x8 units, seeded so that its initial weights repeat."""
     keras.utils.set_random_seed(0)
@@ -54,6 +62,11 @@ def tiny_config(tmp_path, **overrides):
     )
     fields.update(overrides)
     return training.TrainConfig(**fields)
+
+
+def first_examples(dataset, count):
+    """The first `count` elements of a `tf.data.Dataset`, as NumPy."""
+    return list(dataset.take(count).as_numpy_iterator())
 
 
 def as_json(value):

@@ -1,5 +1,5 @@
-"""Our models under Keras's own checkpointing: `.keras` files, `ModelCheckpoint` and
-`BackupAndRestore`.
+"""Checkpointing: our models under Keras's own (`.keras` files, `ModelCheckpoint`,
+`BackupAndRestore`), and `keras_wgan.checkpointing` (`StepBackup`, `StopOnNonFinite`).
 
 `tests/models/test_wgan.py` already checks that a `.keras` round trip keeps both optimizers' state
 and the seed generator's and continues training identically for WGAN; here: the warm-up position,
@@ -9,12 +9,17 @@ On CPU these tiny runs are bitwise repeatable (measured), so weights are compare
 """
 
 import keras
+import numpy as np
 import pytest
 
 import keras_wgan
+from keras_wgan import WGANGP
+from keras_wgan import checkpointing
 from keras_wgan.data import make_dataset
 from tests.helpers import assert_same_training_state
 from tests.helpers import keras_file_round_trip
+from tests.helpers import tiny_image_model
+from tests.helpers import tiny_mlp_pair
 from tests.helpers import tiny_model
 from tests.helpers import toy_points
 
@@ -113,3 +118,75 @@ def test_keras_backup_and_restore_repeats_steps_after_a_mid_epoch_backup(tmp_pat
     resumed.fit(dataset, epochs=2, callbacks=[backup], verbose=0)
     # Backed up after step 8 (epoch 2, batch 2); epoch 2 then runs all of its 6 steps again.
     assert int(resumed.generator_optimizer.iterations) == 8 + 6 != 12
+
+
+def inf_at_step(step, steps=6, rows=8):
+    """A stream of `steps` batches of `rows` toy points, batch `step` (1-based) holding an Inf.
+
+    Built with tf.data directly: make_dataset rightly refuses non-finite data.
+    """
+    import tensorflow as tf
+
+    points = toy_points(steps * rows)
+    points[(step - 1) * rows] = np.inf
+    return tf.data.Dataset.from_tensor_slices(points).batch(rows)
+
+
+def test_stop_on_non_finite_names_the_step_and_keeps_the_last_good_backup(tmp_path):
+    generator, critic = tiny_mlp_pair()
+    model = WGANGP(generator, critic, critic_steps=2, seed=0)
+    model.compile()
+    saved = {}
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            saved[int(self.model.generator_optimizer.iterations)] = self.model.get_weights()
+
+    backup_dir = tmp_path / "backup"
+    guard = checkpointing.StopOnNonFinite(backup_dir)
+    backup = checkpointing.StepBackup(backup_dir, every=1)
+    with pytest.raises(checkpointing.NonFiniteError) as raised:
+        model.fit(inf_at_step(4), epochs=1, callbacks=[Record(), guard, backup], verbose=0)
+    message = str(raised.value)
+    assert message.startswith("Stopped at epoch 1, step 4 (generator step 4): ")
+    assert "critic_loss is nan" in message or "is inf" in message
+    assert str(backup_dir) in message
+    assert model.stop_training
+
+    # The backup holds the state after step 3, the last good one.
+    generator, critic = tiny_mlp_pair()
+    restored = WGANGP(generator, critic, critic_steps=2, seed=0)
+    restored.compile()
+    assert checkpointing.restore_backup(restored, backup_dir) == 3
+    for good, backed_up in zip(saved[3], restored.get_weights()):
+        assert np.all(np.isfinite(backed_up))
+        np.testing.assert_array_equal(good, backed_up)
+
+
+def test_stop_on_non_finite_checks_the_weights(tmp_path):
+    model = tiny_image_model()
+    guard = checkpointing.StopOnNonFinite()
+    guard.set_model(model)
+    guard.on_train_batch_end(0, {"critic_loss": 1.0})  # all finite: nothing happens
+    variable = model.generator.trainable_weights[0]
+    variable.assign(np.full(variable.shape, np.nan, "float32"))
+    with pytest.raises(checkpointing.NonFiniteError,
+                       match=r"step 1 \(generator step 0\): generator "
+                       f"weight {variable.path} is non-finite"):
+        guard.on_train_batch_end(0, {"critic_loss": 1.0})
+
+
+def test_step_backup_restores_nothing_from_an_empty_directory(tmp_path):
+    model = tiny_image_model()
+    assert checkpointing.restore_backup(model, tmp_path / "none") is None
+    with pytest.raises(ValueError, match="every=0"):
+        checkpointing.StepBackup(tmp_path, every=0)
+
+
+def test_the_callbacks_package_still_exports_the_backups():
+    from keras_wgan import callbacks
+
+    assert callbacks.StepBackup is checkpointing.StepBackup
+    assert callbacks.StopOnNonFinite is checkpointing.StopOnNonFinite
+    assert callbacks.NonFiniteError is checkpointing.NonFiniteError
+    assert callbacks.restore_backup is checkpointing.restore_backup

@@ -1,0 +1,157 @@
+"""Backups of the whole training state and the guard that keeps NaNs out of them.
+
+`StepBackup` writes the training state every few steps and `restore_backup` loads it back;
+`StopOnNonFinite` stops training (with a `NonFiniteError`) at the first step that gives a NaN or
+an Inf, before the backup after it would keep the bad state. `steps_done` reads the step counter
+that says where a model's training stands.
+"""
+
+import os
+import tempfile
+
+import keras
+import numpy as np
+
+from keras_wgan._checks import check_positive_int
+
+
+def steps_done(model):
+    """Training steps the model has made: generator updates for a GAN, else optimizer steps."""
+    optimizer = getattr(model, "generator_optimizer", None) or model.optimizer
+    # `int()` fails on a variable created under a tf.distribute strategy (a MirroredVariable).
+    return int(keras.ops.convert_to_numpy(optimizer.iterations))
+
+
+class StepBackup(keras.callbacks.Callback):
+    """Backs up the whole training state every `every` training steps, for `restore_backup`.
+
+    The backup is `directory/latest.weights.h5`, written by `model.save_weights`: for our models
+    both networks, both optimizers (slots and step counters, hence the warm-up position) and the
+    seed generator's state. The step counter in the file says where training stands, so the
+    weights and the position can never disagree. Each backup is written to a temporary file and
+    renamed over the last one, so a process killed at any moment leaves a complete backup.
+
+    Why not `keras.callbacks.BackupAndRestore` (Keras 3.15): with a step-level `save_freq` it
+    restarts the interrupted epoch from its first batch, with the weights from the middle of it
+    (it records the batch but never uses it), and `fit` then makes more steps than an
+    uninterrupted run. Resuming in the middle of an epoch needs the data pipeline's cooperation,
+    which `keras_wgan.training.train` wires up: see there.
+
+    Args:
+        directory: str. Where to keep the backup; created when first needed.
+        every: int. Back up after every `every`-th training step (counted over the whole run:
+            generator updates for a GAN).
+
+    Example:
+
+    >>> backup = keras_wgan.checkpointing.StepBackup("run/backup", every=100)
+    >>> guard = keras_wgan.checkpointing.StopOnNonFinite("run/backup")
+    >>> model.fit(data, epochs=10, callbacks=[guard, backup])
+    """
+
+    FILENAME = "latest.weights.h5"
+
+    def __init__(self, directory, every):
+        super().__init__()
+        self.directory = os.fspath(directory)
+        self.every = check_positive_int("every", every)
+        self.path = os.path.join(self.directory, self.FILENAME)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if steps_done(self.model) % self.every == 0:
+            self.save()
+
+    def save(self):
+        """Writes the backup now (atomically)."""
+        os.makedirs(self.directory, exist_ok=True)
+        # `save_weights` wants a name ending in `.weights.h5`.
+        handle, temporary = tempfile.mkstemp(suffix=".weights.h5", dir=self.directory)
+        os.close(handle)
+        try:
+            self.model.save_weights(temporary, overwrite=True)
+            os.replace(temporary, self.path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+
+
+def restore_backup(model, directory):
+    """Loads a `StepBackup` from `directory` into a compiled model.
+
+    Args:
+        model: `keras.Model`. Built and compiled like the model that was backed up.
+        directory: str. The `StepBackup` directory.
+
+    Returns:
+        The number of training steps the restored state has made, or `None` when `directory`
+        holds no backup (the model is then left as it was).
+    """
+    path = os.path.join(os.fspath(directory), StepBackup.FILENAME)
+    if not os.path.exists(path):
+        return None
+    model.load_weights(path)
+    return steps_done(model)
+
+
+class NonFiniteError(RuntimeError):
+    """Raised by `StopOnNonFinite` when a training step gives a NaN or an Inf."""
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stops training at the first step whose metrics or weights hold a NaN or an Inf.
+
+    Unlike `keras.callbacks.TerminateOnNaN`, which lets the step's other callbacks run, this
+    raises `NonFiniteError` from `on_train_batch_end`, so the callbacks after it in the list do not
+    see the bad step: put it before `StepBackup`, and the last backup stays the last good state.
+    The weights are checked too: an update can blow them up while the loss it was computed
+    from was still finite.
+
+    The message names the epoch and step (1-based, as the progress bar shows them), the
+    generator step, and the metric or network, e.g. "Stopped at epoch 3, step 12 (generator
+    step 212): critic_loss is nan."
+
+    Args:
+        backup_dir: str or `None`. Named in the message as where the last good backup is.
+        check_weights: bool. Also check the trainable weights after every step.
+    """
+
+    def __init__(self, backup_dir=None, check_weights=True):
+        super().__init__()
+        self.backup_dir = None if backup_dir is None else os.fspath(backup_dir)
+        self.check_weights = check_weights
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        problem = self._find_problem(logs or {})
+        if problem is None:
+            return
+        self.model.stop_training = True
+        message = (
+            f"Stopped at epoch {self.epoch + 1}, step {batch + 1} (generator step "
+            f"{steps_done(self.model)}): {problem}."
+        )
+        if self.backup_dir is not None:
+            message += f" The last good backup is in {self.backup_dir}"
+            if not os.path.exists(os.path.join(self.backup_dir, StepBackup.FILENAME)):
+                message += " (none was written yet)"
+            message += "."
+        raise NonFiniteError(message)
+
+    def _find_problem(self, logs):
+        for name, value in logs.items():
+            value = np.asarray(value)
+            if not np.all(np.isfinite(value)):
+                return f"{name} is {value if value.ndim == 0 else 'non-finite'}"
+        if self.check_weights:
+            networks = [
+                (name, getattr(self.model, name, None)) for name in ("critic", "generator")
+            ]
+            networks = [(name, net) for name, net in networks if net is not None]
+            for name, network in networks or [("model", self.model)]:
+                for variable in network.trainable_weights:
+                    if not np.all(np.isfinite(keras.ops.convert_to_numpy(variable))):
+                        return f"{name} weight {variable.path} is non-finite"
+        return None

@@ -1,0 +1,57 @@
+"""Datasets and `tf.data` pipelines in the form the models take.
+
+- `toys`: the 2-D mixtures (`ring8`, `grid25`, `swiss_roll`, `TOY_DATASETS`, `toy_modes`).
+- `pipeline`: `make_dataset`, which checks samples and batches them for the models.
+- `images`: images as float32 in [-1, 1] (`rescale_images`) and scikit-learn's digits.
+- `tfds`: `load_tfds`, datasets prepared with TensorFlow Datasets, read offline.
+- `folder`: `load_image_folder`, images from a folder, with subfolders as classes.
+
+Images are float32 in [-1, 1] with a channel axis, `[num_samples, height, width, channels]`.
+Every name below is importable from `keras_wgan.data`.
+"""
+
+from keras_wgan.data.folder import IMAGE_EXTENSIONS
+from keras_wgan.data.folder import load_image_folder
+from keras_wgan.data.images import load_digits
+from keras_wgan.data.images import rescale_images
+from keras_wgan.data.pipeline import make_dataset
+from keras_wgan.data.tfds import TFDS_DATASETS
+from keras_wgan.data.tfds import DatasetNotPreparedError
+from keras_wgan.data.tfds import load_tfds
+from keras_wgan.data.toys import GRID25_SPACING
+from keras_wgan.data.toys import GRID25_STD
+from keras_wgan.data.toys import RING8_RADIUS
+from keras_wgan.data.toys import RING8_STD
+from keras_wgan.data.toys import SWISS_ROLL_NOISE
+from keras_wgan.data.toys import SWISS_ROLL_SCALE
+from keras_wgan.data.toys import TOY_DATASETS
+from keras_wgan.data.toys import grid25
+from keras_wgan.data.toys import grid25_modes
+from keras_wgan.data.toys import ring8
+from keras_wgan.data.toys import ring8_modes
+from keras_wgan.data.toys import swiss_roll
+from keras_wgan.data.toys import toy_modes
+
+__all__ = [
+    "DatasetNotPreparedError",
+    "GRID25_SPACING",
+    "GRID25_STD",
+    "IMAGE_EXTENSIONS",
+    "RING8_RADIUS",
+    "RING8_STD",
+    "SWISS_ROLL_NOISE",
+    "SWISS_ROLL_SCALE",
+    "TFDS_DATASETS",
+    "TOY_DATASETS",
+    "grid25",
+    "grid25_modes",
+    "load_digits",
+    "load_image_folder",
+    "load_tfds",
+    "make_dataset",
+    "rescale_images",
+    "ring8",
+    "ring8_modes",
+    "swiss_roll",
+    "toy_modes",
+]

@@ -1,0 +1,79 @@
+"""`load_image_folder`: images from a folder (subfolders as classes), resized, in [-1, 1]."""
+
+import os
+
+import tensorflow as tf
+
+from keras_wgan.data.images import check_image_size
+from keras_wgan.data.images import rescale_images
+
+IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+
+
+def load_image_folder(directory, image_size, channels=3):
+    """Images from a folder, resized and scaled to [-1, 1].
+
+    Reads with `keras.utils.image_dataset_from_directory`. When `directory` has subfolders,
+    each subfolder is a class (labels 0, 1, ... in alphabetical order) and only the images inside
+    them are read; otherwise the images of `directory` are read without labels. Images are
+    centre-cropped to the aspect ratio of `image_size`, then resized.
+
+    Args:
+        directory: str or path-like. The folder of images (.bmp, .gif, .jpeg, .jpg, .png).
+        image_size: int or `(height, width)`.
+        channels: int. 1 (grayscale), 3 (RGB) or 4 (RGBA).
+
+    Returns:
+        An unbatched `tf.data.Dataset` of `(image, label)` with subfolders, else of images;
+        images float32 `[height, width, channels]` in [-1, 1], labels int32.
+
+    Example:
+
+    >>> faces = keras_wgan.data.load_image_folder("faces/", image_size=64)
+    >>> batches = keras_wgan.data.make_dataset(faces, batch_size=64, critic_steps=5)
+    """
+    import keras
+
+    size = check_image_size(image_size)
+    if size is None:
+        raise ValueError("`image_size` is required. Received: image_size=None")
+    modes = {1: "grayscale", 3: "rgb", 4: "rgba"}
+    if channels not in modes:
+        raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={channels!r}")
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise ValueError(
+            f"The image folder does not exist or is not a folder. Received: directory={directory!r}"
+        )
+    subfolders = sorted(
+        entry for entry in os.listdir(directory) if os.path.isdir(os.path.join(directory, entry))
+    )
+    count = sum(
+        name.lower().endswith(IMAGE_EXTENSIONS)
+        for root in ([os.path.join(directory, s) for s in subfolders] or [directory])
+        for _, _, names in os.walk(root)
+        for name in names
+    )
+    if count == 0:
+        where = f"its subfolders {subfolders}" if subfolders else "it"
+        raise ValueError(
+            f"The image folder holds no images ({', '.join(IMAGE_EXTENSIONS)}) in {where}. "
+            f"Received: directory={directory!r}"
+        )
+    dataset = keras.utils.image_dataset_from_directory(
+        directory,
+        labels="inferred" if subfolders else None,
+        label_mode="int" if subfolders else None,
+        color_mode=modes[channels],
+        batch_size=None,
+        image_size=size,
+        shuffle=False,
+        crop_to_aspect_ratio=True,
+        verbose=False,
+    )
+
+    def scale(image, label=None):
+        image = tf.clip_by_value(rescale_images(image, (0, 255)), -1.0, 1.0)
+        return image if label is None else (image, tf.cast(label, tf.int32))
+
+    return dataset.map(scale, num_parallel_calls=tf.data.AUTOTUNE)

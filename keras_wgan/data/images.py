@@ -1,0 +1,81 @@
+"""Images in the models' form, float32 in [-1, 1]: rescaling, the image-size argument, digits.
+
+Images are `[num_samples, height, width, channels]`, with a channel axis even for grey ones.
+`load_digits` gives scikit-learn's bundled 8x8 digits; the loaders of TFDS datasets and image
+folders (`keras_wgan.data.tfds`, `keras_wgan.data.folder`) share `rescale_images` and
+`check_image_size`.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+
+def rescale_images(images, input_range=(0, 255)):
+    """Maps images from `input_range` linearly to float32 [-1, 1].
+
+    Args:
+        images: array or tensor.
+        input_range: tuple `(low, high)` of the input's values, e.g. `(0, 255)` for uint8.
+
+    Returns:
+        float32 images in [-1, 1].
+    """
+    low, high = input_range
+    if not high > low:
+        raise ValueError(
+            f"`input_range` must be (low, high) with high > low. Received: {input_range}"
+        )
+    images = tf.cast(images, tf.float32) if tf.is_tensor(images) else np.asarray(images, "float32")
+    return (images - low) * (2.0 / (high - low)) - 1.0
+
+
+def load_digits(split="train", seed=0, test_size=500):
+    """scikit-learn's bundled 8x8 digits, scaled to [-1, 1], with a stratified split.
+
+    1797 images with values 0..16 (mapped by `x / 8 - 1`). The split is stratified by class and
+    seeded: 1297 train / 500 held out by default.
+
+    Args:
+        split: str. `"train"`, `"test"` (the held-out part) or `"all"`.
+        seed: int. Seed of the split.
+        test_size: int. Size of the held-out part.
+
+    Returns:
+        A tuple `(images, labels)`: float32 `[n, 8, 8, 1]` and int32 `[n]`.
+    """
+    from sklearn.datasets import load_digits as sklearn_digits
+    from sklearn.model_selection import train_test_split
+
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"`split` must be 'train', 'test' or 'all'. Received: split={split!r}")
+    digits = sklearn_digits()
+    images = (digits.images.astype("float32") / 8.0 - 1.0)[..., None]
+    labels = digits.target.astype("int32")
+    if split == "all":
+        return images, labels
+    train_x, test_x, train_y, test_y = train_test_split(
+        images, labels, test_size=test_size, stratify=labels, random_state=seed
+    )
+    return (train_x, train_y) if split == "train" else (test_x, test_y)
+
+
+def check_image_size(image_size):
+    """`None`, an int or `(height, width)` as `None` or a tuple of two positive ints.
+
+    Raises:
+        ValueError: `image_size` is none of these.
+    """
+    if image_size is None:
+        return None
+    size = (image_size, image_size) if isinstance(image_size, int) else image_size
+    if (
+        not isinstance(size, (tuple, list))
+        or len(size) != 2
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in size)
+    ):
+        raise ValueError(
+            "`image_size` must be a positive int or (height, width) of positive ints. "
+            f"Received: image_size={image_size!r}"
+        )
+    return tuple(size)
+

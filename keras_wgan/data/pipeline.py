@@ -1,0 +1,136 @@
+"""`make_dataset`: the `tf.data` pipeline that checks samples and batches them for the models.
+
+One batch holds the real samples of one generator step (`batch_size * critic_steps`); the
+input checks (`_check_samples`) run before training, so that bad data fails with a message.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from keras_wgan._checks import check_positive_int
+
+
+def make_dataset(
+    data,
+    batch_size,
+    critic_steps=1,
+    shuffle=True,
+    seed=None,
+    value_range="auto",
+    repeat=False,
+    check_samples=1024,
+):
+    """Turns an array or a `tf.data.Dataset` of samples into the batches the models take.
+
+    Each batch holds `batch_size * critic_steps` samples: one fresh real batch per critic update
+    of a WGAN step (see `keras_wgan.WGAN`). Partial batches are dropped, so every batch splits
+    evenly. Labels, when given, stay beside the samples as `(samples, labels)`.
+
+    The input is checked before training: no samples, a batch larger than the data, non-finite
+    values and, for images, values outside `value_range` are `ValueError`s that say what was
+    found. For a `tf.data.Dataset` the first `check_samples` examples are checked.
+
+    Args:
+        data: a NumPy array `[num_samples, ...]`; a tuple `(samples, labels)` of arrays; or a
+            `tf.data.Dataset` of single examples (not batched), each a tensor, a tuple
+            `(sample, label)` or a dict with `"image"` (and optionally `"label"`), as TFDS gives.
+        batch_size: int. Samples per critic update.
+        critic_steps: int. Critic updates per generator update.
+        shuffle: bool. Reshuffle every epoch.
+        seed: int or `None`. Shuffle seed.
+        value_range: `(low, high)`, `None` (no check) or `"auto"`: `(-1, 1)` for images
+            (examples with 3 axes: height, width, channels) and no check for vectors.
+        repeat: bool. Repeat forever (then pass `steps_per_epoch` to `fit`).
+        check_samples: int. How many examples of a `tf.data.Dataset` to check.
+
+    Returns:
+        A batched, prefetched `tf.data.Dataset`.
+
+    Example:
+
+    >>> images, _ = keras_wgan.data.load_digits()
+    >>> dataset = keras_wgan.data.make_dataset(images, batch_size=64, critic_steps=5)
+    """
+    check_positive_int("batch_size", batch_size)
+    check_positive_int("critic_steps", critic_steps)
+    rows = batch_size * critic_steps
+
+    if isinstance(data, tf.data.Dataset):
+        dataset = data.map(_as_example, num_parallel_calls=tf.data.AUTOTUNE)
+        checked = list(dataset.take(check_samples).batch(check_samples).as_numpy_iterator())
+        if not checked:
+            raise ValueError("The dataset is empty. Received: a tf.data.Dataset with no elements.")
+        samples = checked[0][0] if isinstance(checked[0], tuple) else checked[0]
+        count = dataset.cardinality().numpy()
+        known = count if count >= 0 else None
+        length = len(samples) if len(samples) < check_samples else known
+    else:
+        samples, labels = data if isinstance(data, tuple) else (data, None)
+        samples = np.asarray(samples)
+        if labels is not None and len(labels) != len(samples):
+            raise ValueError(
+                f"`data` holds {len(samples)} samples but {len(labels)} labels. "
+                "Received: data=(samples, labels) of different lengths"
+            )
+        length = len(samples)
+        dataset = tf.data.Dataset.from_tensor_slices(
+            samples.astype("float32") if labels is None else (samples.astype("float32"), labels)
+        )
+
+    _check_samples(samples, value_range)
+    if length is not None and rows > length:
+        raise ValueError(
+            f"A batch of {rows} samples (batch_size={batch_size} x critic_steps={critic_steps}) "
+            f"is larger than the data ({length} samples). Use a smaller batch_size."
+        )
+    if shuffle:
+        buffer = min(length, 10_000) if length is not None else 10_000
+        dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        dataset = dataset.repeat()
+    return dataset.batch(rows, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def _as_example(*element):
+    """One dataset element as a float32 sample, or `(sample, label)`."""
+    element = element[0] if len(element) == 1 else element
+    if isinstance(element, dict):
+        if "image" not in element:
+            raise ValueError(
+                "A dict element needs an 'image' key (and optionally 'label'). "
+                f"Received keys: {sorted(element)}"
+            )
+        element = (element["image"], element["label"]) if "label" in element else element["image"]
+    if isinstance(element, tuple):
+        return tf.cast(element[0], tf.float32), element[1]
+    return tf.cast(element, tf.float32)
+
+
+def _check_samples(samples, value_range):
+    if samples.shape[0] == 0:
+        raise ValueError(f"The data is empty. Received: samples of shape {samples.shape}")
+    if samples.ndim not in (2, 4):
+        hint = " Images need a channel axis: use x[..., None]." if samples.ndim == 3 else ""
+        raise ValueError(
+            "Samples must be vectors [num_samples, features] or images [num_samples, height, "
+            f"width, channels].{hint} Received: samples of shape {samples.shape}"
+        )
+    if not np.issubdtype(samples.dtype, np.number):
+        raise ValueError(f"Samples must be numbers. Received: dtype {samples.dtype}")
+    values = samples.astype("float64")
+    if not np.all(np.isfinite(values)):
+        bad = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
+        raise ValueError(f"The data holds {bad} non-finite values (NaN or Inf).")
+    if value_range == "auto":
+        value_range = (-1.0, 1.0) if samples.ndim == 4 else None
+    if value_range is not None:
+        low, high = value_range
+        found = (float(values.min()), float(values.max()))
+        tolerance = 1e-6 * max(1.0, high - low)
+        if found[0] < low - tolerance or found[1] > high + tolerance:
+            raise ValueError(
+                f"Image values must lie in [{low:g}, {high:g}] (the generator's tanh range). "
+                f"Found values in [{found[0]:g}, {found[1]:g}]. Scale them first, e.g. "
+                "keras_wgan.data.rescale_images(x, input_range=(0, 255))."
+            )
+

@@ -1,0 +1,111 @@
+"""`load_tfds`: image datasets prepared with TensorFlow Datasets, read offline, in [-1, 1]."""
+
+import os
+
+import tensorflow as tf
+
+from keras_wgan.data.images import check_image_size
+from keras_wgan.data.images import rescale_images
+
+# TFDS datasets `load_tfds` knows, with whether their examples carry a class label.
+TFDS_DATASETS = {"mnist": True, "fashion_mnist": True, "cifar10": True, "celeb_a": False}
+
+
+class DatasetNotPreparedError(ValueError):
+    """A TFDS dataset is not downloaded and prepared in the data directory.
+
+    `load_tfds` never downloads (training machines are often offline, and a download that hangs
+    is worse than an error), so the dataset must be prepared beforehand, e.g. on a machine with
+    internet access, and its data directory copied or passed with `data_dir`.
+    """
+
+
+def _center_crop_resize(image, size):
+    """Crops the central part of `image` with the aspect ratio of `size`, then resizes to it."""
+    height = tf.cast(tf.shape(image)[0], tf.float32)
+    width = tf.cast(tf.shape(image)[1], tf.float32)
+    target = size[0] / size[1]
+    crop_height = tf.minimum(height, width * target)
+    crop_width = tf.minimum(width, height / target)
+    top = tf.cast((height - crop_height) / 2, tf.int32)
+    left = tf.cast((width - crop_width) / 2, tf.int32)
+    image = tf.image.crop_to_bounding_box(
+        image, top, left, tf.cast(crop_height, tf.int32), tf.cast(crop_width, tf.int32)
+    )
+    return tf.image.resize(image, size, method="area")
+
+
+def load_tfds(name, split="train", data_dir=None, image_size=None):
+    """An image dataset prepared with TensorFlow Datasets, scaled to [-1, 1]; never downloads.
+
+    Works offline: the dataset must already be prepared in `data_dir` (TFDS's default,
+    `~/tensorflow_datasets` or `$TFDS_DATA_DIR`, when `None`). When it is not, a
+    `DatasetNotPreparedError` (a `ValueError`) is raised at once, with the command that prepares
+    it; no download is attempted. The result feeds `make_dataset` directly.
+
+    Examples are `(image, label)` for datasets with class labels (`mnist`, `fashion_mnist`,
+    `cifar10`): image float32 `[height, width, channels]` in [-1, 1], label int32. `celeb_a` has
+    no class label (only attributes), so its examples are the image alone. With `image_size`,
+    each image is centre-cropped to the target's aspect ratio and resized (area averaging), e.g.
+    CelebA's 218x178 images to a 178x178 centre crop, then 64x64 for `image_size=64`.
+
+    Args:
+        name: str. `"mnist"`, `"fashion_mnist"`, `"cifar10"` or `"celeb_a"`.
+        split: str. A TFDS split, e.g. `"train"`, `"test"` or `"train[:10%]"`.
+        data_dir: str or `None`. The TFDS data directory holding the prepared dataset.
+        image_size: int, `(height, width)` or `None` (keep the dataset's size).
+
+    Returns:
+        An unbatched `tf.data.Dataset` of `(image, label)`, or of images for `celeb_a`.
+
+    Example:
+
+    >>> train = keras_wgan.data.load_tfds("mnist", data_dir="/data/tfds")
+    >>> batches = keras_wgan.data.make_dataset(train, batch_size=64, critic_steps=5)
+    """
+    if name not in TFDS_DATASETS:
+        raise ValueError(
+            f"`name` must be one of {sorted(TFDS_DATASETS)}. Received: name={name!r}"
+        )
+    size = check_image_size(image_size)
+    import tensorflow_datasets as tfds  # optional dependency, loaded only here
+
+    builder = tfds.builder(name, data_dir=None if data_dir is None else os.fspath(data_dir))
+    if not builder.is_prepared():
+        # `as_dataset` only reads (it checks the files and never downloads); it still works when
+        # `tfds.testing.mock_data` replaces the reading.
+        try:
+            dataset = builder.as_dataset(split=split)
+        except (AssertionError, KeyError, FileNotFoundError, tf.errors.NotFoundError):
+            raise _not_prepared(name, builder, data_dir) from None
+    else:
+        dataset = builder.as_dataset(split=split)
+
+    with_label = TFDS_DATASETS[name]
+
+    def convert(example):
+        image = example["image"]
+        if size is not None:
+            image = _center_crop_resize(tf.cast(image, tf.float32), size)
+        image = tf.clip_by_value(rescale_images(image, (0, 255)), -1.0, 1.0)
+        if with_label:
+            return image, tf.cast(example["label"], tf.int32)
+        return image
+
+    return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _not_prepared(name, builder, data_dir):
+    root = os.fspath(data_dir) if data_dir is not None else os.environ.get(
+        "TFDS_DATA_DIR", os.path.expanduser("~/tensorflow_datasets")
+    )
+    return DatasetNotPreparedError(
+        f"The TFDS dataset {name!r} (version {builder.version}) is not prepared in {root!r} "
+        f"(looked for {builder.data_dir!r}), and keras_wgan does not download. On a machine "
+        "with internet access run\n"
+        f"    python -c \"import tensorflow_datasets as tfds; tfds.builder('{name}', "
+        f"data_dir='{root}').download_and_prepare()\"\n"
+        "then copy that directory here, or pass the directory that holds it as `data_dir` "
+        "(--data-dir)."
+    )
+

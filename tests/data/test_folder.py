@@ -1,0 +1,58 @@
+"""`load_image_folder`: images with and without class subfolders, and bad folders."""
+
+import numpy as np
+import pytest
+
+from keras_wgan import data
+from tests.helpers import first_examples
+
+
+def _write_pngs(folder, count, size=(12, 10), seed=0):
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for index in range(count):
+        pixels = rng.integers(0, 256, size=(*size, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"image_{index}.png")
+
+
+def test_load_image_folder_without_subfolders_yields_images(tmp_path):
+    _write_pngs(tmp_path, 5)
+    images = first_examples(data.load_image_folder(tmp_path, image_size=8), 10)
+    assert len(images) == 5
+    assert {image.shape for image in images} == {(8, 8, 3)}
+    assert all(image.dtype == np.float32 for image in images)
+    assert all(-1.0 <= image.min() and image.max() <= 1.0 for image in images)
+
+
+def test_load_image_folder_labels_subfolders_and_feeds_make_dataset(tmp_path):
+    _write_pngs(tmp_path / "cats", 4, seed=1)
+    _write_pngs(tmp_path / "dogs", 4, seed=2)
+    dataset = data.load_image_folder(tmp_path, image_size=(8, 8), channels=1)
+    examples = first_examples(dataset, 10)
+    assert len(examples) == 8
+    assert {image.shape for image, _ in examples} == {(8, 8, 1)}
+    assert sorted(int(label) for _, label in examples) == [0] * 4 + [1] * 4
+    images, labels = next(iter(data.make_dataset(dataset, batch_size=2, critic_steps=2)))
+    assert tuple(images.shape) == (4, 8, 8, 1) and tuple(labels.shape) == (4,)
+
+
+def test_load_image_folder_refuses_a_missing_folder(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        data.load_image_folder(tmp_path / "missing", image_size=8)
+
+
+def test_load_image_folder_refuses_a_folder_without_images(tmp_path):
+    (tmp_path / "notes.txt").write_text("no images here")
+    with pytest.raises(ValueError, match="holds no images"):
+        data.load_image_folder(tmp_path, image_size=8)
+    (tmp_path / "empty_class").mkdir()
+    with pytest.raises(ValueError, match="holds no images"):
+        data.load_image_folder(tmp_path, image_size=8)
+
+
+def test_load_image_folder_rejects_bad_channels(tmp_path):
+    _write_pngs(tmp_path, 1)
+    with pytest.raises(ValueError, match="`channels` must be 1, 3 or 4"):
+        data.load_image_folder(tmp_path, image_size=8, channels=2)
