@@ -1,11 +1,14 @@
-"""Backups of the whole training state and the guard that keeps NaNs out of them.
+"""Backups of the whole training state, resuming from them, and the guard that keeps NaNs out.
 
 `StepBackup` writes the training state every few steps and `restore_backup` loads it back;
 `StopOnNonFinite` stops training (with a `NonFiniteError`) at the first step that gives a NaN or
 an Inf, before the backup after it would keep the bad state. `steps_done` reads the step counter
-that says where a model's training stands.
+that says where a model's training stands. For a run (`keras_wgan.training.train`):
+`write_settings` records beside the backup the settings a resumption must share, `resume`
+restores the backup if they match, and `load_history` reads back the epochs already done.
 """
 
+import json
 import os
 import tempfile
 
@@ -155,3 +158,57 @@ class StopOnNonFinite(keras.callbacks.Callback):
                     if not np.all(np.isfinite(keras.ops.convert_to_numpy(variable))):
                         return f"{name} weight {variable.path} is non-finite"
         return None
+
+
+SETTINGS_FILENAME = "config.json"
+
+
+def write_settings(settings, directory):
+    """Writes `settings` (a JSON-able dict) beside the backup in `directory`, atomically."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, SETTINGS_FILENAME)
+    with open(path + ".tmp", "w") as file:
+        json.dump(settings, file, indent=1)
+    os.replace(path + ".tmp", path)
+
+
+def resume(model, directory, settings):
+    """Restores the backup in `directory` into `model`, if there is one.
+
+    Args:
+        model: the compiled model to restore into.
+        directory: str. The backup folder (`StepBackup`'s).
+        settings: dict. The settings of the run that resumes; if the backup's recorded settings
+            (`write_settings`) differ, nothing is restored.
+
+    Returns:
+        The backup's step (`steps_done`), or `None` when `directory` holds no backup.
+
+    Raises:
+        ValueError: the backup is of a run with other settings; the message names each
+            difference.
+    """
+    directory = os.fspath(directory)
+    if not os.path.exists(os.path.join(directory, StepBackup.FILENAME)):
+        return None
+    saved_path = os.path.join(directory, SETTINGS_FILENAME)
+    if os.path.exists(saved_path):
+        with open(saved_path) as file:
+            saved = json.load(file)
+        changed = sorted(k for k in set(saved) | set(settings) if saved.get(k) != settings.get(k))
+        if changed:
+            details = ", ".join(f"{k}={saved.get(k)!r} -> {settings.get(k)!r}" for k in changed)
+            raise ValueError(
+                f"The backup in {directory} is of a run with other settings ({details}). "
+                "Rerun with the same settings to resume, or delete the backup to start over."
+            )
+    return restore_backup(model, directory)
+
+
+def load_history(path, epochs):
+    """The first `epochs` epochs of a history.json written by an earlier run, or `{}`."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as file:
+        history = json.load(file)
+    return {name: values[:epochs] for name, values in history.items()}

@@ -321,15 +321,15 @@ def _load_generator(parser, path):
 def _sample(parser, args):
     import numpy as np
 
-    from keras_wgan import callbacks
     from keras_wgan import evaluation
+    from keras_wgan.callbacks import plotting
 
     generator = _load_generator(parser, args.model_path)
     samples = evaluation.generate(generator, args.num, seed=args.seed)
-    pyplot = callbacks._pyplot()
+    pyplot = plotting.load_pyplot()
     if samples.ndim == 4:
         columns = int(np.ceil(np.sqrt(len(samples))))
-        grid = callbacks.image_grid(samples, columns)
+        grid = plotting.image_grid(samples, columns)
         pyplot.imsave(args.output, grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1)
     elif samples.ndim == 2 and samples.shape[1] == 2:
         figure, axes = pyplot.subplots(figsize=(4.5, 4.5))

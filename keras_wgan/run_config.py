@@ -11,6 +11,7 @@ without loading them.
 """
 
 import dataclasses
+import json
 
 from keras_wgan import config as paper
 from keras_wgan._checks import check_positive_int
@@ -33,6 +34,11 @@ CONDITIONAL_DATASETS = ("digits",)
 SCORED_DATASETS = ("digits",) + TOY_DATASETS
 # Feature extractors of `keras-wgan evaluate` (`keras_wgan.evaluation.FEATURE_EXTRACTORS`).
 FEATURES = ("digits_classifier", "inception_v3")
+
+# Fields that may change between a run and its resumption from a backup; the others must match
+# the backup's (`TrainConfig.settings_to_match`).
+RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backup_every",
+                     "deterministic", "data_dir", "image_dir", "quality_every")
 
 # --- Defaults ----------------------------------------------------------------------------------
 
@@ -269,6 +275,16 @@ class TrainConfig:
                 f"Received: image_size={self.image_size!r}"
             )
         self.hidden_units = tuple(self.hidden_units)
+
+    def settings_to_match(self):
+        """The fields a backup must share to be resumed by this config, as JSON reads them back.
+
+        All fields but `RESUMABLE_CHANGES`; tuples become lists, as in a backup's config.json.
+        """
+        fields = dataclasses.asdict(self)
+        for name in RESUMABLE_CHANGES:
+            fields.pop(name)
+        return json.loads(json.dumps(fields))
 
     @property
     def is_image(self):

@@ -28,7 +28,6 @@ restarts an interrupted epoch from its first batch.) An interrupted epoch finish
 remaining steps; its logged metrics average those steps only.
 """
 
-import dataclasses
 import json
 import os
 import shutil
@@ -38,6 +37,7 @@ import keras
 import numpy as np
 
 from keras_wgan import callbacks as callbacks_lib
+from keras_wgan import checkpointing
 from keras_wgan import config as paper
 from keras_wgan import data as data_lib
 from keras_wgan import evaluation as evaluation_lib
@@ -59,9 +59,6 @@ ANIMATION_FRAME_SECONDS = 0.4
 # Aim for about this many sample/curve drawings per run; more only costs time.
 MAX_DRAWINGS = 25
 BACKUP_DIR = "backup"
-# Fields that may change between a run and its resumption (the rest must match the backup's).
-RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backup_every",
-                     "deterministic", "data_dir", "image_dir", "quality_every")
 
 
 def train(config, workdir):
@@ -69,7 +66,7 @@ def train(config, workdir):
 
     If `workdir/backup/` holds a backup of an interrupted run, training resumes from it (see the
     module docstring); the backup must come from the same configuration, except for the fields in
-    `RESUMABLE_CHANGES` (e.g. more `epochs`).
+    `keras_wgan.run_config.RESUMABLE_CHANGES` (e.g. more `epochs`).
 
     Args:
         config: `TrainConfig`.
@@ -88,7 +85,7 @@ def train(config, workdir):
     Raises:
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset is not prepared in
             `config.data_dir` (raised at once, before anything is built; nothing is downloaded).
-        keras_wgan.callbacks.NonFiniteError: a step gave a NaN or an Inf. The message names the
+        keras_wgan.checkpointing.NonFiniteError: a step gave a NaN or an Inf. The message names the
             step and the metric; the backup of the last good state is kept.
 
     Example:
@@ -145,10 +142,13 @@ def train(config, workdir):
         "samples_dir": os.path.join(workdir, "samples"),
         "backup": os.path.join(workdir, BACKUP_DIR),
     }
-    resumed_step = _resume(model, config, paths)
+    resumed_step = checkpointing.resume(model, paths["backup"], config.settings_to_match())
     done_step = resumed_step or 0
     first_epoch, first_step = divmod(done_step, steps_per_epoch)
-    history = _load_history(paths["history"], first_epoch) if resumed_step is not None else {}
+    history = (
+        checkpointing.load_history(paths["history"], first_epoch)
+        if resumed_step is not None else {}
+    )
     if resumed_step is not None and config.verbose:
         print(
             f"Resuming from backup at epoch {first_epoch + 1}/{config.epochs}, step "
@@ -157,49 +157,12 @@ def train(config, workdir):
             flush=True,
         )
 
-    # Callbacks: fixed latent batch for the samples, curves, history written as we go; the NaN
-    # guard before the backup, so that a bad step is never backed up.
-    every = max(1, -(-config.epochs // MAX_DRAWINGS))
-    latent_rng = np.random.default_rng(config.seed + 1)
-    if config.is_image:
-        # Conditional: 10 columns, one class each.
-        count = 100 if config.conditional else 64
-        latent = latent_rng.standard_normal((count, config.latent_dim)).astype("float32")
-        samples = callbacks_lib.SampleGrid(
-            latent, paths["samples_dir"], every=every, progression=PROGRESSION_SAMPLES,
-            animation=True, frame_seconds=ANIMATION_FRAME_SECONDS,
-            columns=evaluation_lib.NUM_CLASSES if config.conditional else None,
-            labels=(
-                evaluation_lib.balanced_labels(count, evaluation_lib.NUM_CLASSES)
-                if config.conditional else None
-            ),
-        )
-    else:
-        latent = latent_rng.standard_normal((1000, config.latent_dim)).astype("float32")
-        # The critic's contours under the samples, as in Figure 1 of the WGAN-GP paper.
-        samples = callbacks_lib.SampleScatter(
-            latent, paths["samples_dir"], real[:2000], every=every, contour=True
-        )
-    json_history = callbacks_lib.JsonHistory(paths["history"], history=history)
-    # Scores during training go first, so that the curves, the history and the progress bar see
-    # them; the same seed and n as the final evaluation, so the last epoch's equal metrics.json's.
-    quality_every = every if config.quality_every is None else config.quality_every
-    quality = None
-    if config.dataset == "digits" and quality_every:
-        quality = callbacks_lib.QualityScores(
-            "digits", every=quality_every, seed=config.seed + 2,
-            num_samples=evaluation_lib.IMAGE_SAMPLES,
-        )
-    callbacks = [
-        *([quality] if quality else []),
-        samples,
-        callbacks_lib.TrainingCurves(paths["curves"], every=every, history=history),
-        json_history,
-        callbacks_lib.StopOnNonFinite(paths["backup"] if config.backup_every else None),
-    ]
-    if config.backup_every:
-        _write_backup_config(config, paths["backup"])
-        callbacks.append(callbacks_lib.StepBackup(paths["backup"], every=config.backup_every))
+    # Callbacks: samples, scores, curves and history as training goes; backups and the NaN guard.
+    callbacks = run_callbacks(config, paths, real, history)
+    drawings = (callbacks_lib.SampleGrid, callbacks_lib.SampleScatter)
+    samples = next(c for c in callbacks if isinstance(c, drawings))
+    json_history = next(c for c in callbacks if isinstance(c, callbacks_lib.JsonHistory))
+    quality = next((c for c in callbacks if isinstance(c, callbacks_lib.QualityScores)), None)
 
     # Fit: first the rest of an interrupted epoch, then whole epochs.
     def fit(epoch, end_epoch, steps):
@@ -259,47 +222,60 @@ def train(config, workdir):
     }
 
 
-def _resume(model, config, paths):
-    """Restores the backup in `paths["backup"]` into `model`; returns its step or `None`."""
-    if not os.path.exists(os.path.join(paths["backup"], callbacks_lib.StepBackup.FILENAME)):
-        return None
-    saved_path = os.path.join(paths["backup"], "config.json")
-    if os.path.exists(saved_path):
-        with open(saved_path) as file:
-            saved = json.load(file)
-        ours = _comparable_config(config)
-        changed = sorted(k for k in set(saved) | set(ours) if saved.get(k) != ours.get(k))
-        if changed:
-            details = ", ".join(f"{k}={saved.get(k)!r} -> {ours.get(k)!r}" for k in changed)
-            raise ValueError(
-                f"The backup in {paths['backup']} is of a run with other settings ({details}). "
-                "Rerun with the same settings to resume, or delete the backup to start over."
-            )
-    return callbacks_lib.restore_backup(model, paths["backup"])
+def run_callbacks(config, paths, real, history):
+    """The callbacks of a run, in order: quality scores (digits), samples, curves, history, the
+    NaN guard and the backup (the guard first, so that a bad step is never backed up).
 
+    Args:
+        config: `TrainConfig`.
+        paths: dict. `samples_dir`, `curves`, `history` and `backup` paths of the run.
+        real: the training samples (the toys' scatter draws some of them).
+        history: dict. The epochs already done (`{}` for a fresh run).
+    """
+    # A fixed latent batch, so that the drawn epochs show the same samples.
+    every = max(1, -(-config.epochs // MAX_DRAWINGS))
+    latent_rng = np.random.default_rng(config.seed + 1)
+    if config.is_image:
+        # Conditional: 10 columns, one class each.
+        count = 100 if config.conditional else 64
+        latent = latent_rng.standard_normal((count, config.latent_dim)).astype("float32")
+        samples = callbacks_lib.SampleGrid(
+            latent, paths["samples_dir"], every=every, progression=PROGRESSION_SAMPLES,
+            animation=True, frame_seconds=ANIMATION_FRAME_SECONDS,
+            columns=evaluation_lib.NUM_CLASSES if config.conditional else None,
+            labels=(
+                evaluation_lib.balanced_labels(count, evaluation_lib.NUM_CLASSES)
+                if config.conditional else None
+            ),
+        )
+    else:
+        latent = latent_rng.standard_normal((1000, config.latent_dim)).astype("float32")
+        # The critic's contours under the samples, as in Figure 1 of the WGAN-GP paper.
+        samples = callbacks_lib.SampleScatter(
+            latent, paths["samples_dir"], real[:2000], every=every, contour=True
+        )
+    json_history = callbacks_lib.JsonHistory(paths["history"], history=history)
+    # Scores during training go first, so that the curves, the history and the progress bar see
+    # them; the same seed and n as the final evaluation, so the last epoch's equal metrics.json's.
+    quality_every = every if config.quality_every is None else config.quality_every
+    quality = None
+    if config.dataset == "digits" and quality_every:
+        quality = callbacks_lib.QualityScores(
+            "digits", every=quality_every, seed=config.seed + 2,
+            num_samples=evaluation_lib.IMAGE_SAMPLES,
+        )
+    callbacks = [
+        *([quality] if quality else []),
+        samples,
+        callbacks_lib.TrainingCurves(paths["curves"], every=every, history=history),
+        json_history,
+        checkpointing.StopOnNonFinite(paths["backup"] if config.backup_every else None),
+    ]
+    if config.backup_every:
+        checkpointing.write_settings(config.settings_to_match(), paths["backup"])
+        callbacks.append(checkpointing.StepBackup(paths["backup"], every=config.backup_every))
+    return callbacks
 
-def _comparable_config(config):
-    fields = dataclasses.asdict(config)
-    for name in RESUMABLE_CHANGES:
-        fields.pop(name, None)
-    return json.loads(json.dumps(fields))  # tuples as lists, as read back from the file
-
-
-def _write_backup_config(config, directory):
-    os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, "config.json")
-    with open(path + ".tmp", "w") as file:
-        json.dump(_comparable_config(config), file, indent=1)
-    os.replace(path + ".tmp", path)
-
-
-def _load_history(path, epochs):
-    """The first `epochs` epochs of a history.json written by an earlier run, or `{}`."""
-    if not os.path.exists(path):
-        return {}
-    with open(path) as file:
-        history = json.load(file)
-    return {name: values[:epochs] for name, values in history.items()}
 
 
 def load_training_data(config):

@@ -5,6 +5,7 @@
 - `curves`: `TrainingCurves`, the epoch metrics plotted into one PNG.
 - `history`: `JsonHistory`, the epoch metrics kept in a JSON file.
 - `quality`: `QualityScores`, the generator scored every few epochs into the epoch's logs.
+- `plotting`: `load_pyplot` and `image_grid`, shared by the figures (and `keras-wgan sample`).
 
 The figures are drawn with matplotlib's Agg backend (no display needed), imported only when a
 figure is first drawn, so importing this package stays cheap. The backups and the NaN guard
@@ -12,13 +13,10 @@ figure is first drawn, so importing this package stays cheap. The backups and th
 `keras_wgan.checkpointing` and are importable from here too.
 """
 
-from keras_wgan.callbacks._plotting import image_grid
-
-# cli.py's `sample` calls `callbacks._pyplot()`: kept until it imports `_plotting.load_pyplot`.
-from keras_wgan.callbacks._plotting import load_pyplot as _pyplot  # noqa: F401
 from keras_wgan.callbacks.curves import TrainingCurves
 from keras_wgan.callbacks.history import JsonHistory
 from keras_wgan.callbacks.history import history_to_json
+from keras_wgan.callbacks.plotting import image_grid
 from keras_wgan.callbacks.quality import QualityScores
 from keras_wgan.callbacks.samples import SampleGrid
 from keras_wgan.callbacks.samples import SampleScatter

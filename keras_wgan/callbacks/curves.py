@@ -6,9 +6,9 @@ import keras
 import numpy as np
 
 from keras_wgan._checks import check_positive_int
-from keras_wgan.callbacks._plotting import load_pyplot
 from keras_wgan.callbacks.history import copy_history
 from keras_wgan.callbacks.history import record_epoch
+from keras_wgan.callbacks.plotting import load_pyplot
 
 
 class TrainingCurves(keras.callbacks.Callback):

@@ -11,9 +11,9 @@ import keras
 import numpy as np
 
 from keras_wgan._checks import check_positive_int
-from keras_wgan.callbacks._plotting import image_grid
-from keras_wgan.callbacks._plotting import load_pyplot
 from keras_wgan.callbacks._schedule import epoch_is_due
+from keras_wgan.callbacks.plotting import image_grid
+from keras_wgan.callbacks.plotting import load_pyplot
 from keras_wgan.checkpointing import steps_done
 
 
