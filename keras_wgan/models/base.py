@@ -5,6 +5,12 @@ generator step of `train_step`, compilation with two optimizers, seeding, metric
 serialization. A model is a set of hooks on it: `critic_objective` and `generator_objective`
 (the losses), `critic_penalty` (a term that keeps the critic Lipschitz), `warm_up_critic` (extra
 critic updates) and `default_optimizer`.
+
+A model with more networks (`StackedGAN`) writes its own `train_step` from the same pieces: `update`
+(one optimizer update: its gradients, compiled per replica, the loss-scale check, the update and
+the metrics), `loss_gradients` (the tape), `critic_loss` (objective and penalty of any critic)
+and `step_logs` (the end of a step). The replica and loss-scale plumbing they use is in
+`keras_wgan.models._distribution`, the checks of the networks in `keras_wgan.models._networks`.
 """
 
 import keras
@@ -12,6 +18,20 @@ import tensorflow as tf
 from keras import ops
 
 from keras_wgan._checks import check_positive_int
+from keras_wgan.models._distribution import compiled_per_replica
+from keras_wgan.models._distribution import computes_in_float16
+from keras_wgan.models._distribution import draw_for_replica
+from keras_wgan.models._distribution import finite_on_all_replicas
+from keras_wgan.models._distribution import global_norm
+from keras_wgan.models._distribution import logs_for_fit
+from keras_wgan.models._distribution import loss_scale
+from keras_wgan.models._distribution import scale_for_replicas
+from keras_wgan.models._distribution import with_loss_scale
+from keras_wgan.models._networks import check_compatible
+from keras_wgan.models._networks import check_model
+from keras_wgan.models._networks import input_count
+from keras_wgan.models._networks import latent_dim_of
+from keras_wgan.models._networks import sample_shape
 
 
 class BaseGAN(keras.Model):
@@ -56,28 +76,29 @@ class BaseGAN(keras.Model):
     objective_names = ()
     diagnostic_names = ()
 
+    # The constructor arguments that are networks, serialized by `get_config`.
+    network_arguments = ("generator", "critic")
+
     def __init__(self, generator, critic, latent_dim=None, critic_steps=1, seed=None, **kwargs):
         super().__init__(**kwargs)
-        for argument, network in (("generator", generator), ("critic", critic)):
-            if not isinstance(network, keras.Model):
-                raise ValueError(
-                    f"`{argument}` must be a keras.Model. Received: {argument}={network!r}"
-                )
+        check_model("generator", generator)
+        check_model("critic", critic)
         check_positive_int("critic_steps", critic_steps)
         self.generator = generator
         self.critic = critic
-        self.conditional = _input_count(generator) == 2
-        if self.conditional != (_input_count(critic) == 2):
+        self.conditional = input_count(generator) == 2
+        if self.conditional != (input_count(critic) == 2):
             raise ValueError(
                 "A conditional model needs both networks to take labels: the generator "
                 "[latent, labels] and the critic [samples, labels]. Received: generator with "
-                f"{_input_count(generator)} input(s), critic with {_input_count(critic)} input(s)"
+                f"{input_count(generator)} input(s), critic with "
+                f"{input_count(critic)} input(s)"
             )
-        self.latent_dim = _latent_dim(generator, latent_dim)
+        self.latent_dim = latent_dim_of(generator, latent_dim)
         self.critic_steps = critic_steps
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        _check_compatible(generator, critic)
+        check_compatible(generator, critic)
         names = ("critic_loss", "generator_loss", "generator_gradient_norm")
         names += self.objective_names + self.diagnostic_names
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
@@ -91,6 +112,15 @@ class BaseGAN(keras.Model):
     def build(self, input_shape=None):
         self.built = True
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras (3.15) builds a model made under a strategy on a first batch before `fit`. Ours
+        # is built in `__init__` and compiles no Keras loss or metric: there is nothing to build.
+        # Keras would still start one more pass over the data for that batch (with `make_dataset`,
+        # one more shuffle: the epochs would see other orders than without a strategy), and under
+        # MultiWorkerMirroredStrategy with several workers its average of the batch over the
+        # workers fails on `(samples, labels)` pairs (keras issue 20329).
+        return
+
     def call(self, inputs, training=False):
         """Generates samples from latent vectors (`[latent, labels]` when conditional)."""
         return self.generator(inputs, training=training)
@@ -99,9 +129,14 @@ class BaseGAN(keras.Model):
         """Samples from latent vectors, and from labels for a conditional model."""
         return self.generator(latent if labels is None else [latent, labels], training=training)
 
-    def score(self, samples, labels=None, training=False):
-        """The critic's scores of samples, given their labels for a conditional model."""
-        return self.critic(samples if labels is None else [samples, labels], training=training)
+    def score(self, samples, labels=None, training=False, critic=None):
+        """The critic's scores of samples, given their labels for a conditional model.
+
+        `critic` is the network that scores, `self.critic` by default (a model with several
+        critics names one).
+        """
+        critic = self.critic if critic is None else critic
+        return critic(samples if labels is None else [samples, labels], training=training)
 
     @property
     def metrics(self):
@@ -167,18 +202,17 @@ class BaseGAN(keras.Model):
         )
         self._replica_functions = {}
         if per_replica:
-            self._replica_functions = {
-                method.__name__: tf.function(method, jit_compile=True)
-                for method in self._per_replica_methods()
-            }
+            self._replica_functions = compiled_per_replica(
+                self._per_replica_methods()
+            )
         # float16 (`mixed_float16`) gradients underflow without loss scaling, and Keras scales only
         # `self.optimizer`: both optimizers get a dynamic loss scale here.
         self.loss_scaling = any(
-            _computes_in_float16(network) for network in (self.generator, self.critic)
+            computes_in_float16(network) for network in (self.generator, self.critic)
         )
         if self.loss_scaling:
-            generator_optimizer = _with_loss_scale(generator_optimizer)
-            critic_optimizer = _with_loss_scale(critic_optimizer)
+            generator_optimizer = with_loss_scale(generator_optimizer)
+            critic_optimizer = with_loss_scale(critic_optimizer)
         self.generator_optimizer = generator_optimizer
         self.critic_optimizer = critic_optimizer
         self.generator_optimizer.build(self.generator.trainable_variables)
@@ -205,8 +239,6 @@ class BaseGAN(keras.Model):
     # ----------------------------------------------------------------------------------------
 
     def train_step(self, data):
-        if self.critic_optimizer is None:
-            raise ValueError("Call `compile()` before `fit()`.")
         real_batches, label_batches = self.split_real_batches(data)
 
         def labels_of(index):
@@ -221,19 +253,18 @@ class BaseGAN(keras.Model):
 
         # Generator step.
         self.update_generator(ops.shape(real_batches)[0], labels_of(0))
-        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
-        if self.loss_scaling:
-            logs["critic_loss_scale"] = _loss_scale(self.critic_optimizer)
-            logs["generator_loss_scale"] = _loss_scale(self.generator_optimizer)
-        return _logs_for_fit(logs)
+        return self.step_logs()
 
     def split_real_batches(self, data):
-        """Checks a `fit` element and splits samples (and labels) into `[batch, critic_steps, ...]`.
+        """Checks a `fit` element (and that the model is compiled) and splits samples (and labels)
+        into `[batch, critic_steps, ...]`.
 
         Returns:
             A tuple `(real_batches, label_batches)`; `label_batches` is `None` for an
             unconditional model, whose labels are ignored.
         """
+        if self.critic_optimizer is None:
+            raise ValueError("Call `compile()` before `fit()`.")
         real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         if self.conditional and labels is None:
             raise ValueError(
@@ -242,7 +273,7 @@ class BaseGAN(keras.Model):
             )
         real = ops.convert_to_tensor(real)
         expected = tuple(real.shape[1:])
-        made = _sample_shape(self.generator)
+        made = sample_shape(self.generator)
         if made is not None and expected != made:
             raise ValueError(
                 f"Real samples have shape {tuple(real.shape[1:])} (without the batch axis) but "
@@ -277,65 +308,156 @@ class BaseGAN(keras.Model):
             sampler: a `keras.random` function taking `(shape, seed=...)`.
             shape: tuple, `(batch_size, ...)`; `batch_size` may be a scalar tensor.
         """
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        context = tf.distribute.get_replica_context()
-        if replicas == 1 or context is None:
-            return sampler(shape, seed=self.seed_generator)
-        batch_size = shape[0]
-        values = sampler((batch_size * replicas,) + tuple(shape[1:]), seed=self.seed_generator)
-        start = context.replica_id_in_sync_group * batch_size
-        return values[start : start + batch_size]
+        return draw_for_replica(sampler, shape, self.seed_generator)
 
     def update_critic(self, real, labels=None):
         """One critic update on one real batch and a fresh generated batch (of the same labels)."""
-        gradients, loss, logs = self._compiled(self.critic_gradients)(real, labels)
-        gradients, applied = self._check_scaled(gradients)
         # The optimizer applies each variable's constraint after the update (WGAN's weight clip).
-        self.critic_optimizer.apply(gradients, self.critic.trainable_variables)
-        self._record(applied, critic_loss=loss, **logs)
+        self.update(
+            self.critic_optimizer, self.critic.trainable_variables, self.critic_gradients, real,
+            labels,
+        )
 
     def critic_gradients(self, real, labels=None):
-        """This replica's critic loss and gradients on one real and a fresh generated batch.
+        """This replica's critic gradients and logs on one real and a fresh generated batch.
 
         Returns:
-            A tuple `(gradients, loss, logs)`: the gradients of the loss scaled for the
-            replicas (and by the loss scale under `mixed_float16`), the loss (penalty
-            included), and the objective's and penalty's logs.
+            A tuple `(gradients, logs)`, as `loss_gradients` of `critic_loss`.
         """
         fake = self.generate(self.sample_latent(ops.shape(real)[0]), labels, training=True)
-        with tf.GradientTape() as tape:
-            real_scores = self.score(real, labels, training=True)
-            fake_scores = self.score(fake, labels, training=True)
-            loss, objective_logs = self.critic_objective(real_scores, fake_scores)
-            penalty, diagnostics = self.critic_penalty(real, fake, labels)
-            loss = loss + penalty
-            scaled_loss = self.critic_optimizer.scale_loss(_scale_for_replicas(loss))
-        gradients = tape.gradient(scaled_loss, self.critic.trainable_variables)
-        return gradients, loss, {**objective_logs, **diagnostics}
+        return self.loss_gradients(
+            self.critic_optimizer, self.critic.trainable_variables, self.critic_loss, real, fake,
+            labels,
+        )
+
+    def critic_loss(self, real, fake, labels=None, critic=None, weights=None):
+        """A critic's loss on a real and a generated batch: its objective plus its penalty.
+
+        Args:
+            real: real samples.
+            fake: generated samples, as many.
+            labels: their labels (a conditional model), or `None`.
+            critic: `keras.Model` or `None`. The critic, `self.critic` by default.
+            weights: tensor `[batch]` or `None`: the random numbers of the penalty
+                (`critic_penalty`), when drawn by the caller.
+
+        Returns:
+            A tuple `(loss, logs)`: the loss, and a dict of `critic_loss` (the same loss) and the
+            objective's and penalty's logs.
+        """
+        real_scores = self.score(real, labels, training=True, critic=critic)
+        fake_scores = self.score(fake, labels, training=True, critic=critic)
+        loss, objective_logs = self.critic_objective(real_scores, fake_scores)
+        penalty, diagnostics = self.critic_penalty(real, fake, labels, critic, weights)
+        loss = loss + penalty
+        return loss, {"critic_loss": loss, **objective_logs, **diagnostics}
 
     def update_generator(self, batch_size, labels=None):
         """One generator update against the current critic."""
-        gradients, loss = self._compiled(self.generator_gradients)(batch_size, labels)
-        gradients, applied = self._check_scaled(gradients)
-        self.generator_optimizer.apply(gradients, self.generator.trainable_variables)
-        norm = _global_norm(gradients) / _loss_scale(self.generator_optimizer)
-        self._record(applied, generator_loss=loss, generator_gradient_norm=norm)
+        self.update(
+            self.generator_optimizer, self.generator.trainable_variables,
+            self.generator_gradients, batch_size, labels, norm_name="generator_gradient_norm",
+        )
 
     def generator_gradients(self, batch_size, labels=None):
-        """This replica's generator loss and gradients on a fresh generated batch.
+        """This replica's generator gradients and logs on a fresh generated batch.
 
         Returns:
-            A tuple `(gradients, loss)`: the gradients of the loss scaled for the replicas (and
-            by the loss scale under `mixed_float16`), and the loss.
+            A tuple `(gradients, logs)`, as `loss_gradients`; the logs hold `generator_loss`.
         """
         latent = self.sample_latent(batch_size)
+        return self.loss_gradients(
+            self.generator_optimizer, self.generator.trainable_variables, self.generator_loss,
+            latent, labels,
+        )
+
+    def generator_loss(self, latent, labels=None):
+        """The generator's loss on the samples it makes from `latent`, and its logs."""
+        fake = self.generate(latent, labels, training=True)
+        loss = self.generator_objective(self.score(fake, labels, training=True))
+        return loss, {"generator_loss": loss}
+
+    # ----------------------------------------------------------------------------------------
+    # The pieces of a step
+    # ----------------------------------------------------------------------------------------
+
+    def update(self, optimizer, variables, gradients_function, *arguments, norm_name=None):
+        """One update of `variables` by `optimizer`, from `gradients_function(*arguments)`.
+
+        `gradients_function` returns `(gradients, logs)` for this replica (see
+        `loss_gradients`); under `compile(jit_compile=True)` with several replicas it runs
+        compiled (see `_per_replica_methods`). Under loss scaling, an update whose gradients
+        overflow on any replica is skipped on every replica. The logs are added to the epoch's
+        means (those of a skipped update left out).
+
+        Args:
+            optimizer: the `keras.optimizers.Optimizer` of `variables`.
+            variables: list of the variables to update.
+            gradients_function: a method of the model, `(*arguments) -> (gradients, logs)`.
+            *arguments: its arguments.
+            norm_name: str or `None`. Also log the global norm of the (global-batch) gradient
+                under this name.
+
+        Returns:
+            The logs of the update.
+        """
+        gradients, logs = self._compiled(gradients_function)(*arguments)
+        applied = None
+        if self.loss_scaling:
+            gradients, applied = finite_on_all_replicas(gradients)
+        optimizer.apply(gradients, variables)
+        if norm_name is not None:
+            norm = global_norm(gradients) / loss_scale(optimizer)
+            logs = {**logs, norm_name: norm}
+        self._record(applied, **logs)
+        return logs
+
+    def loss_gradients(self, optimizer, variables, loss_function, *arguments):
+        """This replica's gradients of `loss_function(*arguments)` with respect to `variables`.
+
+        The loss is scaled for the replicas (Keras sums their gradients) and, under
+        `mixed_float16`, by `optimizer`'s loss scale.
+
+        Args:
+            optimizer: the optimizer that will apply the gradients.
+            variables: list of variables.
+            loss_function: `(*arguments) -> (loss, logs)`, the loss a float32 scalar.
+            *arguments: its arguments.
+
+        Returns:
+            A tuple `(gradients, logs)`.
+        """
         with tf.GradientTape() as tape:
-            fake = self.generate(latent, labels, training=True)
-            fake_scores = self.score(fake, labels, training=True)
-            loss = self.generator_objective(fake_scores)
-            scaled_loss = self.generator_optimizer.scale_loss(_scale_for_replicas(loss))
-        gradients = tape.gradient(scaled_loss, self.generator.trainable_variables)
-        return gradients, loss
+            loss, logs = loss_function(*arguments)
+            scaled_loss = optimizer.scale_loss(scale_for_replicas(loss))
+        return tape.gradient(scaled_loss, variables), logs
+
+    def step_logs(self, names=None):
+        """The logs a step returns to `fit`: the epoch's means so far, and the loss scales.
+
+        Args:
+            names: the metrics to report, all by default.
+
+        Returns:
+            A dict of the means, with `critic_loss_scale` and `generator_loss_scale` under loss
+            scaling, shaped for `fit` under any strategy.
+        """
+        names = self.trackers if names is None else names
+        logs = {name: self.trackers[name].result() for name in names}
+        if self.loss_scaling:
+            logs["critic_loss_scale"] = loss_scale(self.critic_optimizer)
+            logs["generator_loss_scale"] = loss_scale(self.generator_optimizer)
+        return logs_for_fit(logs)
+
+    def _record(self, applied=None, **values):
+        """Adds a step's values to the epoch's means; `applied=False` (a skipped update under
+        loss scaling, its values possibly infinite) leaves them out."""
+        for name, value in values.items():
+            if applied is None:
+                self.trackers[name].update_state(value)
+            else:
+                value = ops.where(applied, ops.cast(value, "float32"), 0.0)
+                self.trackers[name].update_state(value, sample_weight=ops.cast(applied, "float32"))
 
     def critic_loss_scale(self):
         """The critic optimizer's current loss scale: 1 unless under `mixed_float16`.
@@ -344,34 +466,11 @@ class BaseGAN(keras.Model):
         inner gradient's seed by this scale and divides the gradient by it after, so that the
         float16 backward pass stays in range like the outer one.
         """
-        return _loss_scale(self.critic_optimizer)
-
-    def _check_scaled(self, gradients):
-        """Under loss scaling: the gradients, made non-finite on every replica if any replica's
-        are (so that all replicas skip the update together), and whether they are finite.
-
-        Returns:
-            A tuple `(gradients, applied)`; `applied` is `None` without loss scaling.
-        """
-        if not self.loss_scaling:
-            return gradients, None
-        present = [g for g in gradients if g is not None]
-        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in present])
-        finite = tf.cast(finite, "float32")
-        context = tf.distribute.get_replica_context()
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        if context is not None and replicas > 1:
-            # 1 on every replica exactly when all replicas' flags are 1.
-            count = context.all_reduce(tf.distribute.ReduceOp.SUM, finite)
-            finite = tf.cast(count >= replicas, "float32")
-            # Keras's LossScaleOptimizer reads the first replica's gradients only: dividing by 0
-            # makes every replica's gradients non-finite when one replica's are.
-            gradients = [None if g is None else g / tf.cast(finite, g.dtype) for g in gradients]
-        return gradients, finite > 0
+        return loss_scale(self.critic_optimizer)
 
     def _per_replica_methods(self):
-        """The methods that compute one replica's losses and gradients, and draw no random
-        numbers of their own: what `compile(jit_compile=True)` compiles under several replicas."""
+        """The methods that compute one replica's losses and gradients: what
+        `compile(jit_compile=True)` compiles under several replicas."""
         return (self.critic_gradients, self.generator_gradients)
 
     def _compiled(self, method):
@@ -395,8 +494,13 @@ class BaseGAN(keras.Model):
         """The generator's loss from the critic's scores of generated samples."""
         raise NotImplementedError(f"{type(self).__name__} must define generator_objective().")
 
-    def critic_penalty(self, real, fake, labels=None):
+    def critic_penalty(self, real, fake, labels=None, critic=None, weights=None):
         """A term added to the critic loss, with diagnostics named as in `diagnostic_names`.
+
+        Args:
+            real, fake, labels: the batches of the critic loss.
+            critic: the critic (`self.critic` when `None`).
+            weights: the penalty's random numbers when the caller drew them, else `None`.
 
         Returns:
             A tuple `(penalty, diagnostics)`; none by default.
@@ -406,16 +510,6 @@ class BaseGAN(keras.Model):
     def warm_up_critic(self, real_batches, label_batches=None):
         """Extra critic updates before the regular ones; none by default."""
 
-    def _record(self, applied=None, **values):
-        """Adds a step's values to the epoch's means; `applied=False` (a skipped update under
-        loss scaling, its values possibly infinite) leaves them out."""
-        for name, value in values.items():
-            if applied is None:
-                self.trackers[name].update_state(value)
-            else:
-                value = ops.where(applied, ops.cast(value, "float32"), 0.0)
-                self.trackers[name].update_state(value, sample_weight=ops.cast(applied, "float32"))
-
     # ----------------------------------------------------------------------------------------
     # Serialization
     # ----------------------------------------------------------------------------------------
@@ -424,8 +518,12 @@ class BaseGAN(keras.Model):
         config = super().get_config()
         config.update(
             {
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "critic": keras.saving.serialize_keras_object(self.critic),
+                argument: keras.saving.serialize_keras_object(getattr(self, argument))
+                for argument in self.network_arguments
+            }
+        )
+        config.update(
+            {
                 "latent_dim": self.latent_dim,
                 "critic_steps": self.critic_steps,
                 "seed": self.seed,
@@ -448,124 +546,9 @@ class BaseGAN(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("generator", "critic"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
+        for argument in cls.network_arguments:
+            config[argument] = keras.saving.deserialize_keras_object(config[argument])
         return cls(**config)
 
 
 _SEED_STATE = "seed_generator_state"
-
-
-def _input_count(network):
-    try:
-        return len(network.inputs)
-    except (AttributeError, ValueError, TypeError):
-        return 1
-
-
-def _batch_normalization_layers(network):
-    """Names of the BatchNormalization layers of a network, nested ones included."""
-    if not isinstance(network, keras.Layer):
-        return []
-    return [
-        layer.name
-        for layer in network._flatten_layers()
-        if isinstance(layer, keras.layers.BatchNormalization)
-    ]
-
-
-def _scale_for_replicas(loss):
-    # Keras 3 sums gradients across replicas: a per-replica mean loss divided by the number of
-    # replicas gives the gradient of the global-batch mean.
-    return loss / tf.distribute.get_strategy().num_replicas_in_sync
-
-
-def _logs_for_fit(logs):
-    """A step's logs shaped so that `fit` can average them over the replicas of all workers.
-
-    Under `MultiWorkerMirroredStrategy` with several workers, Keras 3.15 reduces a step's logs with
-    `strategy.reduce("MEAN", value, axis=0)`, which fails on scalars ("Invalid reduction dimension
-    0 for input with 0 dimensions", tensorflow issue 72388). Given a leading axis of one, each log
-    is averaged over the replicas of all workers, as `fit` does under `MirroredStrategy`.
-    """
-    strategy = tf.distribute.get_strategy()
-    # The condition under which Keras's `reduce_per_replica` takes that path.
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
-        strategy.extended._in_multi_worker_mode()
-    ):
-        return {name: ops.reshape(value, (1,)) for name, value in logs.items()}
-    return logs
-
-
-def _global_norm(gradients):
-    """Norm of the global-batch gradient: the replicas' gradients summed, as the optimizer does."""
-    context = tf.distribute.get_replica_context()
-    if context is not None and tf.distribute.get_strategy().num_replicas_in_sync > 1:
-        gradients = context.all_reduce(tf.distribute.ReduceOp.SUM, gradients)
-    return tf.linalg.global_norm(gradients)
-
-
-def _with_loss_scale(optimizer):
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return optimizer
-    return keras.optimizers.LossScaleOptimizer(optimizer)
-
-
-def _loss_scale(optimizer):
-    """The dynamic loss scale of a `LossScaleOptimizer` (a float32 tensor), else 1."""
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return ops.convert_to_tensor(optimizer.dynamic_scale)
-    return 1.0
-
-
-def _computes_in_float16(network):
-    return any(
-        getattr(layer, "compute_dtype", None) == "float16" for layer in network._flatten_layers()
-    )
-
-
-def _latent_dim(generator, latent_dim):
-    inputs = generator.inputs if generator.built and hasattr(generator, "inputs") else None
-    found = inputs[0].shape[-1] if inputs else None
-    if latent_dim is None:
-        if found is None:
-            raise ValueError(
-                "Could not read `latent_dim` from the generator's input; pass it explicitly. "
-                f"Received: latent_dim=None, generator={generator.name}"
-            )
-        return int(found)
-    check_positive_int("latent_dim", latent_dim)
-    if found is not None and found != latent_dim:
-        raise ValueError(
-            f"`latent_dim` does not match the generator's input size {found}. "
-            f"Received: latent_dim={latent_dim}"
-        )
-    return latent_dim
-
-
-def _sample_shape(generator):
-    """The generator's sample shape without the batch axis, or None for a subclassed model."""
-    try:
-        return tuple(generator.output.shape[1:])
-    except (AttributeError, ValueError):
-        return None
-
-
-def _check_compatible(generator, critic):
-    """Checks that the networks fit together, where their Functional shapes tell."""
-    made = _sample_shape(generator)
-    try:
-        taken = tuple(critic.inputs[0].shape[1:])
-        scores = tuple(critic.output.shape[1:])
-    except (AttributeError, ValueError, TypeError):
-        return
-    if made is not None and made != taken:
-        raise ValueError(
-            f"The generator makes samples of shape {made} but the critic takes {taken}. "
-            f"Received: generator={generator.name}, critic={critic.name}"
-        )
-    if scores not in ((1,), ()):
-        raise ValueError(
-            f"The critic must give one linear score per sample, shape [batch, 1]. "
-            f"Received: critic output shape {tuple(critic.output.shape)}"
-        )

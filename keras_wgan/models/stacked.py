@@ -1,15 +1,13 @@
 """The stacked (two-stage) GAN: StackGAN (Zhang et al., 2017) on class labels, WGAN-GP losses."""
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from keras_wgan import config
 from keras_wgan import losses
-from keras_wgan import penalties
-from keras_wgan.models.base import BaseGAN
-from keras_wgan.models.base import _global_norm
-from keras_wgan.models.base import _scale_for_replicas
+from keras_wgan.models._networks import check_model
+from keras_wgan.models._networks import check_without_batch_normalization
+from keras_wgan.models.wgan_gp import WGANGP
 from keras_wgan.networks.stacked import ConditioningAugmentation
 from keras_wgan.networks.stacked import upscale_factor
 
@@ -26,7 +24,7 @@ STAGE_METRICS = (
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class StackedGAN(BaseGAN):
+class StackedGAN(WGANGP):
     """A two-stage class-conditional GAN in the spirit of StackGAN, with WGAN-GP losses.
 
     Stage I draws a low-resolution image from noise and an augmented class condition; stage II
@@ -65,6 +63,10 @@ class StackedGAN(BaseGAN):
 
     Data contract (`BaseGAN`'s): every element holds `critic_steps * batch_size` pairs
     `(images, labels)` of full-resolution images in [-1, 1] and int labels.
+
+    Implementation: a `WGANGP` whose full-resolution critic is `critic`; each stage's critic loss
+    is WGAN-GP's (`critic_loss` with the stage's critic), and the train step is written from
+    `BaseGAN`'s pieces (`update`, `loss_gradients`, `step_logs`).
 
     Optimizers: `generator_optimizer` covers both generators (a frozen stage's variables are
     simply left out of the update); `critic_optimizer` trains the stage-II critic and a copy of
@@ -106,6 +108,9 @@ class StackedGAN(BaseGAN):
     """
 
     objective_names = tuple(f"stage{k}_{name}" for k in (1, 2) for name in STAGE_METRICS)
+    # The stages' metrics replace WGAN-GP's diagnostics.
+    diagnostic_names = ()
+    network_arguments = ("stage1_generator", "stage2_generator", "stage1_critic", "stage2_critic")
 
     def __init__(
         self,
@@ -120,24 +125,21 @@ class StackedGAN(BaseGAN):
         seed=None,
         **kwargs,
     ):
-        networks = {
+        given = {
             "stage1_generator": stage1_generator,
             "stage2_generator": stage2_generator,
             "stage1_critic": stage1_critic,
             "stage2_critic": stage2_critic,
         }
-        for argument, network in networks.items():
-            if not isinstance(network, keras.Model):
-                raise ValueError(
-                    f"`{argument}` must be a keras.Model. Received: {argument}={network!r}"
-                )
+        for argument, network in given.items():
+            check_model(argument, network)
         _check_stage(stage)
         for argument, value in (("penalty_weight", penalty_weight), ("kl_weight", kl_weight)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(
                     f"`{argument}` must be a float >= 0. Received: {argument}={value!r}"
                 )
-        noise_dim, condition_dims = _check_networks(**networks)
+        noise_dim, condition_dims = _check_networks(**given)
         self.stage1_generator = stage1_generator
         self.stage2_generator = stage2_generator
         self.stage1_critic = stage1_critic
@@ -147,13 +149,13 @@ class StackedGAN(BaseGAN):
             tuple(stage1_generator.output.shape[1:]), tuple(stage2_generator.output.shape[1:])
         )
         self._stage = stage
-        self.penalty_weight = float(penalty_weight)
         self.kl_weight = float(kl_weight)
         self.stage1_critic_optimizer = None
         super().__init__(
             _compose(stage1_generator, stage2_generator, noise_dim, condition_dims),
             stage2_critic,
             critic_steps=critic_steps,
+            penalty_weight=penalty_weight,
             seed=seed,
             **kwargs,
         )
@@ -178,6 +180,11 @@ class StackedGAN(BaseGAN):
 
     def _trains(self, stage):
         return self._stage in (stage, "joint")
+
+    def _measures(self, metric):
+        """Whether `fit` measures `metric` at this stage: a `stage<k>_` metric only if stage k
+        is trained."""
+        return not metric.startswith("stage") or self._trains(int(metric[5]))
 
     # ----------------------------------------------------------------------------------------
     # Sampling
@@ -224,27 +231,19 @@ class StackedGAN(BaseGAN):
     # Compilation
     # ----------------------------------------------------------------------------------------
 
-    def default_optimizer(self):
-        return config.wgan_gp_optimizer()
-
-    def compile(self, generator_optimizer=None, critic_optimizer=None, jit_compile=False, **kwargs):
+    def compile(self, generator_optimizer=None, critic_optimizer=None, **kwargs):
         """Sets the optimizers, as `BaseGAN.compile` does, and one for the stage-I critic.
 
         `generator_optimizer` updates both generators; `critic_optimizer` the stage-II critic,
         and a new optimizer with its configuration (`stage1_critic_optimizer`) the stage-I
         critic, so that each critic has its own slots and step count.
         """
-        super().compile(
-            generator_optimizer=generator_optimizer,
-            critic_optimizer=critic_optimizer,
-            jit_compile=jit_compile,
-            **kwargs,
-        )
+        super().compile(generator_optimizer, critic_optimizer, **kwargs)
         if self.loss_scaling:
             raise ValueError(
-                "StackedGAN does not support mixed_float16 (its updates do not loss-scale). Use "
-                "the 'mixed_bfloat16' or 'float32' policy. Received: networks computing in "
-                "float16"
+                "StackedGAN does not support mixed_float16 (the loss scaling of its two critics "
+                "is not supported). Use the 'mixed_bfloat16' or 'float32' policy. Received: "
+                "networks computing in float16"
             )
         self.stage1_critic_optimizer = type(self.critic_optimizer).from_config(
             self.critic_optimizer.get_config()
@@ -256,8 +255,6 @@ class StackedGAN(BaseGAN):
     # ----------------------------------------------------------------------------------------
 
     def train_step(self, data):
-        if self.critic_optimizer is None:
-            raise ValueError("Call `compile()` before `fit()`.")
         real_batches, label_batches = self.split_real_batches(data)
         batch_size = ops.shape(real_batches)[0]
 
@@ -278,11 +275,7 @@ class StackedGAN(BaseGAN):
         # Generator step.
         self.update_generator(batch_size, label_batches[:, 0])
         # Only the trained stages' metrics: the others have not been measured.
-        return {
-            name: tracker.result()
-            for name, tracker in self.trackers.items()
-            if not name.startswith("stage") or self._trains(int(name[5]))
-        }
+        return self.step_logs(name for name in self.trackers if self._measures(name))
 
     def generate_critic_batches(self, batch_size, label_batches):
         """Both stages' samples for every critic update of a step, `[batch, critic_steps, ...]`.
@@ -330,18 +323,19 @@ class StackedGAN(BaseGAN):
         self._record(critic_loss=total)
 
     def _update_stage_critic(self, stage, critic, optimizer, real, fake, labels):
+        # The penalty's interpolation weights are drawn here, outside the function that
+        # `compile(jit_compile=True)` compiles: XLA draws other random numbers.
+        weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
         # The fakes are constants here: only the critic learns.
         fake = ops.stop_gradient(fake)
-        weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
-        gradients, logs = self._compiled(self.stage_critic_gradients)(
-            stage, real, fake, labels, weights
+        logs = self.update(
+            optimizer, critic.trainable_variables, self.stage_critic_gradients, stage, real, fake,
+            labels, weights,
         )
-        optimizer.apply(gradients, critic.trainable_variables)
-        self._record(**logs)
         return logs[f"stage{stage}_critic_loss"]
 
     def stage_critic_gradients(self, stage, real, fake, labels, weights):
-        """This replica's loss and gradients of one stage's critic.
+        """This replica's gradients and metrics of one stage's critic loss (WGAN-GP's).
 
         Args:
             stage: 1 or 2.
@@ -352,73 +346,60 @@ class StackedGAN(BaseGAN):
 
         Returns:
             A tuple `(gradients, logs)`: the gradients of the loss scaled for the replicas, and
-            the stage's critic metrics.
+            the stage's critic metrics (`stage<k>_critic_loss`, ...).
         """
         critic = self.stage1_critic if stage == 1 else self.critic
-        with tf.GradientTape() as tape:
-            # One call for both batches: the critics have no batch statistics.
-            scores = critic(
-                [ops.concatenate([real, ops.cast(fake, real.dtype)], axis=0),
-                 ops.concatenate([labels, labels], axis=0)],
-                training=True,
-            )
-            real_scores, fake_scores = scores[: ops.shape(real)[0]], scores[ops.shape(real)[0] :]
-            estimate = losses.wasserstein_estimate(real_scores, fake_scores)
-            penalty, norms = penalties.gradient_penalty(
-                # The gradient with respect to the images, the labels held fixed.
-                lambda images: critic([images, labels], training=True),
-                real,
-                fake,
-                weights,
-            )
-            penalty = self.penalty_weight * penalty
-            loss = losses.critic_loss(real_scores, fake_scores) + penalty
-            scaled_loss = _scale_for_replicas(loss)
-        gradients = tape.gradient(scaled_loss, critic.trainable_variables)
-        return gradients, {
-            f"stage{stage}_critic_loss": loss,
-            f"stage{stage}_wasserstein_estimate": estimate,
-            f"stage{stage}_gradient_penalty": penalty,
-            f"stage{stage}_gradient_norm": ops.mean(norms),
-        }
+        optimizer = self.stage1_critic_optimizer if stage == 1 else self.critic_optimizer
+        gradients, logs = self.loss_gradients(
+            optimizer, critic.trainable_variables, self.critic_loss, real, fake, labels, critic,
+            weights,
+        )
+        return gradients, {f"stage{stage}_{name}": value for name, value in logs.items()}
 
     def update_generator(self, batch_size, labels=None):
         """One update of the trained stages' generators against their critics."""
+        # Drawn outside the compiled function, as the penalty's weights.
         latent = self.sample_latent(batch_size)
-        gradients, loss, logs = self._compiled(self.stacked_generator_gradients)(latent, labels)
-        self.generator_optimizer.apply(gradients, self._trained_generator_variables())
-        self._record(
-            generator_loss=loss, generator_gradient_norm=_global_norm(gradients), **logs
+        self.update(
+            self.generator_optimizer, self._trained_generator_variables(),
+            self.stacked_generator_gradients, latent, labels,
+            norm_name="generator_gradient_norm",
         )
 
     def stacked_generator_gradients(self, latent, labels):
-        """This replica's loss and gradients of the trained stages' generators.
+        """This replica's gradients (with respect to `_trained_generator_variables()`) and logs
+        of the trained stages' generator loss (`generator_loss`)."""
+        return self.loss_gradients(
+            self.generator_optimizer, self._trained_generator_variables(), self.generator_loss,
+            latent, labels,
+        )
+
+    def generator_loss(self, latent, labels=None):
+        """The trained stages' generator losses, summed: each `-mean(critic(fake))` plus
+        `kl_weight` times its KL term.
 
         Returns:
-            A tuple `(gradients, loss, logs)`: the gradients (with respect to
-            `_trained_generator_variables()`) of the loss scaled for the replicas, the loss, and
-            each trained stage's adversarial loss and KL term.
+            A tuple `(loss, logs)`: the logs hold `generator_loss` and each trained stage's
+            adversarial loss and KL term.
         """
-        variables = self._trained_generator_variables()
         noise, first, second = self.split_latent(latent)
-        with tf.GradientTape() as tape:
-            # A frozen stage I (stage 2) runs in inference mode; stage II runs only if trained
-            # (in training mode its BatchNormalization statistics would move).
-            images = {1: self.stage1_generator([noise, labels, first], training=self._stage != 2)}
-            if self._trains(2):
-                images[2] = self.stage2_generator([images[1], labels, second], training=True)
-            loss = ops.zeros((), "float32")
-            logs = {}
-            for stage, critic in ((1, self.stage1_critic), (2, self.critic)):
-                if not self._trains(stage):
-                    continue
-                adversarial = losses.generator_loss(critic([images[stage], labels], training=True))
-                kl = self.stage_kl(stage, labels)
-                loss += adversarial + self.kl_weight * kl
-                logs[f"stage{stage}_generator_loss"] = adversarial
-                logs[f"stage{stage}_kl"] = kl
-            scaled_loss = _scale_for_replicas(loss)
-        return tape.gradient(scaled_loss, variables), loss, logs
+        # A frozen stage I (stage 2) runs in inference mode; stage II runs only if trained
+        # (in training mode its BatchNormalization statistics would move).
+        images = {1: self.stage1_generator([noise, labels, first], training=self._stage != 2)}
+        if self._trains(2):
+            images[2] = self.stage2_generator([images[1], labels, second], training=True)
+        loss = ops.zeros((), "float32")
+        logs = {}
+        for stage, critic in ((1, self.stage1_critic), (2, self.critic)):
+            if not self._trains(stage):
+                continue
+            scores = self.score(images[stage], labels, training=True, critic=critic)
+            adversarial = self.generator_objective(scores)
+            kl = self.stage_kl(stage, labels)
+            loss += adversarial + self.kl_weight * kl
+            logs[f"stage{stage}_generator_loss"] = adversarial
+            logs[f"stage{stage}_kl"] = kl
+        return loss, {"generator_loss": loss, **logs}
 
     def _per_replica_methods(self):
         return (self.stage_critic_gradients, self.stacked_generator_gradients)
@@ -437,27 +418,12 @@ class StackedGAN(BaseGAN):
 
     def get_config(self):
         config_ = super().get_config()
-        for key in ("generator", "critic", "latent_dim"):
-            config_.pop(key, None)
-        config_.update(
-            {
-                "stage1_generator": keras.saving.serialize_keras_object(self.stage1_generator),
-                "stage2_generator": keras.saving.serialize_keras_object(self.stage2_generator),
-                "stage1_critic": keras.saving.serialize_keras_object(self.stage1_critic),
-                "stage2_critic": keras.saving.serialize_keras_object(self.critic),
-                "stage": self._stage,
-                "penalty_weight": self.penalty_weight,
-                "kl_weight": self.kl_weight,
-            }
-        )
+        # WGAN-GP's arguments that StackedGAN does not take: its generator is composed, the
+        # penalty is the paper's.
+        for key in ("latent_dim", "penalty_target", "one_sided", "critic_warmup"):
+            del config_[key]
+        config_.update({"stage": self._stage, "kl_weight": self.kl_weight})
         return config_
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("stage1_generator", "stage2_generator", "stage1_critic", "stage2_critic"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 def _check_stage(stage):
@@ -509,18 +475,8 @@ def _check_networks(stage1_generator, stage2_generator, stage1_critic, stage2_cr
                 f"`{name}` must take [images, labels] and give one score each, [batch, 1]. "
                 f"Received: {name} with input shapes {inputs}, output shape {output}"
             )
-        batch_norms = [
-            layer.name
-            for layer in (stage1_critic if name == "stage1_critic" else stage2_critic)
-            ._flatten_layers()
-            if isinstance(layer, keras.layers.BatchNormalization)
-        ]
-        if batch_norms:
-            raise ValueError(
-                "The critics are trained with a gradient penalty and must not use "
-                "BatchNormalization (each score must depend on its own example only). "
-                f"Received: {name} with BatchNormalization layers {batch_norms}"
-            )
+    check_without_batch_normalization("stage1_critic", stage1_critic)
+    check_without_batch_normalization("stage2_critic", stage2_critic)
     low = shapes["stage1_generator"][1][1:]
     full = shapes["stage2_generator"][1][1:]
     pairs = (

@@ -111,7 +111,7 @@ class WGAN(BaseGAN):
     def generator_objective(self, fake_scores):
         return losses.generator_loss(fake_scores)
 
-    def critic_penalty(self, real, fake, labels=None):
+    def critic_penalty(self, real, fake, labels=None, critic=None, weights=None):
         """WGAN adds no penalty (it clips weights) and reports the fraction at the clip bound."""
         return ops.zeros((), "float32"), {"clipped_fraction": self._clipped_fraction()}
 

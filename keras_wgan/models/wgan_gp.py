@@ -5,7 +5,7 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan import penalties
-from keras_wgan.models.base import _batch_normalization_layers
+from keras_wgan.models._networks import check_without_batch_normalization
 from keras_wgan.models.wgan import WGAN
 
 
@@ -54,17 +54,9 @@ class WGANGP(WGAN):
     diagnostic_names = ("gradient_penalty", "gradient_norm")
 
     def __init__(
-        self,
-        generator,
-        critic,
-        latent_dim=None,
-        critic_steps=config.CRITIC_STEPS,
-        penalty_weight=config.PENALTY_WEIGHT,
-        penalty_target=config.PENALTY_TARGET,
-        one_sided=False,
-        critic_warmup=False,
-        seed=None,
-        **kwargs,
+        self, generator, critic, latent_dim=None, critic_steps=config.CRITIC_STEPS,
+        penalty_weight=config.PENALTY_WEIGHT, penalty_target=config.PENALTY_TARGET,
+        one_sided=False, critic_warmup=False, seed=None, **kwargs,
     ):
         if not penalty_weight >= 0:
             raise ValueError(
@@ -76,14 +68,7 @@ class WGANGP(WGAN):
                 "`penalty_target` must be a positive float. "
                 f"Received: penalty_target={penalty_target!r}"
             )
-        batch_norms = _batch_normalization_layers(critic)
-        if batch_norms:
-            raise ValueError(
-                "A WGAN-GP critic must not use BatchNormalization: the gradient penalty is taken "
-                "per example, and batch statistics make each score depend on the whole batch. "
-                "Use layer normalization (build_critic(..., normalization='layer')) or none. "
-                f"Received: critic with BatchNormalization layers {batch_norms}"
-            )
+        check_without_batch_normalization("critic", critic)
         super().__init__(
             generator,
             critic,
@@ -101,11 +86,16 @@ class WGANGP(WGAN):
     def default_optimizer(self):
         return config.wgan_gp_optimizer()
 
-    def critic_penalty(self, real, fake, labels=None):
-        weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
+    def critic_penalty(self, real, fake, labels=None, critic=None, weights=None):
+        """The weighted gradient penalty of `critic` (by default `self.critic`) and its logs.
+
+        `weights`, the interpolation weights `[batch]`, are drawn from `U[0, 1]` when `None`.
+        """
+        if weights is None:
+            weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
         penalty, norms = penalties.gradient_penalty(
             # The gradient with respect to the samples, the labels held fixed.
-            lambda samples: self.score(samples, labels, training=True),
+            lambda samples: self.score(samples, labels, training=True, critic=critic),
             real,
             fake,
             weights,

@@ -19,29 +19,14 @@ from keras import layers
 
 from keras_wgan._checks import check_positive_int
 from keras_wgan.networks import conditioning
+from keras_wgan.networks._layers import check_image_shape
+from keras_wgan.networks._layers import check_normalization
+from keras_wgan.networks._layers import initializer
+from keras_wgan.networks._layers import normalize
 from keras_wgan.networks.unrolled import UnrolledConv2D
 from keras_wgan.networks.unrolled import pays_to_unroll
 
-NORMALIZATIONS = (None, "batch", "layer")
 UPSAMPLINGS = ("transpose", "nearest")
-
-
-def _check_image_shape(image_shape):
-    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
-    if shape is None or len(shape) != 3 or not all(isinstance(d, int) and d > 0 for d in shape):
-        raise ValueError(
-            "`image_shape` must be (height, width, channels) with positive ints. "
-            f"Received: image_shape={image_shape!r}"
-        )
-    return shape
-
-
-def _check_normalization(normalization):
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(
-            f"`normalization` must be one of {NORMALIZATIONS}. "
-            f"Received: normalization={normalization!r}"
-        )
 
 
 def _check_padded_size(padded_size, height, width):
@@ -99,20 +84,6 @@ def _doublings(height, width):
     return count
 
 
-def _normalize(x, normalization, name):
-    if normalization == "batch":
-        return layers.BatchNormalization(name=name)(x)
-    if normalization == "layer":
-        # Over all of an example's features, as in the WGAN-GP code's critic.
-        return layers.LayerNormalization(axis=(1, 2, 3), name=name)(x)
-    return x
-
-
-def _initializer():
-    # DCGAN's N(0, 0.02) weights.
-    return keras.initializers.RandomNormal(stddev=0.02)
-
-
 def build_generator(
     image_shape,
     latent_dim=128,
@@ -148,8 +119,8 @@ def build_generator(
         A Functional `keras.Model` from `[batch, latent_dim]` (and labels) to
         `[batch, *image_shape]` (tanh).
     """
-    height, width, channels = _check_image_shape(image_shape)
-    _check_normalization(normalization)
+    height, width, channels = check_image_shape("image_shape", image_shape)
+    check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
     check_positive_int("kernel_size", kernel_size)
     if upsampling not in UPSAMPLINGS:
@@ -162,7 +133,7 @@ def build_generator(
 
     def upsample(filters, **kwargs):
         """A stage that doubles the feature map's height and width."""
-        options = dict(padding="same", kernel_initializer=_initializer(), **kwargs)
+        options = dict(padding="same", kernel_initializer=initializer(), **kwargs)
         if upsampling == "transpose":
             return layers.Conv2DTranspose(filters, kernel_size, strides=2, **options)
         conv = layers.Conv2D(filters, kernel_size, **options)
@@ -170,13 +141,13 @@ def build_generator(
 
     inputs, x = conditioning.generator_inputs(latent_dim, num_classes)
     filters = base_filters * 2 ** (stages - 1)
-    x = layers.Dense(start[0] * start[1] * filters, kernel_initializer=_initializer())(x)
+    x = layers.Dense(start[0] * start[1] * filters, kernel_initializer=initializer())(x)
     x = layers.Reshape((*start, filters))(x)
-    x = layers.ReLU()(_normalize(x, normalization, "norm_0"))
+    x = layers.ReLU()(normalize(x, normalization, "norm_0"))
     for stage in range(1, stages):
         filters //= 2
         x = upsample(filters)(x)
-        x = layers.ReLU()(_normalize(x, normalization, f"norm_{stage}"))
+        x = layers.ReLU()(normalize(x, normalization, f"norm_{stage}"))
     # float32 output under mixed precision.
     if padded == (height, width):
         images = upsample(channels, activation="tanh", dtype="float32", name="images")(x)
@@ -225,8 +196,8 @@ def build_critic(
     Returns:
         A Functional `keras.Model` from `[batch, *image_shape]` to `[batch, 1]` (float32).
     """
-    height, width, _ = _check_image_shape(image_shape)
-    _check_normalization(normalization)
+    height, width, _ = check_image_shape("image_shape", image_shape)
+    check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
     check_positive_int("kernel_size", kernel_size)
     padded = _check_padded_size(padded_size, height, width)
@@ -259,11 +230,11 @@ def build_critic(
             kernel_size,
             strides=2,
             padding="same",
-            kernel_initializer=_initializer(),
+            kernel_initializer=initializer(),
         )(x)
         size = (-(-size[0] // 2), -(-size[1] // 2))
         if stage > 0:
-            x = _normalize(x, normalization, f"norm_{stage}")
+            x = normalize(x, normalization, f"norm_{stage}")
         x = layers.LeakyReLU(0.2)(x)
         if 0 < stage < stages - 1:
             x = dropped(x)

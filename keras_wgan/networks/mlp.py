@@ -8,7 +8,7 @@ import keras
 from keras import layers
 
 from keras_wgan.networks import conditioning
-from keras_wgan.networks.dcgan import _check_normalization
+from keras_wgan.networks._layers import check_normalization
 
 
 def _check_units(hidden_units):
@@ -53,7 +53,7 @@ def build_mlp_generator(
     Returns:
         A Functional `keras.Model` from `[batch, latent_dim]` to `[batch, output_dim]`.
     """
-    _check_normalization(normalization)
+    check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
     inputs, x = conditioning.generator_inputs(latent_dim, num_classes)
     x = _hidden(x, hidden_units, normalization)
@@ -76,7 +76,7 @@ def build_mlp_critic(
     Returns:
         A Functional `keras.Model` from `[batch, input_dim]` to `[batch, 1]`.
     """
-    _check_normalization(normalization)
+    check_normalization(normalization)
     conditioning.check_num_classes(num_classes)
     samples = keras.Input((input_dim,), name="samples")
     x = _hidden(samples, hidden_units, normalization)

@@ -27,9 +27,10 @@ from keras import ops
 
 from keras_wgan._checks import check_positive_int
 from keras_wgan.networks import conditioning
-from keras_wgan.networks.dcgan import _check_normalization
-from keras_wgan.networks.dcgan import _initializer
-from keras_wgan.networks.dcgan import _normalize
+from keras_wgan.networks._layers import check_image_shape
+from keras_wgan.networks._layers import check_normalization
+from keras_wgan.networks._layers import initializer
+from keras_wgan.networks._layers import normalize
 from keras_wgan.networks.dcgan import halvings_to_start
 
 
@@ -100,20 +101,6 @@ class ConditioningAugmentation(layers.Layer):
         return config
 
 
-def _check_image_shape(argument, image_shape):
-    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
-    if (
-        shape is None
-        or len(shape) != 3
-        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)
-    ):
-        raise ValueError(
-            f"`{argument}` must be (height, width, channels) with positive ints. "
-            f"Received: {argument}={image_shape!r}"
-        )
-    return shape
-
-
 def _check_num_classes(num_classes):
     conditioning.check_num_classes(num_classes)
     if num_classes is None:
@@ -130,8 +117,8 @@ def upscale_factor(low_resolution_shape, image_shape):
         ValueError: if the full resolution is not 2 or 4 times the low one on both sides, or the
             channels differ.
     """
-    low = _check_image_shape("low_resolution_shape", low_resolution_shape)
-    full = _check_image_shape("image_shape", image_shape)
+    low = check_image_shape("low_resolution_shape", low_resolution_shape)
+    full = check_image_shape("image_shape", image_shape)
     factor = full[0] // low[0]
     if (
         factor not in (2, 4)
@@ -152,7 +139,7 @@ def _conv(filters, kernel_size, name, strides=1, **kwargs):
         kernel_size,
         strides=strides,
         padding="same",
-        kernel_initializer=_initializer(),
+        kernel_initializer=initializer(),
         name=name,
         **kwargs,
     )
@@ -196,7 +183,7 @@ def build_stage1_generator(
         A Functional `keras.Model` from `[noise, labels, condition_noise]` to
         `[batch, *image_shape]` (tanh, float32).
     """
-    height, width, channels = _check_image_shape("image_shape", image_shape)
+    height, width, channels = check_image_shape("image_shape", image_shape)
     _check_num_classes(num_classes)
     for argument, value in (
         ("noise_dim", noise_dim),
@@ -204,7 +191,7 @@ def build_stage1_generator(
         ("base_filters", base_filters),
     ):
         check_positive_int(argument, value)
-    _check_normalization(normalization)
+    check_normalization(normalization)
     doublings = halvings_to_start(height, width)
     start = (height // 2**doublings, width // 2**doublings)
 
@@ -212,15 +199,15 @@ def build_stage1_generator(
     labels, condition_noise, condition = _condition_inputs(num_classes, condition_dim)
     x = layers.Concatenate(name="noise_and_condition")([noise, condition])
     filters = base_filters * 2**doublings
-    x = layers.Dense(start[0] * start[1] * filters, kernel_initializer=_initializer())(x)
+    x = layers.Dense(start[0] * start[1] * filters, kernel_initializer=initializer())(x)
     x = layers.Reshape((*start, filters))(x)
-    x = layers.ReLU()(_normalize(x, normalization, "norm_0"))
+    x = layers.ReLU()(normalize(x, normalization, "norm_0"))
     for stage in range(1, doublings + 1):
         filters //= 2
         x = layers.Conv2DTranspose(
-            filters, 4, strides=2, padding="same", kernel_initializer=_initializer()
+            filters, 4, strides=2, padding="same", kernel_initializer=initializer()
         )(x)
-        x = layers.ReLU()(_normalize(x, normalization, f"norm_{stage}"))
+        x = layers.ReLU()(normalize(x, normalization, f"norm_{stage}"))
     images = _conv(channels, 3, "images", activation="tanh", dtype="float32")(x)
     return keras.Model([noise, labels, condition_noise], images, name=name)
 
@@ -273,7 +260,7 @@ def build_stage2_generator(
         raise ValueError(
             f"`residual_blocks` must be an int >= 0. Received: residual_blocks={residual_blocks!r}"
         )
-    _check_normalization(normalization)
+    check_normalization(normalization)
     doublings = factor.bit_length() - 1
 
     low_images = keras.Input(tuple(low_resolution_shape), name="low_resolution_images")
@@ -284,18 +271,18 @@ def build_stage2_generator(
     tiled = layers.Reshape((1, 1, condition_dim))(condition)
     tiled = layers.UpSampling2D((low_height, low_width), name="tile_condition")(tiled)
     x = layers.Concatenate(name="image_and_condition")([x, tiled])
-    x = layers.ReLU()(_normalize(_conv(filters, 3, "joint")(x), normalization, "norm_joint"))
+    x = layers.ReLU()(normalize(_conv(filters, 3, "joint")(x), normalization, "norm_joint"))
     for block in range(residual_blocks):
         y = _conv(filters, 3, f"residual_{block}_a")(x)
-        y = layers.ReLU()(_normalize(y, normalization, f"norm_residual_{block}_a"))
-        y = _normalize(_conv(filters, 3, f"residual_{block}_b")(y), normalization,
+        y = layers.ReLU()(normalize(y, normalization, f"norm_residual_{block}_a"))
+        y = normalize(_conv(filters, 3, f"residual_{block}_b")(y), normalization,
                        f"norm_residual_{block}_b")
         x = layers.ReLU()(layers.Add(name=f"residual_{block}")([x, y]))
     for stage in range(doublings):
         filters //= 2
         x = layers.UpSampling2D(2, name=f"upsample_{stage}")(x)
         x = _conv(filters, 3, f"upsample_{stage}_conv")(x)
-        x = layers.ReLU()(_normalize(x, normalization, f"norm_upsample_{stage}"))
+        x = layers.ReLU()(normalize(x, normalization, f"norm_upsample_{stage}"))
     upsampled = layers.UpSampling2D(factor, interpolation="bilinear", name="upsampled_input")(
         low_images
     )
@@ -324,7 +311,7 @@ def build_stage_critic(
     Returns:
         A Functional `keras.Model` from `[images, labels]` to `[batch, 1]` (float32).
     """
-    height, width, _ = _check_image_shape("image_shape", image_shape)
+    height, width, _ = check_image_shape("image_shape", image_shape)
     _check_num_classes(num_classes)
     check_positive_int("base_filters", base_filters)
     if normalization not in (None, "layer"):
@@ -338,7 +325,7 @@ def build_stage_critic(
     for stage in range(1, halvings_to_start(height, width) + 1):
         filters *= 2
         x = _conv(filters, 4, f"conv_{stage}", strides=2)(x)
-        x = layers.LeakyReLU(0.2)(_normalize(x, normalization, f"norm_{stage}"))
+        x = layers.LeakyReLU(0.2)(normalize(x, normalization, f"norm_{stage}"))
     x = layers.Flatten()(x)
     return conditioning.critic_from_features(images, x, num_classes, name)
 
@@ -374,7 +361,7 @@ def build_stacked_networks(
     >>> networks = keras_wgan.networks.build_stacked_networks((16, 16, 1), num_classes=10)
     >>> model = keras_wgan.StackedGAN(**networks)
     """
-    full = _check_image_shape("image_shape", image_shape)
+    full = check_image_shape("image_shape", image_shape)
     if low_resolution_shape is None:
         if full[0] % 2 or full[1] % 2:
             raise ValueError(

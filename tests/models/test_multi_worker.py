@@ -1,11 +1,12 @@
-"""WGAN and WGAN-GP under tf.distribute.MultiWorkerMirroredStrategy: two worker processes.
+"""WGAN, WGAN-GP and StackedGAN under tf.distribute.MultiWorkerMirroredStrategy: two workers.
 
 The test starts a cluster of 2 workers on localhost (free ports, `TF_CONFIG` with the worker list
 and each process's index), the way a user runs the same script on several machines. Each worker
-trains a tiny WGAN and WGAN-GP with `fit` on `keras_wgan.data.make_dataset` batches, and every
-worker backs up (`StepBackup`), saves and exports the way the README describes: the chief
-(worker 0) writes to the real paths, the other worker to a temporary folder it deletes. The chief
-also trains the same models on one device with the same global batches, as the reference.
+trains a tiny WGAN, WGAN-GP and StackedGAN (class-conditional, two stages) with `fit` on
+`keras_wgan.data.make_dataset` batches, and every worker backs up (`StepBackup`), saves and
+exports the way the README describes: the chief (worker 0) writes to the real paths, the other
+worker to a temporary folder it deletes. The chief also trains the same models on one device with
+the same global batches, as the reference.
 """
 
 import json
@@ -19,10 +20,10 @@ import time
 import numpy as np
 import pytest
 
-# Two worker processes on local ports: about 25 s on 2 cores, so opt-in (`--run-slow`).
+# Two worker processes on local ports: about 80 s on 2 cores, so opt-in (`--run-slow`).
 pytestmark = pytest.mark.slow
 
-MODELS = ("wgan", "wgan-gp")
+MODELS = ("wgan", "wgan-gp", "stacked")
 
 WORKER = textwrap.dedent(
     """
@@ -43,8 +44,33 @@ WORKER = textwrap.dedent(
     )
     print(f"{task_type} {task_id}: {strategy.num_replicas_in_sync} replicas", file=sys.stderr)
 
+    def build_stacked():
+        from keras_wgan.networks import stacked
+
+        # Layer normalization in the generators: batch statistics would be per replica.
+        options = dict(base_filters=4, normalization="layer")
+        return keras_wgan.StackedGAN(
+            stage1_generator=stacked.build_stage1_generator(
+                (4, 4, 1), 3, noise_dim=4, condition_dim=2, **options
+            ),
+            stage2_generator=stacked.build_stage2_generator(
+                (8, 8, 1), (4, 4, 1), 3, condition_dim=2, residual_blocks=1, **options
+            ),
+            stage1_critic=stacked.build_stage_critic((4, 4, 1), 3, 4, name="stage1_critic"),
+            stage2_critic=stacked.build_stage_critic((8, 8, 1), 3, 4, name="stage2_critic"),
+            critic_steps=2,
+            seed=5,
+        )
+
     def build(name):
         keras.utils.set_random_seed(0)
+        if name == "stacked":
+            model = build_stacked()
+            model.compile(
+                generator_optimizer=keras.optimizers.SGD(0.01),
+                critic_optimizer=keras.optimizers.SGD(0.01),
+            )
+            return model
         generator = keras_wgan.networks.build_mlp_generator(2, 2, hidden_units=(8, 8))
         critic = keras_wgan.networks.build_mlp_critic(2, hidden_units=(8, 8))
         if name == "wgan-gp":
@@ -57,33 +83,43 @@ WORKER = textwrap.dedent(
         )
         return model
 
-    def dataset():
+    def examples(name):
+        # 32 points, or for StackedGAN 32 8x8 images whose value encodes their label.
+        if name != "stacked":
+            return np.random.default_rng(0).standard_normal((32, 2)).astype("float32")
+        ids = np.arange(32)
+        images = np.broadcast_to((ids / 32)[:, None, None, None], (32, 8, 8, 1))
+        return images.astype("float32"), (ids % 3).astype("int32")
+
+    def dataset(name):
         # Global batches of critic_steps * batch = 8 rows; each worker gets a contiguous half of
         # every batch (DATA sharding). Every worker must shuffle with the same seed.
-        points = np.random.default_rng(0).standard_normal((32, 2)).astype("float32")
-        data = keras_wgan.data.make_dataset(points, 4, critic_steps=2, shuffle=True, seed=3)
+        data = keras_wgan.data.make_dataset(
+            examples(name), 4, critic_steps=2, shuffle=True, seed=3
+        )
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = (
             tf.data.experimental.AutoShardPolicy.DATA
         )
         return data.with_options(options)
 
-    def fit(model, callbacks=()):
-        history = model.fit(dataset(), epochs=2, verbose=0, callbacks=list(callbacks))
+    def fit(name, model, callbacks=()):
+        history = model.fit(dataset(name), epochs=2, verbose=0, callbacks=list(callbacks))
         return {key: float(values[-1]) for key, values in history.history.items()}
 
-    latent = np.random.default_rng(1).standard_normal((4, 2)).astype("float32")
     result = {}
     for name in sys.argv[2:]:
         with strategy.scope():
             model = build(name)
+        latent = np.random.default_rng(1).standard_normal((4, model.latent_dim)).astype("float32")
+        labels = np.array([0, 2, 1, 2], "int32") if model.conditional else None
         initial = model.get_weights()
         # Every worker backs up, saves and exports; only the chief keeps its files.
         target = os.path.join(workdir, "shared", name)
         if not is_chief:
             target = os.path.join(workdir, f"worker_{task_id}_tmp", name)
         backup = callbacks.StepBackup(os.path.join(target, "backup"), every=2)
-        logs = fit(model, [backup])
+        logs = fit(name, model, [backup])
         model.save(os.path.join(target, "model.keras"))
         keras_wgan.export.export_generator(model, os.path.join(target, "export"))
         if not is_chief:
@@ -92,15 +128,17 @@ WORKER = textwrap.dedent(
             "weights": [w.tolist() for w in model.get_weights()],
             "moved": max(float(np.abs(a - b).max()) for a, b in zip(model.get_weights(), initial)),
             "logs": logs,
-            "generated": model.generate(latent).numpy().tolist(),
+            "latent": latent.tolist(),
+            "labels": None if labels is None else labels.tolist(),
+            "generated": model.generate(latent, labels).numpy().tolist(),
         }
         if is_chief:
             with tf.distribute.OneDeviceStrategy("/cpu:0").scope():
                 reference = build(name)
-            result[name]["reference_logs"] = fit(reference)
+            result[name]["reference_logs"] = fit(name, reference)
             result[name]["reference"] = [w.tolist() for w in reference.get_weights()]
     with open(os.path.join(workdir, f"result_{task_id}.json"), "w") as file:
-        json.dump({"is_chief": is_chief, "latent": latent.tolist(), "models": result}, file)
+        json.dump({"is_chief": is_chief, "models": result}, file)
     """
 )
 
@@ -238,7 +276,6 @@ def test_only_the_chief_writes_checkpoints_and_exports(cluster):
     # folder left behind.
     assert written == expected
     assert not [name for name in os.listdir(workdir) if name.endswith("_tmp")]
-    latent = np.array(chief["latent"], "float32")
     for model_name in MODELS:
         result = chief["models"][model_name]
         reloaded = keras.models.load_model(workdir / "shared" / model_name / "model.keras")
@@ -255,5 +292,9 @@ def test_only_the_chief_writes_checkpoints_and_exports(cluster):
         for a, b in zip(restored.get_weights(), result["weights"]):
             np.testing.assert_array_equal(a, b)
         served = tf.saved_model.load(str(workdir / "shared" / model_name / "export" / "1"))
-        samples = served.signatures["serving_default"](latent=tf.constant(latent))["samples"]
+        inputs = {"latent": tf.constant(np.array(result["latent"], "float32"))}
+        if result["labels"] is not None:
+            inputs["labels"] = tf.constant(np.array(result["labels"], "int32"))
+        # One output: "samples" (vectors) or "images" (StackedGAN's, as floats in [-1, 1]).
+        (samples,) = served.signatures["serving_default"](**inputs).values()
         np.testing.assert_allclose(samples.numpy(), result["generated"], rtol=1e-5, atol=1e-6)

@@ -1,0 +1,129 @@
+"""Replicas, loss scaling and `fit`'s logs: the tf.distribute and mixed-precision plumbing of
+the models.
+
+`BaseGAN` calls these so that its updates read as the algorithm. Three facts shape them:
+- Keras 3 sums gradients across replicas, so each replica's loss is divided by the number of
+  replicas (`scale_for_replicas`), and a gradient's norm is the norm of that sum (`global_norm`).
+- Under `mixed_float16` each optimizer is wrapped in a `LossScaleOptimizer`
+  (`with_loss_scale`), whose check of the gradients sees the first replica only: an overflow on
+  any replica must make every replica skip the update (`finite_on_all_replicas`).
+- Random numbers are drawn for the global batch and sliced per replica (`draw_for_replica`), so
+  that a step on N replicas uses the noise of a one-device step on the global batch.
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+
+def replicas():
+    """The number of replicas of the current strategy (1 without one)."""
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def scale_for_replicas(loss):
+    """This replica's share of a loss whose gradients Keras sums over the replicas.
+
+    Keras 3 sums gradients across replicas: a per-replica mean loss divided by the number of
+    replicas gives the gradient of the global-batch mean.
+    """
+    return loss / replicas()
+
+
+def draw_for_replica(sampler, shape, seed):
+    """Random values of `shape` (batch first) for this replica, from the seed generator `seed`.
+
+    Under a strategy with several replicas, every replica draws the same global batch (their
+    seed generators advance in step) and keeps its own slice.
+
+    Args:
+        sampler: a `keras.random` function taking `(shape, seed=...)`.
+        shape: tuple, `(batch_size, ...)`; `batch_size` may be a scalar tensor.
+        seed: `keras.random.SeedGenerator`.
+    """
+    context = tf.distribute.get_replica_context()
+    count = replicas()
+    if count == 1 or context is None:
+        return sampler(shape, seed=seed)
+    batch_size = shape[0]
+    values = sampler((batch_size * count,) + tuple(shape[1:]), seed=seed)
+    start = context.replica_id_in_sync_group * batch_size
+    return values[start : start + batch_size]
+
+
+def global_norm(gradients):
+    """Norm of the global-batch gradient: the replicas' gradients summed, as the optimizer does."""
+    context = tf.distribute.get_replica_context()
+    if context is not None and replicas() > 1:
+        gradients = context.all_reduce(tf.distribute.ReduceOp.SUM, gradients)
+    return tf.linalg.global_norm(gradients)
+
+
+def finite_on_all_replicas(gradients):
+    """The gradients, made non-finite on every replica if any replica's are, and whether they are
+    finite: so that under loss scaling all replicas skip an overflowing update together.
+
+    Returns:
+        A tuple `(gradients, finite)`, `finite` a boolean scalar.
+    """
+    present = [g for g in gradients if g is not None]
+    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in present])
+    finite = tf.cast(finite, "float32")
+    context = tf.distribute.get_replica_context()
+    if context is not None and replicas() > 1:
+        # 1 on every replica exactly when all replicas' flags are 1.
+        count = context.all_reduce(tf.distribute.ReduceOp.SUM, finite)
+        finite = tf.cast(count >= replicas(), "float32")
+        # Keras's LossScaleOptimizer reads the first replica's gradients only: dividing by 0
+        # makes every replica's gradients non-finite when one replica's are.
+        gradients = [None if g is None else g / tf.cast(finite, g.dtype) for g in gradients]
+    return gradients, finite > 0
+
+
+def compiled_per_replica(methods):
+    """Each method compiled with XLA as a `tf.function`, by name: what runs on each replica when
+    a step spans several devices (XLA cannot compile a step that spans devices, tensorflow issue
+    56423)."""
+    return {method.__name__: tf.function(method, jit_compile=True) for method in methods}
+
+
+def in_multi_worker_mode(strategy):
+    """Whether `strategy` is a `MultiWorkerMirroredStrategy` over several workers."""
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+        strategy.extended._in_multi_worker_mode()
+    )
+
+
+def logs_for_fit(logs):
+    """A step's logs shaped so that `fit` can average them over the replicas of all workers.
+
+    Under `MultiWorkerMirroredStrategy` with several workers, Keras 3.15 reduces a step's logs with
+    `strategy.reduce("MEAN", value, axis=0)`, which fails on scalars ("Invalid reduction dimension
+    0 for input with 0 dimensions", tensorflow issue 72388). Given a leading axis of one, each log
+    is averaged over the replicas of all workers, as `fit` does under `MirroredStrategy`.
+    """
+    # The condition under which Keras's `reduce_per_replica` takes that path.
+    if in_multi_worker_mode(tf.distribute.get_strategy()):
+        return {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+    return logs
+
+
+def computes_in_float16(network):
+    """Whether any layer of `network` computes in float16 (the `mixed_float16` policy)."""
+    return any(
+        getattr(layer, "compute_dtype", None) == "float16" for layer in network._flatten_layers()
+    )
+
+
+def with_loss_scale(optimizer):
+    """`optimizer` wrapped in a dynamic `LossScaleOptimizer`, unless it already is one."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
+
+
+def loss_scale(optimizer):
+    """The dynamic loss scale of a `LossScaleOptimizer` (a float32 tensor), else 1."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return ops.convert_to_tensor(optimizer.dynamic_scale)
+    return 1.0
