@@ -1,0 +1,69 @@
+"""The package's house rules, read from its source: imports point down, private names stay home."""
+
+import ast
+import pathlib
+
+import keras_wgan
+
+PACKAGE = pathlib.Path(keras_wgan.__file__).parent
+
+
+def module_name(path):
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def top_level_imports(path):
+    """`(module imported, names)` for each keras_wgan import at the top of a module's file."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("keras_wgan"):
+            yield node.module, [alias.name for alias in node.names]
+
+
+MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def imported_modules(module):
+    """The keras_wgan modules `module` imports at load time (a name may be a submodule)."""
+    found = set()
+    for source, names in top_level_imports(MODULES[module]):
+        for name in names:
+            found.add(f"{source}.{name}" if f"{source}.{name}" in MODULES else source)
+    return found - {module}
+
+
+def test_no_private_name_is_imported_from_another_module():
+    offenders = [
+        f"{module} imports {name} from {source}"
+        for module, path in MODULES.items()
+        for source, names in top_level_imports(path)
+        for name in names
+        if name.startswith("_") and source != module
+    ]
+    assert offenders == []
+
+
+def test_modules_import_without_cycles():
+    # Every module and package `__init__` sits above everything it imports at load time; only
+    # the package root, which gathers the public names, is left out.
+    graph = {
+        module: imported_modules(module) - {"keras_wgan"}
+        for module in MODULES
+        if module != "keras_wgan"
+    }
+    done, path = set(), []
+
+    def visit(module):
+        if module in path:
+            raise AssertionError(" -> ".join(path[path.index(module):] + [module]))
+        if module in done:
+            return
+        path.append(module)
+        for other in graph.get(module, ()):
+            visit(other)
+        path.pop()
+        done.add(module)
+
+    for module in graph:
+        visit(module)
+    assert len(done) == len(graph) > 40
