@@ -51,10 +51,9 @@ class BaseGAN(keras.Model):
     labels of the step's first real batch. `generate(latent, labels)` samples by class.
 
     Each critic update generates its own batch and scores the real and the generated batch in
-    two critic calls. Making all the updates' samples in one generator call, and scoring both
-    batches in one critic call, changed the step's CPU work by less than 1% and its time within
-    the noise (`benchmarks/step_speed.py --ablations`, 2-core Zen 5), so the step keeps the
-    plain form.
+    two critic calls: the fused forms (one generator call for all updates, one critic call for
+    both batches) measured no faster (README, "Speed"; `benchmarks/step_speed.py --ablations`),
+    so the step keeps the plain form.
 
     Logged metrics: `critic_loss` (what the critic minimises, penalty included), `generator_loss`,
     `generator_gradient_norm` (the global norm of the generator's gradient: near zero, the
@@ -174,9 +173,9 @@ class BaseGAN(keras.Model):
                 `generator_optimizer`.
             jit_compile: bool. Compile the train step with XLA. Defaults to `False`, an explicit
                 choice: Keras's `"auto"` silently turns XLA off on CPU and under any strategy,
-                and on CPU XLA made our convolutional steps 15-25x slower. Under a strategy with
-                several replicas (compile inside its scope), each replica's computation (the
-                critic's and the generator's losses and gradients) is
+                and on CPU XLA made our convolutional steps much slower (README, "Speed").
+                Under a strategy with several replicas (compile inside its scope), each
+                replica's computation (the critic's and the generator's losses and gradients) is
                 compiled, and the cross-replica reduction and the optimizer updates run outside
                 XLA: XLA cannot compile a step that spans devices (tensorflow issue 56423).
             **kwargs: passed to `keras.Model.compile` (`run_eagerly`, `steps_per_execution`).

@@ -24,11 +24,8 @@ class UnrolledConv2D(layers.Conv2D):
 
     It pays when the input map has at most as many pixels as the kernel has taps
     (`h * w <= kh * kw`): the matrix then has no more entries to multiply than the convolution.
-    On the keras.io critic's last layer (4x4x256 to 2x2x512, 5x5 kernel, stride 2, batch 512)
-    the forward pass, input gradient and second-order weight gradient of a gradient penalty
-    took 2.4x less time in float32 and 4.4x less in bfloat16 than `Conv2D` (oneDNN, 2-core
-    AMD Zen 5). On an 8x8 input it took 2.4x longer, so the DCGAN critic builder uses it only
-    below that bound.
+    Above that bound it measured slower than `Conv2D`, so the DCGAN critic builder uses it only
+    below it (README, "Speed"; `benchmarks/step_speed.py`).
 
     Supports `data_format="channels_last"`, `dilation_rate=1`, `groups=1` and a known input
     height and width.
