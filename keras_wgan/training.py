@@ -223,8 +223,9 @@ def train(config, workdir):
 
 
 def run_callbacks(config, paths, real, history):
-    """The callbacks of a run, in order: quality scores (digits), samples, curves, history, the
-    NaN guard and the backup (the guard first, so that a bad step is never backed up).
+    """The callbacks of a run, in order: quality scores (digits, mnist5k), samples, curves,
+    history, the NaN guard and the backup (the guard first, so that a bad step is never backed
+    up).
 
     Args:
         config: `TrainConfig`.
@@ -259,9 +260,9 @@ def run_callbacks(config, paths, real, history):
     # them; the same seed and n as the final evaluation, so the last epoch's equal metrics.json's.
     quality_every = every if config.quality_every is None else config.quality_every
     quality = None
-    if config.dataset == "digits" and quality_every:
+    if config.dataset in run_config.CLASSIFIER_DATASETS and quality_every:
         quality = callbacks_lib.QualityScores(
-            "digits", every=quality_every, seed=config.seed + 2,
+            config.dataset, every=quality_every, seed=config.seed + 2,
             num_samples=evaluation_lib.IMAGE_SAMPLES,
         )
     callbacks = [
@@ -282,17 +283,18 @@ def load_training_data(config):
     """The training samples, in [-1, 1] for images.
 
     Returns:
-        digits: an array of images `[n, 8, 8, 1]` (`conditional`: a tuple `(images, labels)`,
-        labels int32 `[n]`); toys: an array of points `[n, 2]`; TFDS and
-        folder datasets: an unbatched `tf.data.Dataset` of images (labels dropped), read lazily.
+        digits, mnist5k: an array of images `[n, 8, 8, 1]`, `[n, 28, 28, 1]` (`conditional`: a
+        tuple `(images, labels)`, labels int32 `[n]`); toys: an array of points `[n, 2]`; TFDS
+        and folder datasets: an unbatched `tf.data.Dataset` of images (labels dropped), read
+        lazily.
 
     Raises:
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset not prepared in `data_dir`.
     """
-    if config.dataset == "digits":
-        # Always the evaluation's split, whatever the seed: the held-out digits that score the
+    if config.dataset in run_config.CLASSIFIER_DATASETS:
+        # Always the evaluation's split, whatever the seed: the held-out images that score the
         # generator must never be trained on.
-        images, labels = data_lib.load_digits("train", seed=evaluation_lib.SPLIT_SEED)
+        images, labels = evaluation_lib.load_split(config.dataset, "train")
         if config.num_samples:
             images, labels = images[: config.num_samples], labels[: config.num_samples]
         return (images, labels) if config.conditional else images
@@ -372,18 +374,19 @@ def export_run_generator(model, config):
 def evaluate(model, config, real=None):
     """Quality of the trained generator, each score beside references computed in the same run.
 
-    Digits: 1000 generated images scored by `keras_wgan.evaluation.score_generator`
-    (classifier-FID, KID, classifier score, class coverage, precision/recall, density/coverage
-    on the cached digits classifier's features) beside a `floor` (real training images) and a
-    `degraded` reference (real images missing classes 0, 1, 2); a conditional generator is
-    sampled with balanced labels and also gets `conditional_accuracy`. Toys: 2500 samples scored by
-    `score_toy` (W1, and mode coverage for ring8/grid25) beside a real-vs-real floor. The first
-    call on a machine also trains and caches the digits classifier.
+    Digits and mnist5k: 1000 generated images scored by
+    `keras_wgan.evaluation.score_generator` (classifier-FID, KID, classifier score, class
+    coverage, precision/recall, density/coverage on the features of the dataset's cached
+    classifier) beside a `floor` (real training images) and a `degraded` reference (real images
+    missing classes 0, 1, 2); a conditional generator is sampled with balanced labels and also
+    gets `conditional_accuracy`. Toys: 2500 samples scored by `score_toy` (W1, and mode coverage
+    for ring8/grid25) beside a real-vs-real floor. The first call on a machine also trains and
+    caches the dataset's classifier.
 
-    Other image datasets (TFDS, folder): no learned scores, since the only feature extractor is
-    the 8x8 digits classifier; the result holds the pixel mean and standard deviation of 1000
-    generated images beside those of up to 1000 real ones (`floor`), and says under
-    `unavailable` which scores were not computed and why.
+    Other image datasets (TFDS, folder): no learned scores, since the offline feature
+    extractors are the digits' and mnist5k's classifiers; the result holds the pixel mean and
+    standard deviation of 1000 generated images beside those of up to 1000 real ones (`floor`),
+    and says under `unavailable` which scores were not computed and why.
 
     Returns:
         The dict of `keras_wgan.evaluation.score_generator`, or for other image datasets
@@ -415,8 +418,9 @@ def evaluate(model, config, real=None):
         "scores": scores,
         "unavailable": sorted(evaluation_lib.HIGHER_IS_BETTER),
         "note": (
-            f"No learned quality scores for {config.dataset!r}: the only feature extractor "
-            "(the digits classifier) knows 8x8 digits. pixel_mean/pixel_std: generated images "
+            f"No learned quality scores for {config.dataset!r}: the offline feature extractors "
+            "(the classifiers of digits and mnist5k) know only their own datasets. "
+            "pixel_mean/pixel_std: generated images "
             f"vs {len(real)} real training images ('floor'), both in [-1, 1]; closer is better."
         ),
     }

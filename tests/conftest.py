@@ -38,3 +38,18 @@ def classifier_cache(tmp_path_factory):
         os.environ.pop(evaluation.CACHE_ENV)
     else:
         os.environ[evaluation.CACHE_ENV] = old
+
+
+# Epochs of the MNIST-5k classifier in the tests: a short one (the default trains longer),
+# trained once per session into the session's classifier cache.
+MNIST5K_CLASSIFIER_EPOCHS = 3
+
+
+@pytest.fixture(scope="module")
+def mnist5k_cache(classifier_cache):
+    """The session's classifier cache, where the default MNIST-5k classifier is a short one."""
+    from keras_wgan import evaluation
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(evaluation.CLASSIFIERS["mnist5k"], "epochs", MNIST5K_CLASSIFIER_EPOCHS)
+        yield classifier_cache

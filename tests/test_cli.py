@@ -311,3 +311,46 @@ def test_evaluate_with_inception_offline_fails_at_once_saying_what_to_do(
     assert err.startswith("keras-wgan: error: The Inception-v3 weights are not in the Keras cache")
     assert str(tmp_path / "keras_home" / "models") in err and "--inception-weights" in err
     assert "Name or service not known" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def mnist5k_model(tmp_path_factory, mnist5k_cache):
+    """`keras-wgan train --smoke --dataset mnist5k`, in this process (this checkout's code)."""
+    directory = tmp_path_factory.mktemp("mnist5k_smoke")
+    code = cli.main([
+        "train", "--smoke", "--dataset", "mnist5k", "--backup-every", "0",
+        "--output-dir", str(directory / "run"), "--saved-models-dir", str(directory / "sm"),
+    ])
+    assert code == 0
+    return directory / "run"
+
+
+def test_mnist5k_smoke_run_is_scored_by_its_classifier(mnist5k_model, capsys):
+    metrics = json.loads((mnist5k_model / "metrics.json").read_text())
+    assert metrics["dataset"] == "mnist5k" and metrics["features"] == "mnist5k_classifier"
+    assert "fid" in json.loads((mnist5k_model / "history.json").read_text())
+    fields = cli.make_config(cli.build_parser().parse_args(["train", "--dataset", "mnist5k"]))
+    assert fields["dataset"] == "mnist5k" and fields["epochs"] is None
+
+
+def test_evaluate_mnist5k_reads_the_dataset_from_the_shape(mnist5k_model, tmp_path, capsys):
+    output = tmp_path / "metrics.json"
+    code = cli.main(["evaluate", str(mnist5k_model / "model.keras"), "--num", "300",
+                     "--output", str(output)])
+    assert code == 0
+    assert "floor" in capsys.readouterr().out
+    scores = json.loads(output.read_text())
+    assert scores["dataset"] == "mnist5k" and scores["features"] == "mnist5k_classifier"
+    assert scores["num_samples"] == 300 and scores["scores"]["fid"]["floor"] > 0
+
+
+@pytest.mark.parametrize("args, named", [
+    (["--features", "digits_classifier"], "--features digits_classifier"),
+    (["--dataset", "digits"], "--dataset 'digits' does not match"),
+    (["--dataset", "ring8"], "--dataset 'ring8' does not match"),
+])
+def test_evaluate_mnist5k_refuses_other_features_and_datasets(mnist5k_model, capsys, args, named):
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["evaluate", str(mnist5k_model / "model.keras"), *args])
+    assert raised.value.code == 2
+    assert named in capsys.readouterr().err

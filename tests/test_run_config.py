@@ -33,6 +33,7 @@ def all_configs():
 def test_choices_are_the_librarys():
     assert run_config.TOY_DATASETS == tuple(data.TOY_DATASETS)
     assert run_config.TFDS_DATASETS == tuple(data.TFDS_DATASETS)
+    assert run_config.CLASSIFIER_DATASETS == tuple(evaluation.CLASSIFIERS)
     assert run_config.FEATURES == tuple(evaluation.FEATURE_EXTRACTORS)
     assert run_config.MODELS == tuple(training.MODEL_CLASSES)
     assert training.TrainConfig is run_config.TrainConfig
@@ -110,3 +111,13 @@ def test_folder_needs_a_directory_and_a_size():
 def test_conditional_needs_a_labelled_scored_dataset():
     with pytest.raises(ValueError, match=re.escape("dataset='ring8'")):
         run_config.TrainConfig(dataset="ring8", conditional=True)
+
+
+def test_mnist5k_is_a_labelled_scored_image_dataset_of_about_2400_steps():
+    config = run_config.TrainConfig(dataset="mnist5k", conditional=True)
+    assert config.is_image and run_config.dataset_kind("mnist5k") == "image"
+    assert (config.batch_size, config.latent_dim, config.epochs) == (64, 128, 200)
+    assert "mnist5k" in run_config.SCORED_DATASETS and config.image_size is None
+    steps_per_epoch = 4000 // (config.batch_size * config.critic_steps)
+    assert config.epochs * steps_per_epoch == 2400
+    assert config.resolved_run_name == "wgan_gp_mnist5k_conditional"

@@ -224,6 +224,38 @@ def test_conditional_digits_reports_conditional_accuracy(tmp_path):
     assert summary["export"].endswith("wgan_gp_digits_conditional/1")
 
 
+def test_mnist5k_run_writes_metrics_json_with_the_learned_scores(tmp_path, mnist5k_cache):
+    config = tiny_config(
+        tmp_path, dataset="mnist5k", epochs=1, base_filters=4, latent_dim=8, num_samples=320,
+        backup_every=0,
+    )
+    summary = training.train(config, tmp_path / "run")
+    model = keras.models.load_model(summary["model"])
+    assert tuple(model.generator.outputs[0].shape[1:]) == (28, 28, 1)
+    written = json.loads(open(summary["metrics"]).read())
+    assert written["dataset"] == "mnist5k" and written["features"] == "mnist5k_classifier"
+    assert written["feature_extractor"].startswith("mnist5k-classifier-v1")
+    assert written["num_heldout"] == 1000 and written["num_samples"] == 1000
+    assert 0.9 < written["classifier_heldout_accuracy"] <= 1
+    assert set(written["scores"]) == set(IMAGE_SCORES)
+    for name, row in written["scores"].items():
+        assert set(row) == set(ROW_KEYS), name
+    assert written["scores"]["fid"]["floor"] < written["scores"]["fid"]["degraded"]
+    # Scored during training too (QualityScores): the last epoch's equals metrics.json's.
+    history = json.loads(open(summary["history"]).read())
+    assert history["fid"][-1] == written["scores"]["fid"]["generated"]
+
+
+def test_mnist5k_trains_on_the_evaluation_split(tmp_path):
+    import numpy as np
+
+    config = tiny_config(tmp_path, dataset="mnist5k", seed=7, conditional=True)
+    images, labels = training.load_training_data(config)
+    expected = evaluation.load_split("mnist5k", "train")
+    np.testing.assert_array_equal(images[:320], expected[0][:320])
+    np.testing.assert_array_equal(labels[:320], expected[1][:320])
+
+
 @pytest.mark.parametrize("model, normalization", [
     ("gan", keras.layers.BatchNormalization), ("ns-gan", keras.layers.BatchNormalization),
     ("wgan-gp", keras.layers.LayerNormalization), ("wgan", keras.layers.LayerNormalization),

@@ -26,19 +26,21 @@ class QualityScores(keras.callbacks.Callback):
     as Keras does for `validation_freq`).
 
     Images: an `evaluation.ImageScorer` (references and held-out features computed once, at the
-    first scoring), by default the digits with the cached digits classifier; a conditional
+    first scoring), by default the dataset's own split with its cached classifier (the digits',
+    or mnist5k's: `evaluation.dataset_scorer`); a conditional
     generator is sampled with balanced labels and also gets `conditional_accuracy`. 2-D toys:
     `evaluation.score_toy`. The full results, with their floor and degraded references and the
     name of the features used, are kept in `results` (`{epoch: result}`, 1-based epochs).
 
     Cost: each scoring generates `num_samples` samples and computes their features and the
     chosen scores (precision/recall and density/coverage, if asked for, cost more than the
-    defaults); the first scoring also computes the references, and the first use of a digits
-    cache trains the digits classifier.
+    defaults); the first scoring also computes the references, and the first use of a
+    classifier cache trains the dataset's classifier.
 
     Args:
-        dataset: str. `"digits"`, or a 2-D toy: `"ring8"`, `"grid25"`, `"swissroll"`. Ignored
-            when `scorer` is given.
+        dataset: str. A dataset with a classifier (`"digits"`, `"mnist5k"`; see
+            `evaluation.CLASSIFIERS`), or a 2-D toy: `"ring8"`, `"grid25"`, `"swissroll"`.
+            Ignored when `scorer` is given.
         every: int. Score every `every` epochs (and always after the last epoch).
         names: tuple of str or `None`. The scores to log; `None` for `("fid", "kid",
             "classes_covered")` (plus `"conditional_accuracy"` for a conditional generator) on
@@ -47,10 +49,10 @@ class QualityScores(keras.callbacks.Callback):
         num_samples: int or `None`. Generated samples per scoring; `None` for 1000 (images) or
             2500 (toys).
         seed: int. Seed of the latent vectors and of the reference subsets.
-        extractor: the features for images (see `evaluation.get_extractor`): `None` or
-            `"digits_classifier"`, `"inception_v3"` (slow on CPU: for GPUs), an extractor object.
+        extractor: the features for images (see `evaluation.get_extractor`): `None` for the
+            dataset's classifier, `"inception_v3"` (slow on CPU: for GPUs), an extractor object.
         scorer: `evaluation.ImageScorer` or `None`. Scores images against your own real data
-            (its extractor, n and references); `None` for the digits.
+            (its extractor, n and references); `None` for `dataset`'s own.
         prefix: str. Put before each log name (e.g. `"quality_"`); empty by default.
 
     Example:
@@ -71,9 +73,11 @@ class QualityScores(keras.callbacks.Callback):
         scorer=None, prefix="",
     ):
         super().__init__()
-        if scorer is None and dataset != "digits" and dataset not in TOY_DATASETS:
+        if scorer is None and dataset not in evaluation_lib.CLASSIFIERS and (
+            dataset not in TOY_DATASETS
+        ):
             raise ValueError(
-                "`dataset` must be 'digits' or a toy "
+                f"`dataset` must be one of {sorted(evaluation_lib.CLASSIFIERS)} or a toy "
                 f"({sorted(TOY_DATASETS)}), or pass a `scorer` for other images. "
                 f"Received: dataset={dataset!r}"
             )
@@ -119,8 +123,9 @@ class QualityScores(keras.callbacks.Callback):
                 generator, self.dataset, num_samples=self.num_samples, seed=self.seed
             )
         if self.scorer is None:
-            self.scorer = evaluation_lib.digits_scorer(
-                self.extractor, self.num_samples or evaluation_lib.IMAGE_SAMPLES, seed=self.seed
+            self.scorer = evaluation_lib.dataset_scorer(
+                self.dataset, self.extractor, self.num_samples or evaluation_lib.IMAGE_SAMPLES,
+                seed=self.seed,
             )
         num_classes = evaluation_lib.num_classes_of(generator)
         count = self.num_samples or self.scorer.num_generated

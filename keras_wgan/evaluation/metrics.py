@@ -19,17 +19,11 @@ import math
 import numbers
 
 import numpy as np
-from scipy import linalg
 from scipy import optimize
 from scipy import special
 
 # Entries of a distance or kernel matrix held at once: 2**22 float64 values = 32 MiB.
 _CHUNK_ELEMENTS = 2**22
-# Diagonal offset added to both covariances when sqrtm of their product is not finite (singular
-# covariances, e.g. fewer samples than feature dimensions), as in the TTUR and pytorch-fid code.
-_SQRTM_OFFSET = 1e-6
-# Largest imaginary part on the diagonal of sqrtm(cov_a @ cov_b) discarded as round-off.
-_MAX_IMAGINARY = 1e-3
 
 
 def mode_metrics(samples, modes, std):
@@ -156,11 +150,20 @@ def frechet_distance(features_a, features_b):
     FD = ||mean_a - mean_b||^2 + trace(cov_a + cov_b - 2 * sqrtm(cov_a @ cov_b))
     ```
 
-    Means and covariances (`ddof=1`) are estimated from the features. The matrix square root is
-    `scipy.linalg.sqrtm`. As in the TTUR and pytorch-fid reference code, if it is not finite (a
-    singular product, e.g. fewer samples than feature dimensions) it is recomputed with
-    `1e-6 * I` added to both covariances, and imaginary parts from round-off (at most 1e-3 on the
-    diagonal) are discarded. FD is biased upwards at small n: compare scores at the same n.
+    Means and covariances (`ddof=1`) are estimated from the features. The trace of the matrix
+    square root is computed in the symmetric form, from eigendecompositions of symmetric
+    positive semi-definite matrices:
+
+    ```
+    trace(sqrtm(cov_a @ cov_b)) = trace(sqrtm(S)),  S = sqrtm(cov_a) @ cov_b @ sqrtm(cov_a)
+                                = sum(sqrt(eigenvalues of S))
+    ```
+
+    (`cov_a @ cov_b` is similar to `S`, so both have the same eigenvalues.) Unlike
+    `scipy.linalg.sqrtm` of the non-symmetric product (TTUR, pytorch-fid), it stays real, warns
+    of nothing and needs no diagonal offset when a covariance is singular (dead ReLU features,
+    fewer samples than feature dimensions); eigenvalues below zero from round-off count as zero.
+    FD is biased upwards at small n: compare scores at the same n.
 
     Args:
         features_a: array-like of shape `(num_a, num_features)`, `num_a >= 2`.
@@ -180,21 +183,7 @@ def frechet_distance(features_a, features_b):
     mean_difference = a.mean(axis=0) - b.mean(axis=0)
     cov_a = np.atleast_2d(np.cov(a, rowvar=False))
     cov_b = np.atleast_2d(np.cov(b, rowvar=False))
-    covmean = linalg.sqrtm(cov_a @ cov_b)
-    if not np.all(np.isfinite(covmean)):
-        offset = _SQRTM_OFFSET * np.eye(len(cov_a))
-        covmean = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
-    if np.iscomplexobj(covmean):
-        imaginary = np.max(np.abs(np.diagonal(covmean).imag))
-        if imaginary > _MAX_IMAGINARY:
-            raise ValueError(
-                "The covariances of `features_a` and `features_b` are too ill-conditioned: "
-                f"sqrtm(cov_a @ cov_b) has an imaginary part of {imaginary:.3g}. Use more samples "
-                f"than feature dimensions. Received: features_a.shape={a.shape}, "
-                f"features_b.shape={b.shape}"
-            )
-        covmean = covmean.real
-    trace = np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.trace(covmean)
+    trace = np.trace(cov_a) + np.trace(cov_b) - 2.0 * _trace_sqrt_product(cov_a, cov_b)
     return float(mean_difference @ mean_difference + trace)
 
 
@@ -504,6 +493,21 @@ def _unbiased_mmd2(a, b):
         return (kernel_sum(x, x) - diagonal) / (len(x) * (len(x) - 1))
 
     return float(within(a) + within(b) - 2.0 * kernel_sum(a, b) / (len(a) * len(b)))
+
+
+def _psd_sqrt(matrix):
+    """The symmetric square root of a symmetric positive semi-definite matrix (eigh)."""
+    values, vectors = np.linalg.eigh(matrix)
+    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+
+
+def _trace_sqrt_product(cov_a, cov_b):
+    """`trace(sqrtm(cov_a @ cov_b))` of two covariances, as the sum of the square roots of the
+    eigenvalues of the symmetric `sqrtm(cov_a) @ cov_b @ sqrtm(cov_a)`."""
+    root_a = _psd_sqrt(cov_a)
+    middle = root_a @ cov_b @ root_a
+    eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2.0)  # symmetric up to round-off
+    return float(np.sum(np.sqrt(np.clip(eigenvalues, 0.0, None))))
 
 
 def _kl_to_uniform(counts):

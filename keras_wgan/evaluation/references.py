@@ -11,15 +11,16 @@ set and the same n (see `/work/shared/EVALUATION.md`):
 
 A good generator sits near the floor; `verdict` says where a value sits between the two.
 `ImageScorer` computes the references once and scores generated sets again and again;
-`score_images` is its one-off use, `digits_scorer` the scorer on the digits' own split, and
-`check_comparable` refuses to put side by side scores of different features or n.
+`score_images` is its one-off use, `dataset_scorer` the scorer on a dataset's own split with
+its own classifier (`digits_scorer` the digits'), and `check_comparable` refuses to put side by
+side scores of different features or n.
 """
 
 import numpy as np
 
-from keras_wgan import data as data_lib
 from keras_wgan.evaluation import metrics as metrics_lib
-from keras_wgan.evaluation.classifier import SPLIT_SEED
+from keras_wgan.evaluation.classifier import load_split
+from keras_wgan.evaluation.extractors import dataset_extractor_name
 from keras_wgan.evaluation.extractors import get_extractor
 
 # The classes removed from the `degraded` reference.
@@ -138,8 +139,8 @@ class ImageScorer:
         real_train: tuple `(images, labels)`. Real images not in the held-out set (the labels
             choose the degraded subset), e.g. `load_digits("train")`.
         real_heldout: tuple `(images, labels)`, e.g. `load_digits("test")`.
-        extractor: an extractor (`DigitsClassifierFeatures`, `InceptionV3Features`), its name,
-            a digits classifier `keras.Model`, or `None` for the cached digits classifier.
+        extractor: an extractor (`ClassifierFeatures`, `InceptionV3Features`), its name,
+            a classifier `keras.Model`, or `None` for the cached digits classifier.
         num_samples: int. Largest n.
         seed: int. Seed of the reference subsets and of the generated subset.
         accuracy: float or `None`. The classifier's held-out accuracy; `None` to compute it on
@@ -235,7 +236,7 @@ class ImageScorer:
             if outputs[1] is None:
                 raise ValueError(
                     f"`labels` need class probabilities, which {self.extractor.name!r} features "
-                    "do not give. Score conditional generators with the digits classifier."
+                    "do not give. Score conditional generators with a dataset's classifier."
                 )
             scores["conditional_accuracy"] = self._conditional_accuracy(
                 outputs[1], np.asarray(labels)[chosen]
@@ -328,9 +329,31 @@ def check_comparable(*results):
 def digits_scorer(extractor=None, num_samples=IMAGE_SAMPLES, seed=0):
     """An `ImageScorer` on the digits: references from `load_digits("train")`, held out
     `load_digits("test")` (split seed `SPLIT_SEED`)."""
+    return dataset_scorer("digits", extractor, num_samples=num_samples, seed=seed)
+
+
+def dataset_scorer(dataset, extractor=None, num_samples=IMAGE_SAMPLES, seed=0):
+    """An `ImageScorer` on a dataset with a classifier, on the classifier's split.
+
+    References from `load_split(dataset, "train")`, held out `load_split(dataset, "test")`
+    (split seed `SPLIT_SEED`): for `"mnist5k"`, 4,000 training and 1,000 held-out digits.
+
+    Args:
+        dataset: str. A key of `keras_wgan.evaluation.CLASSIFIERS` (`"digits"`, `"mnist5k"`).
+        extractor: as for `ImageScorer`; `None` for the dataset's own cached classifier.
+        num_samples: int. Largest n.
+        seed: int. Seed of the reference subsets and of the generated subset.
+
+    Example:
+
+    >>> scorer = keras_wgan.evaluation.dataset_scorer("mnist5k")
+    >>> scorer.score(generated)["scores"]["fid"]["floor"]
+    """
+    if extractor is None:
+        extractor = dataset_extractor_name(dataset)
     return ImageScorer(
-        data_lib.load_digits("train", seed=SPLIT_SEED),
-        data_lib.load_digits("test", seed=SPLIT_SEED),
+        load_split(dataset, "train"),
+        load_split(dataset, "test"),
         extractor,
         num_samples=num_samples,
         seed=seed,

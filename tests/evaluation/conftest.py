@@ -1,4 +1,4 @@
-"""Fixtures of the evaluation tests: the cached digits classifier and the digits' split."""
+"""Fixtures of the evaluation tests: the cached classifiers (digits, mnist5k) and their splits."""
 
 import pytest
 
@@ -16,3 +16,13 @@ def digits():
     train = data.load_digits("train", seed=evaluation.SPLIT_SEED)
     test = data.load_digits("test", seed=evaluation.SPLIT_SEED)
     return train, test
+
+
+@pytest.fixture(scope="module")
+def mnist5k_classifier(mnist5k_cache):
+    return evaluation.train_classifier("mnist5k")
+
+
+@pytest.fixture(scope="module")
+def mnist5k():
+    return evaluation.load_split("mnist5k", "train"), evaluation.load_split("mnist5k", "test")

@@ -68,4 +68,6 @@ def test_inception_arguments_are_checked(arguments, named):
 def test_extractors_by_name():
     with pytest.raises(ValueError, match=re.escape("extractor='vgg'")):
         evaluation.get_extractor("vgg")
-    assert set(evaluation.FEATURE_EXTRACTORS) == {"digits_classifier", "inception_v3"}
+    assert set(evaluation.FEATURE_EXTRACTORS) == {
+        "digits_classifier", "mnist5k_classifier", "inception_v3"
+    }

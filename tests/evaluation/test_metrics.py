@@ -3,9 +3,11 @@
 import ast
 import doctest
 import math
+import warnings
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.stats
 
 import keras_wgan
@@ -263,26 +265,47 @@ def test_frechet_distance_with_fewer_samples_than_dimensions():
     assert metrics.frechet_distance(features, features) == pytest.approx(0.0, abs=1e-4)
 
 
-def test_frechet_distance_retries_with_offset(monkeypatch):
-    sqrtm = metrics.linalg.sqrtm
-    calls = []
-
-    def fail_once(matrix):
-        calls.append(matrix)
-        return np.full_like(matrix, np.nan) if len(calls) == 1 else sqrtm(matrix)
-
-    monkeypatch.setattr(metrics.linalg, "sqrtm", fail_once)
-    a = _with_moments([0.0, 0.0], [1.0, 1.0], seed=5)
-    b = _with_moments([3.0, 4.0], [1.0, 1.0], seed=6)
-    assert metrics.frechet_distance(a, b) == pytest.approx(25.0, rel=1e-6)
-    assert len(calls) == 2
-    assert calls[1][0, 0] == pytest.approx((1 + 1e-6) ** 2)
+def _old_frechet_distance(a, b):
+    """FD as the TTUR and pytorch-fid code compute it: scipy's sqrtm of cov_a @ cov_b."""
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    difference = a.mean(axis=0) - b.mean(axis=0)
+    covmean = scipy.linalg.sqrtm(cov_a @ cov_b).real
+    return difference @ difference + np.trace(cov_a + cov_b - 2.0 * covmean)
 
 
-def test_frechet_distance_rejects_large_imaginary_parts(monkeypatch):
-    monkeypatch.setattr(metrics.linalg, "sqrtm", lambda matrix: matrix + 0.1j)
-    with pytest.raises(ValueError, match=r"imaginary part of 0.1.*features_a.shape=\(10, 2\)"):
-        metrics.frechet_distance(np.eye(10, 2), np.eye(10, 2))
+def test_frechet_distance_equals_sqrtm_of_the_product_on_well_conditioned_inputs():
+    rng = np.random.default_rng(10)
+    mixing = rng.standard_normal((16, 16))
+    a = rng.standard_normal((800, 16)) @ mixing
+    b = rng.standard_normal((800, 16)) @ (mixing + 0.3 * rng.standard_normal((16, 16))) + 0.5
+    assert metrics.frechet_distance(a, b) == pytest.approx(_old_frechet_distance(a, b), rel=1e-9)
+
+
+def _dead_relu_features(num_samples, dead, shift, seed):
+    """ReLU-like features [n, 64] whose first `dead` units are always 0: singular covariances."""
+    rng = np.random.default_rng(seed)
+    features = np.maximum(rng.standard_normal((num_samples, 64)) + shift, 0.0)
+    features[:, :dead] = 0.0
+    return features
+
+
+def test_frechet_distance_is_warning_free_and_sound_on_singular_covariances():
+    a = _dead_relu_features(1000, 20, 0.0, seed=0)
+    b = _dead_relu_features(1000, 25, 0.3, seed=1)
+    with pytest.warns(scipy.linalg.LinAlgWarning):  # what the old computation did here
+        _old_frechet_distance(a, b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        distance = metrics.frechet_distance(a, b)
+        same = metrics.frechet_distance(a, a)
+        few = metrics.frechet_distance(a[:30], b[:30])  # fewer samples than dimensions
+    # trace(sqrtm(cov_a @ cov_b)) is also the sum of the square roots of its eigenvalues.
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    eigenvalues = np.clip(np.linalg.eigvals(cov_a @ cov_b).real, 0.0, None)
+    difference = a.mean(axis=0) - b.mean(axis=0)
+    expected = difference @ difference + np.trace(cov_a + cov_b) - 2 * np.sqrt(eigenvalues).sum()
+    assert distance == pytest.approx(expected, rel=1e-6)  # sqrt of round-off eigenvalues
+    assert same == pytest.approx(0.0, abs=1e-9) and np.isfinite(few) and few > 0
 
 
 def test_frechet_distance_rejects_bad_inputs():

@@ -1,5 +1,7 @@
 """`keras_wgan.evaluation.references`: image scores sit between their references."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -115,3 +117,39 @@ def keras_generator():
     from keras_wgan import networks
 
     return networks.build_generator((8, 8, 1), latent_dim=4, base_filters=4)
+
+
+def test_mnist5k_references_are_ordered_and_real_images_score_at_the_floor(
+    mnist5k_classifier, mnist5k
+):
+    (images, labels), test = mnist5k
+    # References from the first 3,000 training digits; the last 1,000 stay unseen by them.
+    real = (images[:3000], labels[:3000])
+    result = evaluation.score_images(images[3000:], real, test, mnist5k_classifier, num_samples=N)
+    scores = result["scores"]
+    assert result["features"] == "mnist5k_classifier" and result["num_heldout"] == 1000
+    assert "mnist5k-classifier-v1" in result["feature_extractor"]
+    assert scores["fid"]["floor"] < scores["fid"]["degraded"]
+    assert scores["class_kl"]["floor"] < scores["class_kl"]["degraded"]
+    # A few of the classifier's mistakes land in the removed classes: 7 to 9 covered.
+    assert scores["classes_covered"]["floor"] == 10 and scores["classes_covered"]["degraded"] < 10
+    for name in ("fid", "kid", "class_kl", "recall", "coverage"):
+        assert scores[name]["closer_to"] == "floor", (name, scores[name])
+    noise = np.random.default_rng(0).uniform(-1, 1, (N, 28, 28, 1)).astype("float32")
+    noisy = evaluation.score_images(noise, real, test, mnist5k_classifier, num_samples=N)
+    for name in ("fid", "kid", "recall", "coverage"):
+        assert noisy["scores"][name]["position"] > 1, (name, noisy["scores"][name])
+
+
+def test_score_generator_on_mnist5k_uses_its_classifier(mnist5k_cache):
+    from keras_wgan import networks
+
+    generator = networks.build_generator((28, 28, 1), latent_dim=4, base_filters=4, num_classes=10)
+    result = evaluation.score_generator(generator, "mnist5k", num_samples=N)
+    assert result["dataset"] == "mnist5k" and result["features"] == "mnist5k_classifier"
+    assert result["num_samples"] == N and result["num_heldout"] == 1000
+    assert set(result["scores"]) == set(evaluation.HIGHER_IS_BETTER) | {"conditional_accuracy"}
+    assert result["scores"]["conditional_accuracy"]["floor"] > 0.9
+    assert result["scores"]["fid"]["floor"] < result["scores"]["fid"]["degraded"]
+    with pytest.raises(ValueError, match=re.escape("images.shape=(300, 28, 28, 1)")):
+        evaluation.score_generator(generator, "digits", num_samples=N, extractor=None)
