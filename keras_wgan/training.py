@@ -109,7 +109,7 @@ def train(config, workdir):
         # sequence (reshuffle_each_iteration), not start it over.
         stream = data_lib.make_dataset(
             real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed,
-            repeat=True,
+            repeat=True, num_classes=evaluation_lib.NUM_CLASSES if config.conditional else None,
         )
         return stream.skip(step)
 

@@ -19,6 +19,7 @@ def make_dataset(
     value_range="auto",
     repeat=False,
     check_samples=1024,
+    num_classes=None,
 ):
     """Turns an array or a `tf.data.Dataset` of samples into the batches the models take.
 
@@ -42,6 +43,10 @@ def make_dataset(
             (examples with 3 axes: height, width, channels) and no check for vectors.
         repeat: bool. Repeat forever (then pass `steps_per_epoch` to `fit`).
         check_samples: int. How many examples of a `tf.data.Dataset` to check.
+        num_classes: int or `None`. With labels: the number of classes, so that a label outside
+            `[0, num_classes)` is refused here rather than inside the first training step.
+            Labels are always checked to be integer class indices `>= 0`, one per sample (not
+            one-hot rows); they reach the model as int32.
 
     Returns:
         A batched, prefetched `tf.data.Dataset`.
@@ -53,6 +58,8 @@ def make_dataset(
     """
     check_positive_int("batch_size", batch_size)
     check_positive_int("critic_steps", critic_steps)
+    if num_classes is not None:
+        check_positive_int("num_classes", num_classes)
     rows = batch_size * critic_steps
 
     if isinstance(data, tf.data.Dataset):
@@ -60,24 +67,32 @@ def make_dataset(
         checked = list(dataset.take(check_samples).batch(check_samples).as_numpy_iterator())
         if not checked:
             raise ValueError("The dataset is empty. Received: a tf.data.Dataset with no elements.")
-        samples = checked[0][0] if isinstance(checked[0], tuple) else checked[0]
+        samples, labels = checked[0] if isinstance(checked[0], tuple) else (checked[0], None)
+        _check_samples(samples, value_range)
+        if labels is not None:
+            _check_labels(labels, num_classes)
         count = dataset.cardinality().numpy()
         known = count if count >= 0 else None
         length = len(samples) if len(samples) < check_samples else known
     else:
         samples, labels = data if isinstance(data, tuple) else (data, None)
         samples = np.asarray(samples)
+        if labels is not None:
+            labels = np.asarray(labels)
         if labels is not None and len(labels) != len(samples):
             raise ValueError(
                 f"`data` holds {len(samples)} samples but {len(labels)} labels. "
                 "Received: data=(samples, labels) of different lengths"
             )
         length = len(samples)
+        _check_samples(samples, value_range)
+        if labels is not None:
+            _check_labels(labels, num_classes)
         dataset = tf.data.Dataset.from_tensor_slices(
-            samples.astype("float32") if labels is None else (samples.astype("float32"), labels)
+            samples.astype("float32")
+            if labels is None else (samples.astype("float32"), labels.astype("int32"))
         )
 
-    _check_samples(samples, value_range)
     if length is not None and rows > length:
         raise ValueError(
             f"A batch of {rows} samples (batch_size={batch_size} x critic_steps={critic_steps}) "
@@ -102,7 +117,11 @@ def _as_example(*element):
             )
         element = (element["image"], element["label"]) if "label" in element else element["image"]
     if isinstance(element, tuple):
-        return tf.cast(element[0], tf.float32), element[1]
+        # Labels as int32 once checked (`_check_labels` refuses fractions and negatives).
+        label = element[1]
+        if label.dtype.is_integer:
+            label = tf.cast(label, tf.int32)
+        return tf.cast(element[0], tf.float32), label
     return tf.cast(element, tf.float32)
 
 
@@ -134,3 +153,29 @@ def _check_samples(samples, value_range):
                 "keras_wgan.data.rescale_images(x, input_range=(0, 255))."
             )
 
+
+def _check_labels(labels, num_classes):
+    """Labels must be integer class indices, one per sample, in `[0, num_classes)`."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        hint = (
+            " One-hot rows? Pass class indices: labels.argmax(axis=1)."
+            if labels.ndim == 2 else ""
+        )
+        raise ValueError(
+            f"Labels must hold one class index per sample.{hint} "
+            f"Received: labels of shape {labels.shape}"
+        )
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            "Labels must be integer class indices (a fraction would be truncated). "
+            f"Received: labels of dtype {labels.dtype}, e.g. {labels[:3].tolist()}"
+        )
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or (num_classes is not None and high >= num_classes):
+        wanted = f"[0, {num_classes})" if num_classes is not None else ">= 0"
+        bad = labels[(labels < 0) | ((labels >= num_classes) if num_classes else False)]
+        raise ValueError(
+            f"Labels must be class indices in {wanted}. Received: labels from {low} to {high} "
+            f"({len(bad)} outside, e.g. {bad[:3].tolist()})"
+        )
