@@ -222,6 +222,12 @@ def test_conditional_digits_reports_conditional_accuracy(tmp_path):
     exported = tf.saved_model.load(summary["export"])
     assert "labels" in exported.signatures["serving_default"].structured_input_signature[1]
     assert summary["export"].endswith("wgan_gp_digits_conditional/1")
+    # The export knows the 10 classes: a label outside them is refused, not served as class 9.
+    sample = exported.signatures["sample"]
+    for label, message in ((-1, "must be >= 0"), (10, "must be < num_classes=10")):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            sample(num_samples=tf.constant(2), seed=tf.constant(1, tf.int64),
+                   labels=tf.constant([label], tf.int32))
 
 
 def test_mnist5k_run_writes_metrics_json_with_the_learned_scores(tmp_path, mnist5k_cache):
