@@ -6,11 +6,14 @@ an Inf, before the backup after it would keep the bad state. `steps_done` reads 
 that says where a model's training stands. For a run (`keras_wgan.training.train`):
 `write_settings` records beside the backup the settings a resumption must share, `resume`
 restores the backup if they match, and `load_history` reads back the epochs already done.
+`RunLock` keeps a second run out of a run folder, and `check_run_folder` keeps a new run from
+overwriting a finished one.
 """
 
 import json
 import os
 import tempfile
+import time
 
 import keras
 import numpy as np
@@ -212,3 +215,107 @@ def load_history(path, epochs):
     with open(path) as file:
         history = json.load(file)
     return {name: values[:epochs] for name, values in history.items()}
+
+
+class RunFolderError(ValueError):
+    """A run folder that a run may not use: finished, or in use by another run."""
+
+
+LOCK_FILENAME = ".lock"
+# What a finished run leaves (`keras_wgan.training.train`): a new run would overwrite it.
+FINISHED_RUN_FILES = ("model.keras", "metrics.json")
+
+
+def finished_run_files(directory, backup_dir):
+    """The `FINISHED_RUN_FILES` in `directory`, or `[]` when it holds a backup to resume."""
+    if os.path.exists(os.path.join(backup_dir, StepBackup.FILENAME)):
+        return []
+    return [name for name in FINISHED_RUN_FILES if os.path.exists(os.path.join(directory, name))]
+
+
+def check_run_folder(directory, backup_dir):
+    """Refuses to start a run in `directory` when it holds a finished run.
+
+    A folder with a backup (`backup_dir` holding `StepBackup`'s file) is an interrupted run: the
+    new run resumes it. A folder with `FINISHED_RUN_FILES` and no backup is a finished run.
+
+    Raises:
+        RunFolderError: the folder holds a finished run; the message names the files.
+    """
+    found = finished_run_files(directory, backup_dir)
+    if found:
+        raise RunFolderError(
+            f"{directory} holds a finished run ({', '.join(found)}). Train into a new folder "
+            "(--output-dir), or delete this one to train here again."
+        )
+
+
+class RunLock:
+    """Holds `directory/.lock` (the process id) while a run trains in `directory`.
+
+    A lock left by a process that no longer runs (killed, crashed) is taken over; a lock of a
+    live process is refused.
+
+    Example:
+
+    >>> with RunLock("runs/digits"):
+    ...     train()
+
+    Raises:
+        RunFolderError: on entering, when another live process holds the lock.
+    """
+
+    def __init__(self, directory):
+        self.path = os.path.join(os.fspath(directory), LOCK_FILENAME)
+
+    def __enter__(self):
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        while True:
+            try:
+                descriptor = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                owner = self._owner()
+                if owner is None and _seconds_since_change(self.path) < 5:
+                    time.sleep(0.1)  # another process has just made it: let it write its pid
+                    continue
+                if owner is not None and owner != os.getpid() and _process_runs(owner):
+                    raise RunFolderError(
+                        f"Another run (process {owner}) is training in "
+                        f"{os.path.dirname(self.path)}. Wait for it to end, or train into "
+                        "another folder."
+                    ) from None
+                # A dead process's lock (or an unreadable one): take it over.
+                os.remove(self.path)
+                continue
+            with os.fdopen(descriptor, "w") as file:
+                file.write(str(os.getpid()))
+            return self
+
+    def __exit__(self, *exc_info):
+        if self._owner() == os.getpid():
+            os.remove(self.path)
+        return False
+
+    def _owner(self):
+        try:
+            with open(self.path) as file:
+                return int(file.read().strip())
+        except (OSError, ValueError):
+            return None
+
+
+def _seconds_since_change(path):
+    try:
+        return time.time() - os.path.getmtime(path)
+    except OSError:
+        return float("inf")
+
+
+def _process_runs(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True

@@ -290,6 +290,7 @@ def main(argv=None):
 def _train(parser, args):
     # Imported here so that `--help` and argument errors answer without loading TensorFlow.
     from keras_wgan import callbacks
+    from keras_wgan import checkpointing
     from keras_wgan import data
     from keras_wgan import training
 
@@ -300,19 +301,39 @@ def _train(parser, args):
         parser.error(str(error))
     if config.dataset == "folder" and not os.path.isdir(config.image_dir):
         parser.error(f"--image-dir is not a folder: {config.image_dir!r}")
-    suffix = "-conditional" if args.conditional else ""
-    output_dir = args.output_dir or os.path.join("runs", f"{args.model}-{args.dataset}{suffix}")
+    output_dir = args.output_dir
+    if output_dir is None:
+        suffix = "-conditional" if args.conditional else ""
+        output_dir = _unfinished_run_dir(
+            os.path.join("runs", f"{args.model}-{args.dataset}{suffix}"), training.BACKUP_DIR
+        )
     print(f"Training {args.model} on {args.dataset} for {config.epochs} epochs "
           f"into {output_dir}", flush=True)
     try:
         summary = training.train(config, output_dir)
-    except (callbacks.NonFiniteError, data.DatasetNotPreparedError) as error:
-        # A training outcome (NaN) or a dataset to prepare first, not a bug: the message says
-        # where and what; no traceback.
+    except (
+        callbacks.NonFiniteError, data.DatasetNotPreparedError, checkpointing.RunFolderError
+    ) as error:
+        # A training outcome (NaN), a dataset to prepare first or a folder to change, not a
+        # bug: the message says where and what; no traceback.
         print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
         return 1
     print(training.format_summary(summary), flush=True)
     return 0
+
+
+def _unfinished_run_dir(base, backup_name):
+    """`base`, or when it holds a finished run the first of `base-2`, `base-3`, ... that does
+    not (an interrupted run there is resumed)."""
+    from keras_wgan import checkpointing
+
+    candidate, number = base, 1
+    while checkpointing.finished_run_files(candidate, os.path.join(candidate, backup_name)):
+        number += 1
+        candidate = f"{base}-{number}"
+    if candidate != base:
+        print(f"{base} holds a finished run: this one goes into {candidate}", flush=True)
+    return candidate
 
 
 def _load_generator(parser, path):

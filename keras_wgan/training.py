@@ -70,7 +70,8 @@ def train(config, workdir):
 
     Args:
         config: `TrainConfig`.
-        workdir: str. Output directory; created if missing. Files in it are overwritten.
+        workdir: str. Output directory; created if missing. A finished run in it is never
+            overwritten; an interrupted one (a backup) is resumed.
 
     Returns:
         A dict: `workdir`, `history`, `model`, `curves`, `samples` (the last sample PNG),
@@ -83,6 +84,9 @@ def train(config, workdir):
         and `seconds`.
 
     Raises:
+        keras_wgan.checkpointing.RunFolderError: `workdir` holds a finished run (its
+            `model.keras` or `metrics.json`, and no backup), another live process is training
+            in it (`workdir/.lock` names the process), or its backup is past `config.epochs`.
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset is not prepared in
             `config.data_dir` (raised at once, before anything is built; nothing is downloaded).
         keras_wgan.checkpointing.NonFiniteError: a step gave a NaN or an Inf. The message names the
@@ -92,9 +96,14 @@ def train(config, workdir):
 
     >>> summary = keras_wgan.training.train(TrainConfig(dataset="ring8", epochs=5), "runs/ring8")
     """
-    started = time.perf_counter()
     workdir = os.fspath(workdir)
-    os.makedirs(workdir, exist_ok=True)
+    checkpointing.check_run_folder(workdir, os.path.join(workdir, BACKUP_DIR))
+    with checkpointing.RunLock(workdir):
+        return _train(config, workdir)
+
+
+def _train(config, workdir):
+    started = time.perf_counter()
     if config.deterministic:
         import tensorflow as tf
 
@@ -145,6 +154,13 @@ def train(config, workdir):
     resumed_step = checkpointing.resume(model, paths["backup"], config.settings_to_match())
     done_step = resumed_step or 0
     first_epoch, first_step = divmod(done_step, steps_per_epoch)
+    if done_step > config.epochs * steps_per_epoch:
+        raise checkpointing.RunFolderError(
+            f"The backup in {paths['backup']} is at generator step {done_step}, past the "
+            f"{config.epochs} epochs ({config.epochs * steps_per_epoch} steps) asked for. Pass "
+            f"more epochs (at least {-(-done_step // steps_per_epoch)}) to go on, or delete the "
+            "backup to start over."
+        )
     history = (
         checkpointing.load_history(paths["history"], first_epoch)
         if resumed_step is not None else {}
@@ -289,6 +305,9 @@ def load_training_data(config):
         lazily.
 
     Raises:
+        keras_wgan.checkpointing.RunFolderError: `workdir` holds a finished run (its
+            `model.keras` or `metrics.json`, and no backup), another live process is training
+            in it (`workdir/.lock` names the process), or its backup is past `config.epochs`.
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset not prepared in `data_dir`.
     """
     if config.dataset in run_config.CLASSIFIER_DATASETS:

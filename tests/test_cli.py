@@ -354,3 +354,29 @@ def test_evaluate_mnist5k_refuses_other_features_and_datasets(mnist5k_model, cap
         cli.main(["evaluate", str(mnist5k_model / "model.keras"), *args])
     assert raised.value.code == 2
     assert named in capsys.readouterr().err
+
+
+def test_default_run_folder_is_numbered_after_a_finished_run(tmp_path, capsys):
+    base = tmp_path / "runs" / "wgan-gp-digits"
+    assert cli._unfinished_run_dir(str(base), "backup") == str(base)
+    base.mkdir(parents=True)
+    (base / "model.keras").write_bytes(b"finished")
+    assert cli._unfinished_run_dir(str(base), "backup") == f"{base}-2"
+    assert f"this one goes into {base}-2" in capsys.readouterr().out
+    # An interrupted run in -2 (a backup) is resumed there; a finished -2 moves on to -3.
+    (tmp_path / "runs" / "wgan-gp-digits-2" / "backup").mkdir(parents=True)
+    (tmp_path / "runs" / "wgan-gp-digits-2" / "metrics.json").write_text("{}")
+    assert cli._unfinished_run_dir(str(base), "backup") == f"{base}-3"
+    (tmp_path / "runs" / "wgan-gp-digits-2" / "backup" / "latest.weights.h5").write_bytes(b"")
+    assert cli._unfinished_run_dir(str(base), "backup") == f"{base}-2"
+
+
+def test_a_finished_output_dir_is_refused_without_a_traceback(tmp_path, capsys):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "metrics.json").write_text("{}")
+    code = cli.main(["train", "--smoke", "--dataset", "ring8", "--output-dir", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith(f"keras-wgan: error: {folder} holds a finished run (metrics.json)")
+    assert sorted(p.name for p in folder.iterdir()) == ["metrics.json"]

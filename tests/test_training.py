@@ -6,6 +6,7 @@ import os
 import keras
 import pytest
 
+from keras_wgan import checkpointing
 from keras_wgan import evaluation
 from keras_wgan import training
 from tests.helpers import tiny_config
@@ -52,11 +53,54 @@ def test_learning_rates_reach_the_optimizers(tmp_path):
     assert float(model.critic_optimizer.learning_rate) == pytest.approx(2e-3)
 
 
-def test_a_finished_run_leaves_no_backup_and_a_rerun_starts_over(tmp_path):
+def test_a_finished_run_leaves_no_backup_and_is_never_overwritten(tmp_path):
     config = tiny_config(tmp_path, epochs=1, backup_every=1)
     training.train(config, tmp_path / "run")
     assert not (tmp_path / "run" / "backup").exists()
-    assert training.train(config, tmp_path / "run")["resumed_from_step"] is None
+    model_bytes = (tmp_path / "run" / "model.keras").read_bytes()
+    other = tiny_config(tmp_path, model="wgan", epochs=1)
+    with pytest.raises(checkpointing.RunFolderError, match=r"holds a finished run \(model"):
+        training.train(other, tmp_path / "run")
+    assert (tmp_path / "run" / "model.keras").read_bytes() == model_bytes
+    assert not (tmp_path / "run" / ".lock").exists()
+    # A new folder trains from the start.
+    assert training.train(config, tmp_path / "run2")["resumed_from_step"] is None
+
+
+def test_a_folder_in_use_by_a_live_run_is_refused_and_a_dead_runs_lock_taken_over(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (folder / ".lock").write_text(str(sleeper.pid))
+        with pytest.raises(checkpointing.RunFolderError, match=f"process {sleeper.pid}"):
+            training.train(tiny_config(tmp_path, epochs=1), folder)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # The process is gone: its lock is taken over, and released at the end.
+    summary = training.train(tiny_config(tmp_path, epochs=1), folder)
+    assert summary["generator_steps"] > 0 and not (folder / ".lock").exists()
+
+
+def test_a_backup_past_the_epochs_asked_for_is_refused_and_kept(tmp_path):
+    config = tiny_config(tmp_path, epochs=2, backup_every=1)
+    with pytest.MonkeyPatch.context() as patch:
+        # Interrupt after the run's last backup: keep the backup as a killed run would.
+        patch.setattr(training.shutil, "rmtree", lambda path: None)
+        patch.setattr(training, "export_run_generator", lambda *args: (_ for _ in ()).throw(
+            KeyboardInterrupt()))
+        with pytest.raises(KeyboardInterrupt):
+            training.train(config, tmp_path / "run")
+    (tmp_path / "run" / "model.keras").unlink()
+    shorter = tiny_config(tmp_path, epochs=1, backup_every=1)
+    with pytest.raises(checkpointing.RunFolderError, match=r"at generator step 10, past the 1 "
+                       r"epochs \(5 steps\).*at least 2"):
+        training.train(shorter, tmp_path / "run")
+    assert (tmp_path / "run" / "backup" / "latest.weights.h5").exists()
 
 
 def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(tmp_path):
