@@ -67,6 +67,8 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from keras_wgan._generators import generator_for_sampling
+
 SERVING_SIGNATURE_KEY = "serving_default"
 SAMPLE_SIGNATURE_KEY = "sample"
 
@@ -120,6 +122,7 @@ def export_generator(
     name=None,
     max_samples=1024,
     num_classes=None,
+    use_ema=None,
 ):
     """Exports a generator as a versioned SavedModel for TF Serving.
 
@@ -139,7 +142,8 @@ def export_generator(
         model_or_generator: `keras.Model` or GAN model. The generator (a built `keras.Model`
             with inputs `latent` `[batch, latent_dim]`, or `[latent, labels]`, and one output
             `[batch, H, W, C]` in `[-1, 1]`), or an object whose `generator` attribute holds
-            one, such as a trained WGAN.
+            one, such as a trained WGAN. A GAN model that keeps an averaged generator
+            (`ema_decay`) exports that one unless `use_ema=False`.
         base_dir: str or path-like. The model's directory, e.g. `"saved_models/<run-name>"`:
             TF Serving's `--model_base_path`. Created if missing.
         version: Optional int >= 1. The version directory to write. Defaults to one more than
@@ -152,6 +156,9 @@ def export_generator(
         num_classes: Optional int >= 1, conditional generators only. When given, both signatures
             refuse labels outside `[0, num_classes)` (an embedding lookup would otherwise fail
             on CPU and silently return zeros on GPU). Defaults to `None` (no check).
+        use_ema: bool or `None`. For a GAN model: export its averaged generator (`True`) or
+            the trained one (`False`); `None` (default): the model's choice
+            (`sampling_generator`), the averaged generator when it keeps one.
 
     Returns:
         The path of the written version directory, a str.
@@ -164,7 +171,7 @@ def export_generator(
     #     --model_base_path=$PWD/saved_models/wgan_gp_digits
     ```
     """
-    generator = _resolve_generator(model_or_generator)
+    generator = _resolve_generator(model_or_generator, use_ema)
     latent_dim, labels_rank, makes_images = _check_generator(generator)
     conditional = labels_rank is not None
     if name is None:
@@ -362,12 +369,10 @@ class _GeneratorModule(tf.Module):
         return tf.cast(images, tf.float32)
 
 
-def _resolve_generator(model_or_generator):
-    candidate = getattr(model_or_generator, "generator", None)
-    if isinstance(candidate, keras.Model):
-        return candidate
-    if isinstance(model_or_generator, keras.Model):
-        return model_or_generator
+def _resolve_generator(model_or_generator, use_ema=None):
+    generator = generator_for_sampling(model_or_generator, use_ema)
+    if isinstance(generator, keras.Model):
+        return generator
     raise ValueError(
         "`model_or_generator` must be a generator `keras.Model` or a GAN model with a "
         "`generator` attribute holding one. "

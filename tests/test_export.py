@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from keras_wgan import export
+from tests.helpers import tiny_model_with_average
 
 LATENT_DIM = 4
 NUM_CLASSES = 3
@@ -377,6 +379,17 @@ def test_saved_model_cli_run_sample(exported, fresh_process_outputs, tmp_path):
         np.load(tmp_path / "images.npy"), fresh_process_outputs["plain_sample_images_two"]
     )
     np.testing.assert_array_equal(np.load(tmp_path / "latent.npy"), _documented_latent(2, SEED))
+
+
+def test_a_model_exports_its_averaged_generator_unless_asked_for_the_trained_one(tmp_path):
+    model = tiny_model_with_average()
+    latent = np.random.default_rng(0).standard_normal((5, 2)).astype(np.float32)
+    for use_ema, network in ((None, model.ema_generator), (False, model.generator)):
+        path = export.export_generator(model, tmp_path / str(use_ema), use_ema=use_ema)
+        served = tf.saved_model.load(path).signatures["serving_default"](latent=latent)
+        np.testing.assert_allclose(served["samples"], network(latent), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match=re.escape("use_ema=True")):
+        export.export_generator(model.generator, tmp_path / "bare", use_ema=True)
 
 
 def test_vector_generator_exports_samples(tmp_path):

@@ -5,6 +5,7 @@ Digits go to an `ImageScorer` (scores beside their `floor` and `degraded` refere
 a training run score generators with it.
 """
 
+from keras_wgan._generators import generator_for_sampling
 from keras_wgan.evaluation.extractors import get_extractor_name
 from keras_wgan.evaluation.references import IMAGE_SAMPLES
 from keras_wgan.evaluation.references import digits_scorer
@@ -18,7 +19,8 @@ TOY_SAMPLES = 2500
 
 
 def score_generator(
-    generator, dataset, num_samples=None, seed=0, extractor=None, scorer=None, names=None
+    generator, dataset, num_samples=None, seed=0, extractor=None, scorer=None, names=None,
+    use_ema=None,
 ):
     """Draws samples of `generator` and scores them: `ImageScorer.score` or `score_toy`.
 
@@ -27,7 +29,7 @@ def score_generator(
 
     Args:
         generator: `keras.Model` from latents (and labels) to images `[n, 8, 8, 1]` or points
-            `[n, 2]`.
+            `[n, 2]`, or a GAN model (its averaged generator when it keeps one: see `use_ema`).
         dataset: str. `"digits"` or a toy name.
         num_samples: int or `None`. `None` for 1000 (digits) or 2500 (toys).
         seed: int. Seed of the latents and of the reference subsets.
@@ -36,10 +38,13 @@ def score_generator(
         scorer: `ImageScorer` or `None` (digits): one made earlier, to reuse its references;
             `num_samples` and `extractor` are then its own.
         names: list of str or `None` (digits). Compute only these image scores (`None`: all).
+        use_ema: bool or `None`. For a GAN model: score its averaged generator (`True`) or the
+            trained one (`False`); `None`: the averaged one when it keeps one.
 
     Returns:
         The dict of `ImageScorer.score` or `score_toy`, with `dataset` added.
     """
+    generator = generator_for_sampling(generator, use_ema)
     if dataset == "digits":
         if scorer is None:
             scorer = digits_scorer(extractor, num_samples or IMAGE_SAMPLES, seed=seed)

@@ -7,6 +7,8 @@ label embedding and `balanced_labels` gives each class in turn.
 import keras
 import numpy as np
 
+from keras_wgan._generators import generator_for_sampling
+
 
 def num_classes_of(generator):
     """Classes of a conditional generator (inputs `[latent, labels]`), read from its label
@@ -27,12 +29,15 @@ def balanced_labels(num_samples, num_classes):
     return (np.arange(num_samples) % num_classes).astype("int32")
 
 
-def generate(generator, num_samples, seed=0, batch_size=500, labels=None):
+def generate(generator, num_samples, seed=0, batch_size=500, labels=None, use_ema=None):
     """`num_samples` samples of `generator` for seeded standard-normal latents, as NumPy.
 
     The latents depend only on `(seed, num_samples, latent_dim)`. A conditional generator
     (inputs `[latent, labels]`) gets `labels`, by default `balanced_labels` over its classes.
+    `generator` may be a GAN model: its averaged generator samples when it keeps one, unless
+    `use_ema=False` (see `BaseGAN.sampling_generator`).
     """
+    generator = generator_for_sampling(generator, use_ema)
     latent_dim = int(generator.inputs[0].shape[-1])
     latent = np.random.default_rng(seed).standard_normal((num_samples, latent_dim))
     latent = latent.astype("float32")
