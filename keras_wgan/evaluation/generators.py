@@ -20,7 +20,7 @@ TOY_SAMPLES = 2500
 
 def score_generator(
     generator, dataset, num_samples=None, seed=0, extractor=None, scorer=None, names=None,
-    use_ema=None,
+    use_ema=None, truncation=None,
 ):
     """Draws samples of `generator` and scores them: `ImageScorer.score` or `score_toy`.
 
@@ -40,6 +40,8 @@ def score_generator(
         names: list of str or `None` (digits). Compute only these image scores (`None`: all).
         use_ema: bool or `None`. For a GAN model: score its averaged generator (`True`) or the
             trained one (`False`); `None`: the averaged one when it keeps one.
+        truncation: positive float or `None`. Draw the latents from a normal truncated at
+            `[-truncation, truncation]` (see `generate`); `None`: the plain normal.
 
     Returns:
         The dict of `ImageScorer.score` or `score_toy`, with `dataset` added.
@@ -53,12 +55,14 @@ def score_generator(
                 f"`extractor` ({get_extractor_name(extractor)!r}) differs from the scorer's "
                 f"({scorer.extractor.name!r}); scores of different features are never mixed."
             )
-        samples = generate(generator, num_samples or scorer.num_generated, seed=seed)
+        samples = generate(
+            generator, num_samples or scorer.num_generated, seed=seed, truncation=truncation
+        )
         labels = None
         if num_classes_of(generator) is not None:
             labels = balanced_labels(len(samples), num_classes_of(generator))
         result = scorer.score(samples, labels=labels, names=names)
     else:
-        samples = generate(generator, num_samples or TOY_SAMPLES, seed=seed)
+        samples = generate(generator, num_samples or TOY_SAMPLES, seed=seed, truncation=truncation)
         result = score_toy(samples, dataset, seed=seed)
     return {"dataset": dataset, **result}
