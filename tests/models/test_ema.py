@@ -159,6 +159,16 @@ def test_sampling_uses_the_average_unless_asked_for_the_trained_generator():
     )
 
 
+def test_reset_ema_copies_the_generator_into_the_average():
+    model = fit_steps(ema_model(ema_decay=0.9))
+    assert any(
+        not np.array_equal(a, w)
+        for a, w in zip(model.ema_generator.get_weights(), model.generator.get_weights())
+    )
+    model.reset_ema()
+    assert_same_weights(model.ema_generator.get_weights(), model.generator.get_weights())
+
+
 def test_config_and_keras_file_keep_the_average(tmp_path):
     model = fit_steps(ema_model(WGAN, ema_decay=0.95))
     restored = config_round_trip(model)
