@@ -107,6 +107,23 @@ def test_toy_run_writes_metrics_json_with_a_floor(tmp_path):
     assert written["scores"]["num_modes"]["floor"] == 8
 
 
+def test_a_run_with_ema_samples_scores_and_exports_the_averaged_generator(tmp_path):
+    import numpy as np
+    import tensorflow as tf
+
+    config = tiny_config(tmp_path, epochs=1, backup_every=0, ema_decay=0.9)
+    summary = training.train(config, tmp_path / "run")
+    model = keras.models.load_model(summary["model"])
+    assert model.ema_decay == 0.9
+    written = json.loads(open(summary["metrics"]).read())
+    assert written["run"]["ema_decay"] == 0.9
+    again = evaluation.score_generator(model.ema_generator, "ring8", seed=config.seed + 2)
+    assert written["scores"]["w1"] == again["scores"]["w1"]
+    latent = np.random.default_rng(0).standard_normal((4, 2)).astype("float32")
+    served = tf.saved_model.load(summary["export"]).signatures["serving_default"](latent=latent)
+    np.testing.assert_allclose(served["samples"], model.ema_generator(latent), atol=1e-6)
+
+
 def test_toy_defaults_are_the_measured_recipe():
     config = training.TrainConfig(dataset="grid25")
     assert (config.batch_size, config.critic_steps, config.hidden_units) == (256, 5, (256,) * 3)
