@@ -23,3 +23,18 @@ def check_positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
     return value
+
+
+def check_positive_float(name, value):
+    """Checks that `value` is a positive finite number (a bool is not) and returns it as a float.
+
+    Raises:
+        ValueError: "`name` must be a positive float. Received: name=value".
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value < float("inf")
+    ):
+        raise ValueError(f"`{name}` must be a positive float. Received: {name}={value!r}")
+    return float(value)

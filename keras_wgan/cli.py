@@ -178,6 +178,11 @@ def build_parser():
                        "generator (classifier-FID, KID, classes covered) every this many "
                        "epochs, into the progress bar and history.json (0: never); default: "
                        "about 25 times per run")
+    train.add_argument("--ema-decay", type=_ema_decay, default=None,
+                       help="keep an exponential moving average of the generator's weights with "
+                       "this decay in [0, 1) (e.g. 0.999, warmed up over the first updates); "
+                       "the samples, scores and export then use the averaged generator. "
+                       "Default: no average")
     train.add_argument("--smoke", action="store_true",
                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
 
@@ -226,6 +231,16 @@ def build_parser():
     return parser
 
 
+def _ema_decay(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+    return value
+
+
 def _existing_file(text):
     if not os.path.isfile(text):
         raise argparse.ArgumentTypeError(f"no such file: {text!r}")
@@ -245,6 +260,7 @@ def make_config(args):
         precision=args.precision,
         conditional=args.conditional,
         quality_every=args.quality_every,
+        ema_decay=args.ema_decay,
         epochs=args.epochs,
         generator_lr=args.generator_lr,
         critic_lr=args.critic_lr,
@@ -339,11 +355,13 @@ def _unfinished_run_dir(base, backup_name):
 def _load_generator(parser, path):
     import keras
 
+    from keras_wgan._generators import generator_for_sampling
+
     try:
         model = keras.models.load_model(path)
     except Exception as error:  # Keras raises several types for a file that is not a model.
         parser.error(f"cannot load {path!r} as a Keras model: {error}")
-    return getattr(model, "generator", model)
+    return generator_for_sampling(model)
 
 
 def _sample(parser, args):

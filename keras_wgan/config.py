@@ -32,6 +32,17 @@ WGAN_GP_LEARNING_RATE = 1e-4
 WGAN_GP_BETA_1 = 0.5
 WGAN_GP_BETA_2 = 0.9
 
+# Generator EMA (Yazici et al., 2019): the average's decay warms up as
+# `min(ema_decay, n / (n + EMA_WARMUP))` after `n` earlier generator updates: TF's
+# ExponentialMovingAverage ramp `(1 + n) / (10 + n)` moved one update later, so that the first
+# update copies the generator instead of keeping a tenth of its random initialisation.
+EMA_WARMUP = 10
+
+# Sampling-time truncation (BigGAN's "truncation trick", Brock et al., 2019): latent entries
+# outside [-truncation, truncation] are drawn again, at most this many times; the few left
+# outside after that (only for bounds that keep a small share of the normal's mass) are clipped.
+TRUNCATION_ROUNDS = 100
+
 
 def wgan_optimizer():
     """RMSprop(5e-5), the WGAN paper's optimizer for both networks."""

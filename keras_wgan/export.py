@@ -23,12 +23,28 @@ shape; `N` the batch):
              not) to `serving_default` to reproduce or perturb the images.
              `labels`: int32 `[num_samples]` (conditional generators only), the labels used.
 
+`sample_truncated`: `sample` with BigGAN's truncation trick.
+    Inputs:  those of `sample`, and `truncation`: float32 scalar, `> 0`.
+    Outputs: those of `sample`; every latent entry lies in `[-truncation, truncation]`.
+
 The latent of `sample` depends only on `(seed, num_samples, D)`, never on the labels or the
 device; it is (see `sample_latent`):
 
 ```python
 latent = tf.random.stateless_normal(
     [num_samples, D], seed=[seed, 0], dtype=tf.float32, alg="philox")
+```
+
+and that of `sample_truncated` is the same draw with its entries outside the bound drawn again,
+each from the next seed, until all are inside (so the entries inside stay those of `sample`):
+
+```python
+for k in range(1, 101):  # keras_wgan.config.TRUNCATION_ROUNDS
+    outside = abs(latent) > truncation
+    if not any(outside):
+        break
+    latent = where(outside, stateless_normal([num_samples, D], seed=[seed, k], ...), latent)
+latent = clip(latent, -truncation, truncation)  # only what 100 draws left outside
 ```
 
 and the images are the generator's output `x` (float32) converted by (see `to_uint8`):
@@ -39,13 +55,17 @@ images = uint8(clip(round_half_to_even((x + 1.0) * 127.5), 0, 255))
 ```
 
 A generator of vectors (e.g. for 2-D toy data) is exported the same way, with the output
-`samples` (float32 `[N, features]`) in place of `images` in both signatures: there is nothing to
-display as uint8.
+`samples` (float32 `[N, features]`) in place of `images` in every signature: there is nothing
+to display as uint8.
 
 Malformed requests are refused with `InvalidArgumentError`: a wrong dtype by the signature, a
 wrong shape by `tf.ensure_shape` ("Shape of tensor latent [2,5] is not compatible with expected
-shape [?,4]"), and out-of-range values (`num_samples`, mismatched `labels`, labels outside
-`[0, num_classes)` when `num_classes` is given) by assertions whose message names the input.
+shape [?,4]"), and out-of-range values (`num_samples`, `truncation`, mismatched `labels`, labels
+outside `[0, num_classes)` when `num_classes` is given) by assertions whose message names the
+input.
+
+Given a GAN model that keeps an averaged generator (`ema_decay`), `export_generator` exports the
+averaged one, unless `use_ema=False`.
 
 Example:
 
@@ -67,34 +87,61 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from keras_wgan import config
+from keras_wgan._generators import generator_for_sampling
+
 SERVING_SIGNATURE_KEY = "serving_default"
 SAMPLE_SIGNATURE_KEY = "sample"
+SAMPLE_TRUNCATED_SIGNATURE_KEY = "sample_truncated"
 
 _VERSION_DIR = re.compile(r"[0-9]+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TEMP_PREFIX = ".tmp-export-"
 
 
-def sample_latent(num_samples, latent_dim, seed):
-    """Returns the latent vectors the `sample` signature draws for a seed.
+def sample_latent(num_samples, latent_dim, seed, truncation=None):
+    """Returns the latent vectors the `sample` (or `sample_truncated`) signature draws for a seed.
 
     The draw is `tf.random.stateless_normal` with the Philox algorithm pinned (the default,
     "auto_select", may differ between devices), so a seed gives the same latent in any process,
     on any device, with or without `keras_wgan`:
     `tf.random.stateless_normal([num_samples, latent_dim], seed=[seed, 0], dtype=tf.float32,
-    alg="philox")`.
+    alg="philox")`. With `truncation`, the entries outside `[-truncation, truncation]` are drawn
+    again from the seeds `[seed, 1]`, `[seed, 2]`, ... until all are inside (see the module
+    docstring).
 
     Args:
         num_samples: int or int32 scalar tensor. Number of latent vectors.
         latent_dim: int. Size of one latent vector.
-        seed: int or integer scalar tensor. The seed, used as `[seed, 0]` in int64.
+        seed: int or integer scalar tensor. The seed, used as `[seed, k]` in int64.
+        truncation: positive float, float scalar tensor, or `None` (no truncation).
 
     Returns:
         A float32 tensor of shape `[num_samples, latent_dim]`.
     """
-    seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
+    seed = tf.cast(seed, tf.int64)
     shape = tf.stack([tf.cast(num_samples, tf.int32), tf.constant(latent_dim, tf.int32)])
-    return tf.random.stateless_normal(shape, seed=seed, dtype=tf.float32, alg="philox")
+
+    def draw(round_):
+        return tf.random.stateless_normal(
+            shape, seed=tf.stack([seed, round_]), dtype=tf.float32, alg="philox"
+        )
+
+    latent = draw(tf.constant(0, tf.int64))
+    if truncation is None:
+        return latent
+    bound = tf.cast(truncation, tf.float32)
+
+    def more(round_, latent):
+        return tf.logical_and(
+            round_ <= config.TRUNCATION_ROUNDS, tf.reduce_any(tf.abs(latent) > bound)
+        )
+
+    def redraw(round_, latent):
+        return round_ + 1, tf.where(tf.abs(latent) > bound, draw(round_), latent)
+
+    _, latent = tf.while_loop(more, redraw, (tf.constant(1, tf.int64), latent))
+    return tf.clip_by_value(latent, -bound, bound)
 
 
 def to_uint8(images):
@@ -120,26 +167,28 @@ def export_generator(
     name=None,
     max_samples=1024,
     num_classes=None,
+    use_ema=None,
 ):
     """Exports a generator as a versioned SavedModel for TF Serving.
 
-    Writes `<base_dir>/<version>/` with the `serving_default` and `sample` signatures described
-    in the module docstring. The write is atomic: the SavedModel is written to a hidden
-    temporary directory inside `base_dir` (TF Serving ignores names that are not all digits) and
-    renamed to `<version>` only when complete, so a server polling `base_dir` never loads a
-    partial export; on failure the temporary directory is removed (a process killed mid-export
-    can leave a `.tmp-export-*` directory: TF Serving ignores it and it can be deleted). An
-    existing version is never overwritten.
+    Writes `<base_dir>/<version>/` with the `serving_default`, `sample` and `sample_truncated`
+    signatures described in the module docstring. The write is atomic: the SavedModel is written
+    to a hidden temporary directory inside `base_dir` (TF Serving ignores names that are not all
+    digits) and renamed to `<version>` only when complete, so a server polling `base_dir` never
+    loads a partial export; on failure the temporary directory is removed (a process killed
+    mid-export can leave a `.tmp-export-*` directory: TF Serving ignores it and it can be
+    deleted). An existing version is never overwritten.
 
     A generator with one input takes the latent; one with two inputs is conditional and takes
-    `[latent, labels]`, the labels of shape `[batch]` or `[batch, 1]`; both signatures then take
+    `[latent, labels]`, the labels of shape `[batch]` or `[batch, 1]`; all signatures then take
     a `labels` input as well. The generator is called with `training=False`.
 
     Args:
         model_or_generator: `keras.Model` or GAN model. The generator (a built `keras.Model`
             with inputs `latent` `[batch, latent_dim]`, or `[latent, labels]`, and one output
             `[batch, H, W, C]` in `[-1, 1]`), or an object whose `generator` attribute holds
-            one, such as a trained WGAN.
+            one, such as a trained WGAN. A GAN model that keeps an averaged generator
+            (`ema_decay`) exports that one unless `use_ema=False`.
         base_dir: str or path-like. The model's directory, e.g. `"saved_models/<run-name>"`:
             TF Serving's `--model_base_path`. Created if missing.
         version: Optional int >= 1. The version directory to write. Defaults to one more than
@@ -152,6 +201,9 @@ def export_generator(
         num_classes: Optional int >= 1, conditional generators only. When given, both signatures
             refuse labels outside `[0, num_classes)` (an embedding lookup would otherwise fail
             on CPU and silently return zeros on GPU). Defaults to `None` (no check).
+        use_ema: bool or `None`. For a GAN model: export its averaged generator (`True`) or
+            the trained one (`False`); `None` (default): the model's choice
+            (`sampling_generator`), the averaged generator when it keeps one.
 
     Returns:
         The path of the written version directory, a str.
@@ -164,7 +216,7 @@ def export_generator(
     #     --model_base_path=$PWD/saved_models/wgan_gp_digits
     ```
     """
-    generator = _resolve_generator(model_or_generator)
+    generator = _resolve_generator(model_or_generator, use_ema)
     latent_dim, labels_rank, makes_images = _check_generator(generator)
     conditional = labels_rank is not None
     if name is None:
@@ -255,6 +307,7 @@ class _GeneratorModule(tf.Module):
         labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
         num_samples_spec = tf.TensorSpec([], tf.int32, name="num_samples")
         seed_spec = tf.TensorSpec([], tf.int64, name="seed")
+        truncation_spec = tf.TensorSpec([], tf.float32, name="truncation")
         if labels_rank is None:
 
             def serving_default(latent):
@@ -263,8 +316,14 @@ class _GeneratorModule(tf.Module):
             def sample(num_samples, seed):
                 return self._sample(num_samples, seed)
 
+            def sample_truncated(num_samples, seed, truncation):
+                return self._sample(num_samples, seed, truncation=truncation)
+
             self.serve = tf.function(serving_default, input_signature=[latent_spec])
             self.sample = tf.function(sample, input_signature=[num_samples_spec, seed_spec])
+            self.sample_truncated = tf.function(
+                sample_truncated, input_signature=[num_samples_spec, seed_spec, truncation_spec]
+            )
         else:
 
             def serving_default(latent, labels):
@@ -273,9 +332,16 @@ class _GeneratorModule(tf.Module):
             def sample(num_samples, seed, labels):
                 return self._sample(num_samples, seed, labels)
 
+            def sample_truncated(num_samples, seed, truncation, labels):
+                return self._sample(num_samples, seed, labels, truncation)
+
             self.serve = tf.function(serving_default, input_signature=[latent_spec, labels_spec])
             self.sample = tf.function(
                 sample, input_signature=[num_samples_spec, seed_spec, labels_spec]
+            )
+            self.sample_truncated = tf.function(
+                sample_truncated,
+                input_signature=[num_samples_spec, seed_spec, truncation_spec, labels_spec],
             )
 
         # Track the `tf.Variable`s the traced functions read, not the `keras.Variable`s that
@@ -284,13 +350,17 @@ class _GeneratorModule(tf.Module):
         # with "Could not find variable dense/bias" (keras-team/keras#20095); the same
         # workaround as `keras.export.ExportArchive`.
         variables = {}
-        for function in (self.serve, self.sample):
+        for function in (self.serve, self.sample, self.sample_truncated):
             for variable in function.get_concrete_function().variables:
                 variables[id(variable)] = variable
         self._variables = list(variables.values())
 
     def signatures(self):
-        return {SERVING_SIGNATURE_KEY: self.serve, SAMPLE_SIGNATURE_KEY: self.sample}
+        return {
+            SERVING_SIGNATURE_KEY: self.serve,
+            SAMPLE_SIGNATURE_KEY: self.sample,
+            SAMPLE_TRUNCATED_SIGNATURE_KEY: self.sample_truncated,
+        }
 
     def _serve(self, latent, labels=None):
         with self.name_scope:
@@ -306,7 +376,7 @@ class _GeneratorModule(tf.Module):
             key = "images" if self._makes_images else "samples"
             return {key: self._generate(latent, labels)}
 
-    def _sample(self, num_samples, seed, labels=None):
+    def _sample(self, num_samples, seed, labels=None, truncation=None):
         with self.name_scope:
             num_samples = tf.ensure_shape(num_samples, [])
             seed = tf.ensure_shape(seed, [])
@@ -319,7 +389,13 @@ class _GeneratorModule(tf.Module):
                 message=f"`num_samples` must be <= max_samples={self._max_samples}",
             )
             num_samples = _after([at_least_one, at_most_max], num_samples)
-            latent = sample_latent(num_samples, self._latent_dim, seed)
+            if truncation is not None:
+                truncation = tf.ensure_shape(truncation, [])
+                positive = tf.debugging.assert_greater(
+                    truncation, 0.0, message="`truncation` must be > 0"
+                )
+                truncation = _after([positive], truncation)
+            latent = sample_latent(num_samples, self._latent_dim, seed, truncation)
             outputs = {"latent": latent}
             if labels is not None:
                 labels = self._check_labels(labels)
@@ -362,12 +438,10 @@ class _GeneratorModule(tf.Module):
         return tf.cast(images, tf.float32)
 
 
-def _resolve_generator(model_or_generator):
-    candidate = getattr(model_or_generator, "generator", None)
-    if isinstance(candidate, keras.Model):
-        return candidate
-    if isinstance(model_or_generator, keras.Model):
-        return model_or_generator
+def _resolve_generator(model_or_generator, use_ema=None):
+    generator = generator_for_sampling(model_or_generator, use_ema)
+    if isinstance(generator, keras.Model):
+        return generator
     raise ValueError(
         "`model_or_generator` must be a generator `keras.Model` or a GAN model with a "
         "`generator` attribute holding one. "

@@ -166,6 +166,10 @@ class TrainConfig:
             generator, projection head in the critic) trained on `(images, labels)`; digits
             and mnist5k only. The samples are drawn one class per column and the evaluation
             adds the classifier's `conditional_accuracy`.
+        ema_decay: float in [0, 1) or `None`. Keep an exponential moving average of the
+            generator's weights with this decay (`keras_wgan.models.BaseGAN`'s `ema_decay`, with
+            its warm-up); the samples, the scores and the export then use the averaged
+            generator. `None` (default): no average.
         quality_every: int or `None`. Digits and mnist5k: score the generator (classifier-FID,
             KID, classes covered; see `keras_wgan.callbacks.QualityScores`) every this many
             epochs, into the logs and history.json; `None` for the drawing cadence (about 25
@@ -198,6 +202,7 @@ class TrainConfig:
     precision: str = "float32"
     conditional: bool = False
     quality_every: int | None = None
+    ema_decay: float | None = None
 
     def __post_init__(self):
         self._check_choices()
@@ -273,6 +278,15 @@ class TrainConfig:
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"`{name}` must be an int >= 0. Received: {name}={value!r}")
+        if self.ema_decay is not None and (
+            isinstance(self.ema_decay, bool)
+            or not isinstance(self.ema_decay, (int, float))
+            or not 0 <= self.ema_decay < 1
+        ):
+            raise ValueError(
+                "`ema_decay` must be a float in [0, 1) or None. "
+                f"Received: ema_decay={self.ema_decay!r}"
+            )
         if self.channels not in (1, 3, 4) or isinstance(self.channels, bool):
             raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={self.channels!r}")
         if self.dataset == "folder":

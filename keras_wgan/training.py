@@ -213,6 +213,7 @@ def _train(config, workdir):
         "precision": config.precision,
         "conditional": config.conditional,
         "seed": config.seed,
+        "ema_decay": config.ema_decay,
         "generator_steps": int(model.generator_optimizer.iterations),
     }
     paths["metrics"] = os.path.join(workdir, "metrics.json")
@@ -372,12 +373,15 @@ def build_model(config, sample_shape):
         critic = networks.build_mlp_critic(dim, hidden_units=config.hidden_units)
     extra = {"loss": run_config.GAN_LOSSES[config.model]} if gan else {}
     return MODEL_CLASSES[config.model](
-        generator, critic, critic_steps=config.critic_steps, seed=config.seed, **extra
+        generator, critic, critic_steps=config.critic_steps, seed=config.seed,
+        ema_decay=config.ema_decay, **extra,
     )
 
 
 def export_run_generator(model, config):
     """Exports the run's generator for serving, to `<saved_models_dir>/<run_name>/<version>/`.
+
+    The averaged generator when the run keeps one (`TrainConfig.ema_decay`).
 
     Args:
         model: the trained `BaseGAN`.
@@ -405,6 +409,9 @@ def evaluate(model, config, real=None):
     for ring8/grid25) beside a real-vs-real floor. The first call on a machine also trains and
     caches the dataset's classifier.
 
+    The model's sampling generator is scored: the averaged one when the run keeps one
+    (`TrainConfig.ema_decay`), as in the samples and the export.
+
     Other image datasets (TFDS, folder): no learned scores, since the offline feature
     extractors are the digits' and mnist5k's classifiers; the result holds the pixel mean and
     standard deviation of 1000 generated images beside those of up to 1000 real ones (`floor`),
@@ -415,12 +422,8 @@ def evaluate(model, config, real=None):
         `{dataset, num_samples, scores, unavailable, note}`.
     """
     if config.dataset in run_config.SCORED_DATASETS:
-        return evaluation_lib.score_generator(
-            model.generator, config.dataset, seed=config.seed + 2
-        )
-    generated = evaluation_lib.generate(
-        model.generator, evaluation_lib.IMAGE_SAMPLES, seed=config.seed + 2
-    )
+        return evaluation_lib.score_generator(model, config.dataset, seed=config.seed + 2)
+    generated = evaluation_lib.generate(model, evaluation_lib.IMAGE_SAMPLES, seed=config.seed + 2)
     if real is None:
         real = load_training_data(config)
     if not isinstance(real, np.ndarray):

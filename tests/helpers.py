@@ -48,6 +48,14 @@ def tiny_model(cls=WGANGP, critic_steps=2, seed=1, compiled=True, **kwargs):
     return model
 
 
+def tiny_model_with_average(cls=WGANGP, **kwargs):
+    """`tiny_model` keeping a generator EMA whose weights are moved off the generator's (by 0.5),
+    so that the averaged and the trained generator sample differently without training."""
+    model = tiny_model(cls, ema_decay=0.9, **kwargs)
+    model.ema_generator.set_weights([w + 0.5 for w in model.ema_generator.get_weights()])
+    return model
+
+
 def toy_points(count, seed=0):
     return np.random.default_rng(seed).standard_normal((count, 2)).astype("float32")
 

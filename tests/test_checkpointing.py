@@ -120,6 +120,27 @@ def test_keras_backup_and_restore_repeats_steps_after_a_mid_epoch_backup(tmp_pat
     assert int(resumed.generator_optimizer.iterations) == 8 + 6 != 12
 
 
+def test_step_backup_resumes_the_generator_average_exactly(tmp_path):
+    # Mid-epoch: backed up after step 8, killed at step 9, resumed on the batches after step 8.
+    def batches_after(step):
+        return make_dataset(toy_points(48), 4, critic_steps=2, shuffle=False).repeat().skip(step)
+
+    reference = tiny_model(ema_decay=0.9)
+    reference.fit(batches_after(0), epochs=2, steps_per_epoch=6, verbose=0)
+
+    model = tiny_model(ema_decay=0.9)
+    backup = checkpointing.StepBackup(tmp_path / "backup", every=4)
+    with pytest.raises(Interrupt):
+        model.fit(batches_after(0), epochs=2, steps_per_epoch=6, verbose=0,
+                  callbacks=[backup, InterruptAt(9)])
+    resumed = tiny_model(ema_decay=0.9)
+    assert checkpointing.restore_backup(resumed, tmp_path / "backup") == 8
+    resumed.fit(batches_after(8), initial_epoch=1, epochs=2, steps_per_epoch=4, verbose=0)
+    assert_same_training_state(reference, resumed)  # the average's weights included
+    for a, b in zip(reference.ema_generator.get_weights(), resumed.ema_generator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def inf_at_step(step, steps=6, rows=8):
     """A stream of `steps` batches of `rows` toy points, batch `step` (1-based) holding an Inf.
 

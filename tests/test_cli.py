@@ -88,6 +88,8 @@ def test_wgan_smoke_run_logs_clipped_fraction(tmp_path):
         (["--model", "dcgan"], "'dcgan'"),
         (["--precision", "mixed_float16"], "'mixed_float16'"),
         (["--quality-every", "-2"], "'-2'"),
+        (["--ema-decay", "1"], "'1'"),
+        (["--ema-decay", "slow"], "'slow'"),
         (["--conditional", "--dataset", "ring8"], "dataset='ring8'"),
     ],
 )
@@ -206,6 +208,19 @@ def test_backup_and_determinism_flags():
     assert fields["backup_every"] == 0 and fields["deterministic"] is True
     defaults = cli.make_config(cli.build_parser().parse_args(["train"]))
     assert defaults["backup_every"] == 100 and defaults["deterministic"] is False
+
+
+def test_ema_decay_reaches_the_config_and_the_model():
+    from keras_wgan import training
+
+    parse = cli.build_parser().parse_args
+    assert cli.make_config(parse(["train"]))["ema_decay"] is None
+    config = training.TrainConfig(
+        **cli.make_config(parse(["train", "--dataset", "ring8", "--ema-decay", "0.99"]))
+    )
+    assert config.ema_decay == 0.99
+    model = training.build_model(config, (2,))
+    assert model.ema_decay == 0.99 and model.ema_generator is not None
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from keras_wgan import export
+from tests.helpers import tiny_model_with_average
 
 LATENT_DIM = 4
 NUM_CLASSES = 3
@@ -257,6 +259,7 @@ def test_conditional_generator_matches_keras(exported, fresh_process_outputs):
     out = fresh_process_outputs
     assert out["cond_outputs"] == {
         "sample": ["images", "labels", "latent"],
+        "sample_truncated": ["images", "labels", "latent"],
         "serving_default": ["images"],
     }
     latent = np.load(exported["root"] / "outputs" / "latent_in.npy")
@@ -377,6 +380,58 @@ def test_saved_model_cli_run_sample(exported, fresh_process_outputs, tmp_path):
         np.load(tmp_path / "images.npy"), fresh_process_outputs["plain_sample_images_two"]
     )
     np.testing.assert_array_equal(np.load(tmp_path / "latent.npy"), _documented_latent(2, SEED))
+
+
+def _documented_truncated_latent(num_samples, seed, truncation):
+    """The module docstring's redraw loop, in NumPy."""
+    latent = _documented_latent(num_samples, seed)
+    for k in range(1, 101):
+        outside = np.abs(latent) > truncation
+        if not outside.any():
+            break
+        redraw = tf.random.stateless_normal(
+            [num_samples, LATENT_DIM], seed=[seed, k], dtype=tf.float32, alg="philox"
+        ).numpy()
+        latent = np.where(outside, redraw, latent)
+    return np.clip(latent, -truncation, truncation)
+
+
+def test_sample_truncated_redraws_the_latent_outside_the_bound(exported):
+    loaded = tf.saved_model.load(exported["plain_dir"])
+    request = {"num_samples": tf.constant(64), "seed": tf.constant(SEED, tf.int64)}
+    plain = loaded.signatures["sample"](**request)["latent"].numpy()
+    out = loaded.signatures["sample_truncated"](**request, truncation=tf.constant(0.5))
+    latent = out["latent"].numpy()
+    assert np.abs(latent).max() <= 0.5
+    inside = np.abs(plain) <= 0.5
+    assert 0 < inside.mean() < 1
+    np.testing.assert_array_equal(latent[inside], plain[inside])
+    np.testing.assert_array_equal(latent, _documented_truncated_latent(64, SEED, 0.5))
+    _assert_uint8_matches(out["images"].numpy(), exported["plain"](latent).numpy())
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="truncation"):
+            loaded.signatures["sample_truncated"](**request, truncation=tf.constant(bad))
+
+
+def test_conditional_sample_truncated_takes_labels(exported):
+    loaded = tf.saved_model.load(exported["conditional_dir"])
+    out = loaded.signatures["sample_truncated"](
+        num_samples=tf.constant(5), seed=tf.constant(SEED, tf.int64),
+        truncation=tf.constant(0.3), labels=tf.constant([1], tf.int32),
+    )
+    np.testing.assert_array_equal(out["latent"].numpy(), _documented_truncated_latent(5, SEED, 0.3))
+    np.testing.assert_array_equal(out["labels"].numpy(), [1] * 5)
+
+
+def test_a_model_exports_its_averaged_generator_unless_asked_for_the_trained_one(tmp_path):
+    model = tiny_model_with_average()
+    latent = np.random.default_rng(0).standard_normal((5, 2)).astype(np.float32)
+    for use_ema, network in ((None, model.ema_generator), (False, model.generator)):
+        path = export.export_generator(model, tmp_path / str(use_ema), use_ema=use_ema)
+        served = tf.saved_model.load(path).signatures["serving_default"](latent=latent)
+        np.testing.assert_allclose(served["samples"], network(latent), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match=re.escape("use_ema=True")):
+        export.export_generator(model.generator, tmp_path / "bare", use_ema=True)
 
 
 def test_vector_generator_exports_samples(tmp_path):

@@ -17,6 +17,7 @@ MAY_STAY_NONE = {
     "image_dir": "except for folder",
     "image_size": "native size of a TFDS dataset, and the toys and digits",
     "num_samples": "images: all of them",
+    "ema_decay": "no generator average until a recipe is measured",
     "quality_every": "the drawing cadence",
     "generator_lr": "images without decay: the model's own optimizer",
     "critic_lr": "images without decay: the model's own optimizer",
@@ -78,11 +79,17 @@ def test_defaults_follow_the_brief():
     [("model", "nope"), ("dataset", "imagenet"), ("epochs", 0), ("batch_size", -1),
      ("critic_lr", 0.0), ("latent_dim", 1.5), ("channels", 2), ("image_size", 7),
      ("lr_decay", "yes"), ("precision", "mixed_float16"), ("conditional", 1),
-     ("quality_every", -1), ("critic_steps", 0)],
+     ("quality_every", -1), ("critic_steps", 0), ("ema_decay", 1.0), ("ema_decay", -0.5),
+     ("ema_decay", True)],
 )
 def test_bad_config_names_the_value(field, value):
     with pytest.raises(ValueError, match=re.escape(f"{field}={value!r}")):
         run_config.TrainConfig(**{field: value})
+
+
+def test_ema_decay_defaults_to_none_and_must_match_to_resume():
+    assert run_config.TrainConfig().ema_decay is None
+    assert run_config.TrainConfig(ema_decay=0.999).settings_to_match()["ema_decay"] == 0.999
 
 
 def test_backup_every_is_checked():

@@ -128,7 +128,7 @@ def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(t
     assert set(written["scores"]) == set(IMAGE_SCORES)
     assert written["features"] == "digits_classifier"
     assert written["run"] == {"model": "wgan-gp", "precision": "float32", "conditional": False,
-                              "seed": 0, "generator_steps": 10}
+                              "seed": 0, "ema_decay": None, "generator_steps": 10}
     for name in ("fid", "kid", "classes_covered"):
         assert history[name][-1] == written["scores"][name]["generated"], name
     for name, row in written["scores"].items():
@@ -149,6 +149,23 @@ def test_toy_run_writes_metrics_json_with_a_floor(tmp_path):
     for row in written["scores"].values():
         assert set(row) == {"generated", "floor", "higher_is_better"}
     assert written["scores"]["num_modes"]["floor"] == 8
+
+
+def test_a_run_with_ema_samples_scores_and_exports_the_averaged_generator(tmp_path):
+    import numpy as np
+    import tensorflow as tf
+
+    config = tiny_config(tmp_path, epochs=1, backup_every=0, ema_decay=0.9)
+    summary = training.train(config, tmp_path / "run")
+    model = keras.models.load_model(summary["model"])
+    assert model.ema_decay == 0.9
+    written = json.loads(open(summary["metrics"]).read())
+    assert written["run"]["ema_decay"] == 0.9
+    again = evaluation.score_generator(model.ema_generator, "ring8", seed=config.seed + 2)
+    assert written["scores"]["w1"] == again["scores"]["w1"]
+    latent = np.random.default_rng(0).standard_normal((4, 2)).astype("float32")
+    served = tf.saved_model.load(summary["export"]).signatures["serving_default"](latent=latent)
+    np.testing.assert_allclose(served["samples"], model.ema_generator(latent), atol=1e-6)
 
 
 def test_toy_defaults_are_the_measured_recipe():

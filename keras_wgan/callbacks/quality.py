@@ -10,6 +10,7 @@ import keras
 
 from keras_wgan import evaluation as evaluation_lib
 from keras_wgan._checks import check_positive_int
+from keras_wgan._generators import generator_for_sampling
 from keras_wgan.callbacks._schedule import epoch_is_due
 from keras_wgan.data.toys import TOY_DATASETS
 
@@ -17,13 +18,14 @@ from keras_wgan.data.toys import TOY_DATASETS
 class QualityScores(keras.callbacks.Callback):
     """Scores the generator every `every` epochs and writes the scores into the epoch's logs.
 
-    At the end of every `every`-th epoch (and of the last one) it draws samples of
-    `model.generator` from a fixed seed (the same latent vectors every time, so epochs compare),
-    scores them with the functions `keras_wgan.evaluation` uses for metrics.json, and adds the
-    chosen scores to the epoch's `logs`: they show in the progress bar's epoch line and land in
-    `History.history` (and in the file of a `JsonHistory` placed after this callback). Epochs that
-    are not scored carry no value (NaN in `JsonHistory`; `History` lists only the scored epochs,
-    as Keras does for `validation_freq`).
+    At the end of every `every`-th epoch (and of the last one) it draws samples of the model's
+    sampling generator (the averaged one when the model keeps one; see `use_ema`) from a fixed
+    seed (the same latent vectors every time, so epochs compare), scores them with the functions
+    `keras_wgan.evaluation` uses for metrics.json, and adds the chosen scores to the epoch's
+    `logs`: they show in the progress bar's epoch line and land in `History.history` (and in the
+    file of a `JsonHistory` placed after this callback). Epochs that are not scored carry no value
+    (NaN in `JsonHistory`; `History` lists only the scored epochs, as Keras does for
+    `validation_freq`).
 
     Images: an `evaluation.ImageScorer` (references and held-out features computed once, at the
     first scoring), by default the dataset's own split with its cached classifier (the digits',
@@ -54,6 +56,9 @@ class QualityScores(keras.callbacks.Callback):
         scorer: `evaluation.ImageScorer` or `None`. Scores images against your own real data
             (its extractor, n and references); `None` for `dataset`'s own.
         prefix: str. Put before each log name (e.g. `"quality_"`); empty by default.
+        use_ema: bool or `None`. Score the averaged generator (`True`) or the trained one
+            (`False`); `None`: the model's choice (`sampling_generator`), the averaged generator
+            when it keeps one.
 
     Example:
 
@@ -70,7 +75,7 @@ class QualityScores(keras.callbacks.Callback):
 
     def __init__(
         self, dataset="digits", every=1, names=None, num_samples=None, seed=0, extractor=None,
-        scorer=None, prefix="",
+        scorer=None, prefix="", use_ema=None,
     ):
         super().__init__()
         if scorer is None and dataset not in evaluation_lib.CLASSIFIERS and (
@@ -98,6 +103,7 @@ class QualityScores(keras.callbacks.Callback):
         self.extractor = extractor
         self.scorer = scorer
         self.prefix = str(prefix)
+        self.use_ema = use_ema
         self.results = {}
         self.seconds = []  # wall time of each scoring
 
@@ -117,7 +123,7 @@ class QualityScores(keras.callbacks.Callback):
 
     def score(self):
         """Scores the generator now; returns the full result (scores with references)."""
-        generator = getattr(self.model, "generator", self.model)
+        generator = generator_for_sampling(self.model, self.use_ema)
         if self.is_toy:
             return evaluation_lib.score_generator(
                 generator, self.dataset, num_samples=self.num_samples, seed=self.seed

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 
 from keras_wgan._checks import check_positive_int
+from keras_wgan._generators import generator_for_sampling
 from keras_wgan.callbacks._schedule import epoch_is_due
 from keras_wgan.callbacks.plotting import image_grid
 from keras_wgan.callbacks.plotting import load_pyplot
@@ -20,7 +21,7 @@ from keras_wgan.checkpointing import steps_done
 class _SampleCallback(keras.callbacks.Callback):
     """Draws the generator's samples for a fixed latent batch into `directory/epoch_XXX.png`."""
 
-    def __init__(self, latent, directory, every=1, labels=None):
+    def __init__(self, latent, directory, every=1, labels=None, use_ema=None):
         super().__init__()
         latent = np.asarray(latent, dtype="float32")
         if latent.ndim != 2 or len(latent) < 1:
@@ -40,10 +41,11 @@ class _SampleCallback(keras.callbacks.Callback):
         self.labels = labels
         self.directory = os.fspath(directory)
         self.every = check_positive_int("every", every)
+        self.use_ema = use_ema
         self.paths = []
 
     def generate(self):
-        generator = getattr(self.model, "generator", self.model)
+        generator = generator_for_sampling(self.model, self.use_ema)
         inputs = self.latent if self.labels is None else [self.latent, self.labels]
         return keras.ops.convert_to_numpy(generator(inputs, training=False))
 
@@ -86,6 +88,9 @@ class SampleGrid(_SampleCallback):
         labels: int array `[num_samples]` or `None`. For a class-conditional generator: the
             class of each latent vector (e.g. `np.arange(100) % 10` with `columns=10`: one class
             per column).
+        use_ema: bool or `None`. Draw the averaged generator's samples (`True`) or the trained
+            generator's (`False`); `None`: the model's choice (`sampling_generator`), the
+            averaged generator when it keeps one.
 
     Example:
 
@@ -98,9 +103,9 @@ class SampleGrid(_SampleCallback):
 
     def __init__(
         self, latent, directory, every=1, columns=None, progression=0, animation=False,
-        frame_seconds=0.4, labels=None,
+        frame_seconds=0.4, labels=None, use_ema=None,
     ):
-        super().__init__(latent, directory, every=every, labels=labels)
+        super().__init__(latent, directory, every=every, labels=labels, use_ema=use_ema)
         if not isinstance(frame_seconds, (int, float)) or not frame_seconds > 0:
             raise ValueError(
                 "`frame_seconds` must be a positive number. "
@@ -256,12 +261,13 @@ class SampleScatter(_SampleCallback):
         contour: bool. Draw the critic's value (`model.critic`, a network from points `[n, 2]`
             to scores `[n, 1]`) as filled contours under the points, as in Figure 1 of the
             WGAN-GP paper: the generator moves its samples up the critic's slope.
+        use_ema: bool or `None`. As for `SampleGrid`.
     """
 
     GRID_POINTS = 120
 
-    def __init__(self, latent, directory, real, every=1, contour=False):
-        super().__init__(latent, directory, every=every)
+    def __init__(self, latent, directory, real, every=1, contour=False, use_ema=None):
+        super().__init__(latent, directory, every=every, use_ema=use_ema)
         self.contour = bool(contour)
         real = np.asarray(real, dtype="float32")
         if real.ndim != 2 or real.shape[1] != 2:

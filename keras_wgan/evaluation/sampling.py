@@ -7,6 +7,10 @@ label embedding and `balanced_labels` gives each class in turn.
 import keras
 import numpy as np
 
+from keras_wgan import config
+from keras_wgan._checks import check_positive_float
+from keras_wgan._generators import generator_for_sampling
+
 
 def num_classes_of(generator):
     """Classes of a conditional generator (inputs `[latent, labels]`), read from its label
@@ -27,15 +31,25 @@ def balanced_labels(num_samples, num_classes):
     return (np.arange(num_samples) % num_classes).astype("int32")
 
 
-def generate(generator, num_samples, seed=0, batch_size=500, labels=None):
+def generate(
+    generator, num_samples, seed=0, batch_size=500, labels=None, use_ema=None, truncation=None
+):
     """`num_samples` samples of `generator` for seeded standard-normal latents, as NumPy.
 
-    The latents depend only on `(seed, num_samples, latent_dim)`. A conditional generator
+    The latents are `np.random.default_rng(seed).standard_normal((num_samples, latent_dim))`:
+    they depend only on `(seed, num_samples, latent_dim)`. With `truncation` (a positive float;
+    BigGAN's truncation trick), the entries outside `[-truncation, truncation]` are drawn again
+    from the same generator, in row-major order, until all are inside (at most
+    `keras_wgan.config.TRUNCATION_ROUNDS` times, then the rest is clipped): a normal truncated at
+    the bound, whose entries inside the bound are those of the untruncated draw. A conditional
+    generator
     (inputs `[latent, labels]`) gets `labels`, by default `balanced_labels` over its classes.
+    `generator` may be a GAN model: its averaged generator samples when it keeps one, unless
+    `use_ema=False` (see `BaseGAN.sampling_generator`).
     """
+    generator = generator_for_sampling(generator, use_ema)
     latent_dim = int(generator.inputs[0].shape[-1])
-    latent = np.random.default_rng(seed).standard_normal((num_samples, latent_dim))
-    latent = latent.astype("float32")
+    latent = _seeded_latent(num_samples, latent_dim, seed, truncation)
     num_classes = num_classes_of(generator)
     if num_classes is not None and labels is None:
         labels = balanced_labels(num_samples, num_classes)
@@ -52,3 +66,18 @@ def generate(generator, num_samples, seed=0, batch_size=500, labels=None):
         return keras.ops.convert_to_numpy(generator(inputs, training=False))
 
     return np.concatenate([batch(i) for i in range(0, num_samples, batch_size)])
+
+
+def _seeded_latent(num_samples, latent_dim, seed, truncation):
+    """The latents of `generate`, float32 `[num_samples, latent_dim]`."""
+    rng = np.random.default_rng(seed)
+    latent = rng.standard_normal((num_samples, latent_dim))
+    if truncation is None:
+        return latent.astype("float32")
+    bound = check_positive_float("truncation", truncation)
+    for _ in range(config.TRUNCATION_ROUNDS):
+        outside = np.abs(latent) > bound
+        if not outside.any():
+            break
+        latent[outside] = rng.standard_normal(int(outside.sum()))
+    return np.clip(latent, -bound, bound).astype("float32")

@@ -127,3 +127,32 @@ def loss_scale(optimizer):
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return ops.convert_to_tensor(optimizer.dynamic_scale)
     return 1.0
+
+
+def move_averages(averages, values, decay):
+    """`average <- decay * average + (1 - decay) * value` for each pair, on every replica.
+
+    The averages are assigned in cross-replica context, each replica's copy from that replica's
+    copy of the value (Keras creates variables without an aggregation, which a replica may not
+    assign alone): with mirrored values and the same `decay` everywhere, the averages stay equal
+    on all replicas, with no communication.
+
+    Args:
+        averages: list of variables.
+        values: list of variables (or tensors) of the same shapes.
+        decay: float or float scalar tensor, in [0, 1]; 0 copies the values.
+    """
+    averages = [a.value if isinstance(a, keras.Variable) else a for a in averages]
+    values = [v.value if isinstance(v, keras.Variable) else v for v in values]
+
+    def interpolate(average, value, decay):
+        decay = tf.cast(decay, average.dtype)
+        return average.assign(decay * average + (1 - decay) * tf.cast(value, average.dtype))
+
+    def update(strategy, decay):
+        for average, value in zip(averages, values):
+            strategy.extended.update(average, interpolate, args=(value, decay), group=False)
+
+    tf.__internal__.distribute.interim.maybe_merge_call(
+        update, tf.distribute.get_strategy(), decay
+    )

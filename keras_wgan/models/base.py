@@ -17,6 +17,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_wgan import config
 from keras_wgan._checks import check_positive_int
 from keras_wgan.models._distribution import compiled_per_replica
 from keras_wgan.models._distribution import computes_in_float16
@@ -25,6 +26,7 @@ from keras_wgan.models._distribution import finite_on_all_replicas
 from keras_wgan.models._distribution import global_norm
 from keras_wgan.models._distribution import logs_for_fit
 from keras_wgan.models._distribution import loss_scale
+from keras_wgan.models._distribution import move_averages
 from keras_wgan.models._distribution import scale_for_replicas
 from keras_wgan.models._distribution import with_loss_scale
 from keras_wgan.models._networks import check_compatible
@@ -55,6 +57,26 @@ class BaseGAN(keras.Model):
     both batches) measured no faster (README, "Speed"; `benchmarks/step_speed.py --ablations`),
     so the step keeps the plain form.
 
+    Generator EMA (`ema_decay`; Yazici et al., 2019, "The Unusual Effectiveness of Averaging in
+    GAN Training"; StyleGAN's `G_ema`): the model keeps `ema_generator`, a non-trainable clone of
+    the generator holding an exponential moving average of its weights, updated in the train step
+    right after every generator update:
+
+        decay_t = min(ema_decay, n / (n + 10))   # n: generator updates before this one
+        ema <- decay_t * ema + (1 - decay_t) * generator   # trainable weights
+        ema <- generator                                   # non-trainable (BatchNorm statistics)
+
+    The warm-up (`ema_warmup=True`, the default) is TF's `ExponentialMovingAverage` ramp with
+    `num_updates`, `(1 + n) / (10 + n)`, moved one update later: the first update copies the
+    trained generator, and early updates do not freeze the random initialisation into the
+    average. Without it the average starts from the generator's initial weights. Sampling
+    (`generate`, `call`, the sample callbacks, the quality scores, `keras_wgan.evaluation` and
+    `keras_wgan.export.export_generator` given the model) uses the averaged generator when there
+    is one; `use_ema=False` there (or `sampling_generator(False)`) gives the trained one. The
+    average is saved with the model (`.keras` files, `save_weights`, `StepBackup`). Keras's own
+    optimizer option (`use_ema`) is not used: at the end of `fit` it overwrites the trained
+    weights with the average, so training would go on from averaged weights.
+
     Logged metrics: `critic_loss` (what the critic minimises, penalty included), `generator_loss`,
     `generator_gradient_norm` (the global norm of the generator's gradient: near zero, the
     generator has stopped learning), then the model's `objective_names` and `diagnostic_names`.
@@ -68,6 +90,10 @@ class BaseGAN(keras.Model):
         critic_steps: int. Critic updates per generator update.
         seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`, the source of all
             its randomness.
+        ema_decay: float in [0, 1) or `None`. Keep an exponential moving average of the
+            generator's weights with this decay (e.g. 0.999), as `ema_generator`; `None` (the
+            default) keeps none.
+        ema_warmup: bool. Warm the average's decay up over the first updates (see above).
         **kwargs: passed to `keras.Model` (e.g. `name`).
     """
 
@@ -78,7 +104,10 @@ class BaseGAN(keras.Model):
     # The constructor arguments that are networks, serialized by `get_config`.
     network_arguments = ("generator", "critic")
 
-    def __init__(self, generator, critic, latent_dim=None, critic_steps=1, seed=None, **kwargs):
+    def __init__(
+        self, generator, critic, latent_dim=None, critic_steps=1, seed=None, ema_decay=None,
+        ema_warmup=True, **kwargs,
+    ):
         super().__init__(**kwargs)
         check_model("generator", generator)
         check_model("critic", critic)
@@ -98,6 +127,9 @@ class BaseGAN(keras.Model):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         check_compatible(generator, critic)
+        self.ema_decay = _check_ema_decay(ema_decay)
+        self.ema_warmup = bool(ema_warmup)
+        self.ema_generator = None if ema_decay is None else _averaged_clone(generator)
         names = ("critic_loss", "generator_loss", "generator_gradient_norm")
         names += self.objective_names + self.diagnostic_names
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
@@ -122,11 +154,42 @@ class BaseGAN(keras.Model):
 
     def call(self, inputs, training=False):
         """Generates samples from latent vectors (`[latent, labels]` when conditional)."""
-        return self.generator(inputs, training=training)
+        generator = self.generator if training else self.sampling_generator()
+        return generator(inputs, training=training)
 
-    def generate(self, latent, labels=None, training=False):
-        """Samples from latent vectors, and from labels for a conditional model."""
-        return self.generator(latent if labels is None else [latent, labels], training=training)
+    def generate(self, latent, labels=None, training=False, use_ema=None):
+        """Samples from latent vectors, and from labels for a conditional model.
+
+        `use_ema`: bool or `None`. Sample from the averaged generator (`ema_generator`);
+        `None` for `sampling_generator`'s default, except in training mode (`training=True`:
+        the trained generator, as the train step needs).
+        """
+        if training and use_ema is None:
+            use_ema = False
+        generator = self.sampling_generator(use_ema)
+        return generator(latent if labels is None else [latent, labels], training=training)
+
+    def sampling_generator(self, use_ema=None):
+        """The network that samples: the averaged generator or the trained one.
+
+        Every sampling path (`generate`, the callbacks, the evaluation, the export) chooses here.
+
+        Args:
+            use_ema: bool or `None`. `None`: `ema_generator` when the model keeps one (it was
+                built with `ema_decay`), else `generator`. `True`: `ema_generator`. `False`:
+                `generator`.
+
+        Returns:
+            A `keras.Model`.
+        """
+        if use_ema is None:
+            use_ema = self.ema_generator is not None
+        if use_ema and self.ema_generator is None:
+            raise ValueError(
+                "`use_ema=True` needs a model that keeps an averaged generator: build it with "
+                f"`ema_decay`. Received: use_ema={use_ema!r} for a model with ema_decay=None"
+            )
+        return self.ema_generator if use_ema else self.generator
 
     def score(self, samples, labels=None, training=False, critic=None):
         """The critic's scores of samples, given their labels for a conditional model.
@@ -252,6 +315,8 @@ class BaseGAN(keras.Model):
 
         # Generator step.
         self.update_generator(ops.shape(real_batches)[0], labels_of(0))
+        # The averaged generator follows the new weights (when the model keeps one).
+        self.update_ema()
         return self.step_logs()
 
     def split_real_batches(self, data):
@@ -375,6 +440,34 @@ class BaseGAN(keras.Model):
         fake = self.generate(latent, labels, training=True)
         loss = self.generator_objective(self.score(fake, labels, training=True))
         return loss, {"generator_loss": loss}
+
+    def update_ema(self):
+        """Moves the averaged generator towards the generator (after a generator update); nothing
+        when the model keeps no average. See the class docstring for the decay."""
+        if self.ema_generator is None:
+            return
+        trainable = {id(variable) for variable in self.generator.trainable_weights}
+        averaged, copied = [], []
+        for average, weight in zip(self.ema_generator.weights, self.generator.weights):
+            (averaged if id(weight) in trainable else copied).append((average, weight))
+        for pairs, decay in ((averaged, self.current_ema_decay()), (copied, 0.0)):
+            if pairs:
+                move_averages([a for a, _ in pairs], [w for _, w in pairs], decay)
+
+    def current_ema_decay(self):
+        """The decay of the next update of the average, after the generator's update: `ema_decay`,
+        warmed up as `min(ema_decay, n / (n + 10))` with `n` the generator updates before it."""
+        decay = ops.convert_to_tensor(self.ema_decay, "float32")
+        if not self.ema_warmup:
+            return decay
+        before = ops.cast(self.generator_optimizer.iterations - 1, "float32")
+        return ops.minimum(decay, before / (before + config.EMA_WARMUP))
+
+    def reset_ema(self):
+        """Copies the generator's weights into the averaged generator (e.g. after loading the
+        generator's weights by hand)."""
+        if self.ema_generator is not None:
+            self.ema_generator.set_weights(self.generator.get_weights())
 
     # ----------------------------------------------------------------------------------------
     # The pieces of a step
@@ -526,6 +619,8 @@ class BaseGAN(keras.Model):
                 "latent_dim": self.latent_dim,
                 "critic_steps": self.critic_steps,
                 "seed": self.seed,
+                "ema_decay": self.ema_decay,
+                "ema_warmup": self.ema_warmup,
             }
         )
         return config
@@ -551,3 +646,35 @@ class BaseGAN(keras.Model):
 
 
 _SEED_STATE = "seed_generator_state"
+
+
+def _check_ema_decay(ema_decay):
+    if ema_decay is None:
+        return None
+    if isinstance(ema_decay, bool) or not isinstance(ema_decay, (int, float)) or not (
+        0 <= ema_decay < 1
+    ):
+        raise ValueError(
+            f"`ema_decay` must be a float in [0, 1) or None. Received: ema_decay={ema_decay!r}"
+        )
+    return float(ema_decay)
+
+
+def _averaged_clone(generator):
+    """A non-trainable copy of `generator`, its weights equal: the start of the average."""
+    try:
+        clone = keras.models.clone_model(generator)
+    except (ValueError, TypeError, NotImplementedError) as error:
+        raise ValueError(
+            "`ema_decay` needs a generator that `keras.models.clone_model` can copy (a "
+            f"Functional or Sequential model). Received: generator={generator.name!r} of type "
+            f"{type(generator).__name__}"
+        ) from error
+    if [v.shape for v in clone.weights] != [v.shape for v in generator.weights]:
+        raise ValueError(
+            "`keras.models.clone_model` made a copy of the generator with other weights; the "
+            f"average needs an exact copy. Received: generator={generator.name!r}"
+        )
+    clone.set_weights(generator.get_weights())
+    clone.trainable = False
+    return clone

@@ -37,7 +37,8 @@ class GAN(BaseGAN):
         latent_dim: int or `None`. Read from the generator's input when `None`.
         critic_steps: int. Discriminator updates per generator update (1 in DCGAN).
         seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `keras.Model`.
+        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
+            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
 
     Example:
 

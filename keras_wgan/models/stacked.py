@@ -94,7 +94,8 @@ class StackedGAN(WGANGP):
             a KL averaged over the condition's dimensions; ours is summed over them (see
             `conditioning_kl`), so its 1.0 default weighs the KL `condition_dim` times more.
         seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `keras.Model` (e.g. `name`).
+        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
+            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
 
     Example:
 
@@ -274,6 +275,8 @@ class StackedGAN(WGANGP):
 
         # Generator step.
         self.update_generator(batch_size, label_batches[:, 0])
+        # The averaged generator follows the new weights (when the model keeps one).
+        self.update_ema()
         # Only the trained stages' metrics: the others have not been measured.
         return self.step_logs(name for name in self.trackers if self._measures(name))
 

@@ -58,7 +58,8 @@ class WGAN(BaseGAN):
             support around optimizer updates.
         seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`, the source of all
             its randomness (latent vectors, interpolation weights).
-        **kwargs: passed to `keras.Model` (e.g. `name`).
+        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
+            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
 
     Example:
 

@@ -40,7 +40,8 @@ class WGANGP(WGAN):
         one_sided: bool. Penalise only gradient norms above the target.
         critic_warmup: bool. See `WGAN`.
         seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `keras.Model`.
+        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
+            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
 
     Example:
 

@@ -12,6 +12,7 @@ from keras_wgan import data
 from tests.helpers import PixelFeatures
 from tests.helpers import tiny_image_model
 from tests.helpers import tiny_mlp_pair
+from tests.helpers import tiny_model_with_average
 
 
 def test_quality_scores_log_toy_scores_every_few_epochs(tmp_path):
@@ -35,6 +36,20 @@ def test_quality_scores_log_toy_scores_every_few_epochs(tmp_path):
     again = evaluation.score_generator(model.generator, "ring8", num_samples=300, seed=5)
     assert history.history["w1"][-1] == again["scores"]["w1"]["generated"]
     assert scores.results[3]["scores"]["w1"]["floor"] == again["scores"]["w1"]["floor"]
+
+
+def test_quality_scores_score_the_averaged_generator_unless_asked_for_the_trained_one():
+    from keras_wgan import evaluation
+
+    model = tiny_model_with_average()
+    for use_ema, network in ((None, model.ema_generator), (False, model.generator)):
+        scores = callbacks.QualityScores("ring8", num_samples=200, seed=5, use_ema=use_ema)
+        scores.set_model(model)
+        expected = evaluation.score_generator(network, "ring8", num_samples=200, seed=5)
+        assert scores.score()["scores"]["w1"] == expected["scores"]["w1"]
+    averaged = evaluation.score_generator(model, "ring8", num_samples=200, seed=5)
+    trained = evaluation.score_generator(model, "ring8", num_samples=200, seed=5, use_ema=False)
+    assert averaged["scores"]["w1"]["generated"] != trained["scores"]["w1"]["generated"]
 
 
 def test_quality_scores_with_a_scorer_of_other_features(tmp_path):

@@ -9,6 +9,7 @@ from keras_wgan import data
 from tests.helpers import tiny_dcgan_pair
 from tests.helpers import tiny_image_model
 from tests.helpers import tiny_mlp_pair
+from tests.helpers import tiny_model_with_average
 from tests.helpers import toy_points
 
 
@@ -17,6 +18,15 @@ def test_image_grid_layout_and_range():
     grid = callbacks.image_grid(images, columns=2)
     assert grid.shape == (2 * 3 - 1, 2 * 4 - 1)
     assert grid[0, 0] == 0.0 and grid[0, 4] == 1.0 and grid[3, 0] == 0.5
+
+
+def test_samples_are_the_averaged_generators_unless_asked_for_the_trained_one(tmp_path):
+    model = tiny_model_with_average()
+    latent = toy_points(5)
+    for use_ema, network in ((None, model.ema_generator), (False, model.generator)):
+        scatter = callbacks.SampleScatter(latent, tmp_path, toy_points(20), use_ema=use_ema)
+        scatter.set_model(model)
+        np.testing.assert_array_equal(scatter.generate(), network(latent))
 
 
 def test_sample_grid_refuses_vector_generators(tmp_path):
