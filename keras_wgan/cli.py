@@ -173,6 +173,9 @@ def build_parser():
                        help="digits: score the generator (classifier-FID, KID, classes covered) "
                        "every this many epochs, into the progress bar and history.json (0: "
                        "never); default: about 25 times per run")
+    train.add_argument("--augment", choices=["none", *run_config.AUGMENTS[1:]], default="none",
+                       help="augment the critic's inputs (images): DiffAugment or ADA. "
+                       "Default: %(default)s")
     train.add_argument("--smoke", action="store_true",
                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
 
@@ -238,6 +241,7 @@ def make_config(args):
         precision=args.precision,
         conditional=args.conditional,
         quality_every=args.quality_every,
+        augment=None if args.augment == "none" else args.augment,
         epochs=args.epochs,
         generator_lr=args.generator_lr,
         critic_lr=args.critic_lr,

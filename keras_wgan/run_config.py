@@ -22,6 +22,8 @@ MODELS = ("wgan-gp", "wgan", "gan", "ns-gan")
 # The GAN baselines and their losses: the 2014 paper's minimax game and its non-saturating variant.
 GAN_LOSSES = {"gan": "minimax", "ns-gan": "non_saturating"}
 PRECISIONS = ("float32", "mixed_bfloat16")
+# Augmentation of the critic's inputs (`keras_wgan.augment`), images only; `None` for none.
+AUGMENTS = (None, "diffaugment", "ada")
 TOY_DATASETS = ("ring8", "grid25", "swissroll")
 # Read from a prepared TFDS data directory, never downloaded (`keras_wgan.data.load_tfds`).
 TFDS_DATASETS = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
@@ -153,6 +155,9 @@ class TrainConfig:
             generator, projection head in the critic) trained on `(images, labels)`; digits
             only. The samples are drawn one class per column and the evaluation adds the
             classifier's `conditional_accuracy`.
+        augment: str or `None`. Augment the critic's inputs in training, images only:
+            `"diffaugment"` (DiffAugment's color, translation and cutout on every image) or
+            `"ada"` (the same transformations with ADA's adaptive probability); `None`: none.
         quality_every: int or `None`. Digits: score the generator (classifier-FID, KID, classes
             covered; see `keras_wgan.callbacks.QualityScores`) every this many epochs, into the
             logs and history.json; `None` for the drawing cadence (about 25 scorings per run),
@@ -185,6 +190,7 @@ class TrainConfig:
     precision: str = "float32"
     conditional: bool = False
     quality_every: int | None = None
+    augment: str | None = None
 
     def __post_init__(self):
         self._check_choices()
@@ -203,6 +209,11 @@ class TrainConfig:
         if not isinstance(self.conditional, bool):
             raise ValueError(
                 f"`conditional` must be a bool. Received: conditional={self.conditional!r}"
+            )
+        if self.augment not in AUGMENTS or (self.augment and self.dataset in TOY_DATASETS):
+            raise ValueError(
+                f"`augment` must be one of {list(AUGMENTS)}, and None for the 2-D toys. "
+                f"Received: augment={self.augment!r} with dataset={self.dataset!r}"
             )
         if self.conditional and self.dataset not in CONDITIONAL_DATASETS:
             raise ValueError(

@@ -351,7 +351,8 @@ def build_model(config, sample_shape):
         critic = networks.build_mlp_critic(dim, hidden_units=config.hidden_units)
     extra = {"loss": run_config.GAN_LOSSES[config.model]} if gan else {}
     return MODEL_CLASSES[config.model](
-        generator, critic, critic_steps=config.critic_steps, seed=config.seed, **extra
+        generator, critic, critic_steps=config.critic_steps, seed=config.seed,
+        augment=config.augment, **extra
     )
 
 

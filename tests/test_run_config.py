@@ -110,3 +110,12 @@ def test_folder_needs_a_directory_and_a_size():
 def test_conditional_needs_a_labelled_scored_dataset():
     with pytest.raises(ValueError, match=re.escape("dataset='ring8'")):
         run_config.TrainConfig(dataset="ring8", conditional=True)
+
+
+def test_augment_is_for_images_and_reaches_the_model():
+    config = run_config.TrainConfig(augment="ada", base_filters=4)
+    assert training.build_model(config, (8, 8, 1)).augment == "ada"
+    assert run_config.TrainConfig().augment is None
+    for fields in ({"augment": "flip"}, {"augment": "diffaugment", "dataset": "ring8"}):
+        with pytest.raises(ValueError, match=re.escape(f"augment={fields['augment']!r}")):
+            run_config.TrainConfig(**fields)
