@@ -367,8 +367,9 @@ def make_augmentation(augment, policy, sample_shape):
         sample_shape: tuple or `None`. The generator's sample shape without the batch axis.
 
     Raises:
-        ValueError: for another `augment`, a bad policy, or samples that are not images
-            `[height, width, channels]` (2-D points, say).
+        ValueError: for another `augment`, a bad policy, or samples known not to be images
+            `[height, width, channels]` (2-D points, say). Samples of unknown shape (a
+            subclassed generator) pass, as in the models' other checks.
     """
     if augment is not None and augment not in MODES:
         raise ValueError(
@@ -377,7 +378,7 @@ def make_augmentation(augment, policy, sample_shape):
     transformations(policy)
     if augment is None:
         return None
-    if sample_shape is None or len(sample_shape) != 3:
+    if sample_shape is not None and len(sample_shape) != 3:
         raise ValueError(
             "`augment` transforms images [height, width, channels]; the generator makes samples "
             f"of shape {sample_shape}. Received: augment={augment!r}"

@@ -1,5 +1,12 @@
 """Augmentation of the critic's inputs (`augment=`) in the models' training."""
 
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
 import keras
 import numpy as np
 import pytest
@@ -145,3 +152,64 @@ def test_tiny_image_fit_runs_with_augmentation(augment_mode, jit_compile):
     assert all(np.isfinite(values[-1]) for values in history.history.values())
     assert int(model.generator_optimizer.iterations.numpy()) == 2
     assert ("augmentation_probability" in history.history) == (augment_mode == "ada")
+
+
+MIRRORED_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    import keras_wgan
+
+    mode, jit = sys.argv[1], sys.argv[2] == "jit"
+
+    def train(strategy):
+        with strategy.scope():
+            keras.utils.set_random_seed(0)
+            # No BatchNormalization in the generator: its statistics are per replica.
+            latent = keras.Input((4,))
+            dense = keras.layers.Dense(64, activation="tanh")(latent)
+            generator = keras.Model(latent, keras.layers.Reshape((8, 8, 1))(dense))
+            critic = keras_wgan.networks.build_critic((8, 8, 1), base_filters=4,
+                                                      normalization="layer")
+            model = keras_wgan.WGANGP(generator, critic, critic_steps=2, seed=5, augment=mode)
+            model.compile(generator_optimizer=keras.optimizers.SGD(0.1),
+                          critic_optimizer=keras.optimizers.SGD(0.05), jit_compile=jit)
+            if mode == "ada":
+                model.augmentation.probability.assign(0.5)
+        x = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
+        data = keras_wgan.data.make_dataset(x, 8, critic_steps=2, shuffle=False)
+        history = model.fit(data, epochs=1, verbose=0)
+        return ([w.tolist() for w in model.get_weights()],
+                {k: float(v[-1]) for k, v in history.history.items()})
+
+    two = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    one = tf.distribute.OneDeviceStrategy("/cpu:0")
+    print(json.dumps({"two": train(two), "one": train(one)}))
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode, jit", [("diffaugment", "jit"), ("ada", "no-jit")])
+def test_two_replicas_augment_as_one_device_on_the_same_global_batch(mode, jit):
+    # This checkout's package, whatever is installed.
+    root = str(pathlib.Path(__file__).resolve().parents[2])
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=root)
+    result = subprocess.run(
+        [sys.executable, "-c", MIRRORED_SCRIPT, mode, jit],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    (weights_two, logs_two), (weights_one, logs_one) = out["two"], out["one"]
+    for a, b in zip(weights_two, weights_one):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    if mode == "ada":  # one interval of 4 updates of 8 images: p moved by 32 / 500k
+        assert np.isclose(
+            abs(logs_two["augmentation_probability"] - 0.5), 32 / 500_000, rtol=0, atol=1e-7
+        )
+        assert logs_two["augmentation_probability"] == logs_one["augmentation_probability"]
