@@ -20,6 +20,7 @@ MAY_STAY_NONE = {
     "quality_every": "the drawing cadence",
     "generator_lr": "images without decay: the model's own optimizer",
     "critic_lr": "images without decay: the model's own optimizer",
+    "augment": "no augmentation of the critic's inputs",
 }
 
 
