@@ -154,6 +154,9 @@ def build_parser():
                        help="parent of the exported SavedModel; default: %(default)s")
     train.add_argument("--jit-compile", action="store_true",
                        help="compile the train step with XLA (slower on CPU)")
+    train.add_argument("--augment", choices=["none", *run_config.AUGMENTS[1:]], default="none",
+                       help="augment the critic's inputs (images): DiffAugment or ADA. "
+                       "Default: %(default)s")
     train.add_argument("--backup-every", type=_non_negative_int, default=100,
                        help="back up the training state into OUTPUT_DIR/backup every this many "
                        "generator steps (0: never); rerunning the same command resumes from the "
@@ -173,9 +176,6 @@ def build_parser():
                        help="digits: score the generator (classifier-FID, KID, classes covered) "
                        "every this many epochs, into the progress bar and history.json (0: "
                        "never); default: about 25 times per run")
-    train.add_argument("--augment", choices=["none", *run_config.AUGMENTS[1:]], default="none",
-                       help="augment the critic's inputs (images): DiffAugment or ADA. "
-                       "Default: %(default)s")
     train.add_argument("--smoke", action="store_true",
                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
 

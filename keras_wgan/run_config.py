@@ -126,6 +126,9 @@ class TrainConfig:
         latent_dim: int or `None`. `None`: 64 (digits), 128 (other images) or 2 (toys).
         seed: int. Seeds the weights, the model's noise, the shuffling and the toy data.
         jit_compile: bool. Compile the train step with XLA (slower on CPU).
+        augment: str or `None`. Augment the critic's inputs in training, images only:
+            `"diffaugment"` (DiffAugment's color, translation and cutout on every image) or
+            `"ada"` (the same transformations with ADA's adaptive probability); `None`: none.
         base_filters: int. DCGAN width (image datasets).
         hidden_units: tuple of ints or `None`. MLP hidden layers (toys); `None` for 3x256.
         num_samples: int or `None`. Use only this many training samples. Images: the first
@@ -155,9 +158,6 @@ class TrainConfig:
             generator, projection head in the critic) trained on `(images, labels)`; digits
             only. The samples are drawn one class per column and the evaluation adds the
             classifier's `conditional_accuracy`.
-        augment: str or `None`. Augment the critic's inputs in training, images only:
-            `"diffaugment"` (DiffAugment's color, translation and cutout on every image) or
-            `"ada"` (the same transformations with ADA's adaptive probability); `None`: none.
         quality_every: int or `None`. Digits: score the generator (classifier-FID, KID, classes
             covered; see `keras_wgan.callbacks.QualityScores`) every this many epochs, into the
             logs and history.json; `None` for the drawing cadence (about 25 scorings per run),

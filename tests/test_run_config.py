@@ -90,6 +90,15 @@ def test_backup_every_is_checked():
         run_config.TrainConfig(backup_every=-1)
 
 
+def test_augment_is_for_images_and_reaches_the_model():
+    config = run_config.TrainConfig(augment="ada", base_filters=4)
+    assert training.build_model(config, (8, 8, 1)).augment == "ada"
+    assert run_config.TrainConfig().augment is None
+    for fields in ({"augment": "flip"}, {"augment": "diffaugment", "dataset": "ring8"}):
+        with pytest.raises(ValueError, match=re.escape(f"augment={fields['augment']!r}")):
+            run_config.TrainConfig(**fields)
+
+
 def test_image_defaults_keep_the_paper_rates():
     config = run_config.TrainConfig()
     assert config.lr_decay is False and config.learning_rates == (None, None)
@@ -111,12 +120,3 @@ def test_folder_needs_a_directory_and_a_size():
 def test_conditional_needs_a_labelled_scored_dataset():
     with pytest.raises(ValueError, match=re.escape("dataset='ring8'")):
         run_config.TrainConfig(dataset="ring8", conditional=True)
-
-
-def test_augment_is_for_images_and_reaches_the_model():
-    config = run_config.TrainConfig(augment="ada", base_filters=4)
-    assert training.build_model(config, (8, 8, 1)).augment == "ada"
-    assert run_config.TrainConfig().augment is None
-    for fields in ({"augment": "flip"}, {"augment": "diffaugment", "dataset": "ring8"}):
-        with pytest.raises(ValueError, match=re.escape(f"augment={fields['augment']!r}")):
-            run_config.TrainConfig(**fields)
