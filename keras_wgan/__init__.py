@@ -16,6 +16,7 @@ import sys as _sys
 if "tensorflow" not in _sys.modules:
     _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
+from keras_wgan import augment
 from keras_wgan import callbacks
 from keras_wgan import checkpointing
 from keras_wgan import config
@@ -43,6 +44,7 @@ __all__ = [
     "WGANGP",
     "StackedGAN",
     "export_generator",
+    "augment",
     "callbacks",
     "checkpointing",
     "config",

@@ -157,6 +157,9 @@ def build_parser():
                        help="parent of the exported SavedModel; default: %(default)s")
     train.add_argument("--jit-compile", action="store_true",
                        help="compile the train step with XLA (slower on CPU)")
+    train.add_argument("--augment", choices=["none", *run_config.AUGMENTS[1:]], default="none",
+                       help="augment the critic's inputs (images): DiffAugment or ADA. "
+                       "Default: %(default)s")
     train.add_argument("--backup-every", type=_non_negative_int, default=100,
                        help="back up the training state into OUTPUT_DIR/backup every this many "
                        "generator steps (0: never); rerunning the same command resumes from the "
@@ -261,6 +264,7 @@ def make_config(args):
         conditional=args.conditional,
         quality_every=args.quality_every,
         ema_decay=args.ema_decay,
+        augment=None if args.augment == "none" else args.augment,
         epochs=args.epochs,
         generator_lr=args.generator_lr,
         critic_lr=args.critic_lr,

@@ -4,6 +4,8 @@ WGAN: Arjovsky, Chintala and Bottou, "Wasserstein GAN", 2017 (Algorithm 1 and th
 WGAN-GP: Gulrajani et al., "Improved Training of Wasserstein GANs", 2017 (Algorithm 1, Table 1).
 DCGAN: Radford, Metz and Chintala, "Unsupervised Representation Learning with Deep Convolutional
 Generative Adversarial Networks", 2016.
+DiffAugment: Zhao et al., "Differentiable Augmentation for Data-Efficient GAN Training", 2020.
+ADA: Karras et al., "Training Generative Adversarial Networks with Limited Data", 2020.
 
 Constants, and the papers' optimizers as functions. Keras is imported only when an optimizer is
 made, so that `keras_wgan.run_config` (and through it the command line) can read these numbers
@@ -42,6 +44,17 @@ EMA_WARMUP = 10
 # outside [-truncation, truncation] are drawn again, at most this many times; the few left
 # outside after that (only for bounds that keep a small share of the normal's mass) are clipped.
 TRUNCATION_ROUNDS = 100
+
+# DiffAugment: the paper's policy; translation by up to 1/8 of the image's height (width) and a
+# cutout square of half of it.
+AUGMENT_POLICY = "color,translation,cutout"
+TRANSLATION_RATIO = 0.125
+CUTOUT_RATIO = 0.5
+# ADA: the target of the overfitting heuristic r_t = E[sign(D(real))], p adjusted every 4
+# critic updates, by steps that take it from 0 to 1 in 500k real images.
+ADA_TARGET = 0.6
+ADA_INTERVAL = 4
+ADA_IMAGES_TO_SATURATE = 500_000
 
 
 def wgan_optimizer():

@@ -22,6 +22,8 @@ MODELS = ("wgan-gp", "wgan", "gan", "ns-gan")
 # The GAN baselines and their losses: the 2014 paper's minimax game and its non-saturating variant.
 GAN_LOSSES = {"gan": "minimax", "ns-gan": "non_saturating"}
 PRECISIONS = ("float32", "mixed_bfloat16")
+# Augmentation of the critic's inputs (`keras_wgan.augment`), images only; `None` for none.
+AUGMENTS = (None, "diffaugment", "ada")
 TOY_DATASETS = ("ring8", "grid25", "swissroll")
 # Read from a prepared TFDS data directory, never downloaded (`keras_wgan.data.load_tfds`).
 TFDS_DATASETS = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
@@ -137,6 +139,9 @@ class TrainConfig:
             (toys).
         seed: int. Seeds the weights, the model's noise, the shuffling and the toy data.
         jit_compile: bool. Compile the train step with XLA (slower on CPU).
+        augment: str or `None`. Augment the critic's inputs in training, images only:
+            `"diffaugment"` (DiffAugment's color, translation and cutout on every image) or
+            `"ada"` (the same transformations with ADA's adaptive probability); `None`: none.
         base_filters: int. DCGAN width (image datasets).
         hidden_units: tuple of ints or `None`. MLP hidden layers (toys); `None` for 3x256.
         num_samples: int or `None`. Use only this many training samples. Images: the first
@@ -203,6 +208,7 @@ class TrainConfig:
     conditional: bool = False
     quality_every: int | None = None
     ema_decay: float | None = None
+    augment: str | None = None
 
     def __post_init__(self):
         self._check_choices()
@@ -221,6 +227,11 @@ class TrainConfig:
         if not isinstance(self.conditional, bool):
             raise ValueError(
                 f"`conditional` must be a bool. Received: conditional={self.conditional!r}"
+            )
+        if self.augment not in AUGMENTS or (self.augment and self.dataset in TOY_DATASETS):
+            raise ValueError(
+                f"`augment` must be one of {list(AUGMENTS)}, and None for the 2-D toys. "
+                f"Received: augment={self.augment!r} with dataset={self.dataset!r}"
             )
         if self.conditional and self.dataset not in CONDITIONAL_DATASETS:
             raise ValueError(

@@ -374,7 +374,7 @@ def build_model(config, sample_shape):
     extra = {"loss": run_config.GAN_LOSSES[config.model]} if gan else {}
     return MODEL_CLASSES[config.model](
         generator, critic, critic_steps=config.critic_steps, seed=config.seed,
-        ema_decay=config.ema_decay, **extra,
+        ema_decay=config.ema_decay, augment=config.augment, **extra,
     )
 
 

@@ -127,6 +127,18 @@ def test_defaults():
     assert fields["quality_every"] is None
 
 
+def test_augment_option_reaches_the_config(capsys):
+    parse = cli.build_parser().parse_args
+    assert cli.make_config(parse(["train"]))["augment"] is None
+    assert cli.make_config(parse(["train", "--augment", "ada"]))["augment"] == "ada"
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--augment", "flip"])
+    assert "'flip'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--augment", "diffaugment", "--dataset", "ring8"])
+    assert "augment='diffaugment'" in capsys.readouterr().err
+
+
 def test_toy_defaults_and_overrides_reach_the_config():
     from keras_wgan import training
 

@@ -21,6 +21,7 @@ MAY_STAY_NONE = {
     "quality_every": "the drawing cadence",
     "generator_lr": "images without decay: the model's own optimizer",
     "critic_lr": "images without decay: the model's own optimizer",
+    "augment": "no augmentation of the critic's inputs",
 }
 
 
@@ -95,6 +96,15 @@ def test_ema_decay_defaults_to_none_and_must_match_to_resume():
 def test_backup_every_is_checked():
     with pytest.raises(ValueError, match=re.escape("backup_every=-1")):
         run_config.TrainConfig(backup_every=-1)
+
+
+def test_augment_is_for_images_and_reaches_the_model():
+    config = run_config.TrainConfig(augment="ada", base_filters=4)
+    assert training.build_model(config, (8, 8, 1)).augment == "ada"
+    assert run_config.TrainConfig().augment is None
+    for fields in ({"augment": "flip"}, {"augment": "diffaugment", "dataset": "ring8"}):
+        with pytest.raises(ValueError, match=re.escape(f"augment={fields['augment']!r}")):
+            run_config.TrainConfig(**fields)
 
 
 def test_image_defaults_keep_the_paper_rates():

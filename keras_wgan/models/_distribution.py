@@ -51,6 +51,14 @@ def draw_for_replica(sampler, shape, seed):
     return values[start : start + batch_size]
 
 
+def mean_over_replicas(value):
+    """The mean of a per-replica value over the replicas (the value itself on one device)."""
+    context = tf.distribute.get_replica_context()
+    if context is not None and replicas() > 1:
+        return context.all_reduce(tf.distribute.ReduceOp.MEAN, value)
+    return value
+
+
 def global_norm(gradients):
     """Norm of the global-batch gradient: the replicas' gradients summed, as the optimizer does."""
     context = tf.distribute.get_replica_context()

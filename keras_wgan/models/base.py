@@ -19,6 +19,8 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan._checks import check_positive_int
+from keras_wgan.augment import make_augmentation
+from keras_wgan.augment import overfitting_heuristic
 from keras_wgan.models._distribution import compiled_per_replica
 from keras_wgan.models._distribution import computes_in_float16
 from keras_wgan.models._distribution import draw_for_replica
@@ -26,7 +28,9 @@ from keras_wgan.models._distribution import finite_on_all_replicas
 from keras_wgan.models._distribution import global_norm
 from keras_wgan.models._distribution import logs_for_fit
 from keras_wgan.models._distribution import loss_scale
+from keras_wgan.models._distribution import mean_over_replicas
 from keras_wgan.models._distribution import move_averages
+from keras_wgan.models._distribution import replicas
 from keras_wgan.models._distribution import scale_for_replicas
 from keras_wgan.models._distribution import with_loss_scale
 from keras_wgan.models._networks import check_compatible
@@ -82,6 +86,21 @@ class BaseGAN(keras.Model):
     generator has stopped learning), then the model's `objective_names` and `diagnostic_names`.
     Critic metrics are averaged over the epoch's critic updates.
 
+    Augmentation (`augment`, images only): in training, every batch the critic scores is first
+    transformed by `keras_wgan.augment` (`augment_samples`): the real and the generated batch of
+    each critic update, the generator step's batch, and so the gradient penalty's interpolates,
+    which lie between the augmented real and augmented generated samples (the critic is asked to
+    be 1-Lipschitz where it is trained, between the augmented distributions it compares;
+    augmenting the interpolates again would move them off those lines). `generate`, `score` and
+    evaluation see no augmentation. `"diffaugment"` (Zhao et al., 2020) applies the whole
+    `augment_policy` to every image. `"ada"` (Karras et al., 2020) applies each transformation
+    of the policy to each image with probability `p` (starting at 0): every 4 critic updates
+    `p` moves by `sign(r_t - 0.6) * images / 500k` (so from 0 to 1 in 500k real images), `r_t`
+    the mean of the updates' `overfitting_heuristic` (see
+    `keras_wgan.augment.overfitting_heuristic`). ADA logs `overfitting_heuristic` (averaged
+    over the epoch) and `augmentation_probability` (`p` now); `p` is a variable of the model,
+    saved in `.keras` files and backups.
+
     Args:
         generator: `keras.Model`. Maps latent vectors `[batch, latent_dim]` to samples.
         critic: `keras.Model`. Maps samples to one linear score (or logit) each, `[batch, 1]`.
@@ -94,6 +113,10 @@ class BaseGAN(keras.Model):
             generator's weights with this decay (e.g. 0.999), as `ema_generator`; `None` (the
             default) keeps none.
         ema_warmup: bool. Warm the average's decay up over the first updates (see above).
+        augment: `None`, `"diffaugment"` or `"ada"`. Augment the critic's inputs in training
+            (above); images only.
+        augment_policy: str. The transformations, comma-separated from `"color"`,
+            `"translation"` and `"cutout"` (DiffAugment's `"color,translation,cutout"`).
         **kwargs: passed to `keras.Model` (e.g. `name`).
     """
 
@@ -106,7 +129,7 @@ class BaseGAN(keras.Model):
 
     def __init__(
         self, generator, critic, latent_dim=None, critic_steps=1, seed=None, ema_decay=None,
-        ema_warmup=True, **kwargs,
+        ema_warmup=True, augment=None, augment_policy=config.AUGMENT_POLICY, **kwargs,
     ):
         super().__init__(**kwargs)
         check_model("generator", generator)
@@ -130,8 +153,12 @@ class BaseGAN(keras.Model):
         self.ema_decay = _check_ema_decay(ema_decay)
         self.ema_warmup = bool(ema_warmup)
         self.ema_generator = None if ema_decay is None else _averaged_clone(generator)
+        self.augmentation = make_augmentation(augment, augment_policy, sample_shape(generator))
+        self.augment = augment
+        self.augment_policy = augment_policy
         names = ("critic_loss", "generator_loss", "generator_gradient_norm")
         names += self.objective_names + self.diagnostic_names
+        names += ("overfitting_heuristic",) if augment == "ada" else ()
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.generator_optimizer = None
         self.critic_optimizer = None
@@ -377,10 +404,15 @@ class BaseGAN(keras.Model):
     def update_critic(self, real, labels=None):
         """One critic update on one real batch and a fresh generated batch (of the same labels)."""
         # The optimizer applies each variable's constraint after the update (WGAN's weight clip).
-        self.update(
+        logs = self.update(
             self.critic_optimizer, self.critic.trainable_variables, self.critic_gradients, real,
             labels,
         )
+        # ADA: the augmentation probability follows the critic's overfitting heuristic.
+        if self.augment == "ada":
+            self.augmentation.observe(
+                mean_over_replicas(logs["overfitting_heuristic"]), ops.shape(real)[0] * replicas()
+            )
 
     def critic_gradients(self, real, labels=None):
         """This replica's critic gradients and logs on one real and a fresh generated batch.
@@ -409,12 +441,17 @@ class BaseGAN(keras.Model):
             A tuple `(loss, logs)`: the loss, and a dict of `critic_loss` (the same loss) and the
             objective's and penalty's logs.
         """
+        # The critic sees augmented samples only, its penalty included (see the class).
+        real, fake = self.augment_samples(real), self.augment_samples(fake)
         real_scores = self.score(real, labels, training=True, critic=critic)
         fake_scores = self.score(fake, labels, training=True, critic=critic)
         loss, objective_logs = self.critic_objective(real_scores, fake_scores)
         penalty, diagnostics = self.critic_penalty(real, fake, labels, critic, weights)
         loss = loss + penalty
-        return loss, {"critic_loss": loss, **objective_logs, **diagnostics}
+        logs = {"critic_loss": loss, **objective_logs, **diagnostics}
+        if self.augment == "ada":
+            logs["overfitting_heuristic"] = overfitting_heuristic(real_scores, fake_scores)
+        return loss, logs
 
     def update_generator(self, batch_size, labels=None):
         """One generator update against the current critic."""
@@ -437,7 +474,7 @@ class BaseGAN(keras.Model):
 
     def generator_loss(self, latent, labels=None):
         """The generator's loss on the samples it makes from `latent`, and its logs."""
-        fake = self.generate(latent, labels, training=True)
+        fake = self.augment_samples(self.generate(latent, labels, training=True))
         loss = self.generator_objective(self.score(fake, labels, training=True))
         return loss, {"generator_loss": loss}
 
@@ -468,6 +505,16 @@ class BaseGAN(keras.Model):
         generator's weights by hand)."""
         if self.ema_generator is not None:
             self.ema_generator.set_weights(self.generator.get_weights())
+
+    def augment_samples(self, samples):
+        """Samples as the critic sees them in training: transformed by the model's augmentation
+        (random numbers from its seed generator), or unchanged without one."""
+        if self.augmentation is None:
+            return samples
+        uniforms = self.draw(
+            keras.random.uniform, (ops.shape(samples)[0], self.augmentation.uniform_count)
+        )
+        return self.augmentation.augment_images(samples, uniforms)
 
     # ----------------------------------------------------------------------------------------
     # The pieces of a step
@@ -536,6 +583,10 @@ class BaseGAN(keras.Model):
         """
         names = self.trackers if names is None else names
         logs = {name: self.trackers[name].result() for name in names}
+        if self.augment == "ada":
+            logs["augmentation_probability"] = ops.convert_to_tensor(
+                self.augmentation.probability
+            )
         if self.loss_scaling:
             logs["critic_loss_scale"] = loss_scale(self.critic_optimizer)
             logs["generator_loss_scale"] = loss_scale(self.generator_optimizer)
@@ -623,6 +674,7 @@ class BaseGAN(keras.Model):
                 "ema_warmup": self.ema_warmup,
             }
         )
+        config.update({"augment": self.augment, "augment_policy": self.augment_policy})
         return config
 
     def save_own_variables(self, store):

@@ -135,6 +135,11 @@ class StackedGAN(WGANGP):
         for argument, network in given.items():
             check_model(argument, network)
         _check_stage(stage)
+        if kwargs.get("augment") is not None:
+            raise ValueError(
+                "StackedGAN does not support `augment` (its own generator loss and per-stage "
+                f"critics are not augmented). Received: augment={kwargs['augment']!r}"
+            )
         for argument, value in (("penalty_weight", penalty_weight), ("kl_weight", kl_weight)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(
