@@ -352,6 +352,7 @@ def mnist5k_model(tmp_path_factory, mnist5k_cache):
     return directory / "run"
 
 
+@pytest.mark.slow
 def test_mnist5k_smoke_run_is_scored_by_its_classifier(mnist5k_model, capsys):
     metrics = json.loads((mnist5k_model / "metrics.json").read_text())
     assert metrics["dataset"] == "mnist5k" and metrics["features"] == "mnist5k_classifier"
@@ -360,6 +361,7 @@ def test_mnist5k_smoke_run_is_scored_by_its_classifier(mnist5k_model, capsys):
     assert fields["dataset"] == "mnist5k" and fields["epochs"] is None
 
 
+@pytest.mark.slow
 def test_evaluate_mnist5k_reads_the_dataset_from_the_shape(mnist5k_model, tmp_path, capsys):
     output = tmp_path / "metrics.json"
     code = cli.main(["evaluate", str(mnist5k_model / "model.keras"), "--num", "300",
@@ -371,6 +373,7 @@ def test_evaluate_mnist5k_reads_the_dataset_from_the_shape(mnist5k_model, tmp_pa
     assert scores["num_samples"] == 300 and scores["scores"]["fid"]["floor"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, named", [
     (["--features", "digits_classifier"], "--features digits_classifier"),
     (["--dataset", "digits"], "--dataset 'digits' does not match"),
