@@ -29,6 +29,7 @@ def test_classifier_is_accurate_and_cached(classifier, classifier_cache):
     assert evaluation.features(classifier, images).shape == (20, evaluation.FEATURE_DIM)
 
 
+@pytest.mark.slow
 def test_mnist5k_classifier_is_accurate_float32_and_cached_under_its_own_name(
     mnist5k_classifier, mnist5k
 ):

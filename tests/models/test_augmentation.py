@@ -143,7 +143,9 @@ def test_config_and_keras_file_round_trips_keep_the_augmentation(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "augment_mode, jit_compile", [("diffaugment", False), ("ada", False), ("diffaugment", True)]
+    "augment_mode, jit_compile",
+    [("diffaugment", False), ("ada", False),
+     pytest.param("diffaugment", True, marks=pytest.mark.slow)],
 )
 def test_tiny_image_fit_runs_with_augmentation(augment_mode, jit_compile):
     model = tiny_augmented(augment_mode)
