@@ -6,10 +6,15 @@ an Inf, before the backup after it would keep the bad state. `steps_done` reads 
 that says where a model's training stands. For a run (`keras_wgan.training.train`):
 `write_settings` records beside the backup the settings a resumption must share, `resume`
 restores the backup if they match, and `load_history` reads back the epochs already done.
-`RunLock` keeps a second run out of a run folder, and `check_run_folder` keeps a new run from
-overwriting a finished one.
+`RunLock` keeps a second run out of a run folder, `check_run_folder` keeps a new run from
+overwriting a finished one, and `check_writable` refuses a folder that cannot be written.
+
+A backup that cannot be used or kept up (unreadable, of a run with other settings, or not written
+on a full or read-only disk) raises `BackupError`, whose message says what happened, what is
+intact and what to do; the command line prints it without a traceback.
 """
 
+import io
 import json
 import os
 import tempfile
@@ -19,6 +24,15 @@ import keras
 import numpy as np
 
 from keras_wgan._checks import check_positive_int
+
+
+class RunFolderError(ValueError):
+    """A run folder that a run may not use: finished, in use by another run, or not writable."""
+
+
+class BackupError(RunFolderError):
+    """A backup that cannot be used or kept up: unreadable, of a run with other settings, or not
+    written (a full or read-only disk). The message says what is intact and what to do."""
 
 
 def steps_done(model):
@@ -31,11 +45,15 @@ def steps_done(model):
 class StepBackup(keras.callbacks.Callback):
     """Backs up the whole training state every `every` training steps, for `restore_backup`.
 
-    The backup is `directory/latest.weights.h5`, written by `model.save_weights`: for our models
+    The backup is `directory/latest.weights.h5`, what `model.save_weights` writes: for our models
     both networks, both optimizers (slots and step counters, hence the warm-up position) and the
     seed generator's state. The step counter in the file says where training stands, so the
-    weights and the position can never disagree. Each backup is written to a temporary file and
-    renamed over the last one, so a process killed at any moment leaves a complete backup.
+    weights and the position can never disagree. Each backup is made in memory, written to a
+    temporary file, synced and renamed over the last one (`write_file`), so a process killed at
+    any moment, or a write that fails (a full disk), leaves the last complete backup.
+
+    A write that fails stops training with a `BackupError` naming the folder and the step of the
+    backup that is kept.
 
     Why not `keras.callbacks.BackupAndRestore` (Keras 3.15): with a step-level `save_freq` it
     restarts the interrupted epoch from its first batch, with the weights from the middle of it
@@ -47,6 +65,8 @@ class StepBackup(keras.callbacks.Callback):
         directory: str. Where to keep the backup; created when first needed.
         every: int. Back up after every `every`-th training step (counted over the whole run:
             generator updates for a GAN).
+        step: int or `None`. The step of the backup already in `directory`, if known (what
+            `restore_backup` returned): named, until the next backup, if a write fails.
 
     Example:
 
@@ -57,28 +77,86 @@ class StepBackup(keras.callbacks.Callback):
 
     FILENAME = "latest.weights.h5"
 
-    def __init__(self, directory, every):
+    def __init__(self, directory, every, step=None):
         super().__init__()
         self.directory = os.fspath(directory)
         self.every = check_positive_int("every", every)
         self.path = os.path.join(self.directory, self.FILENAME)
+        self.step = step
 
     def on_train_batch_end(self, batch, logs=None):
         if steps_done(self.model) % self.every == 0:
             self.save()
 
     def save(self):
-        """Writes the backup now (atomically)."""
-        os.makedirs(self.directory, exist_ok=True)
-        # `save_weights` wants a name ending in `.weights.h5`.
-        handle, temporary = tempfile.mkstemp(suffix=".weights.h5", dir=self.directory)
-        os.close(handle)
+        """Writes the backup now (atomically).
+
+        Raises:
+            BackupError: the backup could not be written (e.g. a full disk); the last one is
+                kept, and training is asked to stop.
+        """
         try:
-            self.model.save_weights(temporary, overwrite=True)
-            os.replace(temporary, self.path)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+            os.makedirs(self.directory, exist_ok=True)
+            write_file(self.path, weights_file_bytes(self.model))
+        except OSError as error:
+            self.model.stop_training = True
+            raise BackupError(
+                f"Could not write the backup into {self.directory} ({error}). "
+                f"{self._kept()} Free some disk space (or make the folder writable), then run "
+                "the same command again."
+            ) from error
+        self.step = steps_done(self.model)
+
+    def _kept(self):
+        """What the folder still holds, for the message of a failed write."""
+        if not os.path.exists(self.path):
+            return "No backup had been written yet: the run will start over."
+        at = "" if self.step is None else f", at step {self.step},"
+        return f"The last good backup{at} is kept in {self.path}: the run will resume from it."
+
+
+def weights_file_bytes(model):
+    """The bytes of the `.weights.h5` file that `model.save_weights` writes, made in memory.
+
+    Why not `save_weights` into the file: HDF5 writing straight to a disk that fills up leaves a
+    broken file handle, and h5py (3.14) crashes the process with a segmentation fault when it
+    closes it (measured with Keras 3.15: exit 139 after the `OSError`). Made in memory, the file
+    reaches the disk through `write_file`, whose failures are ordinary `OSError`s. The file is
+    Keras's own (`keras.src.saving.saving_lib`, what `save_weights_only` does for a
+    `.weights.h5` path), so `model.load_weights` reads it.
+    """
+    from keras.src.saving import saving_lib
+
+    buffer = io.BytesIO()
+    store = saving_lib.H5IOStore(buffer, mode="w")
+    try:
+        saving_lib._save_state(
+            model, weights_store=store, assets_store=None, inner_path="", visited_saveables=set()
+        )
+    finally:
+        store.close()
+    return buffer.getvalue()
+
+
+def write_file(path, data):
+    """Writes `data` (bytes) to `path` atomically: to a temporary file beside it, synced to the
+    disk, then renamed over `path`.
+
+    If a write fails (a full disk, a read-only folder), `path` keeps its old content, no
+    temporary file is left and the `OSError` is raised.
+    """
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=os.path.dirname(path) or "."
+    )
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def restore_backup(model, directory):
@@ -91,11 +169,25 @@ def restore_backup(model, directory):
     Returns:
         The number of training steps the restored state has made, or `None` when `directory`
         holds no backup (the model is then left as it was).
+
+    Raises:
+        BackupError: the backup file is unreadable (e.g. truncated); it is left as it is, and the
+            model may be partly restored.
     """
-    path = os.path.join(os.fspath(directory), StepBackup.FILENAME)
+    directory = os.fspath(directory)
+    path = os.path.join(directory, StepBackup.FILENAME)
     if not os.path.exists(path):
         return None
-    model.load_weights(path)
+    try:
+        model.load_weights(path)
+    # h5py raises OSError (truncated, not HDF5) or RuntimeError (damaged inside); Keras raises
+    # KeyError or ValueError for a file that lacks the model's variables.
+    except (OSError, RuntimeError, KeyError, ValueError) as error:
+        raise BackupError(
+            f"The backup {path} is unreadable ({type(error).__name__}: {error}), so training "
+            "cannot resume from it. The files beside it are left as they are. Delete "
+            f"{directory} to start the run over, or pass another --output-dir."
+        ) from error
     return steps_done(model)
 
 
@@ -167,12 +259,52 @@ SETTINGS_FILENAME = "config.json"
 
 
 def write_settings(settings, directory):
-    """Writes `settings` (a JSON-able dict) beside the backup in `directory`, atomically."""
-    os.makedirs(directory, exist_ok=True)
+    """Writes `settings` (a JSON-able dict) beside the backup in `directory`, atomically.
+
+    Raises:
+        BackupError: the file could not be written (a full or read-only disk).
+    """
     path = os.path.join(directory, SETTINGS_FILENAME)
-    with open(path + ".tmp", "w") as file:
-        json.dump(settings, file, indent=1)
-    os.replace(path + ".tmp", path)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        write_file(path, json.dumps(settings, indent=1).encode())
+    except OSError as error:
+        raise BackupError(
+            f"Could not write the run's settings into {path} ({error}). Nothing was trained, "
+            "and a backup already there is left as it was. Free some disk space (or make the "
+            "folder writable), then run the same command again, or pass another --output-dir."
+        ) from error
+
+
+def read_settings(directory):
+    """The settings `write_settings` recorded in `directory`, or `None` when there are none.
+
+    Raises:
+        BackupError: the file is unreadable, or not a JSON object.
+    """
+    path = os.path.join(os.fspath(directory), SETTINGS_FILENAME)
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as file:
+            settings = json.load(file)
+    except (OSError, ValueError) as error:  # ValueError: not JSON, not UTF-8
+        raise _unreadable_settings(path, f"{type(error).__name__}: {error}") from error
+    if not isinstance(settings, dict):
+        raise _unreadable_settings(path, f"a JSON {type(settings).__name__}, not an object")
+    return settings
+
+
+def _unreadable_settings(path, problem):
+    directory = os.path.dirname(path)
+    return BackupError(
+        f"The backup's settings file {path} is unreadable ({problem}), so it cannot tell "
+        "whether the backup is of this run. The backup is left as it is. Delete "
+        f"{directory} to start the run over, or pass another --output-dir."
+    )
+
+
+_MISSING = object()  # a setting one side does not record
 
 
 def resume(model, directory, settings):
@@ -188,37 +320,52 @@ def resume(model, directory, settings):
         The backup's step (`steps_done`), or `None` when `directory` holds no backup.
 
     Raises:
-        ValueError: the backup is of a run with other settings; the message names each
-            difference.
+        BackupError: the backup is of a run with other settings (the message names each
+            difference, a setting the backup does not record as `(missing)`), or its weights or
+            settings file is unreadable.
     """
     directory = os.fspath(directory)
     if not os.path.exists(os.path.join(directory, StepBackup.FILENAME)):
         return None
-    saved_path = os.path.join(directory, SETTINGS_FILENAME)
-    if os.path.exists(saved_path):
-        with open(saved_path) as file:
-            saved = json.load(file)
-        changed = sorted(k for k in set(saved) | set(settings) if saved.get(k) != settings.get(k))
+    saved = read_settings(directory)
+    if saved is not None:
+        names = set(saved) | set(settings)
+        changed = sorted(k for k in names if saved.get(k, _MISSING) != settings.get(k, _MISSING))
         if changed:
-            details = ", ".join(f"{k}={saved.get(k)!r} -> {settings.get(k)!r}" for k in changed)
-            raise ValueError(
-                f"The backup in {directory} is of a run with other settings ({details}). "
-                "Rerun with the same settings to resume, or delete the backup to start over."
+            details = ", ".join(
+                f"{k}={_setting(saved, k)} -> {_setting(settings, k)}" for k in changed
+            )
+            raise BackupError(
+                f"The backup in {directory} is of a run with other settings ({details}). It is "
+                "left as it is. Rerun with the same settings to resume, delete the backup to "
+                "start over, or pass another --output-dir."
             )
     return restore_backup(model, directory)
 
 
+def _setting(settings, name):
+    return repr(settings[name]) if name in settings else "(missing)"
+
+
 def load_history(path, epochs):
-    """The first `epochs` epochs of a history.json written by an earlier run, or `{}`."""
+    """The first `epochs` epochs of a history.json written by an earlier run, or `{}`.
+
+    Raises:
+        BackupError: the file is unreadable or not a history (`{name: [values]}`).
+    """
     if not os.path.exists(path):
         return {}
-    with open(path) as file:
-        history = json.load(file)
-    return {name: values[:epochs] for name, values in history.items()}
-
-
-class RunFolderError(ValueError):
-    """A run folder that a run may not use: finished, or in use by another run."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            history = json.load(file)
+        return {name: values[:epochs] for name, values in history.items()}
+    # ValueError: not JSON; AttributeError, TypeError: JSON of another shape.
+    except (OSError, ValueError, AttributeError, TypeError) as error:
+        raise BackupError(
+            f"The run's history {path} is unreadable ({type(error).__name__}: {error}). The "
+            "backup is intact: delete the history to resume without the earlier epochs' values "
+            "(they become null), or delete the backup to start over."
+        ) from error
 
 
 LOCK_FILENAME = ".lock"
@@ -248,6 +395,25 @@ def check_run_folder(directory, backup_dir):
             f"{directory} holds a finished run ({', '.join(found)}). Train into a new folder "
             "(--output-dir), or delete this one to train here again."
         )
+
+
+def check_writable(directory):
+    """Refuses a run folder that cannot be written, before anything is trained.
+
+    Creates `directory` if it is missing, then creates (and removes) a file in it.
+
+    Raises:
+        RunFolderError: the folder cannot be created or written (read-only, on a read-only
+            disk, or under a file); the message names it and the system's error.
+    """
+    try:
+        os.makedirs(directory, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as error:
+        raise RunFolderError(
+            f"Cannot write into {directory} ({error}). Nothing was trained, and nothing there "
+            "was changed. Make the folder writable, or pass another --output-dir."
+        ) from error
 
 
 class RunLock:

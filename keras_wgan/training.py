@@ -86,7 +86,12 @@ def train(config, workdir):
     Raises:
         keras_wgan.checkpointing.RunFolderError: `workdir` holds a finished run (its
             `model.keras` or `metrics.json`, and no backup), another live process is training
-            in it (`workdir/.lock` names the process), or its backup is past `config.epochs`.
+            in it (`workdir/.lock` names the process), it cannot be written (checked before
+            anything is built), or its backup is past `config.epochs`.
+        keras_wgan.checkpointing.BackupError: (a `RunFolderError`) the backup is unreadable
+            (truncated weights, a damaged config.json or history.json) or of a run with other
+            settings, or a backup could not be written (a full disk): the last good backup is
+            kept, and the message says at which step.
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset is not prepared in
             `config.data_dir` (raised at once, before anything is built; nothing is downloaded).
         keras_wgan.checkpointing.NonFiniteError: a step gave a NaN or an Inf. The message names the
@@ -98,6 +103,7 @@ def train(config, workdir):
     """
     workdir = os.fspath(workdir)
     checkpointing.check_run_folder(workdir, os.path.join(workdir, BACKUP_DIR))
+    checkpointing.check_writable(workdir)
     with checkpointing.RunLock(workdir):
         return _train(config, workdir)
 
@@ -174,7 +180,7 @@ def _train(config, workdir):
         )
 
     # Callbacks: samples, scores, curves and history as training goes; backups and the NaN guard.
-    callbacks = run_callbacks(config, paths, real, history)
+    callbacks = run_callbacks(config, paths, real, history, backed_up_step=resumed_step)
     drawings = (callbacks_lib.SampleGrid, callbacks_lib.SampleScatter)
     samples = next(c for c in callbacks if isinstance(c, drawings))
     json_history = next(c for c in callbacks if isinstance(c, callbacks_lib.JsonHistory))
@@ -239,7 +245,7 @@ def _train(config, workdir):
     }
 
 
-def run_callbacks(config, paths, real, history):
+def run_callbacks(config, paths, real, history, backed_up_step=None):
     """The callbacks of a run, in order: quality scores (digits, mnist5k), samples, curves,
     history, the NaN guard and the backup (the guard first, so that a bad step is never backed
     up).
@@ -249,6 +255,7 @@ def run_callbacks(config, paths, real, history):
         paths: dict. `samples_dir`, `curves`, `history` and `backup` paths of the run.
         real: the training samples (the toys' scatter draws some of them).
         history: dict. The epochs already done (`{}` for a fresh run).
+        backed_up_step: int or `None`. The step of the backup the run resumed from.
     """
     # A fixed latent batch, so that the drawn epochs show the same samples.
     every = max(1, -(-config.epochs // MAX_DRAWINGS))
@@ -291,7 +298,9 @@ def run_callbacks(config, paths, real, history):
     ]
     if config.backup_every:
         checkpointing.write_settings(config.settings_to_match(), paths["backup"])
-        callbacks.append(checkpointing.StepBackup(paths["backup"], every=config.backup_every))
+        callbacks.append(checkpointing.StepBackup(
+            paths["backup"], every=config.backup_every, step=backed_up_step
+        ))
     return callbacks
 
 
