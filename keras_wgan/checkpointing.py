@@ -14,6 +14,7 @@ on a full or read-only disk) raises `BackupError`, whose message says what happe
 intact and what to do; the command line prints it without a traceback.
 """
 
+import errno
 import io
 import json
 import os
@@ -395,6 +396,28 @@ def check_run_folder(directory, backup_dir):
             f"{directory} holds a finished run ({', '.join(found)}). Train into a new folder "
             "(--output-dir), or delete this one to train here again."
         )
+
+
+# A write that fails for want of room or a writable disk: full, over quota, past a file size
+# limit, read-only. (Not EACCES: reading the data can raise it too.)
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+def disk_error(error, directory, backup_dir):
+    """The `BackupError` to raise for `error`, an `OSError` met while a run wrote into
+    `directory` (its history, samples or model), or `None` when it is not a full or read-only
+    disk (`DISK_ERRNOS`)."""
+    if error.errno not in DISK_ERRNOS:
+        return None
+    backup = os.path.join(backup_dir, StepBackup.FILENAME)
+    kept = (
+        f"The last good backup is kept in {backup}: the run will resume from it."
+        if os.path.exists(backup) else "No backup is kept: the run will start over."
+    )
+    return BackupError(
+        f"A write failed while training into {directory} ({error}). {kept} Free some disk "
+        "space (or make the folder writable), then run the same command again."
+    )
 
 
 def check_writable(directory):

@@ -90,8 +90,8 @@ def train(config, workdir):
             anything is built), or its backup is past `config.epochs`.
         keras_wgan.checkpointing.BackupError: (a `RunFolderError`) the backup is unreadable
             (truncated weights, a damaged config.json or history.json) or of a run with other
-            settings, or a backup could not be written (a full disk): the last good backup is
-            kept, and the message says at which step.
+            settings, or a backup or another file could not be written (a full or read-only
+            disk): the last good backup is kept, and the message says so.
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset is not prepared in
             `config.data_dir` (raised at once, before anything is built; nothing is downloaded).
         keras_wgan.checkpointing.NonFiniteError: a step gave a NaN or an Inf. The message names the
@@ -105,7 +105,13 @@ def train(config, workdir):
     checkpointing.check_run_folder(workdir, os.path.join(workdir, BACKUP_DIR))
     checkpointing.check_writable(workdir)
     with checkpointing.RunLock(workdir):
-        return _train(config, workdir)
+        try:
+            return _train(config, workdir)
+        except OSError as error:  # e.g. the disk filled up while writing the history
+            failure = checkpointing.disk_error(error, workdir, os.path.join(workdir, BACKUP_DIR))
+            if failure is None:
+                raise
+            raise failure from error
 
 
 def _train(config, workdir):

@@ -18,6 +18,7 @@ import pytest
 from keras_wgan import checkpointing
 from keras_wgan import cli
 from keras_wgan import training
+from tests.helpers import tiny_config
 from tests.helpers import tiny_model
 
 BACKUP_STEP = 2
@@ -250,7 +251,7 @@ def test_the_cli_stops_a_run_on_a_full_disk_keeping_the_backup_it_resumed_from(
         f"is kept in {run / 'backup' / 'latest.weights.h5'}: the run will resume from it."
     )
     after = files(run)
-    assert sorted(after) == ["backup/config.json", "backup/latest.weights.h5", "history.json"]
+    assert sorted(after) == ["backup/config.json", "backup/latest.weights.h5"]
     for name in ("backup/latest.weights.h5", "backup/config.json"):
         assert after[name] == before[name], name
     assert not (run / ".lock").exists() and not (run / "model.keras").exists()
@@ -267,6 +268,30 @@ def test_a_full_disk_while_writing_the_settings_trains_nothing(run, config, monk
         "there is left as it was."
     )
     assert files(run) == before
+
+
+def test_a_full_disk_while_drawing_the_samples_keeps_the_backup(tmp_path, monkeypatch):
+    # The first write at an epoch's end is the samples' PNG (before the history's JSON).
+    from keras_wgan.callbacks import SampleScatter
+
+    def draw(self, epoch, logs=None):
+        path = os.path.join(self.directory, "epoch_001.png")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+    monkeypatch.setattr(SampleScatter, "on_epoch_end", draw)
+    run = tmp_path / "run"
+    config = tiny_config(tmp_path, epochs=1, backup_every=1)  # 5 steps
+    with pytest.raises(checkpointing.BackupError) as raised:
+        training.train(config, run)
+    assert str(raised.value) == (
+        f"A write failed while training into {run} ([Errno {errno.ENOSPC}] No space left on "
+        f"device: '{run / 'samples' / 'epoch_001.png'}'). The last good backup is kept in "
+        f"{run / 'backup' / 'latest.weights.h5'}: the run will resume from it. Free some disk "
+        "space (or make the folder writable), then run the same command again."
+    )
+    model = training.build_model(config, (2,))
+    model.compile(*training.make_optimizers(config, 5))
+    assert checkpointing.restore_backup(model, run / "backup") == 5
 
 
 @pytest.mark.slow
