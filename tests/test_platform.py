@@ -25,12 +25,14 @@ def test_package_import_turns_onednn_on_before_tensorflow():
     import subprocess
     import sys
 
+    # A plain import also loads the models, so that load_model finds their classes.
     code = (
-        "import os, keras_wgan; "
-        "print(os.environ['TF_ENABLE_ONEDNN_OPTS'], keras_wgan._platform.onednn_enabled())"
+        "import os, sys, keras_wgan; "
+        "print('keras_wgan.models' in sys.modules, "
+        "os.environ['TF_ENABLE_ONEDNN_OPTS'], keras_wgan._platform.onednn_enabled())"
     )
     env = {k: v for k, v in __import__("os").environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    assert out.stdout.split()[-2:] == ["1", "True"]
+    assert out.stdout.split()[-3:] == ["True", "1", "True"]
