@@ -16,27 +16,61 @@ import sys as _sys
 if "tensorflow" not in _sys.modules:
     _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
-from keras_wgan import augment
-from keras_wgan import callbacks
-from keras_wgan import checkpointing
-from keras_wgan import config
-from keras_wgan import constraints
-from keras_wgan import data
-from keras_wgan import evaluation
-from keras_wgan import export
-from keras_wgan import losses
-from keras_wgan import metrics
-from keras_wgan import networks
-from keras_wgan import penalties
-from keras_wgan import run_config
-from keras_wgan._platform import warn_if_onednn_off
-from keras_wgan.export import export_generator
-from keras_wgan.models import GAN
-from keras_wgan.models import WGAN
-from keras_wgan.models import WGANGP
-from keras_wgan.models import StackedGAN
+# The command line (`keras-wgan`, `python -m keras_wgan`) answers `--help` and argument errors
+# before TensorFlow loads, so for it the public names load on first use (PEP 562) and each
+# command imports what it needs. Every other import loads them at once: the model classes must
+# be registered with Keras before `keras.models.load_model` reads a saved model.
+_SUBMODULES = (
+    "augment",
+    "callbacks",
+    "checkpointing",
+    "config",
+    "constraints",
+    "data",
+    "evaluation",
+    "export",
+    "losses",
+    "metrics",
+    "models",
+    "networks",
+    "penalties",
+    "run_config",
+)
+_NAMES = {
+    "GAN": "models",
+    "WGAN": "models",
+    "WGANGP": "models",
+    "StackedGAN": "models",
+    "export_generator": "export",
+}
 
-warn_if_onednn_off()
+
+def __getattr__(name):
+    import importlib
+
+    if name in _SUBMODULES or name in ("training", "cli", "_platform"):
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _NAMES:
+        return getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+def _started_as_command_line():
+    # While `python -m keras_wgan` locates its module, sys.argv[0] is "-m"; the console script's
+    # sys.argv[0] is its path.
+    program = _os.path.basename(_sys.argv[0]) if _sys.argv else ""
+    return program == "-m" or program.startswith("keras-wgan")
+
+
+if not _started_as_command_line():
+    for _name in _SUBMODULES:
+        __getattr__(_name)
+    del _name
+
 
 __all__ = [
     "GAN",
@@ -54,6 +88,7 @@ __all__ = [
     "export",
     "losses",
     "metrics",
+    "models",
     "networks",
     "penalties",
     "run_config",

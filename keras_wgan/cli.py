@@ -296,7 +296,7 @@ def main(argv=None):
     """Runs the command line; returns the exit code."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_attach_negative_numbers(sys.argv[1:] if argv is None else argv))
     if args.command == "train":
         return _train(parser, args)
     if args.command == "sample":
@@ -305,6 +305,28 @@ def main(argv=None):
         return _evaluate(parser, args)
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover
     return 2
+
+
+def _attach_negative_numbers(argv):
+    """`--generator-lr -1e-4` as `--generator-lr=-1e-4`.
+
+    argparse takes "-1e-4" for an option, so a negative value was reported as a missing one
+    instead of reaching the option's type, which names it.
+    """
+    joined = []
+    for token in argv:
+        if joined and joined[-1].startswith("--") and "=" not in joined[-1] and _is_negative(token):
+            joined[-1] = f"{joined[-1]}={token}"
+        else:
+            joined.append(token)
+    return joined
+
+
+def _is_negative(text):
+    try:
+        return text.startswith("-") and float(text) < 0
+    except ValueError:
+        return False
 
 
 def _train(parser, args):
@@ -319,8 +341,11 @@ def _train(parser, args):
         config = training.TrainConfig(**fields)
     except ValueError as error:
         parser.error(str(error))
-    if config.dataset == "folder" and not os.path.isdir(config.image_dir):
-        parser.error(f"--image-dir is not a folder: {config.image_dir!r}")
+    if config.dataset == "folder":
+        try:
+            data.check_image_folder(config.image_dir)
+        except ValueError as error:
+            parser.error(f"--image-dir: {error}")
     output_dir = args.output_dir
     if output_dir is None:
         suffix = "-conditional" if args.conditional else ""
@@ -357,15 +382,38 @@ def _unfinished_run_dir(base, backup_name):
 
 
 def _load_generator(parser, path):
+    """The sampling generator of the GAN model saved at `path`; a parser error otherwise."""
+    import zipfile
+
     import keras
 
+    import keras_wgan.models  # noqa: F401 (registers the saved classes with Keras)
+    import keras_wgan.networks  # noqa: F401
     from keras_wgan._generators import generator_for_sampling
 
+    if not path.endswith(".keras"):
+        parser.error(f"{path!r} is not a .keras file: pass the model.keras that `train` wrote")
+    if not zipfile.is_zipfile(path):
+        parser.error(
+            f"{path!r} is not a complete .keras archive (cut short, or not a saved model): "
+            "pass the model.keras of a finished run"
+        )
     try:
         model = keras.models.load_model(path)
     except Exception as error:  # Keras raises several types for a file that is not a model.
         parser.error(f"cannot load {path!r} as a Keras model: {error}")
+    if not callable(getattr(model, "sampling_generator", None)):
+        parser.error(
+            f"{path!r} holds a {type(model).__name__} named {model.name!r}, not a GAN model "
+            "saved by `keras-wgan train` (WGAN, WGANGP, GAN or StackedGAN)"
+        )
     return generator_for_sampling(model)
+
+
+def _check_output_folder(parser, option, path):
+    """A parser error before any work when `path` cannot be written for lack of its folder."""
+    if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        parser.error(f"{option}: the folder of {path!r} does not exist")
 
 
 def _sample(parser, args):
@@ -374,6 +422,8 @@ def _sample(parser, args):
     from keras_wgan import evaluation
     from keras_wgan.callbacks import plotting
 
+    _check_output_folder(parser, "--output", args.output)
+    _check_output_folder(parser, "--npy", args.npy)
     generator = _load_generator(parser, args.model_path)
     samples = evaluation.generate(generator, args.num, seed=args.seed)
     pyplot = plotting.load_pyplot()
@@ -402,6 +452,7 @@ def _evaluate(parser, args):
 
     from keras_wgan import evaluation
 
+    _check_output_folder(parser, "--output", args.output)
     generator = _load_generator(parser, args.model_path)
     shape = tuple(generator.outputs[0].shape[1:])
     shapes = {name: spec["image_shape"] for name, spec in evaluation.CLASSIFIERS.items()}

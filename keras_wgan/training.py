@@ -44,6 +44,7 @@ from keras_wgan import evaluation as evaluation_lib
 from keras_wgan import export as export_lib
 from keras_wgan import networks
 from keras_wgan import run_config
+from keras_wgan._platform import warn_if_bfloat16_is_slow
 from keras_wgan._policy import dtype_policy
 from keras_wgan.models import GAN
 from keras_wgan.models import WGAN
@@ -145,6 +146,7 @@ def _train(config, workdir):
 
     # Networks and model; with `lr_decay` the schedules run over the whole run's updates (the
     # critic's counts critic updates).
+    warn_if_bfloat16_is_slow(config.precision)
     with dtype_policy(config.precision):
         model = build_model(config, sample_shape)
     total_steps = config.epochs * steps_per_epoch

@@ -91,6 +91,9 @@ def test_wgan_smoke_run_logs_clipped_fraction(tmp_path):
         (["--ema-decay", "1"], "'1'"),
         (["--ema-decay", "slow"], "'slow'"),
         (["--conditional", "--dataset", "ring8"], "dataset='ring8'"),
+        # argparse reads "-1e-4" as an option unless it is attached to its flag.
+        (["--generator-lr", "-1e-4"], "'-1e-4'"),
+        (["--critic-lr", "-2.5e-3", "--epochs", "2"], "'-2.5e-3'"),
     ],
 )
 def test_bad_arguments_exit_nonzero_naming_the_value(capsys, args, named):
@@ -100,12 +103,27 @@ def test_bad_arguments_exit_nonzero_naming_the_value(capsys, args, named):
     assert named in capsys.readouterr().err
 
 
-@pytest.mark.slow
-def test_bad_argument_through_the_module_entry_point(tmp_path):
-    result = run_cli("train", "--epochs", "-1", cwd=tmp_path)
+def test_bad_argument_through_the_module_entry_point_answers_before_tensorflow(tmp_path):
+    # -X importtime lists every module imported on stderr: argument errors must not need
+    # TensorFlow (6-10 s to load).
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "keras_wgan", "train", "--epochs", "-1"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )
     assert result.returncode == 2
     assert "'-1'" in result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "keras_wgan.cli" in imported
+    assert not {"tensorflow", "keras", "numpy"} & imported
     assert not (tmp_path / "runs").exists()
+
+
+def test_negative_numbers_are_attached_to_their_options_only():
+    attach = cli._attach_negative_numbers
+    assert attach(["train", "--generator-lr", "-1e-4", "--seed", "3"]) == [
+        "train", "--generator-lr=-1e-4", "--seed", "3"]
+    assert attach(["train", "--lr-decay", "--smoke"]) == ["train", "--lr-decay", "--smoke"]
+    assert attach(["train", "--critic-lr=-1", "-5"]) == ["train", "--critic-lr=-1", "-5"]
 
 
 def test_smoke_config_is_small_and_keeps_user_choices():
@@ -201,6 +219,20 @@ def test_folder_without_a_folder_is_refused(capsys, tmp_path):
     assert str(tmp_path / "no") in capsys.readouterr().err
 
 
+def test_folder_with_a_file_that_is_not_an_image_is_refused_naming_it(capsys, tmp_path):
+    from PIL import Image
+
+    Image.fromarray(np.zeros((8, 8, 3), "uint8")).save(tmp_path / "good.png")
+    (tmp_path / "broken.png").write_bytes(b"\x89PN")  # cut short inside the signature
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["train", "--dataset", "folder", "--image-dir", str(tmp_path),
+                  "--image-size", "8", "--output-dir", str(tmp_path / "run")])
+    assert raised.value.code == 2
+    error = capsys.readouterr().err
+    assert "1 of the 2 image files" in error and "broken.png" in error
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.slow
 def test_nan_stops_the_run_with_a_message_and_no_traceback(tmp_path):
     result = run_cli(
@@ -281,6 +313,45 @@ def test_sample_and_evaluate_argument_errors_name_the_value(capsys, args, named)
         cli.main(args)
     assert raised.value.code != 0
     assert named in capsys.readouterr().err
+
+
+def _refusal(capsys, args):
+    with pytest.raises(SystemExit) as raised:
+        cli.main(args)
+    assert raised.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_sample_refuses_an_output_folder_that_does_not_exist_before_loading(capsys, tmp_path):
+    model = tmp_path / "model.keras"
+    model.write_text("never read: the output is checked first")
+    missing = str(tmp_path / "no" / "grid.png")
+    error = _refusal(capsys, ["sample", str(model), "--output", missing])
+    assert f"--output: the folder of {missing!r} does not exist" in error
+    error = _refusal(capsys, ["sample", str(model), "--output", str(tmp_path / "g.png"),
+                              "--npy", str(tmp_path / "no" / "x.npy")])
+    assert "--npy: the folder of" in error
+    error = _refusal(capsys, ["evaluate", str(model), "--output", missing.replace(".png", ".json")])
+    assert "--output: the folder of" in error
+
+
+def test_sample_refuses_other_files_naming_what_they_are(capsys, tmp_path):
+    weights = tmp_path / "model.h5"
+    weights.write_bytes(b"\x89HDF")
+    error = _refusal(capsys, ["sample", str(weights), "--output", str(tmp_path / "g.png")])
+    assert f"{str(weights)!r} is not a .keras file" in error
+
+    keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)], name="plain").save(
+        tmp_path / "plain.keras"
+    )
+    cut = tmp_path / "cut.keras"
+    cut.write_bytes((tmp_path / "plain.keras").read_bytes()[:200])
+    error = _refusal(capsys, ["sample", str(cut), "--output", str(tmp_path / "g.png")])
+    assert "is not a complete .keras archive" in error
+
+    plain = str(tmp_path / "plain.keras")
+    error = _refusal(capsys, ["evaluate", plain, "--dataset", "ring8"])
+    assert f"{plain!r} holds a Sequential named 'plain', not a GAN model" in error
 
 
 def test_evaluate_refuses_a_file_that_is_not_a_model(capsys, tmp_path):

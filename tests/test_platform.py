@@ -25,12 +25,45 @@ def test_package_import_turns_onednn_on_before_tensorflow():
     import subprocess
     import sys
 
+    # A plain import also loads the models, so that load_model finds their classes.
     code = (
-        "import os, keras_wgan; "
-        "print(os.environ['TF_ENABLE_ONEDNN_OPTS'], keras_wgan._platform.onednn_enabled())"
+        "import os, sys, keras_wgan; "
+        "print('keras_wgan.models' in sys.modules, "
+        "os.environ['TF_ENABLE_ONEDNN_OPTS'], keras_wgan._platform.onednn_enabled())"
     )
     env = {k: v for k, v in __import__("os").environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    assert out.stdout.split()[-2:] == ["1", "True"]
+    assert out.stdout.split()[-3:] == ["True", "1", "True"]
+
+
+@pytest.mark.parametrize(
+    "precision, flags, accelerators, warns",
+    [
+        ("mixed_bfloat16", {"avx2", "fma"}, 0, True),  # AVX2 EPYC: emulated, slower
+        ("mixed_bfloat16", {"avx512f", "avx512_bf16"}, 0, False),  # Zen 5
+        ("mixed_bfloat16", {"avx512f", "amx_bf16"}, 0, False),  # Sapphire Rapids
+        ("mixed_bfloat16", {"avx2"}, 1, False),  # a GPU does the work
+        ("mixed_bfloat16", None, 0, False),  # flags unknown: no advice
+        ("float32", {"avx2"}, 0, False),
+    ],
+)
+def test_bfloat16_advice_only_where_it_is_emulated(
+    monkeypatch, precision, flags, accelerators, warns
+):
+    monkeypatch.setattr(_platform, "cpu_flags", lambda: None)  # read when flags is None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _platform.warn_if_bfloat16_is_slow(precision, flags=flags, accelerators=accelerators)
+    messages = [str(warning.message) for warning in caught]
+    assert (len(messages) == 1) == warns, messages
+    if warns:
+        assert "precision='mixed_bfloat16'" in messages[0] and "float32" in messages[0]
+
+
+def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512_bf16\n\nprocessor\t: 1\n")
+    assert _platform.cpu_flags(str(cpuinfo)) == {"fpu", "avx2", "avx512_bf16"}
+    assert _platform.cpu_flags(str(tmp_path / "missing")) is None

@@ -12,6 +12,7 @@ Every name below is importable from `keras_wgan.data`.
 """
 
 from keras_wgan.data.folder import IMAGE_EXTENSIONS
+from keras_wgan.data.folder import check_image_folder
 from keras_wgan.data.folder import load_image_folder
 from keras_wgan.data.images import load_digits
 from keras_wgan.data.images import rescale_images
@@ -47,6 +48,7 @@ __all__ = [
     "SWISS_ROLL_SCALE",
     "TFDS_DATASETS",
     "TOY_DATASETS",
+    "check_image_folder",
     "grid25",
     "grid25_modes",
     "load_digits",

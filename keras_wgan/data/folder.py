@@ -8,6 +8,8 @@ from keras_wgan.data.images import check_image_size
 from keras_wgan.data.images import rescale_images
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+# The first bytes of each format TensorFlow decodes (it reads the content, not the extension).
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
 
 def load_image_folder(directory, image_size, channels=3):
@@ -41,25 +43,7 @@ def load_image_folder(directory, image_size, channels=3):
     if channels not in modes:
         raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={channels!r}")
     directory = os.fspath(directory)
-    if not os.path.isdir(directory):
-        raise ValueError(
-            f"The image folder does not exist or is not a folder. Received: directory={directory!r}"
-        )
-    subfolders = sorted(
-        entry for entry in os.listdir(directory) if os.path.isdir(os.path.join(directory, entry))
-    )
-    count = sum(
-        name.lower().endswith(IMAGE_EXTENSIONS)
-        for root in ([os.path.join(directory, s) for s in subfolders] or [directory])
-        for _, _, names in os.walk(root)
-        for name in names
-    )
-    if count == 0:
-        where = f"its subfolders {subfolders}" if subfolders else "it"
-        raise ValueError(
-            f"The image folder holds no images ({', '.join(IMAGE_EXTENSIONS)}) in {where}. "
-            f"Received: directory={directory!r}"
-        )
+    subfolders = check_image_folder(directory)
     dataset = keras.utils.image_dataset_from_directory(
         directory,
         labels="inferred" if subfolders else None,
@@ -77,3 +61,59 @@ def load_image_folder(directory, image_size, channels=3):
         return image if label is None else (image, tf.cast(label, tf.int32))
 
     return dataset.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def check_image_folder(directory):
+    """Checks a folder for `load_image_folder` before anything is decoded.
+
+    TensorFlow decodes the images while training runs, and its error for a file that is not an
+    image does not name the file; this check reads the first bytes of every image file and names
+    the bad ones.
+
+    Args:
+        directory: str or path-like. The folder of images.
+
+    Returns:
+        The class subfolders' names, sorted (empty when the images sit in `directory` itself).
+
+    Raises:
+        ValueError: the folder is missing, holds no images, or holds files with an image
+            extension that are not images (empty, truncated before the header, or another
+            format), naming up to three of them.
+    """
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise ValueError(
+            f"The image folder does not exist or is not a folder. Received: directory={directory!r}"
+        )
+    subfolders = sorted(
+        entry for entry in os.listdir(directory) if os.path.isdir(os.path.join(directory, entry))
+    )
+    paths = [
+        os.path.join(root, name)
+        for top in ([os.path.join(directory, s) for s in subfolders] or [directory])
+        for root, _, names in sorted(os.walk(top))
+        for name in sorted(names)
+        if name.lower().endswith(IMAGE_EXTENSIONS)
+    ]
+    if not paths:
+        where = f"its subfolders {subfolders}" if subfolders else "it"
+        raise ValueError(
+            f"The image folder holds no images ({', '.join(IMAGE_EXTENSIONS)}) in {where}. "
+            f"Received: directory={directory!r}"
+        )
+    bad = [path for path in paths if not _starts_like_an_image(path)]
+    if bad:
+        raise ValueError(
+            f"{len(bad)} of the {len(paths)} image files in {directory!r} are not images that "
+            f"TensorFlow can decode (empty, cut short, or another format): "
+            f"{', '.join(repr(path) for path in bad[:3])}{', ...' if len(bad) > 3 else ''}. "
+            "Remove or replace them."
+        )
+    return subfolders
+
+
+def _starts_like_an_image(path):
+    with open(path, "rb") as file:
+        head = file.read(8)
+    return head.startswith(IMAGE_SIGNATURES)

@@ -52,6 +52,22 @@ def test_load_image_folder_refuses_a_folder_without_images(tmp_path):
         data.load_image_folder(tmp_path, image_size=8)
 
 
+def test_load_image_folder_names_the_files_that_are_not_images(tmp_path):
+    _write_pngs(tmp_path / "cats", 2)
+    _write_pngs(tmp_path / "dogs", 2)
+    (tmp_path / "dogs" / "empty.png").write_bytes(b"")
+    (tmp_path / "dogs" / "text.jpg").write_text("not a jpeg")
+    with pytest.raises(ValueError, match=r"2 of the 6 image files .*empty\.png.*text\.jpg"):
+        data.load_image_folder(tmp_path, image_size=8)
+    # A JPEG named .png is fine: TensorFlow decodes by content.
+    from PIL import Image
+
+    (tmp_path / "dogs" / "empty.png").unlink()
+    (tmp_path / "dogs" / "text.jpg").unlink()
+    Image.fromarray(np.zeros((8, 8, 3), "uint8")).save(tmp_path / "dogs" / "x.png", "JPEG")
+    assert data.check_image_folder(tmp_path) == ["cats", "dogs"]
+
+
 def test_load_image_folder_rejects_bad_channels(tmp_path):
     _write_pngs(tmp_path, 1)
     with pytest.raises(ValueError, match="`channels` must be 1, 3 or 4"):
