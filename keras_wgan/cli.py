@@ -186,6 +186,11 @@ def build_parser():
                        "this decay in [0, 1) (e.g. 0.999, warmed up over the first updates); "
                        "the samples, scores and export then use the averaged generator. "
                        "Default: no average")
+    train.add_argument("--tensorboard", action="store_true",
+                       help="also write TensorBoard event files into OUTPUT_DIR/tensorboard: "
+                       "every logged scalar each epoch, the sample grid (or scatter) and "
+                       "histograms of the critic's scores on real and generated data; watch "
+                       "with `tensorboard --logdir OUTPUT_DIR`")
     train.add_argument("--smoke", action="store_true",
                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
 
@@ -279,6 +284,7 @@ def make_config(args):
         saved_models_dir=args.saved_models_dir,
         backup_every=args.backup_every,
         deterministic=args.deterministic,
+        tensorboard=args.tensorboard,
     )
     if args.smoke:
         fields.update(SMOKE)

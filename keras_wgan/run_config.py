@@ -45,7 +45,7 @@ FEATURES = ("digits_classifier", "mnist5k_classifier", "inception_v3")
 # Fields that may change between a run and its resumption from a backup; the others must match
 # the backup's (`TrainConfig.settings_to_match`).
 RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backup_every",
-                     "deterministic", "data_dir", "image_dir", "quality_every")
+                     "deterministic", "data_dir", "image_dir", "quality_every", "tensorboard")
 
 # --- Defaults ----------------------------------------------------------------------------------
 
@@ -179,6 +179,9 @@ class TrainConfig:
             KID, classes covered; see `keras_wgan.callbacks.QualityScores`) every this many
             epochs, into the logs and history.json; `None` for the drawing cadence (about 25
             scorings per run), 0 for never.
+        tensorboard: bool. Also write TensorBoard event files into `<workdir>/tensorboard`
+            (`keras_wgan.callbacks.GANTensorBoard`: every epoch's scalars; the samples and the
+            critic's score histograms at the drawing cadence; the settings).
     """
 
     model: str = "wgan-gp"
@@ -209,6 +212,7 @@ class TrainConfig:
     quality_every: int | None = None
     ema_decay: float | None = None
     augment: str | None = None
+    tensorboard: bool = False
 
     def __post_init__(self):
         self._check_choices()
@@ -224,10 +228,11 @@ class TrainConfig:
                     f"`{name}` must be one of {list(choices)}. "
                     f"Received: {name}={getattr(self, name)!r}"
                 )
-        if not isinstance(self.conditional, bool):
-            raise ValueError(
-                f"`conditional` must be a bool. Received: conditional={self.conditional!r}"
-            )
+        for name in ("conditional", "tensorboard"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(
+                    f"`{name}` must be a bool. Received: {name}={getattr(self, name)!r}"
+                )
         if self.augment not in AUGMENTS or (self.augment and self.dataset in TOY_DATASETS):
             raise ValueError(
                 f"`augment` must be one of {list(AUGMENTS)}, and None for the 2-D toys. "

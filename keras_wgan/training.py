@@ -28,6 +28,7 @@ restarts an interrupted epoch from its first batch.) An interrupted epoch finish
 remaining steps; its logged metrics average those steps only.
 """
 
+import dataclasses
 import json
 import os
 import shutil
@@ -164,6 +165,7 @@ def _train(config, workdir):
         "curves": os.path.join(workdir, "training_curves.png"),
         "samples_dir": os.path.join(workdir, "samples"),
         "backup": os.path.join(workdir, BACKUP_DIR),
+        "tensorboard": os.path.join(workdir, "tensorboard"),
     }
     resumed_step = checkpointing.resume(model, paths["backup"], config.settings_to_match())
     done_step = resumed_step or 0
@@ -302,6 +304,8 @@ def run_callbacks(config, paths, real, history, backed_up_step=None):
         samples,
         callbacks_lib.TrainingCurves(paths["curves"], every=every, history=history),
         json_history,
+        *([_tensorboard(config, paths["tensorboard"], samples, real, every)]
+          if config.tensorboard else []),
         checkpointing.StopOnNonFinite(paths["backup"] if config.backup_every else None),
     ]
     if config.backup_every:
@@ -311,6 +315,18 @@ def run_callbacks(config, paths, real, history, backed_up_step=None):
         ))
     return callbacks
 
+
+
+def _tensorboard(config, log_dir, samples, real, every):
+    """`GANTensorBoard` on the samples' fixed latent batch and up to 1,000 real samples."""
+    real, real_labels = real if isinstance(real, tuple) else (real, None)
+    if not isinstance(real, np.ndarray):  # TFDS and folder datasets: read the first ones
+        real = np.stack(list(real.take(callbacks_lib.GANTensorBoard.MAX_REAL).as_numpy_iterator()))
+    return callbacks_lib.GANTensorBoard(
+        log_dir, samples.latent, real, labels=samples.labels, real_labels=real_labels,
+        settings=dataclasses.asdict(config), every=every,
+        columns=evaluation_lib.NUM_CLASSES if config.conditional else None,
+    )
 
 
 def load_training_data(config):

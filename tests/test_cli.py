@@ -247,11 +247,15 @@ def test_nan_stops_the_run_with_a_message_and_no_traceback(tmp_path):
 
 
 def test_backup_and_determinism_flags():
-    args = cli.build_parser().parse_args(["train", "--backup-every", "0", "--deterministic"])
+    args = cli.build_parser().parse_args(
+        ["train", "--backup-every", "0", "--deterministic", "--tensorboard"]
+    )
     fields = cli.make_config(args)
     assert fields["backup_every"] == 0 and fields["deterministic"] is True
+    assert fields["tensorboard"] is True
     defaults = cli.make_config(cli.build_parser().parse_args(["train"]))
     assert defaults["backup_every"] == 100 and defaults["deterministic"] is False
+    assert defaults["tensorboard"] is False
 
 
 def test_ema_decay_reaches_the_config_and_the_model():

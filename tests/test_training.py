@@ -21,6 +21,16 @@ ROW_KEYS = ("generated", "floor", "degraded", "higher_is_better", "closer_to", "
 pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 
+def tensorboard_steps(log_dir):
+    """`{tag: steps}` of the event files in `log_dir`, read with TensorBoard's own reader."""
+    event_accumulator = pytest.importorskip(
+        "tensorboard.backend.event_processing.event_accumulator"
+    )
+    events = event_accumulator.EventAccumulator(str(log_dir), size_guidance={"tensors": 0})
+    events.Reload()
+    return {tag: [e.step for e in events.Tensors(tag)] for tag in events.Tags()["tensors"]}
+
+
 def test_train_toy_returns_summary_and_writes_files(tmp_path):
     summary = training.train(tiny_config(tmp_path), tmp_path / "run")
     assert summary["generator_steps"] == 2 * (320 // 64)
@@ -209,7 +219,7 @@ def test_tfds_run_under_mock_data_writes_progression_and_unscored_metrics(tmp_pa
     tfds = pytest.importorskip("tensorflow_datasets")
     config = tiny_config(
         tmp_path, dataset="mnist", epochs=2, batch_size=8, critic_steps=2, num_samples=32,
-        base_filters=4, latent_dim=8, backup_every=0,
+        base_filters=4, latent_dim=8, backup_every=0, tensorboard=True,
     )
     with tfds.testing.mock_data(num_examples=48):
         summary = training.train(config, tmp_path / "run")
@@ -223,6 +233,11 @@ def test_tfds_run_under_mock_data_writes_progression_and_unscored_metrics(tmp_pa
     assert summary["progression"] == str(tmp_path / "run" / "samples" / "progression.png")
     assert os.path.getsize(summary["progression"]) > 0
     assert "not computed: " in training.format_summary(summary)
+    # TensorBoard: the critic's histograms on images read from the TFDS dataset.
+    steps = tensorboard_steps(tmp_path / "run" / "tensorboard")
+    for tag in ("wasserstein_estimate", "samples", "critic/real_scores"):
+        assert steps[tag] == [0, 1], tag
+    assert steps["settings"] == [0]
 
 
 def test_digits_always_train_on_the_evaluation_split():
@@ -269,7 +284,8 @@ def test_conditional_digits_reports_conditional_accuracy(tmp_path):
     import tensorflow as tf
 
     config = tiny_config(
-        tmp_path, dataset="digits", conditional=True, epochs=1, base_filters=8, backup_every=0
+        tmp_path, dataset="digits", conditional=True, epochs=1, base_filters=8, backup_every=0,
+        tensorboard=True,
     )
     summary = training.train(config, tmp_path / "run")
     written = json.loads(open(summary["metrics"]).read())
@@ -282,6 +298,8 @@ def test_conditional_digits_reports_conditional_accuracy(tmp_path):
     exported = tf.saved_model.load(summary["export"])
     assert "labels" in exported.signatures["serving_default"].structured_input_signature[1]
     assert summary["export"].endswith("wgan_gp_digits_conditional/1")
+    steps = tensorboard_steps(tmp_path / "run" / "tensorboard")
+    assert steps["conditional_accuracy"] == steps["critic/generated_scores"] == [0]
     # The export knows the 10 classes: a label outside them is refused, not served as class 9.
     sample = exported.signatures["sample"]
     for label, message in ((-1, "must be >= 0"), (10, "must be < num_classes=10")):

@@ -5,6 +5,8 @@
 - `curves`: `TrainingCurves`, the epoch metrics plotted into one PNG.
 - `history`: `JsonHistory`, the epoch metrics kept in a JSON file.
 - `quality`: `QualityScores`, the generator scored every few epochs into the epoch's logs.
+- `tensorboard`: `GANTensorBoard`, scalars, samples, critic-score histograms and settings for
+  TensorBoard.
 - `plotting`: `load_pyplot` and `image_grid`, shared by the figures (and `keras-wgan sample`).
 
 The figures are drawn with matplotlib's Agg backend (no display needed), imported only when a
@@ -20,12 +22,14 @@ from keras_wgan.callbacks.plotting import image_grid
 from keras_wgan.callbacks.quality import QualityScores
 from keras_wgan.callbacks.samples import SampleGrid
 from keras_wgan.callbacks.samples import SampleScatter
+from keras_wgan.callbacks.tensorboard import GANTensorBoard
 from keras_wgan.checkpointing import NonFiniteError
 from keras_wgan.checkpointing import StepBackup
 from keras_wgan.checkpointing import StopOnNonFinite
 from keras_wgan.checkpointing import restore_backup
 
 __all__ = [
+    "GANTensorBoard",
     "JsonHistory",
     "NonFiniteError",
     "QualityScores",
