@@ -7,7 +7,9 @@ match (it names the bad value, and where there is one, the fix).
 import numpy as np
 import pytest
 
+import keras_wgan
 from keras_wgan import data
+from tests.helpers import tiny_mlp_pair
 
 IMAGES = np.zeros((40, 8, 8, 1), "float32")
 LABELS = np.arange(40, dtype="int32") % 10
@@ -15,6 +17,10 @@ LABELS = np.arange(40, dtype="int32") % 10
 
 def make(labels, **kwargs):
     return lambda: data.make_dataset((IMAGES, labels), batch_size=8, **kwargs)
+
+
+def build(cls, **kwargs):
+    return lambda: cls(*tiny_mlp_pair(), **kwargs)
 
 
 CASES = [
@@ -36,6 +42,17 @@ CASES = [
     ("batch larger than the data", lambda: data.make_dataset(IMAGES, batch_size=8,
                                                              critic_steps=6),
      r"A batch of 48 samples .* larger than the data \(40 samples\)"),
+    ("clip_value as a string", build(keras_wgan.WGAN, clip_value="0.01"),
+     r"`clip_value` must be a positive finite float\. Received: clip_value='0\.01'"),
+    ("infinite clip_value", build(keras_wgan.WGAN, clip_value=float("inf")), r"clip_value=inf"),
+    ("infinite penalty_weight", build(keras_wgan.WGANGP, penalty_weight=float("inf")),
+     r"`penalty_weight` must be a finite float >= 0\. Received: penalty_weight=inf"),
+    ("NaN penalty_weight", build(keras_wgan.WGANGP, penalty_weight=float("nan")),
+     r"penalty_weight=nan"),
+    ("infinite penalty_target", build(keras_wgan.WGANGP, penalty_target=float("inf")),
+     r"`penalty_target` must be a positive finite float\. Received: penalty_target=inf"),
+    ("penalty_target as a string", build(keras_wgan.WGANGP, penalty_target="1"),
+     r"penalty_target='1'"),
 ]
 
 

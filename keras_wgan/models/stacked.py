@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan import losses
+from keras_wgan._checks import check_nonnegative_float
 from keras_wgan.models._networks import check_model
 from keras_wgan.models._networks import check_without_batch_normalization
 from keras_wgan.models.wgan_gp import WGANGP
@@ -140,11 +141,8 @@ class StackedGAN(WGANGP):
                 "StackedGAN does not support `augment` (its own generator loss and per-stage "
                 f"critics are not augmented). Received: augment={kwargs['augment']!r}"
             )
-        for argument, value in (("penalty_weight", penalty_weight), ("kl_weight", kl_weight)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ValueError(
-                    f"`{argument}` must be a float >= 0. Received: {argument}={value!r}"
-                )
+        check_nonnegative_float("penalty_weight", penalty_weight)
+        kl_weight = check_nonnegative_float("kl_weight", kl_weight)
         noise_dim, condition_dims = _check_networks(**given)
         self.stage1_generator = stage1_generator
         self.stage2_generator = stage2_generator
@@ -155,7 +153,7 @@ class StackedGAN(WGANGP):
             tuple(stage1_generator.output.shape[1:]), tuple(stage2_generator.output.shape[1:])
         )
         self._stage = stage
-        self.kl_weight = float(kl_weight)
+        self.kl_weight = kl_weight
         self.stage1_critic_optimizer = None
         super().__init__(
             _compose(stage1_generator, stage2_generator, noise_dim, condition_dims),
