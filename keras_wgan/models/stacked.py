@@ -6,6 +6,7 @@ from keras import ops
 from keras_wgan import config
 from keras_wgan import losses
 from keras_wgan._checks import check_nonnegative_float
+from keras_wgan.models._batches import after_checks
 from keras_wgan.models._networks import check_model
 from keras_wgan.models._networks import check_without_batch_normalization
 from keras_wgan.models.wgan_gp import WGANGP
@@ -260,28 +261,30 @@ class StackedGAN(WGANGP):
 
     def train_step(self, data):
         real_batches, label_batches = self.split_real_batches(data)
-        batch_size = ops.shape(real_batches)[0]
+        # Nothing of the step runs unless the batch passed its checks.
+        with after_checks(real_batches, label_batches):
+            batch_size = ops.shape(real_batches)[0]
 
-        # Samples of every critic update: the generators do not change during the critic loop,
-        # so one call per stage makes them all.
-        low_batches, fake_batches = self.generate_critic_batches(batch_size, label_batches)
+            # Samples of every critic update: the generators do not change during the critic
+            # loop, so one call per stage makes them all.
+            low_batches, fake_batches = self.generate_critic_batches(batch_size, label_batches)
 
-        # Critic loop: `critic_steps` updates of each trained stage's critic, each on a fresh
-        # real batch (average-pooled for stage I).
-        for index in range(self.critic_steps):
-            self.update_critics(
-                real_batches[:, index],
-                label_batches[:, index],
-                low_batches[:, index],
-                None if fake_batches is None else fake_batches[:, index],
-            )
+            # Critic loop: `critic_steps` updates of each trained stage's critic, each on a fresh
+            # real batch (average-pooled for stage I).
+            for index in range(self.critic_steps):
+                self.update_critics(
+                    real_batches[:, index],
+                    label_batches[:, index],
+                    low_batches[:, index],
+                    None if fake_batches is None else fake_batches[:, index],
+                )
 
-        # Generator step.
-        self.update_generator(batch_size, label_batches[:, 0])
-        # The averaged generator follows the new weights (when the model keeps one).
-        self.update_ema()
-        # Only the trained stages' metrics: the others have not been measured.
-        return self.step_logs(name for name in self.trackers if self._measures(name))
+            # Generator step.
+            self.update_generator(batch_size, label_batches[:, 0])
+            # The averaged generator follows the new weights (when the model keeps one).
+            self.update_ema()
+            # Only the trained stages' metrics: the others have not been measured.
+            return self.step_logs(name for name in self.trackers if self._measures(name))
 
     def generate_critic_batches(self, batch_size, label_batches):
         """Both stages' samples for every critic update of a step, `[batch, critic_steps, ...]`.
