@@ -3,6 +3,11 @@
 A leaf module: it imports nothing from keras_wgan, so any module may use it.
 """
 
+import math
+import numbers
+
+import numpy as np
+
 
 def check_positive_int(name, value):
     """Checks that `value` is a positive int (a bool is not) and returns it.
@@ -26,15 +31,29 @@ def check_positive_int(name, value):
 
 
 def check_positive_float(name, value):
-    """Checks that `value` is a positive finite number (a bool is not) and returns it as a float.
+    """Checks that `value` is a positive finite number (a bool or a string is not) and returns it
+    as a float.
 
     Raises:
-        ValueError: "`name` must be a positive float. Received: name=value".
+        ValueError: "`name` must be a positive finite float. Received: name=value".
     """
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not 0 < value < float("inf")
-    ):
-        raise ValueError(f"`{name}` must be a positive float. Received: {name}={value!r}")
+    if not _is_real(value) or not 0 < value < math.inf:
+        raise ValueError(f"`{name}` must be a positive finite float. Received: {name}={value!r}")
     return float(value)
+
+
+def check_nonnegative_float(name, value):
+    """Checks that `value` is a finite number >= 0 (a bool or a string is not) and returns it as
+    a float: for a weight where 0 switches a term off.
+
+    Raises:
+        ValueError: "`name` must be a finite float >= 0. Received: name=value".
+    """
+    if not _is_real(value) or not 0 <= value < math.inf:
+        raise ValueError(f"`{name}` must be a finite float >= 0. Received: {name}={value!r}")
+    return float(value)
+
+
+def _is_real(value):
+    """Whether `value` is a real number (NumPy scalars included), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))

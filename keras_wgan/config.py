@@ -45,6 +45,10 @@ EMA_WARMUP = 10
 # outside after that (only for bounds that keep a small share of the normal's mass) are clipped.
 TRUNCATION_ROUNDS = 100
 
+# A run whose losses or gradient norms pass this magnitude (while finite) has diverged:
+# `keras_wgan.callbacks.WarnOnDivergence` warns. Healthy runs stay orders of magnitude below.
+DIVERGENCE_THRESHOLD = 1e6
+
 # DiffAugment: the paper's policy; translation by up to 1/8 of the image's height (width) and a
 # cutout square of half of it.
 AUGMENT_POLICY = "color,translation,cutout"

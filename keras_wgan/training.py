@@ -82,8 +82,10 @@ def train(config, workdir):
         of each scoring during training, a list), `export` (the SavedModel version directory),
         `final_metrics` (last epoch's values, plus the generated samples' quality scores), `metrics`
         (the metrics.json path), `quality` (what metrics.json holds: `evaluate`'s scores with their
-        references), `generator_steps`, `resumed_from_step` (the backup's generator step, or `None`)
-        and `seconds`.
+        references), `generator_steps`, `resumed_from_step` (the backup's generator step, or
+        `None`), `divergence` (a dict `epoch`, `metric`, `value` per `WarnOnDivergence` warning:
+        a loss or gradient norm past `keras_wgan.config.DIVERGENCE_THRESHOLD` while finite; empty
+        for a healthy run) and `seconds`.
 
     Raises:
         keras_wgan.checkpointing.RunFolderError: `workdir` holds a finished run (its
@@ -195,6 +197,7 @@ def _train(config, workdir):
     samples = next(c for c in callbacks if isinstance(c, drawings))
     json_history = next(c for c in callbacks if isinstance(c, callbacks_lib.JsonHistory))
     quality = next((c for c in callbacks if isinstance(c, callbacks_lib.QualityScores)), None)
+    divergence = next(c for c in callbacks if isinstance(c, callbacks_lib.WarnOnDivergence))
 
     # Fit: first the rest of an interrupted epoch, then whole epochs.
     def fit(epoch, end_epoch, steps):
@@ -251,14 +254,15 @@ def _train(config, workdir):
         "quality": scores,
         "generator_steps": int(model.generator_optimizer.iterations),
         "resumed_from_step": resumed_step,
+        "divergence": list(divergence.events),
         "seconds": time.perf_counter() - started,
     }
 
 
 def run_callbacks(config, paths, real, history, backed_up_step=None):
     """The callbacks of a run, in order: quality scores (digits, mnist5k), samples, curves,
-    history, the NaN guard and the backup (the guard first, so that a bad step is never backed
-    up).
+    history, the NaN guard, the divergence warning and the backup (the guard first, so that a bad
+    step is never backed up).
 
     Args:
         config: `TrainConfig`.
@@ -307,6 +311,7 @@ def run_callbacks(config, paths, real, history, backed_up_step=None):
         *([_tensorboard(config, paths["tensorboard"], samples, real, every)]
           if config.tensorboard else []),
         checkpointing.StopOnNonFinite(paths["backup"] if config.backup_every else None),
+        callbacks_lib.WarnOnDivergence(),
     ]
     if config.backup_every:
         checkpointing.write_settings(config.settings_to_match(), paths["backup"])
@@ -499,6 +504,11 @@ def format_summary(summary):
             f"  quality scores:   {summary['metrics']}",
             *([f"  progression:      {summary['progression']}"] if summary["progression"] else []),
             *([f"  animation:        {summary['animation']}"] if summary.get("animation") else []),
+            *[
+                f"  WARNING: diverged at epoch {event['epoch']}: {event['metric']}="
+                f"{event['value']:.4g}; the exported generator may be broken."
+                for event in summary.get("divergence", [])
+            ],
             _format_quality(summary["quality"]),
         ]
     )

@@ -7,6 +7,8 @@
 - `quality`: `QualityScores`, the generator scored every few epochs into the epoch's logs.
 - `tensorboard`: `GANTensorBoard`, scalars, samples, critic-score histograms and settings for
   TensorBoard.
+- `divergence`: `WarnOnDivergence`, a `DivergenceWarning` when a loss or gradient norm explodes
+  while finite.
 - `plotting`: `load_pyplot` and `image_grid`, shared by the figures (and `keras-wgan sample`).
 
 The figures are drawn with matplotlib's Agg backend (no display needed), imported only when a
@@ -16,6 +18,8 @@ figure is first drawn, so importing this package stays cheap. The backups and th
 """
 
 from keras_wgan.callbacks.curves import TrainingCurves
+from keras_wgan.callbacks.divergence import DivergenceWarning
+from keras_wgan.callbacks.divergence import WarnOnDivergence
 from keras_wgan.callbacks.history import JsonHistory
 from keras_wgan.callbacks.history import history_to_json
 from keras_wgan.callbacks.plotting import image_grid
@@ -30,6 +34,7 @@ from keras_wgan.checkpointing import restore_backup
 
 __all__ = [
     "GANTensorBoard",
+    "DivergenceWarning",
     "JsonHistory",
     "NonFiniteError",
     "QualityScores",
@@ -38,6 +43,7 @@ __all__ = [
     "StepBackup",
     "StopOnNonFinite",
     "TrainingCurves",
+    "WarnOnDivergence",
     "history_to_json",
     "image_grid",
     "restore_backup",

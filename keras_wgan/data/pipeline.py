@@ -1,12 +1,14 @@
 """`make_dataset`: the `tf.data` pipeline that checks samples and batches them for the models.
 
 One batch holds the real samples of one generator step (`batch_size * critic_steps`); the
-input checks (`_check_samples`) run before training, so that bad data fails with a message.
+input checks (`keras_wgan._data_contract`, shared with the models' `fit` on arrays) run before
+training, so that bad data fails with a message.
 """
 
 import numpy as np
 import tensorflow as tf
 
+from keras_wgan import _data_contract as contract
 from keras_wgan._checks import check_positive_int
 
 
@@ -68,9 +70,9 @@ def make_dataset(
         if not checked:
             raise ValueError("The dataset is empty. Received: a tf.data.Dataset with no elements.")
         samples, labels = checked[0] if isinstance(checked[0], tuple) else (checked[0], None)
-        _check_samples(samples, value_range)
+        contract.check_samples(samples, value_range)
         if labels is not None:
-            _check_labels(labels, num_classes)
+            contract.check_labels(labels, num_classes)
         count = dataset.cardinality().numpy()
         known = count if count >= 0 else None
         length = len(samples) if len(samples) < check_samples else known
@@ -85,9 +87,9 @@ def make_dataset(
                 "Received: data=(samples, labels) of different lengths"
             )
         length = len(samples)
-        _check_samples(samples, value_range)
+        contract.check_samples(samples, value_range)
         if labels is not None:
-            _check_labels(labels, num_classes)
+            contract.check_labels(labels, num_classes)
         dataset = tf.data.Dataset.from_tensor_slices(
             samples.astype("float32")
             if labels is None else (samples.astype("float32"), labels.astype("int32"))
@@ -103,7 +105,9 @@ def make_dataset(
         dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
-    return dataset.batch(rows, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    batches = dataset.batch(rows, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    # So that a model's `fit` can refuse batches made for another `critic_steps`.
+    return contract.record_batching(batches, batch_size, critic_steps)
 
 
 def _as_example(*element):
@@ -117,65 +121,9 @@ def _as_example(*element):
             )
         element = (element["image"], element["label"]) if "label" in element else element["image"]
     if isinstance(element, tuple):
-        # Labels as int32 once checked (`_check_labels` refuses fractions and negatives).
+        # Labels as int32 once checked (`check_labels` refuses fractions and negatives).
         label = element[1]
         if label.dtype.is_integer:
             label = tf.cast(label, tf.int32)
         return tf.cast(element[0], tf.float32), label
     return tf.cast(element, tf.float32)
-
-
-def _check_samples(samples, value_range):
-    if samples.shape[0] == 0:
-        raise ValueError(f"The data is empty. Received: samples of shape {samples.shape}")
-    if samples.ndim not in (2, 4):
-        hint = " Images need a channel axis: use x[..., None]." if samples.ndim == 3 else ""
-        raise ValueError(
-            "Samples must be vectors [num_samples, features] or images [num_samples, height, "
-            f"width, channels].{hint} Received: samples of shape {samples.shape}"
-        )
-    if not np.issubdtype(samples.dtype, np.number):
-        raise ValueError(f"Samples must be numbers. Received: dtype {samples.dtype}")
-    values = samples.astype("float64")
-    if not np.all(np.isfinite(values)):
-        bad = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
-        raise ValueError(f"The data holds {bad} non-finite values (NaN or Inf).")
-    if value_range == "auto":
-        value_range = (-1.0, 1.0) if samples.ndim == 4 else None
-    if value_range is not None:
-        low, high = value_range
-        found = (float(values.min()), float(values.max()))
-        tolerance = 1e-6 * max(1.0, high - low)
-        if found[0] < low - tolerance or found[1] > high + tolerance:
-            raise ValueError(
-                f"Image values must lie in [{low:g}, {high:g}] (the generator's tanh range). "
-                f"Found values in [{found[0]:g}, {found[1]:g}]. Scale them first, e.g. "
-                "keras_wgan.data.rescale_images(x, input_range=(0, 255))."
-            )
-
-
-def _check_labels(labels, num_classes):
-    """Labels must be integer class indices, one per sample, in `[0, num_classes)`."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        hint = (
-            " One-hot rows? Pass class indices: labels.argmax(axis=1)."
-            if labels.ndim == 2 else ""
-        )
-        raise ValueError(
-            f"Labels must hold one class index per sample.{hint} "
-            f"Received: labels of shape {labels.shape}"
-        )
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(
-            "Labels must be integer class indices (a fraction would be truncated). "
-            f"Received: labels of dtype {labels.dtype}, e.g. {labels[:3].tolist()}"
-        )
-    low, high = int(labels.min()), int(labels.max())
-    if low < 0 or (num_classes is not None and high >= num_classes):
-        wanted = f"[0, {num_classes})" if num_classes is not None else ">= 0"
-        bad = labels[(labels < 0) | ((labels >= num_classes) if num_classes else False)]
-        raise ValueError(
-            f"Labels must be class indices in {wanted}. Received: labels from {low} to {high} "
-            f"({len(bad)} outside, e.g. {bad[:3].tolist()})"
-        )

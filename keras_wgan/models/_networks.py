@@ -92,3 +92,17 @@ def check_without_batch_normalization(argument, critic):
             "whole batch. Use layer normalization (e.g. build_critic(..., normalization='layer')) "
             f"or none. Received: {argument} with BatchNormalization layers {names}"
         )
+
+
+def num_classes_of(*networks):
+    """The number of classes the networks of a conditional model embed: the smallest `input_dim`
+    of their `Embedding` layers (a label at or beyond it fails, or wraps, in that embedding), or
+    `None` when they have none (a subclassed or custom network)."""
+    sizes = [
+        layer.input_dim
+        for network in networks
+        if isinstance(network, keras.Layer)
+        for layer in network._flatten_layers()
+        if isinstance(layer, keras.layers.Embedding)
+    ]
+    return min(sizes) if sizes else None

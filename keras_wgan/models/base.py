@@ -14,13 +14,20 @@ and `step_logs` (the end of a step). The replica and loss-scale plumbing they us
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_wgan import _data_contract as contract
 from keras_wgan import config
 from keras_wgan._checks import check_positive_int
 from keras_wgan.augment import make_augmentation
 from keras_wgan.augment import overfitting_heuristic
+from keras_wgan.models._batches import after_checks
+from keras_wgan.models._batches import batching_message
+from keras_wgan.models._batches import check_labels
+from keras_wgan.models._batches import check_rows
+from keras_wgan.models._batches import failed_check_message
 from keras_wgan.models._distribution import compiled_per_replica
 from keras_wgan.models._distribution import computes_in_float16
 from keras_wgan.models._distribution import draw_for_replica
@@ -37,6 +44,7 @@ from keras_wgan.models._networks import check_compatible
 from keras_wgan.models._networks import check_model
 from keras_wgan.models._networks import input_count
 from keras_wgan.models._networks import latent_dim_of
+from keras_wgan.models._networks import num_classes_of
 from keras_wgan.models._networks import sample_shape
 
 
@@ -146,6 +154,8 @@ class BaseGAN(keras.Model):
                 f"{input_count(critic)} input(s)"
             )
         self.latent_dim = latent_dim_of(generator, latent_dim)
+        # The labels' range the train step checks (None: only `>= 0`, the networks do not tell).
+        self.num_classes = num_classes_of(generator, critic) if self.conditional else None
         self.critic_steps = critic_steps
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -327,24 +337,59 @@ class BaseGAN(keras.Model):
     # Training
     # ----------------------------------------------------------------------------------------
 
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, with the data contract checked (see the class).
+
+        Before training: a dataset made by `keras_wgan.data.make_dataset` for another
+        `critic_steps` is refused; NumPy samples (`x`, and labels `y` for a conditional model) get
+        `make_dataset`'s checks (finite values, images in [-1, 1], integer labels in range). In
+        the step: a batch that does not split into `critic_steps` batches, and labels outside
+        `[0, num_classes)`, stop `fit` with a `ValueError`.
+
+        Raises:
+            ValueError: the data breaks the contract; the message names what was received.
+        """
+        self.check_fit_data(x, y)
+        try:
+            return super().fit(x, y, *args, **kwargs)
+        except tf.errors.InvalidArgumentError as error:
+            message = failed_check_message(error)
+            if message is None:
+                raise
+            raise ValueError(message) from None
+
+    def check_fit_data(self, x, y=None):
+        """The checks `fit` runs on its data before training (see `fit`)."""
+        batching = contract.recorded_batching(x)
+        message = None if batching is None else batching_message(batching, self.critic_steps)
+        if message is not None:
+            raise ValueError(message)
+        samples, labels = x if isinstance(x, tuple) and len(x) == 2 and y is None else (x, y)
+        if isinstance(samples, np.ndarray):
+            contract.check_samples(samples)
+            if self.conditional and labels is not None:
+                contract.check_labels(labels, self.num_classes)
+
     def train_step(self, data):
         real_batches, label_batches = self.split_real_batches(data)
 
         def labels_of(index):
             return None if label_batches is None else label_batches[:, index]
 
-        # Critic warm-up (a hook; WGAN's optional schedule): extra critic updates.
-        self.warm_up_critic(real_batches, label_batches)
+        # Nothing of the step runs unless the batch passed its checks (`split_real_batches`).
+        with after_checks(real_batches, label_batches):
+            # Critic warm-up (a hook; WGAN's optional schedule): extra critic updates.
+            self.warm_up_critic(real_batches, label_batches)
 
-        # Critic loop: `critic_steps` updates, each on a fresh real batch.
-        for index in range(self.critic_steps):
-            self.update_critic(real_batches[:, index], labels_of(index))
+            # Critic loop: `critic_steps` updates, each on a fresh real batch.
+            for index in range(self.critic_steps):
+                self.update_critic(real_batches[:, index], labels_of(index))
 
-        # Generator step.
-        self.update_generator(ops.shape(real_batches)[0], labels_of(0))
-        # The averaged generator follows the new weights (when the model keeps one).
-        self.update_ema()
-        return self.step_logs()
+            # Generator step.
+            self.update_generator(ops.shape(real_batches)[0], labels_of(0))
+            # The averaged generator follows the new weights (when the model keeps one).
+            self.update_ema()
+            return self.step_logs()
 
     def split_real_batches(self, data):
         """Checks a `fit` element (and that the model is compiled) and splits samples (and labels)
@@ -370,19 +415,15 @@ class BaseGAN(keras.Model):
                 f"Real samples have shape {tuple(real.shape[1:])} (without the batch axis) but "
                 f"the generator makes {made}. Received: data with shape {tuple(real.shape)}"
             )
-        rows = real.shape[0]
-        if rows is not None and rows % self.critic_steps:
-            raise ValueError(
-                f"Each batch must hold `critic_steps * batch_size` samples (critic_steps="
-                f"{self.critic_steps}): one fresh real batch per critic update. Received a batch "
-                f"of {rows} samples. Build batches with keras_wgan.data.make_dataset(x, "
-                f"batch_size, critic_steps={self.critic_steps})."
-            )
+        # Step-time checks (a dynamic batch size, the labels' values) but under whole-step XLA,
+        # which ignores assertions.
+        runtime = not self.jit_compile
+        real = check_rows(real, self.critic_steps, runtime)
         real_batches = ops.reshape(real, (-1, self.critic_steps) + expected)
         if not self.conditional:
             return real_batches, None
-        labels = ops.reshape(ops.cast(labels, "int32"), (-1, self.critic_steps))
-        return real_batches, labels
+        labels = check_labels(labels, self.num_classes, runtime)
+        return real_batches, ops.reshape(labels, (-1, self.critic_steps))
 
     def sample_latent(self, batch_size):
         """Latent vectors `[batch_size, latent_dim]` from N(0, 1), seeded by the model."""

@@ -5,6 +5,8 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan import losses
+from keras_wgan._checks import check_nonnegative_float
+from keras_wgan.models._batches import after_checks
 from keras_wgan.models._networks import check_model
 from keras_wgan.models._networks import check_without_batch_normalization
 from keras_wgan.models.wgan_gp import WGANGP
@@ -140,11 +142,8 @@ class StackedGAN(WGANGP):
                 "StackedGAN does not support `augment` (its own generator loss and per-stage "
                 f"critics are not augmented). Received: augment={kwargs['augment']!r}"
             )
-        for argument, value in (("penalty_weight", penalty_weight), ("kl_weight", kl_weight)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ValueError(
-                    f"`{argument}` must be a float >= 0. Received: {argument}={value!r}"
-                )
+        check_nonnegative_float("penalty_weight", penalty_weight)
+        kl_weight = check_nonnegative_float("kl_weight", kl_weight)
         noise_dim, condition_dims = _check_networks(**given)
         self.stage1_generator = stage1_generator
         self.stage2_generator = stage2_generator
@@ -155,7 +154,7 @@ class StackedGAN(WGANGP):
             tuple(stage1_generator.output.shape[1:]), tuple(stage2_generator.output.shape[1:])
         )
         self._stage = stage
-        self.kl_weight = float(kl_weight)
+        self.kl_weight = kl_weight
         self.stage1_critic_optimizer = None
         super().__init__(
             _compose(stage1_generator, stage2_generator, noise_dim, condition_dims),
@@ -262,28 +261,30 @@ class StackedGAN(WGANGP):
 
     def train_step(self, data):
         real_batches, label_batches = self.split_real_batches(data)
-        batch_size = ops.shape(real_batches)[0]
+        # Nothing of the step runs unless the batch passed its checks.
+        with after_checks(real_batches, label_batches):
+            batch_size = ops.shape(real_batches)[0]
 
-        # Samples of every critic update: the generators do not change during the critic loop,
-        # so one call per stage makes them all.
-        low_batches, fake_batches = self.generate_critic_batches(batch_size, label_batches)
+            # Samples of every critic update: the generators do not change during the critic
+            # loop, so one call per stage makes them all.
+            low_batches, fake_batches = self.generate_critic_batches(batch_size, label_batches)
 
-        # Critic loop: `critic_steps` updates of each trained stage's critic, each on a fresh
-        # real batch (average-pooled for stage I).
-        for index in range(self.critic_steps):
-            self.update_critics(
-                real_batches[:, index],
-                label_batches[:, index],
-                low_batches[:, index],
-                None if fake_batches is None else fake_batches[:, index],
-            )
+            # Critic loop: `critic_steps` updates of each trained stage's critic, each on a fresh
+            # real batch (average-pooled for stage I).
+            for index in range(self.critic_steps):
+                self.update_critics(
+                    real_batches[:, index],
+                    label_batches[:, index],
+                    low_batches[:, index],
+                    None if fake_batches is None else fake_batches[:, index],
+                )
 
-        # Generator step.
-        self.update_generator(batch_size, label_batches[:, 0])
-        # The averaged generator follows the new weights (when the model keeps one).
-        self.update_ema()
-        # Only the trained stages' metrics: the others have not been measured.
-        return self.step_logs(name for name in self.trackers if self._measures(name))
+            # Generator step.
+            self.update_generator(batch_size, label_batches[:, 0])
+            # The averaged generator follows the new weights (when the model keeps one).
+            self.update_ema()
+            # Only the trained stages' metrics: the others have not been measured.
+            return self.step_logs(name for name in self.trackers if self._measures(name))
 
     def generate_critic_batches(self, batch_size, label_batches):
         """Both stages' samples for every critic update of a step, `[batch, critic_steps, ...]`.

@@ -8,6 +8,7 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan import losses
+from keras_wgan._checks import check_positive_float
 from keras_wgan.constraints import WeightClip
 from keras_wgan.models.base import BaseGAN
 
@@ -49,7 +50,8 @@ class WGAN(BaseGAN):
         latent_dim: int or `None`. Size of the latent vectors; read from the generator's input
             when `None`.
         critic_steps: int. Critic updates per generator update (`n_critic`, 5 in the paper).
-        clip_value: float. The clipping bound `c` (0.01 in the paper).
+        clip_value: float. The clipping bound `c` (0.01 in the paper), positive and finite;
+            `None` for no clipping.
         critic_warmup: bool. The authors' code schedule: 100 critic updates per generator update
             for the first 25 generator updates and on every 500th one. The warm-up's extra
             updates cycle through the step's `critic_steps` real batches (the batch size is fixed
@@ -85,10 +87,8 @@ class WGAN(BaseGAN):
         seed=None,
         **kwargs,
     ):
-        if clip_value is not None and not clip_value > 0:
-            raise ValueError(
-                f"`clip_value` must be a positive float. Received: clip_value={clip_value!r}"
-            )
+        if clip_value is not None:
+            clip_value = check_positive_float("clip_value", clip_value)
         self.clip_value = clip_value
         self.critic_warmup = bool(critic_warmup)
         super().__init__(

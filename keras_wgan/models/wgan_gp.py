@@ -5,6 +5,8 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan import penalties
+from keras_wgan._checks import check_nonnegative_float
+from keras_wgan._checks import check_positive_float
 from keras_wgan.models._networks import check_without_batch_normalization
 from keras_wgan.models.wgan import WGAN
 
@@ -35,8 +37,9 @@ class WGANGP(WGAN):
         critic: `keras.Model`. Maps samples to one linear score each; no BatchNormalization.
         latent_dim: int or `None`. Read from the generator's input when `None`.
         critic_steps: int. Critic updates per generator update (5 in the paper).
-        penalty_weight: float. lambda, 10 in the paper.
-        penalty_target: float. The gradient norm the penalty pulls towards (1).
+        penalty_weight: float, finite and >= 0. lambda, 10 in the paper.
+        penalty_target: float, finite and positive. The gradient norm the penalty pulls towards
+            (1).
         one_sided: bool. Penalise only gradient norms above the target.
         critic_warmup: bool. See `WGAN`.
         seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
@@ -59,16 +62,8 @@ class WGANGP(WGAN):
         penalty_weight=config.PENALTY_WEIGHT, penalty_target=config.PENALTY_TARGET,
         one_sided=False, critic_warmup=False, seed=None, **kwargs,
     ):
-        if not penalty_weight >= 0:
-            raise ValueError(
-                "`penalty_weight` must be a float >= 0. "
-                f"Received: penalty_weight={penalty_weight!r}"
-            )
-        if not penalty_target > 0:
-            raise ValueError(
-                "`penalty_target` must be a positive float. "
-                f"Received: penalty_target={penalty_target!r}"
-            )
+        penalty_weight = check_nonnegative_float("penalty_weight", penalty_weight)
+        penalty_target = check_positive_float("penalty_target", penalty_target)
         check_without_batch_normalization("critic", critic)
         super().__init__(
             generator,
@@ -80,8 +75,8 @@ class WGANGP(WGAN):
             seed=seed,
             **kwargs,
         )
-        self.penalty_weight = float(penalty_weight)
-        self.penalty_target = float(penalty_target)
+        self.penalty_weight = penalty_weight
+        self.penalty_target = penalty_target
         self.one_sided = bool(one_sided)
 
     def default_optimizer(self):

@@ -14,6 +14,15 @@ def test_make_dataset_batches_critic_steps_times_batch_size():
     assert dataset.element_spec.shape[0] == 24
 
 
+def test_make_dataset_records_its_batching_for_the_models_to_check():
+    from keras_wgan._data_contract import recorded_batching
+
+    dataset = data.make_dataset(np.zeros((40, 2), "float32"), 4, critic_steps=3)
+    assert recorded_batching(dataset) == (4, 3)
+    assert recorded_batching(dataset.take(1)) is None  # a new dataset: unknown
+    assert recorded_batching(np.zeros(3)) is None
+
+
 def test_make_dataset_keeps_labels():
     dataset = data.make_dataset((np.zeros((10, 2)), np.arange(10)), 5, shuffle=False)
     images, labels = next(iter(dataset))

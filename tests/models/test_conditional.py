@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import keras_wgan
 from keras_wgan import networks
@@ -93,3 +94,18 @@ def test_conditional_model_needs_labels_and_matching_networks():
         keras_wgan.WGANGP(generator, plain_critic)
     with pytest.raises(ValueError, match="num_classes=1"):
         networks.build_mlp_critic(2, num_classes=1)
+
+
+def test_labels_outside_the_classes_stop_the_first_step_before_any_update():
+    generator, critic = conditional_mlps(num_classes=3)
+    model = keras_wgan.WGAN(generator, critic, critic_steps=2, seed=0)
+    model.compile()
+    assert model.num_classes == 3
+    points = np.zeros((16, 2), "float32")
+    # A hand-made dataset: make_dataset's checks never ran; an embedding would wrap label 3.
+    labels = np.array([0, 1, 2, 3] * 4, "int64")
+    dataset = tf.data.Dataset.from_tensor_slices((points, labels)).batch(8)
+    message = r"in \[0, 3\)\. Received: labels from 0 to 3 in a batch \(2 outside, e\.g\. \[3 3\]\)"
+    with pytest.raises(ValueError, match=message):
+        model.fit(dataset, verbose=0)
+    assert int(model.critic_optimizer.iterations) == 0

@@ -198,6 +198,8 @@ def test_refuses_bad_arguments():
         StackedGAN(**networks, stage=3)
     with pytest.raises(ValueError, match="kl_weight=-1"):
         StackedGAN(**networks, kl_weight=-1.0)
+    with pytest.raises(ValueError, match="kl_weight=inf"):
+        StackedGAN(**networks, kl_weight=float("inf"))
     with pytest.raises(ValueError, match="stage1_critic"):
         StackedGAN(**{**networks, "stage1_critic": networks["stage2_critic"]})
     with pytest.raises(ValueError, match="stage2_generator=None"):

@@ -226,6 +226,34 @@ def test_batches_not_divisible_by_critic_steps_are_refused():
         model.fit(dataset, verbose=0)
 
 
+@pytest.mark.parametrize("run_eagerly", [False, True])
+def test_a_dynamic_batch_that_does_not_split_stops_fit_before_any_update(run_eagerly):
+    model = tiny_wgan(critic_steps=2)
+    model.compile(run_eagerly=run_eagerly)
+    weights, seed = model.get_weights(), model.seed_generator.state.numpy()
+    # `batch(15)` without drop_remainder: the batch size is known only in the step.
+    dataset = tf.data.Dataset.from_tensor_slices(toy_points(40)).batch(15)
+    message = r"Received a batch of 15 samples, not a multiple of 2\. .*critic_steps=model\."
+    with pytest.raises(ValueError, match=message):
+        model.fit(dataset, verbose=0)
+    # The whole step was stopped: no update, no counter, no random draw.
+    assert int(model.critic_optimizer.iterations) == int(model.generator_optimizer.iterations) == 0
+    np.testing.assert_array_equal(model.seed_generator.state.numpy(), seed)
+    for before, after in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_a_dataset_made_for_other_critic_steps_is_refused_and_a_transformed_one_trains():
+    model = tiny_wgan(critic_steps=2)
+    model.compile()
+    with pytest.raises(ValueError, match=r"critic_steps=5\): batches of 20 samples.*"
+                       r"Received: dataset critic_steps=5, model critic_steps=2"):
+        model.fit(make_dataset(toy_points(40), 4, critic_steps=5), verbose=0)
+    # A transformation loses what make_dataset recorded: the batches train unchecked.
+    model.fit(make_dataset(toy_points(40), 4, critic_steps=2).take(2), verbose=0)
+    assert int(model.generator_optimizer.iterations) == 2
+
+
 def test_compile_is_checked():
     model = tiny_wgan()
     with pytest.raises(ValueError, match="compile"):
