@@ -31,8 +31,17 @@ def tensorboard_steps(log_dir):
     return {tag: [e.step for e in events.Tensors(tag)] for tag in events.Tags()["tensors"]}
 
 
-def test_train_toy_returns_summary_and_writes_files(tmp_path):
-    summary = training.train(tiny_config(tmp_path), tmp_path / "run")
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    """One finished toy run shared by the tests that only read it: ring8, 2 epochs of 5
+    generator steps, a backup every step (deleted at the end), the toys' decaying rates."""
+    base = tmp_path_factory.mktemp("toy_run")
+    config = tiny_config(base, backup_every=1)
+    return config, training.train(config, base / "run")
+
+
+def test_train_toy_returns_summary_and_writes_files(toy_run):
+    config, summary = toy_run
     assert summary["generator_steps"] == 2 * (320 // 64)
     history = json.loads(open(summary["history"]).read())
     assert len(history["wasserstein_estimate"]) == 2
@@ -40,39 +49,39 @@ def test_train_toy_returns_summary_and_writes_files(tmp_path):
     assert final["wasserstein_estimate"] == pytest.approx(history["wasserstein_estimate"][-1])
     assert final["num_modes"] == 8 and 0 <= final["modes_captured"] <= 8  # ring8 is scored
     assert summary["samples"].endswith("epoch_002.png")
-    assert summary["export"] == str(tmp_path / "saved_models" / "wgan_gp_ring8" / "1")
+    assert summary["export"] == os.path.join(config.saved_models_dir, "wgan_gp_ring8", "1")
     text = training.format_summary(summary)
     assert summary["model"] in text and summary["export"] in text
 
 
-def test_exports_get_new_versions(tmp_path):
-    config = tiny_config(tmp_path, epochs=1, run_name="again")
-    first = training.train(config, tmp_path / "a")["export"]
-    second = training.train(config, tmp_path / "b")["export"]
-    assert first.endswith("again/1") and second.endswith("again/2")
+def test_exports_get_new_versions(toy_run):
+    config, summary = toy_run
+    # The run exported version 1; exporting the same run's generator again makes version 2.
+    model = keras.models.load_model(summary["model"])
+    again = training.export_run_generator(model, config)
+    assert summary["export"].endswith("wgan_gp_ring8/1") and again.endswith("wgan_gp_ring8/2")
 
 
 def test_learning_rates_reach_the_optimizers(tmp_path):
     config = tiny_config(
         tmp_path, model="wgan", epochs=1, generator_lr=1e-3, critic_lr=2e-3, lr_decay=False
     )
-    summary = training.train(config, tmp_path / "run")
-    model = keras.models.load_model(summary["model"])
-    assert isinstance(model.critic_optimizer, keras.optimizers.RMSprop)
-    assert float(model.generator_optimizer.learning_rate) == pytest.approx(1e-3)
-    assert float(model.critic_optimizer.learning_rate) == pytest.approx(2e-3)
+    generator_optimizer, critic_optimizer = training.make_optimizers(config, 5)
+    assert isinstance(critic_optimizer, keras.optimizers.RMSprop)
+    assert float(generator_optimizer.learning_rate) == pytest.approx(1e-3)
+    assert float(critic_optimizer.learning_rate) == pytest.approx(2e-3)
 
 
-def test_a_finished_run_leaves_no_backup_and_is_never_overwritten(tmp_path):
-    config = tiny_config(tmp_path, epochs=1, backup_every=1)
-    training.train(config, tmp_path / "run")
-    assert not (tmp_path / "run" / "backup").exists()
-    model_bytes = (tmp_path / "run" / "model.keras").read_bytes()
+def test_a_finished_run_leaves_no_backup_and_is_never_overwritten(toy_run, tmp_path):
+    config, summary = toy_run
+    folder = os.path.dirname(summary["model"])
+    assert not os.path.exists(os.path.join(folder, "backup"))
+    model_bytes = open(summary["model"], "rb").read()
     other = tiny_config(tmp_path, model="wgan", epochs=1)
     with pytest.raises(checkpointing.RunFolderError, match=r"holds a finished run \(model"):
-        training.train(other, tmp_path / "run")
-    assert (tmp_path / "run" / "model.keras").read_bytes() == model_bytes
-    assert not (tmp_path / "run" / ".lock").exists()
+        training.train(other, folder)
+    assert open(summary["model"], "rb").read() == model_bytes
+    assert not os.path.exists(os.path.join(folder, ".lock"))
 
 
 def test_a_folder_in_use_by_a_live_run_is_refused_and_a_dead_runs_lock_taken_over(tmp_path):
@@ -97,14 +106,17 @@ def test_a_folder_in_use_by_a_live_run_is_refused_and_a_dead_runs_lock_taken_ove
 
 def test_a_backup_past_the_epochs_asked_for_is_refused_and_kept(tmp_path):
     config = tiny_config(tmp_path, epochs=2, backup_every=1)
+    save = checkpointing.StepBackup.save
+
+    def save_then_stop_at_the_last_step(self):
+        save(self)
+        if int(self.model.generator_optimizer.iterations) == 10:
+            raise KeyboardInterrupt()  # killed after the run's last backup
+
     with pytest.MonkeyPatch.context() as patch:
-        # Interrupt after the run's last backup: keep the backup as a killed run would.
-        patch.setattr(training.shutil, "rmtree", lambda path: None)
-        patch.setattr(training, "export_run_generator", lambda *args: (_ for _ in ()).throw(
-            KeyboardInterrupt()))
+        patch.setattr(checkpointing.StepBackup, "save", save_then_stop_at_the_last_step)
         with pytest.raises(KeyboardInterrupt):
             training.train(config, tmp_path / "run")
-    (tmp_path / "run" / "model.keras").unlink()
     shorter = tiny_config(tmp_path, epochs=1, backup_every=1)
     with pytest.raises(checkpointing.RunFolderError, match=r"at generator step 10, past the 1 "
                        r"epochs \(5 steps\).*at least 2"):
@@ -148,9 +160,8 @@ def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(t
     assert summary["metrics"] in text and "held-out accuracy" in text and "fid" in text
 
 
-def test_toy_run_writes_metrics_json_with_a_floor(tmp_path):
-    summary = training.train(tiny_config(tmp_path, epochs=1, backup_every=0), tmp_path / "run")
-    written = json.loads(open(summary["metrics"]).read())
+def test_toy_run_writes_metrics_json_with_a_floor(toy_run):
+    written = json.loads(open(toy_run[1]["metrics"]).read())
     assert written["dataset"] == "ring8" and written["num_samples"] == 2500
     assert set(written["scores"]) == {
         "w1", "modes_captured", "num_modes", "high_quality_fraction", "reverse_kl"
@@ -191,10 +202,9 @@ def test_toy_defaults_are_the_measured_recipe():
     assert mine.learning_rates == (1e-3, 2e-3) and mine.lr_decay is False
 
 
-def test_decay_schedules_span_the_run(tmp_path):
+def test_decay_schedules_span_the_run(toy_run):
     # 320 samples, batch 32 x 2 critic steps: 5 generator steps per epoch, 2 epochs.
-    summary = training.train(tiny_config(tmp_path, backup_every=0), tmp_path / "run")
-    model = keras.models.load_model(summary["model"])
+    model = keras.models.load_model(toy_run[1]["model"])
     for optimizer, rate, updates in ((model.generator_optimizer, 2e-4, 10),
                                      (model.critic_optimizer, 2e-3, 20)):
         schedule = optimizer._learning_rate
@@ -206,11 +216,11 @@ def test_decay_schedules_span_the_run(tmp_path):
         assert float(optimizer.learning_rate) == pytest.approx(rate / 20)
 
 
-def test_toy_scatter_draws_the_critic(tmp_path):
+def test_toy_scatter_draws_the_critic(toy_run):
     # The contour adds a colour bar: the figure is wider than a plain scatter's 450 pixels.
     from PIL import Image
 
-    summary = training.train(tiny_config(tmp_path, epochs=1, backup_every=0), tmp_path / "run")
+    summary = toy_run[1]
     assert Image.open(summary["samples"]).size[0] > 450
     assert summary["progression"] is None
 
