@@ -5,7 +5,7 @@ What the trace knows (a static batch size, the labels' dtype and rank) is checke
 graph assertion whose message starts with `FAILED_CHECK`: `BaseGAN.fit` turns the
 `InvalidArgumentError` it raises into a `ValueError` with that message (`failed_check_message`).
 Under whole-step XLA (`compile(jit_compile=True)` on one device) XLA ignores assertions, so the
-step-time checks are left out (`runtime=False`).
+step-time checks are left out (`runtime=False`) and `fit` checks the first batch eagerly instead.
 """
 
 import tensorflow as tf

@@ -344,7 +344,8 @@ class BaseGAN(keras.Model):
         `critic_steps` is refused; NumPy samples (`x`, and labels `y` for a conditional model) get
         `make_dataset`'s checks (finite values, images in [-1, 1], integer labels in range). In
         the step: a batch that does not split into `critic_steps` batches, and labels outside
-        `[0, num_classes)`, stop `fit` with a `ValueError`.
+        `[0, num_classes)`, stop `fit` with a `ValueError` (under whole-step XLA, which ignores
+        assertions, the first batch is checked before training instead).
 
         Raises:
             ValueError: the data breaks the contract; the message names what was received.
@@ -369,6 +370,15 @@ class BaseGAN(keras.Model):
             contract.check_samples(samples)
             if self.conditional and labels is not None:
                 contract.check_labels(labels, self.num_classes)
+        if self.jit_compile and isinstance(x, tf.data.Dataset):
+            # Whole-step XLA ignores the step's assertions: check the first batch here, eagerly,
+            # as the step would (later batches go unchecked under XLA).
+            first = next(iter(x.take(1)), None)
+            if first is not None:
+                real, labels, _ = keras.utils.unpack_x_y_sample_weight(first)
+                check_rows(ops.convert_to_tensor(real), self.critic_steps)
+                if self.conditional and labels is not None:
+                    check_labels(labels, self.num_classes)
 
     def train_step(self, data):
         real_batches, label_batches = self.split_real_batches(data)
