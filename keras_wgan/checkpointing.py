@@ -27,6 +27,16 @@ import numpy as np
 from keras_wgan._checks import check_positive_int
 
 
+def _read_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: setting the umask to read it is not safe while other threads make files.
+_UMASK = _read_umask()
+
+
 class RunFolderError(ValueError):
     """A run folder that a run may not use: finished, in use by another run, or not writable."""
 
@@ -144,12 +154,14 @@ def write_file(path, data):
     disk, then renamed over `path`.
 
     If a write fails (a full disk, a read-only folder), `path` keeps its old content, no
-    temporary file is left and the `OSError` is raised.
+    temporary file is left and the `OSError` is raised. The file gets the permissions a plain
+    `open` would give (0666 less the umask), not `mkstemp`'s 0600.
     """
     handle, temporary = tempfile.mkstemp(
         prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=os.path.dirname(path) or "."
     )
     try:
+        os.fchmod(handle, 0o666 & ~_UMASK)
         with os.fdopen(handle, "wb") as file:
             file.write(data)
             file.flush()

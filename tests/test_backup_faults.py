@@ -318,3 +318,13 @@ def test_a_really_full_disk_ends_the_cli_cleanly_not_in_a_segfault(backed_up_run
         f"{errno.EFBIG}] File too large). The last good backup, at step {BACKUP_STEP}, is kept"
     ) in result.stderr
     assert files(run)["backup/latest.weights.h5"] == before["backup/latest.weights.h5"]
+
+
+def test_written_files_get_the_umask_permissions_not_mkstemps(tmp_path):
+    import stat
+
+    path = tmp_path / "settings.json"
+    checkpointing.write_file(str(path), b"{}")
+    # As open() would make it: 0644 under the usual umask 022, where mkstemp gives 0600.
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~checkpointing._UMASK
+    assert path.read_bytes() == b"{}"
