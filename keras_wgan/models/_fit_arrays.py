@@ -7,7 +7,6 @@ samples and splits them into one batch per critic update. So `BaseGAN.fit` gives
 stays the batch of each critic update, as with a dataset.
 """
 
-import numpy as np
 import tensorflow as tf
 
 from keras_wgan.data.pipeline import make_dataset
@@ -83,7 +82,8 @@ def _shuffle_seed(model):
 
 
 def _is_array(value):
-    return isinstance(value, np.ndarray) or tf.is_tensor(value)
+    """A NumPy array, a tensor, or what converts to an array (a pandas frame, ...)."""
+    return tf.is_tensor(value) or hasattr(value, "__array__")
 
 
 def _describe(value):

@@ -6,6 +6,7 @@ import pytest
 
 import keras_wgan
 from keras_wgan import networks
+from keras_wgan.data import make_dataset
 
 
 def recording(cls):
@@ -83,6 +84,12 @@ def test_steps_per_epoch_goes_on_with_the_same_pass_as_keras_does():
     )
     assert len(history.history["critic_loss"]) == 2
     np.testing.assert_array_equal(ids_seen(model), in_step_order(np.arange(16), 4, 2))
+
+
+def test_batch_size_is_ignored_with_a_dataset_as_keras_does():
+    model = tiny(keras_wgan.WGANGP, critic_steps=2)
+    model.fit(make_dataset(numbered_points(16), 4, critic_steps=2), batch_size=64, verbose=0)
+    assert [real.shape for real, _ in model.seen] == [(4, 2)] * 4
 
 
 def test_a_seeded_model_repeats_its_orders_and_a_second_fit_shuffles_anew():
