@@ -38,10 +38,11 @@ def conditional_model():
     return model
 
 
-def fit(make_data, make_model=lambda: tiny_model(critic_steps=2), eagerly=False):
+def fit(make_data, make_model=lambda: tiny_model(critic_steps=2), eagerly=False, **options):
     """`fit` of a fresh model (unconditional 2-D, critic_steps=2 by default) on `make_data()`,
-    a dataset or the `(x, y)` arrays. `eagerly`: for a check made in the step, which gives the
-    same message in a graph (tests/models/test_wgan.py, test_conditional.py) but traces slowly."""
+    a dataset or the `(x, y)` arrays, with `fit`'s `options`. `eagerly`: for a check made in the
+    step, which gives the same message in a graph (tests/models/test_wgan.py,
+    test_conditional.py) but traces slowly."""
 
     def call():
         made = make_data()
@@ -49,7 +50,7 @@ def fit(make_data, make_model=lambda: tiny_model(critic_steps=2), eagerly=False)
         model = make_model()
         if eagerly:
             model.compile(run_eagerly=True)
-        model.fit(x, y, verbose=0)
+        model.fit(x, y, verbose=0, **options)
 
     return call
 
@@ -108,6 +109,28 @@ CASES = [
     ("fit on labels beyond the model's classes",
      fit(lambda: (POINTS, np.arange(40) % 5), conditional_model),
      r"in \[0, 3\)\. Received: labels from 0 to 4 \(16 outside, e\.g\. \[3, 4, 3\]"),
+    # `fit` on arrays: make_dataset's checks, and the arguments a GAN refuses.
+    ("fit on too few arrays for one step", fit(lambda: POINTS),
+     r"A batch of 64 samples \(batch_size=32 x critic_steps=2\) is larger than the data "
+     r"\(40 samples\)"),
+    ("fit with batch_size 0", fit(lambda: POINTS, batch_size=0),
+     r"`batch_size` must be a positive int\. Received: batch_size=0"),
+    ("fit with labels for an unconditional model", fit(lambda: (POINTS, LABELS)),
+     r"WGANGP is unconditional: it trains on samples only\. Drop the labels, or build "
+     r"conditional networks .*Received: labels=an array of shape \(40,\)"),
+    ("fit without labels for a conditional model", fit(lambda: POINTS, conditional_model,
+                                                       batch_size=4),
+     r"trains on \(samples, labels\) pairs\. Received: samples without labels; pass "
+     r"fit\(samples, labels\)"),
+    ("fit with validation_data", fit(lambda: POINTS, validation_data=POINTS),
+     r"no validation loss.*`validation_data` is not supported\. .*keras_wgan\.callbacks\."
+     r"QualityScores.*Received: validation_data=an array of shape \(40, 2\)"),
+    ("fit with validation_split", fit(lambda: POINTS, validation_split=0.2),
+     r"`validation_split` is not supported\. .*Received: validation_split=0\.2"),
+    ("fit with sample_weight", fit(lambda: POINTS, sample_weight=np.ones(40)),
+     r"`sample_weight` is not supported\. .*Received: sample_weight=an array of shape \(40,\)"),
+    ("fit with class_weight", fit(lambda: POINTS, class_weight={0: 2.0}),
+     r"`class_weight` is not supported\. .*Received: class_weight=\{0: 2\.0\}"),
     # Labels at the first step of a conditional model, from a hand-made dataset.
     ("fractional labels at the first step",
      fit(batches(POINTS, np.arange(40) % 3 + 0.5), conditional_model),

@@ -14,7 +14,6 @@ and `step_logs` (the end of a step). The replica and loss-scale plumbing they us
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -40,6 +39,9 @@ from keras_wgan.models._distribution import move_averages
 from keras_wgan.models._distribution import replicas
 from keras_wgan.models._distribution import scale_for_replicas
 from keras_wgan.models._distribution import with_loss_scale
+from keras_wgan.models._fit_arrays import array_batches
+from keras_wgan.models._fit_arrays import arrays_of
+from keras_wgan.models._fit_arrays import check_fit_arguments
 from keras_wgan.models._networks import check_compatible
 from keras_wgan.models._networks import check_model
 from keras_wgan.models._networks import input_count
@@ -56,7 +58,8 @@ class BaseGAN(keras.Model):
     real samples (or a tuple whose first item does; labels are ignored): the step splits it into
     `critic_steps` batches, row `i` going to critic update `i % critic_steps`, and generates
     `batch_size` samples for each update. `keras_wgan.data.make_dataset(x, batch_size,
-    critic_steps)` builds such batches.
+    critic_steps)` builds such batches, and `fit` builds them from arrays: `fit(images,
+    batch_size=64)` (see `fit`).
 
     Conditional models: when the generator takes `[latent, labels]` (and the critic
     `[samples, labels]`; `keras_wgan.networks` builds both with `num_classes=...`), every element
@@ -337,39 +340,74 @@ class BaseGAN(keras.Model):
     # Training
     # ----------------------------------------------------------------------------------------
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """`keras.Model.fit`, with the data contract checked (see the class).
+    def fit(
+        self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+        sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+        validation_batch_size=None, validation_freq=1,
+    ):
+        """`keras.Model.fit` on arrays or a dataset, with the data contract checked (see the class).
 
-        Before training: a dataset made by `keras_wgan.data.make_dataset` for another
-        `critic_steps` is refused; NumPy samples (`x`, and labels `y` for a conditional model) get
-        `make_dataset`'s checks (finite values, images in [-1, 1], integer labels in range). In
-        the step: a batch that does not split into `critic_steps` batches, and labels outside
-        `[0, num_classes)`, stop `fit` with a `ValueError` (under whole-step XLA, which ignores
-        assertions, the first batch is checked before training instead).
+        Arrays: `fit(samples, batch_size=64)`, and for a conditional model `fit(samples, labels)`
+        or `fit((samples, labels))`, batch the data with `keras_wgan.data.make_dataset(...,
+        batch_size, critic_steps=model.critic_steps, shuffle)` (`batch_size` 32 by default, as in
+        Keras), so `batch_size` is the batch of each critic update, as with a dataset. One step
+        (one generator update) takes `critic_steps` fresh batches, so an epoch is one pass over
+        the data in `len(samples) // (batch_size * critic_steps)` steps (partial batches dropped).
+        `shuffle=True` reshuffles every epoch, with the model's `seed` when it has one;
+        `shuffle=False` keeps the order. Labels given to an unconditional model are refused.
+
+        Datasets (`make_dataset`'s, or any yielding such batches) are batched already: Keras
+        ignores `batch_size` and `shuffle` for them. `steps_per_epoch` is Keras's for both: a
+        shorter epoch goes on with the same pass at the next epoch; where the data runs out
+        first, Keras warns and ends the epoch.
+
+        Refused, as having no meaning for a GAN: `validation_data` and `validation_split` (no
+        validation loss; `keras_wgan.callbacks.QualityScores` scores the generator during
+        `fit`), `sample_weight` and `class_weight` (the losses weight no sample).
+
+        Before training: a dataset made by `make_dataset` for another `critic_steps` is refused;
+        arrays get `make_dataset`'s checks (finite values, images in [-1, 1], integer labels in
+        range, data for at least one step). In the step: a batch that does not split into
+        `critic_steps` batches, and labels outside `[0, num_classes)`, stop `fit` with a
+        `ValueError` (under whole-step XLA, which ignores assertions, the first batch is checked
+        before training instead).
+
+        Returns:
+            A `keras.callbacks.History`.
 
         Raises:
-            ValueError: the data breaks the contract; the message names what was received.
+            ValueError: an argument above is refused, or the data breaks the contract; the
+                message names what was received.
         """
-        self.check_fit_data(x, y)
+        check_fit_arguments(validation_split, validation_data, class_weight, sample_weight)
+        arrays = arrays_of(x, y)
+        if arrays is None:
+            self.check_fit_data(x)
+        else:
+            # Batched (and checked) by `make_dataset`, for `critic_steps` updates a step.
+            x, y, batch_size = array_batches(self, *arrays, batch_size, shuffle), None, None
+            shuffle = False  # done by the dataset: Keras would only warn that it cannot
         try:
-            return super().fit(x, y, *args, **kwargs)
+            return super().fit(
+                x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                shuffle=shuffle, initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                validation_steps=validation_steps, validation_batch_size=validation_batch_size,
+                validation_freq=validation_freq,
+            )
         except tf.errors.InvalidArgumentError as error:
             message = failed_check_message(error)
             if message is None:
                 raise
             raise ValueError(message) from None
 
-    def check_fit_data(self, x, y=None):
-        """The checks `fit` runs on its data before training (see `fit`)."""
+    def check_fit_data(self, x):
+        """The checks `fit` runs before training on data other than arrays (see `fit`; arrays
+        get `make_dataset`'s)."""
         batching = contract.recorded_batching(x)
         message = None if batching is None else batching_message(batching, self.critic_steps)
         if message is not None:
             raise ValueError(message)
-        samples, labels = x if isinstance(x, tuple) and len(x) == 2 and y is None else (x, y)
-        if isinstance(samples, np.ndarray):
-            contract.check_samples(samples)
-            if self.conditional and labels is not None:
-                contract.check_labels(labels, self.num_classes)
         if self.jit_compile and isinstance(x, tf.data.Dataset):
             # Whole-step XLA ignores the step's assertions: check the first batch here, eagerly,
             # as the step would (later batches go unchecked under XLA).
@@ -415,7 +453,8 @@ class BaseGAN(keras.Model):
         if self.conditional and labels is None:
             raise ValueError(
                 "A conditional model trains on (samples, labels) pairs. Received: samples "
-                "without labels; build batches with make_dataset((samples, labels), ...)."
+                "without labels; pass fit(samples, labels) or build batches with "
+                "make_dataset((samples, labels), ...)."
             )
         real = ops.convert_to_tensor(real)
         expected = tuple(real.shape[1:])
