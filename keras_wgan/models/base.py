@@ -358,7 +358,8 @@ class BaseGAN(keras.Model):
         `shuffle=False` keeps the order. Labels given to an unconditional model are refused.
 
         Datasets (`make_dataset`'s, or any yielding such batches) are batched already: Keras
-        ignores `batch_size` and `shuffle` for them. `steps_per_epoch` is Keras's for both: a
+        ignores `batch_size` and `shuffle` for them (and for `make_dataset`'s, which shuffles,
+        no longer warns that it ignores `shuffle=True`). `steps_per_epoch` is Keras's for both: a
         shorter epoch goes on with the same pass at the next epoch; where the data runs out
         first, Keras warns and ends the epoch.
 
@@ -384,6 +385,8 @@ class BaseGAN(keras.Model):
         arrays = arrays_of(x, y)
         if arrays is None:
             self.check_fit_data(x)
+            if contract.recorded_batching(x) is not None:
+                shuffle = False  # make_dataset shuffles: Keras would only warn that it cannot
         else:
             # Batched (and checked) by `make_dataset`, for `critic_steps` updates a step.
             x, y, batch_size = array_batches(self, *arrays, batch_size, shuffle), None, None

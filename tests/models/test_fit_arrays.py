@@ -87,8 +87,13 @@ def test_steps_per_epoch_goes_on_with_the_same_pass_as_keras_does():
 
 
 def test_batch_size_is_ignored_with_a_dataset_as_keras_does():
+    import warnings
+
     model = tiny(keras_wgan.WGANGP, critic_steps=2)
-    model.fit(make_dataset(numbered_points(16), 4, critic_steps=2), batch_size=64, verbose=0)
+    with warnings.catch_warnings():
+        # make_dataset shuffles: no "`shuffle=True` was passed, but will be ignored" from Keras.
+        warnings.simplefilter("error", UserWarning)
+        model.fit(make_dataset(numbered_points(16), 4, critic_steps=2), batch_size=64, verbose=0)
     assert [real.shape for real, _ in model.seen] == [(4, 2)] * 4
 
 
