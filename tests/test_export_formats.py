@@ -24,13 +24,15 @@ LATENT_DIM = 4  # that of tests.helpers.tiny_dcgan_pair
 
 
 def _onnxruntime():
-    pytest.importorskip("tf2onnx", reason='ONNX export needs: pip install -e ".[onnx]"')
-    return pytest.importorskip("onnxruntime", reason='needs: pip install -e ".[onnx]"')
+    reason = 'the onnx extra is not installed: pip install -e ".[onnx]"'
+    pytest.importorskip("tf2onnx", reason=reason)
+    return pytest.importorskip("onnxruntime", reason=reason)
 
 
 def _litert_interpreter():
     litert = pytest.importorskip(
-        "ai_edge_litert.interpreter", reason='needs: pip install -e ".[tflite]"'
+        "ai_edge_litert.interpreter",
+        reason='the tflite extra is not installed: pip install -e ".[tflite]"',
     )
     return litert.Interpreter
 
