@@ -11,6 +11,9 @@ Usage:
     keras-wgan evaluate MODEL.keras [--dataset digits] [--num 1000] [--output metrics.json]
     keras-wgan evaluate MODEL.keras --dataset mnist5k
     keras-wgan evaluate MODEL.keras --features inception_v3 [--inception-weights FILE.h5]
+    keras-wgan export MODEL.keras --output saved_models/digits   # SavedModel for TF Serving
+    keras-wgan export MODEL.keras --format onnx --output generator.onnx
+    keras-wgan export MODEL.keras --format tflite --output generator.tflite
 
 A run backs itself up into `<output-dir>/backup/` every `--backup-every` generator steps; if it
 is killed, the same command resumes from there ("Resuming from backup at epoch ..."). A step that
@@ -30,6 +33,8 @@ from keras_wgan import run_config
 SMOKE = {"epochs": 1, "base_filters": 8, "hidden_units": (16, 16), "num_samples": 640}
 # The defaults the help texts quote, by kind of dataset.
 DIGITS, IMAGE, TOY = (run_config.KIND_DEFAULTS[kind] for kind in ("digits", "image", "toy"))
+# `keras-wgan export --format`: savedmodel by keras_wgan.export, the others by export_formats.
+EXPORT_FORMATS = ("savedmodel", "onnx", "tflite")
 
 
 def _per_model(values):
@@ -236,6 +241,24 @@ def build_parser():
                           help="with --features inception_v3: a weights file to load instead of "
                           "the Keras cache (inception_v3_weights_tf_dim_ordering_tf_kernels_"
                           "notop.h5, copied from a machine with internet)")
+
+    export = commands.add_parser(
+        "export",
+        help="export a saved model's generator: SavedModel (TF Serving), ONNX or TFLite",
+        description="Exports the generator that samples (the averaged one when the model keeps "
+        "it). savedmodel: a versioned SavedModel in the folder --output (OUTPUT/1, then "
+        "OUTPUT/2, ...) with the serving_default, sample and sample_truncated signatures. onnx "
+        "(needs: pip install \"keras-wgan[onnx]\") and tflite: one file holding serving_default "
+        "(inputs latent and, for a conditional generator, labels; output images or samples).",
+    )
+    export.add_argument("model_path", metavar="MODEL.keras", type=_existing_file,
+                        help="a model saved by `train` (OUTPUT_DIR/model.keras)")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="savedmodel",
+                        help="default: %(default)s")
+    export.add_argument("--output", required=True,
+                        help="savedmodel: the model's folder (TF Serving's --model_base_path), "
+                        "created if missing; onnx, tflite: the file to write, ending in .onnx "
+                        "or .tflite")
     return parser
 
 
@@ -309,6 +332,8 @@ def main(argv=None):
         return _sample(parser, args)
     if args.command == "evaluate":
         return _evaluate(parser, args)
+    if args.command == "export":
+        return _export(parser, args)
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover
     return 2
 
@@ -495,6 +520,38 @@ def _evaluate(parser, args):
         with open(args.output, "w") as file:
             json.dump(result, file, indent=1)
         print(f"Wrote {args.output}", flush=True)
+    return 0
+
+
+def _export(parser, args):
+    from keras_wgan import export
+    from keras_wgan import export_formats
+
+    output = args.output
+    if args.format == "savedmodel":
+        if os.path.exists(output) and not os.path.isdir(output):
+            parser.error(f"--output: {output!r} is a file; savedmodel writes a folder")
+    else:
+        suffix = f".{args.format}"
+        if not output.endswith(suffix):
+            parser.error(f"--output: {output!r} does not end in {suffix} (--format {args.format})")
+        if os.path.isdir(output):
+            parser.error(f"--output: {output!r} is a folder; {args.format} writes a file")
+        _check_output_folder(parser, "--output", output)
+    if args.format == "onnx":
+        try:
+            export_formats.require_onnx()
+        except ImportError as error:  # before loading the model: a missing extra, no traceback
+            print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
+            return 1
+    generator = _load_generator(parser, args.model_path)
+    if args.format == "savedmodel":
+        written = export.export_generator(generator, output)
+    elif args.format == "onnx":
+        written = export_formats.export_onnx(generator, output)
+    else:
+        written = export_formats.export_tflite(generator, output)
+    print(f"Exported {generator.name!r} as {args.format} to {written}", flush=True)
     return 0
 
 

@@ -283,6 +283,43 @@ def export_generator(
     return version_dir
 
 
+def serving_function(model_or_generator, use_ema=None):
+    """Returns the function that `export_generator` saves as the `serving_default` signature.
+
+    The same deterministic function, not saved: a `tf.function` with an input signature, for
+    converters that take a function (tf2onnx, `keras_wgan.export_formats.export_onnx`).
+
+    Args:
+        model_or_generator: `keras.Model` or GAN model, as for `export_generator`.
+        use_ema: bool or `None`, as for `export_generator`.
+
+    Returns:
+        A `tf.function` taking `latent` (float32 `[N, D]`) and, for a conditional generator,
+        `labels` (int32 `[N]`), and returning `{"images": float32 [N, H, W, C]}` (or
+        `{"samples": float32 [N, features]}` for a generator of vectors). Its
+        `input_signature` names the inputs.
+
+    Example:
+
+    ```python
+    serve = keras_wgan.export.serving_function(gan)
+    images = serve(latent=tf.random.normal([4, 128]))["images"]
+    ```
+    """
+    generator = _resolve_generator(model_or_generator, use_ema)
+    latent_dim, labels_rank, makes_images = _check_generator(generator)
+    module = _GeneratorModule(
+        generator,
+        latent_dim=latent_dim,
+        labels_rank=labels_rank,
+        makes_images=makes_images,
+        max_samples=1,
+        num_classes=None,
+        name="generator_export",
+    )
+    return module.serve
+
+
 class _GeneratorModule(tf.Module):
     """The exported object: the generator's variables and the two serving functions."""
 

@@ -367,6 +367,48 @@ def test_evaluate_refuses_a_file_that_is_not_a_model(capsys, tmp_path):
     assert str(path) in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["missing.keras", "--output", "g.onnx"], "no such file: 'missing.keras'"),
+        ([__file__, "--format", "pb", "--output", "g.pb"], "invalid choice: 'pb'"),
+        ([__file__, "--format", "onnx"], "the following arguments are required: --output"),
+        ([__file__, "--format", "onnx", "--output", "g.tflite"],
+         "--output: 'g.tflite' does not end in .onnx (--format onnx)"),
+        ([__file__, "--format", "tflite", "--output", "g"],
+         "--output: 'g' does not end in .tflite (--format tflite)"),
+        ([__file__, "--output", __file__],
+         f"--output: {__file__!r} is a file; savedmodel writes a folder"),
+    ],
+)
+def test_export_argument_errors_name_the_value(capsys, args, named):
+    assert named in _refusal(capsys, ["export", *args])
+
+
+def test_export_refuses_unwritable_outputs_before_loading(capsys, tmp_path):
+    model = tmp_path / "model.keras"
+    model.write_text("never read: the output is checked first")
+    missing = str(tmp_path / "no" / "g.onnx")
+    error = _refusal(capsys, ["export", str(model), "--format", "onnx", "--output", missing])
+    assert f"--output: the folder of {missing!r} does not exist" in error
+    folder = tmp_path / "g.tflite"
+    folder.mkdir()
+    error = _refusal(capsys, ["export", str(model), "--format", "tflite", "--output", str(folder)])
+    assert f"--output: {str(folder)!r} is a folder; tflite writes a file" in error
+
+
+def test_export_to_onnx_without_the_extra_says_what_to_install(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tf2onnx", None)  # `import tf2onnx` now fails
+    model = tmp_path / "model.keras"
+    model.write_text("never read: the missing extra is reported first")
+    output = tmp_path / "g.onnx"
+    assert cli.main(["export", str(model), "--format", "onnx", "--output", str(output)]) == 1
+    error = capsys.readouterr().err
+    assert 'keras-wgan: error: ONNX export needs tf2onnx and onnx' in error
+    assert 'pip install "keras-wgan[onnx]"' in error and "Traceback" not in error
+    assert not output.exists()
+
+
 def test_gan_models_precision_and_conditional_reach_the_config():
     from keras_wgan import training
 
