@@ -6,8 +6,6 @@ A leaf module: it imports nothing from keras_wgan, so any module may use it.
 import math
 import numbers
 
-import numpy as np
-
 
 def check_positive_int(name, value):
     """Checks that `value` is a positive int (a bool is not) and returns it.
@@ -55,5 +53,9 @@ def check_nonnegative_float(name, value):
 
 
 def _is_real(value):
-    """Whether `value` is a real number (NumPy scalars included), not a bool."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    """Whether `value` is a real number (NumPy scalars included), not a bool.
+
+    NumPy's bool is no `numbers.Real`; its floats and ints are. No NumPy import here: the command
+    line checks its arguments before loading anything heavy.
+    """
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)

@@ -8,8 +8,10 @@ training, so that bad data fails with a message.
 import numpy as np
 import tensorflow as tf
 
-from keras_wgan import _data_contract as contract
 from keras_wgan._checks import check_positive_int
+from keras_wgan._data_contract import check_labels
+from keras_wgan._data_contract import check_samples as check_sample_values
+from keras_wgan._data_contract import record_batching
 
 
 def make_dataset(
@@ -70,9 +72,9 @@ def make_dataset(
         if not checked:
             raise ValueError("The dataset is empty. Received: a tf.data.Dataset with no elements.")
         samples, labels = checked[0] if isinstance(checked[0], tuple) else (checked[0], None)
-        contract.check_samples(samples, value_range)
+        check_sample_values(samples, value_range)
         if labels is not None:
-            contract.check_labels(labels, num_classes)
+            check_labels(labels, num_classes)
         count = dataset.cardinality().numpy()
         known = count if count >= 0 else None
         length = len(samples) if len(samples) < check_samples else known
@@ -87,9 +89,9 @@ def make_dataset(
                 "Received: data=(samples, labels) of different lengths"
             )
         length = len(samples)
-        contract.check_samples(samples, value_range)
+        check_sample_values(samples, value_range)
         if labels is not None:
-            contract.check_labels(labels, num_classes)
+            check_labels(labels, num_classes)
         dataset = tf.data.Dataset.from_tensor_slices(
             samples.astype("float32")
             if labels is None else (samples.astype("float32"), labels.astype("int32"))
@@ -107,7 +109,7 @@ def make_dataset(
         dataset = dataset.repeat()
     batches = dataset.batch(rows, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     # So that a model's `fit` can refuse batches made for another `critic_steps`.
-    return contract.record_batching(batches, batch_size, critic_steps)
+    return record_batching(batches, batch_size, critic_steps)
 
 
 def _as_example(*element):

@@ -17,9 +17,9 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_wgan import _data_contract as contract
 from keras_wgan import config
 from keras_wgan._checks import check_positive_int
+from keras_wgan._data_contract import recorded_batching
 from keras_wgan.augment import make_augmentation
 from keras_wgan.augment import overfitting_heuristic
 from keras_wgan.models._batches import after_checks
@@ -385,7 +385,7 @@ class BaseGAN(keras.Model):
         arrays = arrays_of(x, y)
         if arrays is None:
             self.check_fit_data(x)
-            if contract.recorded_batching(x) is not None:
+            if recorded_batching(x) is not None:
                 shuffle = False  # make_dataset shuffles: Keras would only warn that it cannot
         else:
             # Batched (and checked) by `make_dataset`, for `critic_steps` updates a step.
@@ -407,7 +407,7 @@ class BaseGAN(keras.Model):
     def check_fit_data(self, x):
         """The checks `fit` runs before training on data other than arrays (see `fit`; arrays
         get `make_dataset`'s)."""
-        batching = contract.recorded_batching(x)
+        batching = recorded_batching(x)
         message = None if batching is None else batching_message(batching, self.critic_steps)
         if message is not None:
             raise ValueError(message)
