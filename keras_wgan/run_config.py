@@ -4,7 +4,7 @@ The command line (`keras_wgan.cli`) offers the choices below and passes `None` f
 the user leaves out; `TrainConfig` resolves each `None` from the tables below when it is made, so
 that a config (and a backup's `config.json`) always holds concrete values. The papers' constants
 come from `keras_wgan.config`; the 2-D toys' numbers are a measured recipe
-(`benchmarks/results/toy_quality.md`, README "Quality").
+(`benchmarks/results/toy_quality.md`).
 
 This module imports neither TensorFlow nor Keras: the command line can check its arguments
 without loading them.

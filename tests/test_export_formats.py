@@ -18,7 +18,7 @@ from tests.helpers import tiny_model_with_average
 
 # The largest difference allowed between a runtime's output and the SavedModel's `serving_default`
 # (outputs in [-1, 1]): the same float32 ops, computed by each runtime's kernels. The measured
-# differences, far below it, are in the README ("ONNX and TFLite").
+# differences, far below it, are in docs/export.md ("ONNX and TFLite").
 ATOL = 1e-5
 LATENT_DIM = 4  # that of tests.helpers.tiny_dcgan_pair
 

@@ -69,7 +69,7 @@ class BaseGAN(keras.Model):
 
     Each critic update generates its own batch and scores the real and the generated batch in
     two critic calls: the fused forms (one generator call for all updates, one critic call for
-    both batches) measured no faster (README, "Speed"; `benchmarks/step_speed.py --ablations`),
+    both batches) measured no faster (docs/speed.md; `benchmarks/step_speed.py --ablations`),
     so the step keeps the plain form.
 
     Generator EMA (`ema_decay`; Yazici et al., 2019, "The Unusual Effectiveness of Averaging in
@@ -276,7 +276,7 @@ class BaseGAN(keras.Model):
                 `generator_optimizer`.
             jit_compile: bool. Compile the train step with XLA. Defaults to `False`, an explicit
                 choice: Keras's `"auto"` silently turns XLA off on CPU and under any strategy,
-                and on CPU XLA made our convolutional steps much slower (README, "Speed").
+                and on CPU XLA made our convolutional steps much slower (docs/speed.md).
                 Under a strategy with several replicas (compile inside its scope), each
                 replica's computation (the critic's and the generator's losses and gradients) is
                 compiled, and the cross-replica reduction and the optimizer updates run outside

@@ -189,8 +189,8 @@ def build_critic(
             last, and before the score layer; 0 (DCGAN) adds none.
         unroll_small_maps: bool. Compute the convolutions whose input map has no more pixels
             than the kernel has taps (e.g. 4x4 maps under a 5x5 kernel) as one matrix product
-            (`UnrolledConv2D`: the same weights and outputs as `Conv2D`, faster on CPU; README,
-            "Speed"). `False` keeps every layer a `Conv2D`.
+            (`UnrolledConv2D`: the same weights and outputs as `Conv2D`, faster on CPU; see
+            docs/speed.md). `False` keeps every layer a `Conv2D`.
         name: str. The model's name.
 
     Returns:

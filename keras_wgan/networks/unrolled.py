@@ -25,7 +25,7 @@ class UnrolledConv2D(layers.Conv2D):
     It pays when the input map has at most as many pixels as the kernel has taps
     (`h * w <= kh * kw`): the matrix then has no more entries to multiply than the convolution.
     Above that bound it measured slower than `Conv2D`, so the DCGAN critic builder uses it only
-    below it (README, "Speed"; `benchmarks/step_speed.py`).
+    below it (docs/speed.md; `benchmarks/step_speed.py`).
 
     Supports `data_format="channels_last"`, `dilation_rate=1`, `groups=1` and a known input
     height and width.
