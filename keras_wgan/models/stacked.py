@@ -205,12 +205,15 @@ class StackedGAN(WGANGP):
         """Both stages' images from one latent: `(low_resolution_images, images)`.
 
         Args:
-            latent: tensor `[batch, latent_dim]` (see the class docstring for its layout).
-            labels: int tensor `[batch]`.
+            latent: tensor or array `[batch, latent_dim]` (see the class docstring for its
+                layout).
+            labels: int tensor or array `[batch]`.
             training: bool. Mode of the stage-II generator.
             stage1_training: bool or `None`. Mode of the stage-I generator; `None` for
                 `training`.
         """
+        # Tensors, so that NumPy labels can sit beside stage I's images in stage II's inputs.
+        latent, labels = ops.convert_to_tensor(latent), ops.convert_to_tensor(labels)
         noise, first, second = self.split_latent(latent)
         if stage1_training is None:
             stage1_training = training

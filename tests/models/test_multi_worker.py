@@ -4,9 +4,9 @@ The test starts a cluster of 2 workers on localhost (free ports, `TF_CONFIG` wit
 and each process's index), the way a user runs the same script on several machines. Each worker
 trains a tiny WGAN, WGAN-GP and StackedGAN (class-conditional, two stages) with `fit` on
 `keras_wgan.data.make_dataset` batches, and every worker backs up (`StepBackup`), saves and
-exports the way docs/distributed.md describes: the chief (worker 0) writes to the real paths, the other
-worker to a temporary folder it deletes. The chief also trains the same models on one device with
-the same global batches, as the reference.
+exports the way docs/distributed.md describes: the chief (worker 0) writes to the real paths,
+the other worker to a temporary folder it deletes. The chief also trains the same models on one
+device with the same global batches, as the reference.
 """
 
 import json

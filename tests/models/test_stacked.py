@@ -64,6 +64,11 @@ def test_generator_composes_the_stages_over_the_latent_layout():
     other_low, other_full = model.generate_stages(other, labels)
     np.testing.assert_allclose(other_low, low, atol=1e-6)
     assert np.max(np.abs(keras.ops.convert_to_numpy(other_full - full))) > 1e-5
+    # NumPy inputs as well (labels sit beside stage I's images in stage II's inputs).
+    _, from_arrays = model.generate_stages(
+        keras.ops.convert_to_numpy(latent), np.array([0, 1, 2, 0, 1], "int32")
+    )
+    np.testing.assert_allclose(from_arrays, full, atol=1e-6)
 
 
 def test_kl_term_matches_the_hand_computed_divergence():
