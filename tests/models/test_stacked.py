@@ -143,12 +143,18 @@ def test_joint_step_trains_both_stages_with_the_kl_in_the_generator_loss():
         np.testing.assert_array_equal(labels, ids % NUM_CLASSES)
 
 
-def test_stage_2_freezes_stage_1_and_stage_1_leaves_stage_2_alone():
+def test_stage_2_freezes_stage_1_and_stage_1_leaves_stage_2_alone(tmp_path):
     model = StackedGAN(**tiny_networks(), stage=2, critic_steps=2, seed=0)
     model.compile()
     stage1 = weights_of(model.stage1_generator) + weights_of(model.stage1_critic)
     stage2 = weights_of(model.stage2_generator) + weights_of(model.critic)
-    history = model.fit(tiny_data(), epochs=1, verbose=0)
+    # Keras's TensorBoard callback works with the stacked model too.
+    board = keras.callbacks.TensorBoard(tmp_path, histogram_freq=1)
+    history = model.fit(tiny_data(), epochs=1, verbose=0, callbacks=[board])
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    events = accumulator.EventAccumulator(str(tmp_path / "train"), size_guidance={"tensors": 0})
+    events.Reload()
+    assert "epoch_stage2_wasserstein_estimate" in events.Tags()["tensors"]
     assert not any(name.startswith("stage1") for name in history.history)
     assert "stage2_wasserstein_estimate" in history.history
     assert not changed(stage1, weights_of(model.stage1_generator) + weights_of(model.stage1_critic))
