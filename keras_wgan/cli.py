@@ -30,9 +30,11 @@ import sys
 from keras_wgan import run_config
 
 # --smoke: a run of a few seconds that goes through every stage (tiny networks, little data).
-SMOKE = {"epochs": 1, "base_filters": 8, "hidden_units": (16, 16), "num_samples": 640}
-# The defaults the help texts quote, by kind of dataset.
+SMOKE = {"epochs": 1, "steps_per_epoch": 2, "base_filters": 8, "hidden_units": (16, 16),
+         "num_samples": 640}
+# The defaults the help texts quote, by kind of dataset, and the digits recipe's (WGAN-GP).
 DIGITS, IMAGE, TOY = (run_config.KIND_DEFAULTS[kind] for kind in ("digits", "image", "toy"))
+RECIPE = run_config.DIGITS_RECIPES["wgan-gp"]
 # `keras-wgan export --format`: savedmodel by keras_wgan.export, the others by export_formats.
 EXPORT_FORMATS = ("savedmodel", "onnx", "tflite")
 
@@ -51,9 +53,23 @@ def _epochs_help():
     epochs = {name: run_config.dataset_defaults(name)["epochs"] for name in run_config.DATASETS}
     toy_epochs = TOY["epochs"]
     return ", ".join(
-        [f"{toy_epochs} for the toys ({run_config.TOY_STEPS_PER_EPOCH} generator steps each)"]
-        + [f"{epochs[name]} for {name}" for name in run_config.IMAGE_DATASETS]
+        [f"{toy_epochs} for the toys ({run_config.TOY_STEPS_PER_EPOCH} generator steps each)",
+         f"{DIGITS['epochs']} for digits ({DIGITS['steps_per_epoch']} generator steps each)"]
+        + [f"{epochs[name]} for {name}" for name in run_config.IMAGE_DATASETS
+           if name != "digits"]
     )
+
+
+def _digits_recipe():
+    """The digits recipe as the help texts quote it, e.g. "Adam 2e-4 for both networks, ..."."""
+    rates = (RECIPE["generator_lr"], RECIPE["critic_lr"])
+    rate = (f"Adam {_number(rates[0])} for both networks" if rates[0] == rates[1]
+            else f"Adam {_number(rates[0])} (generator) / {_number(rates[1])} (critic)")
+    decay = (f" decaying linearly to {_percent(run_config.LR_DECAY_FINAL_FRACTION)}"
+             if RECIPE.get("lr_decay") else "")
+    return (f"{rate}, beta 0.5/0.9{decay}, {RECIPE['critic_steps']} critic steps, a generator "
+            f"average (EMA {RECIPE['ema_decay']}), {DIGITS['epochs']} epochs of "
+            f"{DIGITS['steps_per_epoch']} generator steps")
 
 
 def _units(hidden_units):
@@ -106,11 +122,13 @@ def build_parser():
         help="train a model and write history, model, plots, samples and a SavedModel export",
         description="Train a WGAN, WGAN-GP or GAN baseline. Image datasets default to the "
         "papers' learning rates (WGAN-GP: Adam 1e-4, beta 0.5/0.9; WGAN: RMSprop 5e-5; GAN and "
-        "NS-GAN: DCGAN's Adam 2e-4, beta_1 0.5, one discriminator step, BatchNorm); the 2-D toys "
-        f"to a measured recipe: {_units(run_config.HIDDEN_UNITS)} MLPs, batch {TOY['batch_size']}, "
-        "critic rate 10x the generator's, both decaying linearly to "
+        "NS-GAN: DCGAN's Adam 2e-4, beta_1 0.5, one discriminator step, BatchNorm), except the "
+        f"default run, WGAN-GP on digits: a measured recipe, {_digits_recipe()}. The 2-D toys "
+        f"default to a measured recipe: {_units(run_config.HIDDEN_UNITS)} MLPs, batch "
+        f"{TOY['batch_size']}, critic rate 10x the generator's, both decaying linearly to "
         f"{run_config.LR_DECAY_FINAL_FRACTION:.0%}, {TOY['epochs']} epochs of "
-        f"{run_config.TOY_STEPS_PER_EPOCH} generator steps. Every default lives in "
+        f"{run_config.TOY_STEPS_PER_EPOCH} generator steps. --paper-settings: the papers' "
+        "rates and critic steps, no decay and no average everywhere. Every default lives in "
         "keras_wgan/run_config.py.",
     )
     train.add_argument("--model", choices=run_config.MODELS, default="wgan-gp",
@@ -139,19 +157,33 @@ def build_parser():
                        f"{TOY['batch_size']} for the toys")
     train.add_argument("--critic-steps", type=_positive_int, default=None,
                        help="critic updates per generator update; default: "
-                       + _per_model(run_config.CRITIC_STEPS))
+                       + _per_model(run_config.CRITIC_STEPS)
+                       + f" ({RECIPE['critic_steps']} for wgan-gp on digits)")
     train.add_argument("--epochs", type=_positive_int, default=None,
-                       help="passes over the data; default: " + _epochs_help())
+                       help="epochs of --steps-per-epoch generator steps; default: "
+                       + _epochs_help())
+    train.add_argument("--steps-per-epoch", type=_non_negative_int, default=None,
+                       help="generator steps per epoch, the data repeated and reshuffled (0: "
+                       f"one pass over the data); default: {DIGITS['steps_per_epoch']} for "
+                       "digits, one pass otherwise")
     train.add_argument("--generator-lr", type=_positive_float, default=None,
-                       help="default: the paper's for images; for the toys "
+                       help="default: the paper's for images, except wgan-gp on digits "
+                       f"({_number(RECIPE['generator_lr'])}); for the toys "
                        + _per_model({k: v[0] for k, v in run_config.TOY_LEARNING_RATES.items()}))
     train.add_argument("--critic-lr", type=_positive_float, default=None,
-                       help="default: the paper's for images; for the toys "
+                       help="default: the paper's for images, except wgan-gp on digits "
+                       f"({_number(RECIPE['critic_lr'])}); for the toys "
                        + _per_model({k: v[1] for k, v in run_config.TOY_LEARNING_RATES.items()}))
     train.add_argument("--lr-decay", action=argparse.BooleanOptionalAction, default=None,
                        help="decay both learning rates linearly to "
                        f"{_percent(run_config.LR_DECAY_FINAL_FRACTION)} over the run; default: "
                        "on for the toys, off for images")
+    train.add_argument("--paper-settings", action="store_true",
+                       help="the papers' learning rates (WGAN-GP: Adam 1e-4, beta 0.5/0.9) and "
+                       "critic steps, no decay and no generator average, instead of the "
+                       "measured recipes of the toys and of wgan-gp on digits (the run's length "
+                       "stays the dataset's; the digits run before the recipe: "
+                       "--paper-settings --epochs 1000 --steps-per-epoch 4)")
     train.add_argument("--latent-dim", type=_positive_int, default=None,
                        help=f"default: {DIGITS['latent_dim']} for digits, "
                        f"{IMAGE['latent_dim']} for other images, {TOY['latent_dim']} for the toys")
@@ -189,8 +221,9 @@ def build_parser():
     train.add_argument("--ema-decay", type=_ema_decay, default=None,
                        help="keep an exponential moving average of the generator's weights with "
                        "this decay in [0, 1) (e.g. 0.999, warmed up over the first updates); "
-                       "the samples, scores and export then use the averaged generator. "
-                       "Default: no average")
+                       "the samples, scores and export then use the averaged generator; 0: no "
+                       f"average. Default: {RECIPE['ema_decay']} for wgan-gp on digits, else "
+                       "no average")
     train.add_argument("--tensorboard", action="store_true",
                        help="also write TensorBoard event files into OUTPUT_DIR/tensorboard: "
                        "every logged scalar each epoch, the sample grid (or scatter) and "
@@ -294,6 +327,8 @@ def make_config(args):
         ema_decay=args.ema_decay,
         augment=None if args.augment == "none" else args.augment,
         epochs=args.epochs,
+        steps_per_epoch=args.steps_per_epoch,
+        paper_settings=args.paper_settings,
         generator_lr=args.generator_lr,
         critic_lr=args.critic_lr,
         lr_decay=args.lr_decay,
@@ -311,8 +346,9 @@ def make_config(args):
     )
     if args.smoke:
         fields.update(SMOKE)
-        if args.epochs:
-            fields["epochs"] = args.epochs
+        for name in ("epochs", "steps_per_epoch"):
+            if getattr(args, name) is not None:
+                fields[name] = getattr(args, name)
         # The smoke subset must hold at least one batch of batch_size * critic_steps (the
         # default batch: 64 for images, 256 for the toys).
         batch_size = args.batch_size or run_config.dataset_defaults(args.dataset)["batch_size"]
@@ -383,7 +419,8 @@ def _train(parser, args):
         output_dir = _unfinished_run_dir(
             os.path.join("runs", f"{args.model}-{args.dataset}{suffix}"), training.BACKUP_DIR
         )
-    print(f"Training {args.model} on {args.dataset} for {config.epochs} epochs "
+    steps = f" of {config.steps_per_epoch} generator steps" if config.steps_per_epoch else ""
+    print(f"Training {args.model} on {args.dataset} for {config.epochs} epochs{steps} "
           f"into {output_dir}", flush=True)
     try:
         summary = training.train(config, output_dir)

@@ -3,8 +3,10 @@
 The command line (`keras_wgan.cli`) offers the choices below and passes `None` for every option
 the user leaves out; `TrainConfig` resolves each `None` from the tables below when it is made, so
 that a config (and a backup's `config.json`) always holds concrete values. The papers' constants
-come from `keras_wgan.config`; the 2-D toys' numbers are a measured recipe
-(`benchmarks/results/toy_quality.md`).
+come from `keras_wgan.config`; the 2-D toys' numbers and WGAN-GP's on digits (the default run) are
+measured recipes (`benchmarks/results/toy_quality.md`, `benchmarks/results/digits_recipe.md`);
+`TrainConfig(paper_settings=True)` trades a recipe's rates, decay and generator average for the
+papers'.
 
 This module imports neither TensorFlow nor Keras: the command line can check its arguments
 without loading them.
@@ -46,19 +48,29 @@ FEATURES = ("digits_classifier", "mnist5k_classifier", "inception_v3")
 # the backup's (`TrainConfig.settings_to_match`).
 RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backup_every",
                      "deterministic", "data_dir", "image_dir", "quality_every", "tensorboard")
+# Fields added after backups were first written, with the value that keeps an older run's
+# behaviour: `settings_to_match` leaves them out at that value, so older backups still resume.
+LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False}
 
 # --- Defaults ----------------------------------------------------------------------------------
 
 # Discriminator updates per generator update: the papers' 5 for the WGANs, DCGAN's 1 for GANs.
 CRITIC_STEPS = {"wgan-gp": paper.CRITIC_STEPS, "wgan": paper.CRITIC_STEPS, "gan": 1, "ns-gan": 1}
+# The default run (WGAN-GP on digits): a pass over the 1,297 training digits is only 4 generator
+# steps at the papers' 5 critic steps of 64 (10 at the recipe's 2), so a digits epoch is this
+# many generator steps instead, the data repeated and reshuffled.
+DIGITS_STEPS_PER_EPOCH = 100
 # By kind of dataset (see `dataset_kind`); a dataset's entry in DATASET_DEFAULTS overrides its
-# kind's. Epochs: about 3,000 generator steps for a toy, 25,000 for digits, 3,700-3,900 for
+# kind's. `steps_per_epoch`: generator steps per epoch; `None` (absent): one pass over the
+# training samples. Epochs: about 3,000 generator steps for a toy, 4,000 for digits (40 epochs
+# of DIGITS_STEPS_PER_EPOCH), 3,700-3,900 for
 # mnist, fashion_mnist and cifar10, 5,000 for celeb_a (at batch 64); mnist5k: 2,400 for the
 # WGANs (4,000 training digits, 12 steps of 64 x 5 critic steps per epoch), 12,400 for the GAN
 # baselines (one discriminator step). Latent sizes: the WGAN-GP
 # toy experiments' 2; 64 for 8x8 digits; DCGAN's 100 rounded up to 128 for larger images.
 KIND_DEFAULTS = {
-    "digits": {"batch_size": 64, "epochs": 1000, "latent_dim": 64, "lr_decay": False},
+    "digits": {"batch_size": 64, "epochs": 40, "steps_per_epoch": DIGITS_STEPS_PER_EPOCH,
+               "latent_dim": 64, "lr_decay": False},
     "image": {"batch_size": 64, "epochs": 20, "latent_dim": 128, "lr_decay": False},
     "toy": {"batch_size": 256, "epochs": 60, "latent_dim": 2, "lr_decay": True},
 }
@@ -88,6 +100,14 @@ TOY_LEARNING_RATES = {
 }
 # With `lr_decay`, rates decay linearly to this fraction of their start over the run.
 LR_DECAY_FINAL_FRACTION = 0.05
+# The measured digits recipe, by model: what it changes from the papers' settings
+# (`benchmarks/results/digits_recipe.md`; `paper_settings=True` keeps the papers'). WGAN-GP:
+# Adam 2e-4 for both networks, 2 critic updates per generator update and a generator average,
+# 4,000 generator steps in about half the time of the papers' settings' 4,000 steps. Models
+# without an entry keep the papers' settings on digits.
+DIGITS_RECIPES = {
+    "wgan-gp": {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999},
+}
 
 
 def dataset_kind(dataset):
@@ -109,10 +129,14 @@ class TrainConfig:
     The 2-D toys default to a measured recipe, not the papers' settings: 3x256 MLPs, batch 256,
     5 critic steps, the critic's rate 10x the generator's (WGAN-GP: Adam 2e-4 / 2e-3 with
     beta_1=0.5, beta_2=0.9; WGAN: RMSprop 5e-5 / 5e-4), both decaying linearly to 5% over the
-    run (the critic's schedule counts critic updates), 60 epochs of 50 generator steps. Image
-    datasets keep the papers' rates without decay. The GAN baselines (`"gan"`, `"ns-gan"`) keep
-    DCGAN's settings on images (Adam(2e-4, beta_1=0.5) for both networks, one discriminator
-    update per generator update, BatchNorm in both networks) and take the toy rates on the toys.
+    run (the critic's schedule counts critic updates), 60 epochs of 50 generator steps. WGAN-GP
+    on digits (the default run) is a measured recipe too (`DIGITS_RECIPES`): both rates 2e-4,
+    2 critic steps and a generator average (`ema_decay=0.999`), 40 epochs of 100 generator
+    steps. Other image datasets keep the papers' settings without decay. `paper_settings=True`
+    gives the toys and digits the papers' rates and critic steps, no decay and no average. The
+    GAN baselines (`"gan"`, `"ns-gan"`) keep DCGAN's settings on images (Adam(2e-4,
+    beta_1=0.5) for both networks, one discriminator update per generator update, BatchNorm in
+    both networks) and take the toy rates on the toys.
     `keras_wgan.training.make_optimizers` turns a config into its two optimizers.
 
     Args:
@@ -125,16 +149,20 @@ class TrainConfig:
             `"ring8"`, `"grid25"` or `"swissroll"`.
         batch_size: int or `None`. Samples per critic update; `None`: 64 (images), 256 (toys).
         critic_steps: int or `None`. Critic updates per generator update; `None`: 5 (WGAN,
-            WGAN-GP) or 1 (GAN, NS-GAN).
-        epochs: int or `None`. Passes over the training set; one epoch is
-            `num_samples // (batch_size * critic_steps)` generator updates. `None`: the
+            WGAN-GP) or 1 (GAN, NS-GAN); WGAN-GP on digits: the recipe's 2.
+        epochs: int or `None`. Epochs of `steps_per_epoch` generator updates. `None`: the
             dataset's default (`KIND_DEFAULTS`, `DATASET_DEFAULTS`).
-        generator_lr: float or `None`. `None`: images without decay keep the model's own (the
-            paper's) optimizer and stay `None`; images with decay start at the paper's rate;
-            toys at the recipe's (`TOY_LEARNING_RATES`).
+        steps_per_epoch: int or `None`. Generator updates per epoch, the training samples
+            repeated and reshuffled as needed; 0: one pass over the training samples,
+            `num_samples // (batch_size * critic_steps)` updates. `None`: digits
+            `DIGITS_STEPS_PER_EPOCH` (100); other datasets one pass (stays `None`).
+        generator_lr: float or `None`. `None`: WGAN-GP on digits starts at the recipe's
+            (`DIGITS_RECIPES`); toys at theirs (`TOY_LEARNING_RATES`); other images (and
+            `paper_settings`) without decay keep the model's own (the paper's) optimizer and
+            stay `None`, with decay start at the paper's rate.
         critic_lr: float or `None`. The same, for the critic.
         lr_decay: bool or `None`. Decay both rates linearly to 5% over the run; `None`: on for
-            the toys, off for images.
+            the toys (off with `paper_settings`), off for images.
         latent_dim: int or `None`. `None`: 64 (digits), 128 (other images, mnist5k too) or 2
             (toys).
         seed: int. Seeds the weights, the model's noise, the shuffling and the toy data.
@@ -174,7 +202,14 @@ class TrainConfig:
         ema_decay: float in [0, 1) or `None`. Keep an exponential moving average of the
             generator's weights with this decay (`keras_wgan.models.BaseGAN`'s `ema_decay`, with
             its warm-up); the samples, the scores and the export then use the averaged
-            generator. `None` (default): no average.
+            generator. 0: no average. `None`: the recipe's for WGAN-GP on digits (0.999), else
+            no average (stays `None`).
+        paper_settings: bool. Resolve the rates, the decay and the generator average from the
+            papers' settings instead of the measured recipes (toys, WGAN-GP on digits): Adam
+            1e-4 (beta 0.5, 0.9) for WGAN-GP, RMSprop 5e-5 for WGAN, DCGAN's Adam 2e-4 for the
+            GANs, the papers' critic steps, no decay, no average. The run's length stays the
+            dataset's; the digits run before the recipe was `paper_settings=True, epochs=1000,
+            steps_per_epoch=4` (4,000 steps as well, 1,000 passes of 4).
         quality_every: int or `None`. Digits and mnist5k: score the generator (classifier-FID,
             KID, classes covered; see `keras_wgan.callbacks.QualityScores`) every this many
             epochs, into the logs and history.json; `None` for the drawing cadence (about 25
@@ -213,6 +248,8 @@ class TrainConfig:
     ema_decay: float | None = None
     augment: str | None = None
     tensorboard: bool = False
+    steps_per_epoch: int | None = None
+    paper_settings: bool = False
 
     def __post_init__(self):
         self._check_choices()
@@ -228,7 +265,7 @@ class TrainConfig:
                     f"`{name}` must be one of {list(choices)}. "
                     f"Received: {name}={getattr(self, name)!r}"
                 )
-        for name in ("conditional", "tensorboard"):
+        for name in ("conditional", "tensorboard", "paper_settings"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(
                     f"`{name}` must be a bool. Received: {name}={getattr(self, name)!r}"
@@ -251,15 +288,20 @@ class TrainConfig:
             "critic_steps": CRITIC_STEPS[self.model],
             "hidden_units": HIDDEN_UNITS,
         }
+        if self.paper_settings is True:
+            defaults["lr_decay"] = False
+        elif self.dataset == "digits":
+            defaults.update(DIGITS_RECIPES.get(self.model, {}))
         for name, value in defaults.items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
-        if self.is_image:
+        if self.is_image or self.paper_settings is True:
             # Without decay, `None` keeps the model's own (the paper's) optimizer.
             rate = PAPER_LEARNING_RATES[self.model] if self.lr_decay is True else None
             rates = (rate, rate)
         else:
             rates = TOY_LEARNING_RATES[self.model]
+        if not self.is_image:
             if self.num_samples is None and _is_positive_int(self.batch_size, self.critic_steps):
                 self.num_samples = TOY_STEPS_PER_EPOCH * self.batch_size * self.critic_steps
         if self.generator_lr is None:
@@ -288,9 +330,9 @@ class TrainConfig:
             raise ValueError(
                 f"`lr_decay` must be a bool or None. Received: lr_decay={self.lr_decay!r}"
             )
-        for name in ("backup_every", "quality_every"):
+        for name in ("backup_every", "quality_every", "steps_per_epoch"):
             value = getattr(self, name)
-            if name == "quality_every" and value is None:
+            if name != "backup_every" and value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"`{name}` must be an int >= 0. Received: {name}={value!r}")
@@ -322,11 +364,15 @@ class TrainConfig:
     def settings_to_match(self):
         """The fields a backup must share to be resumed by this config, as JSON reads them back.
 
-        All fields but `RESUMABLE_CHANGES`; tuples become lists, as in a backup's config.json.
+        All fields but `RESUMABLE_CHANGES`, and but `LATER_FIELDS` at their neutral value; tuples
+        become lists, as in a backup's config.json.
         """
         fields = dataclasses.asdict(self)
         for name in RESUMABLE_CHANGES:
             fields.pop(name)
+        for name, neutral in LATER_FIELDS.items():
+            if fields[name] is neutral:
+                fields.pop(name)
         return json.loads(json.dumps(fields))
 
     @property

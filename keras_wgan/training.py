@@ -139,8 +139,9 @@ def _train(config, workdir):
         return stream.skip(step)
 
     num_examples, sample_shape = _size_and_shape(real[0] if config.conditional else real)
-    steps_per_epoch = num_examples // (config.batch_size * config.critic_steps)
-    if steps_per_epoch < 1:
+    steps_per_pass = num_examples // (config.batch_size * config.critic_steps)
+    steps_per_epoch = config.steps_per_epoch or steps_per_pass
+    if steps_per_pass < 1:
         raise ValueError(
             f"A generator step takes {config.batch_size * config.critic_steps} samples "
             f"(batch_size={config.batch_size} x critic_steps={config.critic_steps}), more than "
@@ -412,7 +413,7 @@ def build_model(config, sample_shape):
     extra = {"loss": run_config.GAN_LOSSES[config.model]} if gan else {}
     return MODEL_CLASSES[config.model](
         generator, critic, critic_steps=config.critic_steps, seed=config.seed,
-        ema_decay=config.ema_decay, augment=config.augment, **extra,
+        ema_decay=config.ema_decay or None, augment=config.augment, **extra,
     )
 
 

@@ -61,12 +61,16 @@ def toy_points(count, seed=0):
 
 
 def tiny_config(tmp_path, **overrides):
-    """A `TrainConfig` for ring8 on 8x8 MLPs: 320 points, 5 generator steps an epoch, 2 epochs."""
+    """A `TrainConfig` for ring8 on 8x8 MLPs: 320 points, 5 generator steps an epoch, 2 epochs.
+
+    An epoch is one pass over the samples (`steps_per_epoch=0`), on digits too.
+    """
     from keras_wgan import training
 
     fields = dict(
         dataset="ring8", epochs=2, hidden_units=(8, 8), num_samples=320, batch_size=32,
-        critic_steps=2, saved_models_dir=str(tmp_path / "saved_models"), verbose=0,
+        critic_steps=2, steps_per_epoch=0, saved_models_dir=str(tmp_path / "saved_models"),
+        verbose=0,
     )
     fields.update(overrides)
     return training.TrainConfig(**fields)

@@ -17,10 +17,11 @@ MAY_STAY_NONE = {
     "image_dir": "except for folder",
     "image_size": "native size of a TFDS dataset, and the toys and digits",
     "num_samples": "images: all of them",
-    "ema_decay": "no generator average until a recipe is measured",
+    "ema_decay": "no generator average, except WGAN-GP's digits recipe",
+    "steps_per_epoch": "one pass over the data, except on digits",
     "quality_every": "the drawing cadence",
-    "generator_lr": "images without decay: the model's own optimizer",
-    "critic_lr": "images without decay: the model's own optimizer",
+    "generator_lr": "images without decay but digits' recipe: the model's own optimizer",
+    "critic_lr": "images without decay but digits' recipe: the model's own optimizer",
     "augment": "no augmentation of the critic's inputs",
 }
 
@@ -68,10 +69,20 @@ def test_a_changed_table_reaches_the_config_and_the_help(monkeypatch):
 def test_defaults_follow_the_brief():
     config = run_config.TrainConfig()
     assert (config.model, config.dataset, config.batch_size, config.critic_steps) == (
-        "wgan-gp", "digits", 64, 5
+        "wgan-gp", "digits", 64, run_config.DIGITS_RECIPES["wgan-gp"]["critic_steps"]
     )
-    assert config.generator_lr is None and config.jit_compile is False and config.seed == 0
+    assert config.jit_compile is False and config.seed == 0
     assert config.resolved_run_name == "wgan_gp_digits"
+    # The default run is the measured digits recipe; the papers' settings are one flag away.
+    recipe = run_config.DIGITS_RECIPES["wgan-gp"]
+    assert config.learning_rates == (recipe["generator_lr"], recipe["critic_lr"])
+    assert config.ema_decay == recipe["ema_decay"] and config.lr_decay is False
+    assert (config.epochs, config.steps_per_epoch) == (40, run_config.DIGITS_STEPS_PER_EPOCH)
+    paper = run_config.TrainConfig(paper_settings=True)
+    assert paper.learning_rates == (None, None) and paper.ema_decay is None
+    assert paper.lr_decay is False and paper.critic_steps == 5
+    assert paper.steps_per_epoch == config.steps_per_epoch
+    assert run_config.TrainConfig(model="wgan").learning_rates == (None, None)
     assert run_config.TrainConfig(dataset="swissroll").resolved_latent_dim == 2
 
 
@@ -88,9 +99,21 @@ def test_bad_config_names_the_value(field, value):
         run_config.TrainConfig(**{field: value})
 
 
-def test_ema_decay_defaults_to_none_and_must_match_to_resume():
-    assert run_config.TrainConfig().ema_decay is None
+def test_ema_decay_defaults_to_the_recipe_and_must_match_to_resume():
+    assert run_config.TrainConfig().ema_decay == run_config.DIGITS_RECIPES["wgan-gp"]["ema_decay"]
+    assert run_config.TrainConfig(model="wgan").ema_decay is None
+    assert run_config.TrainConfig(dataset="mnist5k").ema_decay is None
+    assert run_config.TrainConfig(ema_decay=0).ema_decay == 0  # explicitly none
     assert run_config.TrainConfig(ema_decay=0.999).settings_to_match()["ema_decay"] == 0.999
+
+
+def test_a_backup_written_before_the_later_fields_still_matches():
+    # Backups of runs made before `steps_per_epoch` and `paper_settings` existed lack them.
+    settings = run_config.TrainConfig(dataset="mnist5k").settings_to_match()
+    assert "steps_per_epoch" not in settings and "paper_settings" not in settings
+    digits = run_config.TrainConfig().settings_to_match()
+    assert digits["steps_per_epoch"] == run_config.DIGITS_STEPS_PER_EPOCH
+    assert run_config.TrainConfig(paper_settings=True).settings_to_match()["paper_settings"]
 
 
 def test_backup_every_is_checked():
@@ -108,11 +131,16 @@ def test_augment_is_for_images_and_reaches_the_model():
 
 
 def test_image_defaults_keep_the_paper_rates():
-    config = run_config.TrainConfig()
-    assert config.lr_decay is False and config.learning_rates == (None, None)
-    assert config.epochs == 1000 and config.hidden_units == (256,) * 3
-    decayed = run_config.TrainConfig(lr_decay=True)
-    assert decayed.learning_rates == (1e-4, 1e-4)
+    # Every image dataset but the digits recipe, and digits with `paper_settings`.
+    for fields in ({"dataset": "mnist5k"}, {"paper_settings": True}, {"model": "wgan"}):
+        config = run_config.TrainConfig(**fields)
+        assert config.lr_decay is False and config.learning_rates == (None, None), fields
+        assert config.ema_decay is None and config.hidden_units == (256,) * 3
+        decayed = run_config.TrainConfig(lr_decay=True, **fields)
+        rate = run_config.PAPER_LEARNING_RATES[config.model]
+        assert decayed.learning_rates == (rate, rate), fields
+    digits = run_config.TrainConfig()
+    assert digits.epochs * digits.steps_per_epoch == 4000  # the default run's length
     assert run_config.TrainConfig(dataset="celeb_a").image_size == 64
     assert run_config.TrainConfig(dataset="mnist").image_size is None
     assert run_config.TrainConfig(dataset="mnist").resolved_latent_dim == 128

@@ -149,7 +149,7 @@ def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(t
     assert set(written["scores"]) == set(IMAGE_SCORES)
     assert written["features"] == "digits_classifier"
     assert written["run"] == {"model": "wgan-gp", "precision": "float32", "conditional": False,
-                              "seed": 0, "ema_decay": None, "generator_steps": 10}
+                              "seed": 0, "ema_decay": 0.999, "generator_steps": 10}
     for name in ("fid", "kid", "classes_covered"):
         assert history[name][-1] == written["scores"][name]["generated"], name
     for name, row in written["scores"].items():
@@ -364,3 +364,12 @@ def test_gan_discriminators_use_batch_norm_as_in_dcgan(model, normalization):
         {keras.layers.BatchNormalization: keras.layers.LayerNormalization,
          keras.layers.LayerNormalization: keras.layers.BatchNormalization}[normalization]
     }
+
+
+def test_an_epoch_of_fixed_steps_repeats_the_data(tmp_path):
+    # 320 points make 5 generator steps a pass; an epoch of 7 steps goes on into the next pass.
+    config = tiny_config(tmp_path, epochs=2, steps_per_epoch=7, backup_every=0)
+    summary = training.train(config, tmp_path / "run")
+    assert summary["generator_steps"] == 14
+    history = json.loads(open(summary["history"]).read())
+    assert len(history["critic_loss"]) == 2

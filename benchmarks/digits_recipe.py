@@ -1,0 +1,532 @@
+"""The default digits run's recipe, measured: candidates at fixed generator-step budgets (by hand).
+
+`keras-wgan train` (WGAN-GP on scikit-learn's 8x8 digits) is the first run a user makes. This
+benchmark trains candidate recipes for a given number of generator steps and seeds, each run in
+its own subprocess, and scores each trained generator exactly as a run's metrics.json does
+(`keras_wgan.training.evaluate`: classifier-FID, KID, precision/recall, density/coverage,
+classes covered, on 1,000 samples, beside the in-run floor and degraded references).
+
+A run is built from the library's own pieces as `training.train` builds it
+(`TrainConfig` -> `load_training_data`, `build_model`, `make_optimizers` over the run's steps,
+the seeded repeating `make_dataset` stream, `fit`, `evaluate`), without the drawings, the
+in-training scores, the backups and the export, which cost time but change no weight. With
+`--full` each run is a whole `training.train(TrainConfig(...), tmpdir)` instead (the wall time a
+user sees, callbacks included; steps rounded down to whole epochs).
+
+A candidate is a name of `CANDIDATES` with its budget, `NAME@STEPS` (e.g. `paper@4000`, today's
+default run). Adam's betas are not `TrainConfig` fields: a candidate that changes them sets
+`keras_wgan.config.WGAN_GP_BETA_1/2` inside its worker before the optimizers are made.
+
+Every run appends a JSON line (scores and references, steps, train and total wall seconds, CPU
+model, cores, load averages, cores busy, versions, git state) to `digits_recipe.jsonl`; the
+Markdown table `digits_recipe.md` (medians over seeds per candidate and budget, the train time as
+a ratio to the `--baseline` candidate's median in the same runs) is rewritten from the lines of
+the listed run ids after every run.
+
+Usage:
+    python benchmarks/digits_recipe.py --candidates paper@4000 ema999@2000 --seeds 0 1 2
+    python benchmarks/digits_recipe.py --quick              # tiny check, written to /tmp
+    python benchmarks/digits_recipe.py --table-only RUN_ID [RUN_ID ...]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+# name -> (TrainConfig overrides, Adam (beta_1, beta_2) or None for the paper's 0.5 / 0.9, note)
+CANDIDATES = {
+    "paper": ({}, None, "today's default: Adam 1e-4 (0.5, 0.9) both, n_critic 5, no EMA"),
+    "ema99": ({"ema_decay": 0.99}, None, "paper + generator EMA 0.99"),
+    "ema999": ({"ema_decay": 0.999}, None, "paper + generator EMA 0.999"),
+    "lr2e-4_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "ema_decay": 0.999}, None,
+        "Adam 2e-4 (0.5, 0.9) both + EMA 0.999",
+    ),
+    "lr2e-4_b0_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "ema_decay": 0.999}, (0.0, 0.9),
+        "Adam 2e-4 (0, 0.9) both + EMA 0.999",
+    ),
+    "lr4e-4_b0_ema999": (
+        {"generator_lr": 4e-4, "critic_lr": 4e-4, "ema_decay": 0.999}, (0.0, 0.9),
+        "Adam 4e-4 (0, 0.9) both + EMA 0.999",
+    ),
+    "ttur1e-4_4e-4_ema999": (
+        {"generator_lr": 1e-4, "critic_lr": 4e-4, "ema_decay": 0.999}, None,
+        "Adam (0.5, 0.9) G 1e-4 / C 4e-4 + EMA 0.999",
+    ),
+    "toy_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-3, "lr_decay": True, "ema_decay": 0.999}, None,
+        "the toys' rates: G 2e-4 / C 2e-3 (0.5, 0.9), linear decay to 5%, + EMA 0.999",
+    ),
+    "lr2e-4_decay_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "lr_decay": True, "ema_decay": 0.999}, None,
+        "Adam 2e-4 (0.5, 0.9) both, linear decay to 5%, + EMA 0.999",
+    ),
+    "lr2e-4_nc2_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999}, None,
+        "Adam 2e-4 (0.5, 0.9) both, n_critic 2, + EMA 0.999",
+    ),
+    "crit2_lr2e-4_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "ema_decay": 0.999}, None,
+        "Adam 2e-4 (0.5, 0.9) both + EMA 0.999; critic with 2 stages (8x8 -> 4x4x64 -> 2x2x128)",
+    ),
+    "pad16_lr2e-4_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "ema_decay": 0.999}, None,
+        "Adam 2e-4 (0.5, 0.9) both + EMA 0.999; both networks at padded_size 16 (generator "
+        "4x4x128 -> 8x8x64 -> 16x16, centre crop; critic 16x16 -> 8x8x64 -> 4x4x128)",
+    ),
+    "toy_crit2_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-3, "lr_decay": True, "ema_decay": 0.999}, None,
+        "`toy_ema999` with the 2-stage critic of `crit2_lr2e-4_ema999`",
+    ),
+    "toy_pad16_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-3, "lr_decay": True, "ema_decay": 0.999}, None,
+        "`toy_ema999` with the padded networks of `pad16_lr2e-4_ema999`",
+    ),
+}
+# Network builder options (`keras_wgan.networks.build_generator` / `build_critic`) a candidate
+# changes; today's digits networks are one stage each (generator: dense to 4x4x64, one
+# transposed convolution to 8x8; critic: one 4x4 stride-2 convolution to 4x4x64, then the score).
+NETWORKS = {
+    "crit2_lr2e-4_ema999": {"critic": {"stages": 2}},
+    "pad16_lr2e-4_ema999": {"generator": {"padded_size": 16}, "critic": {"padded_size": 16}},
+    "toy_crit2_ema999": {"critic": {"stages": 2}},
+    "toy_pad16_ema999": {"generator": {"padded_size": 16}, "critic": {"padded_size": 16}},
+}
+METRICS = (  # (key, label, higher is better)
+    ("fid", "classifier-FID", False),
+    ("kid", "KID", False),
+    ("precision", "precision", True),
+    ("recall", "recall", True),
+    ("density", "density", True),
+    ("coverage", "coverage", True),
+    ("classes_covered", "classes", True),
+)
+
+
+def parse_candidate(text):
+    name, _, steps = text.partition("@")
+    if name not in CANDIDATES or not steps.isdigit() or int(steps) < 1:
+        raise argparse.ArgumentTypeError(
+            f"a candidate is NAME@STEPS with NAME one of {sorted(CANDIDATES)}. Received: {text!r}"
+        )
+    return name, int(steps)
+
+
+# --------------------------------------------------------------------------------------------
+# Machine and code
+# --------------------------------------------------------------------------------------------
+
+
+def cpu_description():
+    try:
+        text = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        text = ""
+    fields = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (line.partition(":") for line in text.splitlines())
+    )
+    flags = fields.get("Flags", "").split()
+    wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+    return {
+        "cpu_model": fields.get("Model name", "unknown"),
+        "cpu_flags": [flag for flag in wanted if flag in flags],
+        "cores": os.cpu_count(),
+    }
+
+
+def code_state():
+    """Where the library was imported from, a hash of its sources, and the git HEAD there.
+
+    The benchmark may run on a copy of `keras_wgan/` (so that the checkout can be edited while
+    it runs): `SNAPSHOT_OF` beside the copy names the commit it was exported from
+    (`git archive HEAD keras_wgan | tar -x -C DIR`), and the hash ties the two together.
+    """
+    import hashlib
+
+    import keras_wgan
+
+    package = os.path.dirname(os.path.abspath(keras_wgan.__file__))
+    root = os.path.dirname(package)
+    digest = hashlib.sha1()
+    for folder, _, files in sorted(os.walk(package)):
+        for name in sorted(f for f in files if f.endswith(".py")):
+            path = os.path.join(folder, name)
+            digest.update(os.path.relpath(path, root).encode())
+            with open(path, "rb") as file:
+                digest.update(file.read())
+    try:
+        head = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        head = None
+    snapshot = os.path.join(root, "SNAPSHOT_OF")
+    if os.path.exists(snapshot):
+        with open(snapshot) as file:
+            head = f"snapshot of {file.read().strip()}"
+    return {"library_root": root, "git_head": head, "library_sha1": digest.hexdigest()[:12]}
+
+
+# --------------------------------------------------------------------------------------------
+# One run (in a worker subprocess)
+# --------------------------------------------------------------------------------------------
+
+
+def time_steps(name, steps, seed, warmup=20):
+    """Seconds per generator step of a candidate: `warmup` steps (tracing), then `steps` timed."""
+    import keras
+
+    from keras_wgan import data as data_lib
+    from keras_wgan import training
+
+    config = _configure(name, seed)
+    real = training.load_training_data(config)
+    keras.utils.set_random_seed(config.seed)
+    model = training.build_model(config, real.shape[1:])
+    model.compile(*training.make_optimizers(config, steps + warmup))
+    stream = data_lib.make_dataset(
+        real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed, repeat=True
+    )
+    model.fit(stream, epochs=1, steps_per_epoch=warmup, verbose=0, shuffle=False)
+    load_before = os.getloadavg()
+    usage_before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+    seconds = time.perf_counter() - started
+    usage_after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_seconds = sum(
+        getattr(usage_after, f) - getattr(usage_before, f) for f in ("ru_utime", "ru_stime")
+    )
+    return {
+        "candidate": name, "mode": "timing", "seed": seed, "timed_steps": steps,
+        "step_ms": round(1000 * seconds / steps, 2),
+        "step_cpu_ms": round(1000 * cpu_seconds / steps, 2),
+        "loadavg_1min_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        **cpu_description(), **code_state(),
+    }
+
+
+def _configure(name, seed):
+    """The candidate's `TrainConfig`, its network options and betas put in place."""
+    from keras_wgan import config as paper
+    from keras_wgan import training
+
+    overrides, betas, _ = CANDIDATES[name]
+    for role, options in NETWORKS.get(name, {}).items():
+        # `training.build_model` calls the builders through `keras_wgan.networks`.
+        import functools
+
+        from keras_wgan import networks
+
+        builder = getattr(networks, f"build_{role}")
+        setattr(networks, f"build_{role}", functools.partial(builder, **options))
+    if betas is not None:
+        paper.WGAN_GP_BETA_1, paper.WGAN_GP_BETA_2 = betas
+        if overrides.get("generator_lr") is None:
+            raise ValueError(f"candidate {name!r} sets betas: it must set its rates too")
+    return training.TrainConfig(dataset="digits", seed=seed, verbose=0, **overrides)
+
+
+def run_one(name, steps, seed, full=False):
+    import keras
+    import tensorflow as tf
+
+    from keras_wgan import config as paper
+    from keras_wgan import data as data_lib
+    from keras_wgan import training
+
+    betas = CANDIDATES[name][1]
+    config = _configure(name, seed)
+    real = training.load_training_data(config)
+    steps_per_epoch = len(real) // (config.batch_size * config.critic_steps)
+    load_before = os.getloadavg()
+    usage_before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    if full:
+        import dataclasses
+
+        epochs = max(1, steps // steps_per_epoch)
+        with tempfile.TemporaryDirectory() as workdir:
+            config = dataclasses.replace(
+                config, epochs=epochs, saved_models_dir=os.path.join(workdir, "export")
+            )
+            summary = training.train(config, os.path.join(workdir, "run"))
+        generator_steps, scored = summary["generator_steps"], summary["quality"]
+        train_seconds = summary["seconds"]
+    else:
+        keras.utils.set_random_seed(config.seed)
+        model = training.build_model(config, real.shape[1:])
+        model.compile(*training.make_optimizers(config, steps), jit_compile=config.jit_compile)
+        stream = data_lib.make_dataset(
+            real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed,
+            repeat=True,
+        )
+        fit_started = time.perf_counter()
+        model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+        train_seconds = time.perf_counter() - fit_started
+        generator_steps = int(model.generator_optimizer.iterations)
+        scored = training.evaluate(model, config)
+    total_seconds = time.perf_counter() - started
+    usage_after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_seconds = sum(
+        getattr(usage_after, f) - getattr(usage_before, f) for f in ("ru_utime", "ru_stime")
+    )
+    return {
+        "candidate": name,
+        "note": CANDIDATES[name][2],
+        "mode": "train()" if full else "fit",
+        "seed": seed,
+        "generator_steps": generator_steps,
+        "steps_per_epoch": steps_per_epoch,
+        "batch_size": config.batch_size,
+        "critic_steps": config.critic_steps,
+        "latent_dim": config.latent_dim,
+        "generator_lr": config.generator_lr or paper.WGAN_GP_LEARNING_RATE,
+        "critic_lr": config.critic_lr or paper.WGAN_GP_LEARNING_RATE,
+        "adam_betas": list(betas or (paper.WGAN_GP_BETA_1, paper.WGAN_GP_BETA_2)),
+        "lr_decay": config.lr_decay,
+        "ema_decay": config.ema_decay,
+        "augment": config.augment,
+        "networks": NETWORKS.get(name, {}),
+        "generator_params": None if full else model.generator.count_params(),
+        "critic_params": None if full else model.critic.count_params(),
+        "train_seconds": round(train_seconds, 2),
+        "total_seconds": round(total_seconds, 2),
+        "cores_busy": round(cpu_seconds / total_seconds, 2),
+        "loadavg_1min_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "scores": {
+            key: {part: row[part] for part in ("generated", "floor", "degraded")}
+            for key, row in scored["scores"].items()
+        },
+        "num_samples": scored.get("num_samples"),
+        "feature_extractor": scored.get("feature_extractor"),
+        **cpu_description(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        **code_state(),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------
+
+
+def fmt(key, value):
+    if value is None:
+        return "-"
+    if key == "classes_covered":
+        return f"{value:g}"
+    if key in ("fid", "kid"):
+        return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def table(records, baseline):
+    run_ids = ", ".join(sorted({r["run_id"] for r in records}))
+    timings = [r for r in records if r["mode"] == "timing"]
+    records = [r for r in records if r["mode"] != "timing"]
+    step_ms, step_cpu_ms = {}, {}
+    for record in timings:
+        step_ms.setdefault(record["candidate"], []).append(record["step_ms"])
+        step_cpu_ms.setdefault(record["candidate"], []).append(record["step_cpu_ms"])
+    step_ms = {name: statistics.median(values) for name, values in step_ms.items()}
+    step_cpu_ms = {name: statistics.median(values) for name, values in step_cpu_ms.items()}
+    base_name, _, base_steps = baseline.partition("@")
+    first = records[0]
+    groups = {}
+    for record in records:
+        key = (record["candidate"], record["generator_steps"], record["mode"])
+        groups.setdefault(key, []).append(record)
+    floors = {key: statistics.median(r["scores"][key]["floor"] for r in records)
+              for key, _, _ in METRICS}
+    degraded = {key: statistics.median(r["scores"][key]["degraded"] for r in records)
+                for key, _, _ in METRICS}
+    loads = [v for r in records for v in r["loadavg_1min_before_after"]]
+    cpus = sorted({f"{r['cpu_model']} ({', '.join(r['cpu_flags'])}), {r['cores']} cores"
+                   for r in records})
+    lines = [
+        "# The default digits recipe, measured",
+        "",
+        f"`benchmarks/digits_recipe.py`, runs {run_ids}"
+        f" ({first['date']}): {'; '.join(cpus)}, TensorFlow {first['tensorflow']}, "
+        f"Keras {first['keras']}. WGAN-GP, DCGAN 8x8 networks (layer-normalized critic), batch "
+        "64, latent 64, on the 1,297 training digits; each run in its own subprocess, scored as "
+        "a run's metrics.json (`training.evaluate`: 1,000 samples, n = "
+        f"{first['num_samples']} per set, {first['feature_extractor']}).",
+        "",
+        "Each cell is the **median over seeds**. Targets (issue 13): classifier-FID <= 2x the "
+        "floor; precision, density and coverage at or above the degraded reference; 10/10 "
+        "classes. References (medians over the runs' seeds): "
+        + "; ".join(f"{label} floor {fmt(k, floors[k])} / degraded {fmt(k, degraded[k])}"
+                    for k, label, _ in METRICS) + ".",
+        "",
+        "`train s`: wall seconds of `fit` alone (mode `fit`) or of the whole `training.train` "
+        "(mode `train()`), median over seeds. The 2 cores were shared with other jobs (1-minute "
+        f"load {min(loads):.1f} to {max(loads):.1f} around the runs, several candidates at "
+        "once), so train s compare nothing. `time ratio`: the candidate's training cost "
+        f"over the baseline `{baseline}`'s, as steps x CPU seconds per step, the step times "
+        "measured side by side in rounds (`--timing`, table below; CPU time, because the "
+        "wall time of a step moved 3x with the load); `-` where not timed.",
+        "",
+        "| candidate | steps | mode | seeds | " + " | ".join(label for _, label, _ in METRICS)
+        + " | targets met | train s | time ratio |",
+        "|---|---|---|---|" + "---|" * len(METRICS) + "---|---|---|",
+    ]
+    for (name, steps, mode), runs in groups.items():
+        medians = {key: statistics.median(r["scores"][key]["generated"] for r in runs)
+                   for key, _, _ in METRICS}
+        met = [medians["fid"] <= 2 * floors["fid"]] + [
+            medians[key] >= degraded[key] for key in ("precision", "density", "coverage")
+        ] + [medians["classes_covered"] >= 10]
+        seconds = statistics.median(r["train_seconds"] for r in runs)
+        ratio = "-"
+        if name in step_ms and base_name in step_ms and base_steps.isdigit():
+            cost, base_cost = steps * step_cpu_ms[name], int(base_steps) * step_cpu_ms[base_name]
+            ratio = f"{cost / base_cost:.2f}"
+        lines.append(
+            f"| `{name}` | {steps} | {mode} | {len(runs)} | "
+            + " | ".join(fmt(key, medians[key]) for key, _, _ in METRICS)
+            + f" | {sum(met)}/5 | {seconds:.0f} | {ratio} |"
+        )
+    if timings:
+        loads = [v for r in timings for v in r["loadavg_1min_before_after"]]
+        rounds = len({r["seed"] for r in timings})
+        lines += [
+            "",
+            f"Step times (`--timing`: {timings[0]['timed_steps']} generator steps timed after 20 "
+            f"of warm-up, the candidates in turn, {rounds} rounds, order reversed every other "
+            f"round; 1-minute load {min(loads):.1f} to {max(loads):.1f}; median per candidate):",
+            "",
+            "| candidate | ms per generator step | CPU ms per step | CPU ms / baseline's |",
+            "|---|---|---|---|",
+        ]
+        for name in dict.fromkeys(r["candidate"] for r in timings):
+            ratio = (f"{step_cpu_ms[name] / step_cpu_ms[base_name]:.2f}"
+                     if base_name in step_cpu_ms else "-")
+            lines.append(
+                f"| `{name}` | {step_ms[name]:.1f} | {step_cpu_ms[name]:.1f} | {ratio} |"
+            )
+    lines += ["", "Candidates:", ""]
+    for name in dict.fromkeys(r["candidate"] for r in records + timings):
+        lines.append(f"- `{name}`: {CANDIDATES[name][2]}")
+    lines += ["", "Per seed (FID / precision / density / coverage / classes, train s):", ""]
+    for (name, steps, mode), runs in groups.items():
+        cells = [
+            f"s{r['seed']}: {fmt('fid', r['scores']['fid']['generated'])} / "
+            f"{r['scores']['precision']['generated']:.2f} / "
+            f"{r['scores']['density']['generated']:.2f} / "
+            f"{r['scores']['coverage']['generated']:.2f} / "
+            f"{r['scores']['classes_covered']['generated']:g}, {r['train_seconds']:.0f} s"
+            for r in sorted(runs, key=lambda r: r["seed"])
+        ]
+        lines.append(f"- `{name}@{steps}` ({mode}): " + "; ".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def write_table(path_jsonl, path_md, run_ids, baseline):
+    with open(path_jsonl) as file:
+        records = [json.loads(line) for line in file if line.strip()]
+    records = [r for r in records if r["run_id"] in run_ids]
+    if any(r["mode"] != "timing" for r in records):
+        with open(path_md, "w") as file:
+            file.write(table(records, baseline))
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", nargs="+", type=parse_candidate,
+                        default=[("paper", 4000), ("ema999", 2000)], metavar="NAME@STEPS")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--timing", action="store_true",
+                        help="time STEPS generator steps per candidate (no scores), in rounds")
+    parser.add_argument("--full", action="store_true",
+                        help="each run a whole training.train (callbacks, export) in a tmpdir")
+    parser.add_argument("--baseline", default="paper@4000",
+                        help="NAME@STEPS whose median train time the ratios divide by")
+    parser.add_argument("--quick", action="store_true", help="8 steps, seed 0, out to /tmp")
+    parser.add_argument("--out-dir", default=None, help="default benchmarks/results")
+    parser.add_argument("--table-only", nargs="+", metavar="RUN_ID",
+                        help="rebuild the table from these runs and exit")
+    parser.add_argument("--also", nargs="+", default=(), metavar="RUN_ID",
+                        help="earlier runs to put in the table beside this one")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        name, steps, seed = args.worker
+        if args.timing:
+            record = time_steps(name, int(steps), int(seed))
+        else:
+            record = run_one(name, int(steps), int(seed), full=args.full)
+        print("RESULT " + json.dumps(record), flush=True)
+        return
+
+    out_dir = args.out_dir or ("/tmp/digits_recipe_quick" if args.quick else "benchmarks/results")
+    os.makedirs(out_dir, exist_ok=True)
+    path_jsonl = os.path.join(out_dir, "digits_recipe.jsonl")
+    path_md = os.path.join(out_dir, "digits_recipe.md")
+    if args.table_only:
+        write_table(path_jsonl, path_md, set(args.table_only), args.baseline)
+        return
+    candidates = [(name, 8) for name, _ in args.candidates] if args.quick else args.candidates
+    seeds = args.seeds[:1] if args.quick else args.seeds
+    run_id = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
+    command = " ".join(["python benchmarks/digits_recipe.py", *sys.argv[1:]])
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    # Seed by seed, all candidates in turn (order reversed every other seed), so that the
+    # candidates of a seed run under similar load.
+    for index, seed in enumerate(seeds):
+        for name, steps in candidates if index % 2 == 0 else candidates[::-1]:
+            print(f"[{time.strftime('%H:%M:%S')}] {name}@{steps} seed {seed}", flush=True)
+            completed = subprocess.run(
+                [sys.executable, os.path.abspath(__file__), "--worker", name, str(steps),
+                 str(seed)] + (["--full"] if args.full else [])
+                + (["--timing"] if args.timing else []),
+                capture_output=True, text=True, env=env,
+            )
+            results = [
+                line for line in completed.stdout.splitlines() if line.startswith("RESULT ")
+            ]
+            if completed.returncode != 0 or not results:
+                print(f"run failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
+                continue
+            record = {"run_id": run_id, "date": datetime.date.today().isoformat(),
+                      "command": command, **json.loads(results[-1][len("RESULT "):])}
+            with open(path_jsonl, "a") as file:
+                file.write(json.dumps(record) + "\n")
+            write_table(path_jsonl, path_md, {run_id, *args.also}, args.baseline)
+            if args.timing:
+                print(f"  {record['step_ms']} ms per step ({record['step_cpu_ms']} CPU ms), "
+                      f"load {record['loadavg_1min_before_after']}", flush=True)
+                continue
+            scores = record["scores"]
+            print(
+                f"  fid {scores['fid']['generated']:.2f} (floor {scores['fid']['floor']:.2f}) "
+                f"precision {scores['precision']['generated']:.2f} density "
+                f"{scores['density']['generated']:.2f} coverage "
+                f"{scores['coverage']['generated']:.2f} classes "
+                f"{scores['classes_covered']['generated']:g}; train {record['train_seconds']} s, "
+                f"load {record['loadavg_1min_before_after']}",
+                flush=True,
+            )
+    print(f"run_id {run_id}; table: {path_md}")
+
+
+if __name__ == "__main__":
+    main()
