@@ -30,6 +30,23 @@ def run_cli(*args, cwd=None):
     )
 
 
+def smoke_run(directory, dataset):
+    """`keras-wgan train --smoke` into `directory`: `(output_dir, saved_models, result)`."""
+    output_dir, saved_models = directory / "run", directory / "saved_models"
+    result = run_cli(
+        "train", "--smoke", "--dataset", dataset,
+        "--output-dir", str(output_dir), "--saved-models-dir", str(saved_models),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return output_dir, saved_models, result
+
+
+@pytest.fixture(scope="module")
+def digits_smoke(tmp_path_factory, classifier_cache):
+    """One digits smoke run through the command line, shared by the module's tests."""
+    return smoke_run(tmp_path_factory.mktemp("digits_smoke"), "digits")
+
+
 @pytest.mark.parametrize(
     "dataset, run_name, extra_metric",
     [
@@ -37,14 +54,10 @@ def run_cli(*args, cwd=None):
         pytest.param("ring8", "wgan_gp_ring8", "gradient_penalty", marks=pytest.mark.slow),
     ],
 )
-def test_smoke_run_writes_every_artifact(tmp_path, dataset, run_name, extra_metric):
-    output_dir = tmp_path / "run"
-    saved_models = tmp_path / "saved_models"
-    result = run_cli(
-        "train", "--smoke", "--dataset", dataset,
-        "--output-dir", str(output_dir), "--saved-models-dir", str(saved_models),
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+def test_smoke_run_writes_every_artifact(request, tmp_path, dataset, run_name, extra_metric):
+    # The digits run is the module's shared one (`sample` and `evaluate` read its model).
+    smoke = request.getfixturevalue("digits_smoke") if dataset == "digits" else None
+    output_dir, saved_models, result = smoke or smoke_run(tmp_path, dataset)
 
     history = json.loads((output_dir / "history.json").read_text())
     for name in METRICS + (extra_metric,):
@@ -280,14 +293,8 @@ def test_ema_decay_reaches_the_config_and_the_model():
 
 
 @pytest.fixture(scope="module")
-def digits_model(tmp_path_factory, classifier_cache):
-    directory = tmp_path_factory.mktemp("digits_smoke")
-    result = run_cli(
-        "train", "--smoke", "--dataset", "digits", "--backup-every", "0",
-        "--output-dir", str(directory / "run"), "--saved-models-dir", str(directory / "sm"),
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return directory / "run" / "model.keras"
+def digits_model(digits_smoke):
+    return digits_smoke[0] / "model.keras"
 
 
 def test_sample_writes_a_grid_and_the_raw_samples(tmp_path, digits_model):

@@ -20,6 +20,7 @@ on every seed (`benchmarks/quality_test_spread.py --dataset grid25` measures thi
 
 import keras
 import numpy as np
+import pytest
 
 import keras_wgan
 from keras_wgan import metrics
@@ -56,6 +57,8 @@ def train_toy(dataset, seed=0):
     return metrics.mode_metrics(samples, *keras_wgan.data.toy_modes(dataset))
 
 
+# Slow (about 36 s on a quiet Ice Lake): run by .ci/run after the default run.
+@pytest.mark.slow
 def test_wgan_gp_covers_the_ring_of_8():
     result = train_toy("ring8")
     print(
