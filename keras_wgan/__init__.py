@@ -61,10 +61,13 @@ def __dir__():
 
 
 def _started_as_command_line():
-    # While `python -m keras_wgan` locates its module, sys.argv[0] is "-m"; the console script's
-    # sys.argv[0] is its path.
+    # `python -m keras_wgan ...` (the interpreter's own arguments name the module), or the
+    # `keras-wgan` console script (its path is sys.argv[0]).
+    arguments = list(getattr(_sys, "orig_argv", ()))
+    if "-m" in arguments[:-1]:
+        return arguments[arguments.index("-m") + 1].partition(".")[0] == "keras_wgan"
     program = _os.path.basename(_sys.argv[0]) if _sys.argv else ""
-    return program == "-m" or program.startswith("keras-wgan")
+    return program.startswith("keras-wgan")
 
 
 if not _started_as_command_line():

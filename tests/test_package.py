@@ -3,6 +3,8 @@
 import ast
 import pathlib
 
+import pytest
+
 import keras_wgan
 
 PACKAGE = pathlib.Path(keras_wgan.__file__).parent
@@ -67,3 +69,24 @@ def test_modules_import_without_cycles():
     for module in graph:
         visit(module)
     assert len(done) == len(graph) > 40
+
+
+@pytest.mark.parametrize(
+    "orig_argv, argv, lazy",
+    [
+        (["python", "-m", "keras_wgan", "train"], ["-m", "train"], True),
+        (["python", "-m", "keras_wgan.cli", "train"], ["-m", "train"], True),
+        (["python", "/venv/bin/keras-wgan", "train"], ["/venv/bin/keras-wgan", "train"], True),
+        # Everything else loads the package at once (load_model must find the model classes).
+        (["python", "-m", "pytest", "-q"], ["/venv/bin/pytest", "-q"], False),
+        (["python", "-m", "mypackage.train"], ["-m"], False),
+        (["python", "train.py"], ["train.py"], False),
+        (["python", "-c", "import keras_wgan"], ["-c"], False),
+    ],
+)
+def test_only_the_command_line_loads_the_package_lazily(monkeypatch, orig_argv, argv, lazy):
+    import sys
+
+    monkeypatch.setattr(sys, "orig_argv", orig_argv)
+    monkeypatch.setattr(sys, "argv", argv)
+    assert keras_wgan._started_as_command_line() is lazy
