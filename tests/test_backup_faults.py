@@ -23,10 +23,11 @@ from tests.helpers import tiny_model
 
 BACKUP_STEP = 2
 # The command line of the run that made the backup (and of the runs that resume it), without
-# --output-dir. Backups after every step, so a resumed run writes one at its first step.
+# --output-dir. Backups after every step, so a resumed run writes one at its first step; epochs
+# of one pass over the smoke data (40 steps), so that steps remain after the backup's.
 COMMAND = [
     "train", "--smoke", "--dataset", "ring8", "--batch-size", "8", "--critic-steps", "2",
-    "--backup-every", "1",
+    "--backup-every", "1", "--steps-per-epoch", "0",
 ]
 
 
