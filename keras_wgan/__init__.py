@@ -76,26 +76,4 @@ if not _started_as_command_line():
     del _name
 
 
-__all__ = [
-    "GAN",
-    "WGAN",
-    "WGANGP",
-    "StackedGAN",
-    "export_generator",
-    "augment",
-    "callbacks",
-    "checkpointing",
-    "config",
-    "constraints",
-    "data",
-    "evaluation",
-    "export",
-    "export_formats",
-    "losses",
-    "metrics",
-    "models",
-    "networks",
-    "penalties",
-    "run_config",
-    "__version__",
-]
+__all__ = [*_NAMES, *_SUBMODULES, "__version__"]

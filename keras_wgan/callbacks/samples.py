@@ -12,6 +12,8 @@ import numpy as np
 
 from keras_wgan._checks import check_positive_int
 from keras_wgan._generators import generator_for_sampling
+from keras_wgan.callbacks._inputs import class_labels
+from keras_wgan.callbacks._inputs import fixed_latent
 from keras_wgan.callbacks._schedule import epoch_is_due
 from keras_wgan.callbacks.plotting import image_grid
 from keras_wgan.callbacks.plotting import load_pyplot
@@ -23,22 +25,8 @@ class _SampleCallback(keras.callbacks.Callback):
 
     def __init__(self, latent, directory, every=1, labels=None, use_ema=None):
         super().__init__()
-        latent = np.asarray(latent, dtype="float32")
-        if latent.ndim != 2 or len(latent) < 1:
-            raise ValueError(
-                "`latent` must be a non-empty batch of latent vectors [num_samples, latent_dim]. "
-                f"Received: latent with shape {latent.shape}"
-            )
-        if labels is not None:
-            labels = np.asarray(labels)
-            if labels.shape != (len(latent),) or not np.issubdtype(labels.dtype, np.integer):
-                raise ValueError(
-                    f"`labels` must be {len(latent)} ints, one per latent vector. Received: "
-                    f"labels with shape {labels.shape} and dtype {labels.dtype}"
-                )
-            labels = labels.astype("int32")
-        self.latent = latent
-        self.labels = labels
+        self.latent = fixed_latent(latent)
+        self.labels = class_labels("labels", labels, len(self.latent))
         self.directory = os.fspath(directory)
         self.every = check_positive_int("every", every)
         self.use_ema = use_ema

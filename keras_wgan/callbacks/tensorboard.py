@@ -12,6 +12,8 @@ import numpy as np
 
 from keras_wgan._checks import check_positive_int
 from keras_wgan._generators import generator_for_sampling
+from keras_wgan.callbacks._inputs import class_labels
+from keras_wgan.callbacks._inputs import fixed_latent
 from keras_wgan.callbacks._schedule import epoch_is_due
 from keras_wgan.callbacks.plotting import image_grid
 from keras_wgan.callbacks.plotting import load_pyplot
@@ -67,20 +69,15 @@ class GANTensorBoard(keras.callbacks.Callback):
         use_ema=None,
     ):
         super().__init__()
-        latent = np.asarray(latent, dtype="float32")
-        if latent.ndim != 2 or len(latent) < 1:
-            raise ValueError(
-                "`latent` must be a non-empty batch of latent vectors [num_samples, latent_dim]. "
-                f"Received: latent with shape {latent.shape}"
-            )
+        latent = fixed_latent(latent)
         real = np.asarray(real, dtype="float32")
         if real.ndim < 2 or len(real) < 1:
             raise ValueError(f"`real` must be a batch of samples. Received: shape {real.shape}")
-        real_labels = _labels("real_labels", real_labels, len(real))
+        real_labels = class_labels("real_labels", real_labels, len(real))
         self.log_dir = str(log_dir)
         self.latent = latent
         self.real = real[: self.MAX_REAL]
-        self.labels = _labels("labels", labels, len(latent))
+        self.labels = class_labels("labels", labels, len(latent))
         self.real_labels = None if real_labels is None else real_labels[: self.MAX_REAL]
         self.settings = dict(settings or {})
         self.every = check_positive_int("every", every)
@@ -142,18 +139,6 @@ class GANTensorBoard(keras.callbacks.Callback):
             keras.ops.convert_to_numpy(real_scores).astype("float32").ravel(),
             keras.ops.convert_to_numpy(generated_scores).astype("float32").ravel(),
         )
-
-
-def _labels(name, labels, length):
-    if labels is None:
-        return None
-    labels = np.asarray(labels)
-    if not np.issubdtype(labels.dtype, np.integer) or labels.shape != (length,):
-        raise ValueError(
-            f"`{name}` must be {length} integer class indices. Received: {name} with shape "
-            f"{labels.shape} and dtype {labels.dtype}"
-        )
-    return labels.astype("int32")
 
 
 def _scatter_image(samples, real):
