@@ -90,6 +90,49 @@ CANDIDATES = {
         {"generator_lr": 2e-4, "critic_lr": 2e-3, "lr_decay": True, "ema_decay": 0.999}, None,
         "`toy_ema999` with the padded networks of `pad16_lr2e-4_ema999`",
     ),
+    "nc2_crit2_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999}, None,
+        "today's default (`lr2e-4_nc2_ema999`) with the 2-stage critic of `crit2_lr2e-4_ema999`",
+    ),
+    "nc2_crit2f32_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999}, None,
+        "today's default with a narrower 2-stage critic (8x8 -> 4x4x32 -> 2x2x64)",
+    ),
+    "nc2_crit2f16_ema999": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999}, None,
+        "today's default with a 2-stage critic of 16 and 32 filters (8x8 -> 4x4x16 -> 2x2x32)",
+    ),
+    # The ablation (issue 13): each run is scored with and without its generator average.
+    "nc2_ema999_diffaug": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
+         "augment": "diffaugment"}, None,
+        "`nc2_crit2f16_ema999` (the recipe) + DiffAugment (color, translation, cutout) on the "
+        "critic's inputs",
+    ),
+    "nc2_ema999_ada": (
+        {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
+         "augment": "ada"}, None,
+        "`nc2_crit2f16_ema999` (the recipe) + ADA (DiffAugment's transformations at an "
+        "adaptive probability)",
+    ),
+    # MNIST-5k (28x28 DCGAN networks, latent 128): the papers' settings and the digits recipe.
+    "mnist5k_paper": ({"dataset": "mnist5k"}, None,
+                      "MNIST-5k, the papers' settings (Adam 1e-4 (0.5, 0.9), n_critic 5)"),
+    "mnist5k_nc2_ema999": (
+        {"dataset": "mnist5k", "generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2,
+         "ema_decay": 0.999}, None,
+        "MNIST-5k, the digits recipe: Adam 2e-4 both, n_critic 2, EMA 0.999",
+    ),
+    "mnist5k_nc2_ema999_diffaug": (
+        {"dataset": "mnist5k", "generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2,
+         "ema_decay": 0.999, "augment": "diffaugment"}, None,
+        "MNIST-5k, the digits recipe + DiffAugment",
+    ),
+    "mnist5k_nc2_ema999_ada": (
+        {"dataset": "mnist5k", "generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2,
+         "ema_decay": 0.999, "augment": "ada"}, None,
+        "MNIST-5k, the digits recipe + ADA",
+    ),
 }
 # Network builder options (`keras_wgan.networks.build_generator` / `build_critic`) a candidate
 # changes; today's digits networks are one stage each (generator: dense to 4x4x64, one
@@ -99,6 +142,11 @@ NETWORKS = {
     "pad16_lr2e-4_ema999": {"generator": {"padded_size": 16}, "critic": {"padded_size": 16}},
     "toy_crit2_ema999": {"critic": {"stages": 2}},
     "toy_pad16_ema999": {"generator": {"padded_size": 16}, "critic": {"padded_size": 16}},
+    "nc2_crit2_ema999": {"critic": {"stages": 2}},
+    "nc2_crit2f32_ema999": {"critic": {"stages": 2, "base_filters": 32}},
+    "nc2_crit2f16_ema999": {"critic": {"stages": 2, "base_filters": 16}},
+    "nc2_ema999_diffaug": {"critic": {"stages": 2, "base_filters": 16}},
+    "nc2_ema999_ada": {"critic": {"stages": 2, "base_filters": 16}},
 }
 METRICS = (  # (key, label, higher is better)
     ("fid", "classifier-FID", False),
@@ -229,12 +277,22 @@ def _configure(name, seed):
         from keras_wgan import networks
 
         builder = getattr(networks, f"build_{role}")
-        setattr(networks, f"build_{role}", functools.partial(builder, **options))
+        # The candidate's options win over the arguments `build_model` passes (base_filters).
+        setattr(networks, f"build_{role}", functools.partial(_overridden, builder, options))
     if betas is not None:
         paper.WGAN_GP_BETA_1, paper.WGAN_GP_BETA_2 = betas
         if overrides.get("generator_lr") is None:
             raise ValueError(f"candidate {name!r} sets betas: it must set its rates too")
-    return training.TrainConfig(dataset="digits", seed=seed, verbose=0, **overrides)
+    # Every candidate names its critic: on digits DCGAN's one stage of 64 filters unless it
+    # says otherwise (the default run's recipe, `run_config.DIGITS_RECIPES`, has its own).
+    base = {"dataset": "digits"}
+    if overrides.get("dataset", "digits") == "digits":
+        base.update(critic_stages=1, critic_filters=64)
+    return training.TrainConfig(**{**base, **overrides}, seed=seed, verbose=0)
+
+
+def _overridden(builder, options, *args, **kwargs):
+    return builder(*args, **{**kwargs, **options})
 
 
 def run_one(name, steps, seed, full=False):
@@ -252,6 +310,7 @@ def run_one(name, steps, seed, full=False):
     load_before = os.getloadavg()
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
+    scored_raw = None
     if full:
         import dataclasses
 
@@ -276,6 +335,12 @@ def run_one(name, steps, seed, full=False):
         train_seconds = time.perf_counter() - fit_started
         generator_steps = int(model.generator_optimizer.iterations)
         scored = training.evaluate(model, config)
+        if model.ema_generator is not None:  # the same run without its average
+            from keras_wgan import evaluation
+
+            scored_raw = evaluation.score_generator(
+                model, config.dataset, seed=config.seed + 2, use_ema=False
+            )
     total_seconds = time.perf_counter() - started
     usage_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu_seconds = sum(
@@ -283,6 +348,7 @@ def run_one(name, steps, seed, full=False):
     )
     return {
         "candidate": name,
+        "dataset": config.dataset,
         "note": CANDIDATES[name][2],
         "mode": "train()" if full else "fit",
         "seed": seed,
@@ -307,6 +373,10 @@ def run_one(name, steps, seed, full=False):
         "scores": {
             key: {part: row[part] for part in ("generated", "floor", "degraded")}
             for key, row in scored["scores"].items()
+        },
+        "scores_without_ema": None if scored_raw is None else {
+            key: {part: row[part] for part in ("generated", "floor", "degraded")}
+            for key, row in scored_raw["scores"].items()
         },
         "num_samples": scored.get("num_samples"),
         "feature_extractor": scored.get("feature_extractor"),

@@ -30,8 +30,8 @@ import sys
 from keras_wgan import run_config
 
 # --smoke: a run of a few seconds that goes through every stage (tiny networks, little data).
-SMOKE = {"epochs": 1, "steps_per_epoch": 2, "base_filters": 8, "hidden_units": (16, 16),
-         "num_samples": 640}
+SMOKE = {"epochs": 1, "steps_per_epoch": 2, "base_filters": 8, "critic_filters": 8,
+         "hidden_units": (16, 16), "num_samples": 640}
 # The defaults the help texts quote, by kind of dataset, and the digits recipe's (WGAN-GP).
 DIGITS, IMAGE, TOY = (run_config.KIND_DEFAULTS[kind] for kind in ("digits", "image", "toy"))
 RECIPE = run_config.DIGITS_RECIPES["wgan-gp"]
@@ -68,7 +68,8 @@ def _digits_recipe():
     decay = (f" decaying linearly to {_percent(run_config.LR_DECAY_FINAL_FRACTION)}"
              if RECIPE.get("lr_decay") else "")
     return (f"{rate}, beta 0.5/0.9{decay}, {RECIPE['critic_steps']} critic steps, a generator "
-            f"average (EMA {RECIPE['ema_decay']}), {DIGITS['epochs']} epochs of "
+            f"average (EMA {RECIPE['ema_decay']}), a critic of {RECIPE['critic_stages']} "
+            f"stages from {RECIPE['critic_filters']} filters, {DIGITS['epochs']} epochs of "
             f"{DIGITS['steps_per_epoch']} generator steps")
 
 

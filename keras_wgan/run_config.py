@@ -5,8 +5,8 @@ the user leaves out; `TrainConfig` resolves each `None` from the tables below wh
 that a config (and a backup's `config.json`) always holds concrete values. The papers' constants
 come from `keras_wgan.config`; the 2-D toys' numbers and WGAN-GP's on digits (the default run) are
 measured recipes (`benchmarks/results/toy_quality.md`, `benchmarks/results/digits_recipe.md`);
-`TrainConfig(paper_settings=True)` trades a recipe's rates, decay and generator average for the
-papers'.
+`TrainConfig(paper_settings=True)` trades a recipe's rates, decay, generator average and critic
+depth for the papers'.
 
 This module imports neither TensorFlow nor Keras: the command line can check its arguments
 without loading them.
@@ -50,7 +50,8 @@ RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backu
                      "deterministic", "data_dir", "image_dir", "quality_every", "tensorboard")
 # Fields added after backups were first written, with the value that keeps an older run's
 # behaviour: `settings_to_match` leaves them out at that value, so older backups still resume.
-LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False}
+LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False, "critic_stages": None,
+                "critic_filters": None}
 
 # --- Defaults ----------------------------------------------------------------------------------
 
@@ -62,14 +63,14 @@ CRITIC_STEPS = {"wgan-gp": paper.CRITIC_STEPS, "wgan": paper.CRITIC_STEPS, "gan"
 DIGITS_STEPS_PER_EPOCH = 100
 # By kind of dataset (see `dataset_kind`); a dataset's entry in DATASET_DEFAULTS overrides its
 # kind's. `steps_per_epoch`: generator steps per epoch; `None` (absent): one pass over the
-# training samples. Epochs: about 3,000 generator steps for a toy, 4,000 for digits (40 epochs
+# training samples. Epochs: about 3,000 generator steps for a toy, 2,000 for digits (20 epochs
 # of DIGITS_STEPS_PER_EPOCH), 3,700-3,900 for
 # mnist, fashion_mnist and cifar10, 5,000 for celeb_a (at batch 64); mnist5k: 2,400 for the
 # WGANs (4,000 training digits, 12 steps of 64 x 5 critic steps per epoch), 12,400 for the GAN
 # baselines (one discriminator step). Latent sizes: the WGAN-GP
 # toy experiments' 2; 64 for 8x8 digits; DCGAN's 100 rounded up to 128 for larger images.
 KIND_DEFAULTS = {
-    "digits": {"batch_size": 64, "epochs": 40, "steps_per_epoch": DIGITS_STEPS_PER_EPOCH,
+    "digits": {"batch_size": 64, "epochs": 20, "steps_per_epoch": DIGITS_STEPS_PER_EPOCH,
                "latent_dim": 64, "lr_decay": False},
     "image": {"batch_size": 64, "epochs": 20, "latent_dim": 128, "lr_decay": False},
     "toy": {"batch_size": 256, "epochs": 60, "latent_dim": 2, "lr_decay": True},
@@ -102,11 +103,12 @@ TOY_LEARNING_RATES = {
 LR_DECAY_FINAL_FRACTION = 0.05
 # The measured digits recipe, by model: what it changes from the papers' settings
 # (`benchmarks/results/digits_recipe.md`; `paper_settings=True` keeps the papers'). WGAN-GP:
-# Adam 2e-4 for both networks, 2 critic updates per generator update and a generator average,
-# 4,000 generator steps in about half the time of the papers' settings' 4,000 steps. Models
-# without an entry keep the papers' settings on digits.
+# Adam 2e-4 for both networks, 2 critic updates per generator update, a generator average and
+# a narrow critic of two stages (8x8 -> 4x4x16 -> 2x2x32) where DCGAN's rule gives one (8x8 ->
+# 4x4x64), 2,000 generator steps. Models without an entry keep the papers' settings on digits.
 DIGITS_RECIPES = {
-    "wgan-gp": {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999},
+    "wgan-gp": {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
+                "critic_stages": 2, "critic_filters": 16},
 }
 
 
@@ -131,9 +133,10 @@ class TrainConfig:
     beta_1=0.5, beta_2=0.9; WGAN: RMSprop 5e-5 / 5e-4), both decaying linearly to 5% over the
     run (the critic's schedule counts critic updates), 60 epochs of 50 generator steps. WGAN-GP
     on digits (the default run) is a measured recipe too (`DIGITS_RECIPES`): both rates 2e-4,
-    2 critic steps and a generator average (`ema_decay=0.999`), 40 epochs of 100 generator
-    steps. Other image datasets keep the papers' settings without decay. `paper_settings=True`
-    gives the toys and digits the papers' rates and critic steps, no decay and no average. The
+    2 critic steps, a generator average (`ema_decay=0.999`) and a narrow two-stage critic
+    (`critic_stages=2`, `critic_filters=16`), 20 epochs of 100 generator steps. Other image
+    datasets keep the papers' settings without decay. `paper_settings=True` gives the toys and
+    digits the papers' rates and critic steps, no decay, no average and DCGAN's critic. The
     GAN baselines (`"gan"`, `"ns-gan"`) keep DCGAN's settings on images (Adam(2e-4,
     beta_1=0.5) for both networks, one discriminator update per generator update, BatchNorm in
     both networks) and take the toy rates on the toys.
@@ -170,7 +173,13 @@ class TrainConfig:
         augment: str or `None`. Augment the critic's inputs in training, images only:
             `"diffaugment"` (DiffAugment's color, translation and cutout on every image) or
             `"ada"` (the same transformations with ADA's adaptive probability); `None`: none.
-        base_filters: int. DCGAN width (image datasets).
+        base_filters: int. DCGAN width (image datasets): the generator's last hidden stage and,
+            unless `critic_filters` says otherwise, the critic's first.
+        critic_stages: int or `None`. Stride-2 convolutions of the DCGAN critic (image
+            datasets). `None`: DCGAN's rule, halving down to 4x4 or an odd size (one stage at
+            8x8, two at 28x28); WGAN-GP on digits: the recipe's 2.
+        critic_filters: int or `None`. Filters of the critic's first convolution (each later
+            stage doubles them). `None`: `base_filters`; WGAN-GP on digits: the recipe's 16.
         hidden_units: tuple of ints or `None`. MLP hidden layers (toys); `None` for 3x256.
         num_samples: int or `None`. Use only this many training samples. Images: the first
             ones (`None`: all). Toys: how many to draw (`None`: `TOY_STEPS_PER_EPOCH *
@@ -204,12 +213,13 @@ class TrainConfig:
             its warm-up); the samples, the scores and the export then use the averaged
             generator. 0: no average. `None`: the recipe's for WGAN-GP on digits (0.999), else
             no average (stays `None`).
-        paper_settings: bool. Resolve the rates, the decay and the generator average from the
-            papers' settings instead of the measured recipes (toys, WGAN-GP on digits): Adam
-            1e-4 (beta 0.5, 0.9) for WGAN-GP, RMSprop 5e-5 for WGAN, DCGAN's Adam 2e-4 for the
-            GANs, the papers' critic steps, no decay, no average. The run's length stays the
-            dataset's; the digits run before the recipe was `paper_settings=True, epochs=1000,
-            steps_per_epoch=4` (4,000 steps as well, 1,000 passes of 4).
+        paper_settings: bool. Resolve the rates, the decay, the generator average and the
+            critic from the papers' settings instead of the measured recipes (toys, WGAN-GP on
+            digits): Adam 1e-4 (beta 0.5, 0.9) for WGAN-GP, RMSprop 5e-5 for WGAN, DCGAN's
+            Adam 2e-4 for the GANs, the papers' critic steps, no decay, no average, DCGAN's
+            critic. The run's length stays the dataset's; the digits run before the recipes
+            was `paper_settings=True, epochs=1000, steps_per_epoch=4` (4,000 steps, 1,000
+            passes of 4).
         quality_every: int or `None`. Digits and mnist5k: score the generator (classifier-FID,
             KID, classes covered; see `keras_wgan.callbacks.QualityScores`) every this many
             epochs, into the logs and history.json; `None` for the drawing cadence (about 25
@@ -250,6 +260,8 @@ class TrainConfig:
     tensorboard: bool = False
     steps_per_epoch: int | None = None
     paper_settings: bool = False
+    critic_stages: int | None = None
+    critic_filters: int | None = None
 
     def __post_init__(self):
         self._check_choices()
@@ -315,7 +327,7 @@ class TrainConfig:
     def _check_values(self):
         for name in ("batch_size", "critic_steps", "epochs", "base_filters", "latent_dim"):
             check_positive_int(name, getattr(self, name))
-        for name in ("num_samples", "image_size"):
+        for name in ("num_samples", "image_size", "critic_stages", "critic_filters"):
             if getattr(self, name) is not None:
                 check_positive_int(name, getattr(self, name))
         for name in ("generator_lr", "critic_lr"):

@@ -403,8 +403,9 @@ def build_model(config, sample_shape):
         # statistics under a per-example penalty); harmless for WGAN. BatchNorm in the GAN
         # discriminators, as in DCGAN.
         critic = networks.build_critic(
-            tuple(sample_shape), base_filters=config.base_filters,
+            tuple(sample_shape), base_filters=config.critic_filters or config.base_filters,
             normalization="batch" if gan else "layer", num_classes=num_classes,
+            stages=config.critic_stages,
         )
     else:
         dim = int(sample_shape[0])

@@ -182,8 +182,9 @@ def test_toy_defaults_and_overrides_reach_the_config():
     config = training.TrainConfig(**fields)
     assert config.lr_decay is False and config.learning_rates == (1e-3, 1e-3)
     digits = training.TrainConfig(**cli.make_config(parse(["train"])))
-    assert (digits.batch_size, digits.epochs, digits.lr_decay) == (64, 40, False)
+    assert (digits.batch_size, digits.epochs, digits.lr_decay) == (64, 20, False)
     assert (digits.steps_per_epoch, digits.critic_steps, digits.ema_decay) == (100, 2, 0.999)
+    assert (digits.critic_stages, digits.critic_filters) == (2, 16)
     assert digits.learning_rates == (2e-4, 2e-4)
     # The digits run before the recipe, one flag (and its length) away.
     paper = training.TrainConfig(**cli.make_config(parse(
@@ -192,6 +193,7 @@ def test_toy_defaults_and_overrides_reach_the_config():
     assert (paper.epochs, paper.steps_per_epoch, paper.lr_decay) == (1000, 4, False)
     assert paper.critic_steps == 5
     assert paper.learning_rates == (None, None) and paper.ema_decay is None
+    assert (paper.critic_stages, paper.critic_filters) == (None, None)  # DCGAN's critic
 
 
 @pytest.mark.slow

@@ -19,6 +19,8 @@ MAY_STAY_NONE = {
     "num_samples": "images: all of them",
     "ema_decay": "no generator average, except WGAN-GP's digits recipe",
     "steps_per_epoch": "one pass over the data, except on digits",
+    "critic_stages": "DCGAN's rule (down to 4x4), except WGAN-GP's digits recipe",
+    "critic_filters": "base_filters, except WGAN-GP's digits recipe",
     "quality_every": "the drawing cadence",
     "generator_lr": "images without decay but digits' recipe: the model's own optimizer",
     "critic_lr": "images without decay but digits' recipe: the model's own optimizer",
@@ -77,7 +79,7 @@ def test_defaults_follow_the_brief():
     recipe = run_config.DIGITS_RECIPES["wgan-gp"]
     assert config.learning_rates == (recipe["generator_lr"], recipe["critic_lr"])
     assert config.ema_decay == recipe["ema_decay"] and config.lr_decay is False
-    assert (config.epochs, config.steps_per_epoch) == (40, run_config.DIGITS_STEPS_PER_EPOCH)
+    assert (config.epochs, config.steps_per_epoch) == (20, run_config.DIGITS_STEPS_PER_EPOCH)
     paper = run_config.TrainConfig(paper_settings=True)
     assert paper.learning_rates == (None, None) and paper.ema_decay is None
     assert paper.lr_decay is False and paper.critic_steps == 5
@@ -92,7 +94,7 @@ def test_defaults_follow_the_brief():
      ("critic_lr", 0.0), ("latent_dim", 1.5), ("channels", 2), ("image_size", 7),
      ("lr_decay", "yes"), ("precision", "mixed_float16"), ("conditional", 1),
      ("quality_every", -1), ("critic_steps", 0), ("ema_decay", 1.0), ("ema_decay", -0.5),
-     ("ema_decay", True)],
+     ("ema_decay", True), ("critic_stages", 0), ("critic_filters", 2.5)],
 )
 def test_bad_config_names_the_value(field, value):
     with pytest.raises(ValueError, match=re.escape(f"{field}={value!r}")):
@@ -114,6 +116,31 @@ def test_a_backup_written_before_the_later_fields_still_matches():
     digits = run_config.TrainConfig().settings_to_match()
     assert digits["steps_per_epoch"] == run_config.DIGITS_STEPS_PER_EPOCH
     assert run_config.TrainConfig(paper_settings=True).settings_to_match()["paper_settings"]
+
+
+def test_the_digits_recipe_has_a_deeper_narrower_critic_and_the_papers_keep_dcgans():
+    def critic_of(config):
+        critic = training.build_model(config, (8, 8, 1)).critic
+        return [layer.filters for layer in critic.layers if hasattr(layer, "filters")]
+
+    recipe = run_config.DIGITS_RECIPES["wgan-gp"]
+    config = run_config.TrainConfig()
+    assert (config.critic_stages, config.critic_filters) == (2, 16)
+    assert critic_of(config) == [recipe["critic_filters"], 2 * recipe["critic_filters"]]
+    # DCGAN's rule, down to 4x4: one stage of base_filters at 8x8 (the papers' settings, the
+    # other models), two at 28x28 (28 -> 14 -> 7).
+    assert critic_of(run_config.TrainConfig(paper_settings=True)) == [64]
+    assert critic_of(run_config.TrainConfig(model="wgan")) == [64]
+    assert critic_of(run_config.TrainConfig(critic_stages=1, critic_filters=16)) == [16]
+    mnist = training.build_model(run_config.TrainConfig(dataset="mnist5k", base_filters=4),
+                                 (28, 28, 1)).critic
+    assert [layer.filters for layer in mnist.layers if hasattr(layer, "filters")] == [4, 8]
+    # A backup of a run that had a DCGAN critic without these fields still resumes.
+    for config in (run_config.TrainConfig(paper_settings=True),
+                   run_config.TrainConfig(dataset="mnist5k")):
+        settings = config.settings_to_match()
+        assert "critic_stages" not in settings and "critic_filters" not in settings
+    assert run_config.TrainConfig().settings_to_match()["critic_stages"] == 2
 
 
 def test_backup_every_is_checked():
@@ -140,7 +167,7 @@ def test_image_defaults_keep_the_paper_rates():
         rate = run_config.PAPER_LEARNING_RATES[config.model]
         assert decayed.learning_rates == (rate, rate), fields
     digits = run_config.TrainConfig()
-    assert digits.epochs * digits.steps_per_epoch == 4000  # the default run's length
+    assert digits.epochs * digits.steps_per_epoch == 2000  # the default run's length
     assert run_config.TrainConfig(dataset="celeb_a").image_size == 64
     assert run_config.TrainConfig(dataset="mnist").image_size is None
     assert run_config.TrainConfig(dataset="mnist").resolved_latent_dim == 128

@@ -1,0 +1,150 @@
+"""Sampling-time truncation, measured: what it buys in precision and costs in recall (by hand).
+
+Scores trained generators (the `model.keras` files that `keras-wgan train` writes) at several
+truncation bounds (BigGAN's truncation trick: latents drawn from a normal truncated at
+`[-t, t]`, `keras_wgan.evaluation.generate(..., truncation=t)`), with the scores of a run's
+metrics.json (`keras_wgan.evaluation.score_generator`, the same seed for every bound):
+- digits and mnist5k: classifier-FID, precision / recall, density / coverage, classes covered,
+  and, for conditional generators, the conditional accuracy;
+- ring8 and grid25: modes captured, high-quality fraction, reverse KL (VEEGAN's protocol), W1.
+
+Appends one JSON line per (model, bound) to `--out` and writes the Markdown table of medians
+over the models beside it (same name, `.md`).
+
+Usage:
+    keras-wgan train --seed 0 --output-dir runs/digits-0   # ... one run per seed
+    python benchmarks/truncation.py --dataset digits --models runs/digits-*/model.keras
+    python benchmarks/truncation.py --dataset grid25 --models runs/grid25-*/model.keras \
+        --truncations none 2 1.5 1 0.5
+"""
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import keras_wgan  # noqa: E402,F401  (registers the model classes for load_model)
+from keras_wgan import evaluation  # noqa: E402
+
+# (key in the score dict, column label, higher is better); the image keys sit under "scores".
+IMAGE_COLUMNS = (
+    ("fid", "classifier-FID", False),
+    ("precision", "precision", True),
+    ("recall", "recall", True),
+    ("density", "density", True),
+    ("coverage", "coverage", True),
+    ("classes_covered", "classes", True),
+    ("conditional_accuracy", "cond. accuracy", True),
+)
+TOY_COLUMNS = (
+    ("modes_captured", "modes", True),
+    ("high_quality_fraction", "high quality", True),
+    ("reverse_kl", "reverse KL", False),
+    ("w1", "W1", False),
+)
+
+
+def cpu_description():
+    with open("/proc/cpuinfo") as file:
+        lines = file.read().splitlines()
+    name = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+                "unknown")
+    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
+    wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+    return f"{name} ({', '.join(flag for flag in wanted if flag in flags)})"
+
+
+def flatten(dataset, result):
+    """The table's numbers from `score_generator`'s result."""
+    if dataset in evaluation.CLASSIFIERS:
+        row = {key: result["scores"][key]["generated"] for key, _, _ in IMAGE_COLUMNS
+               if key in result["scores"]}
+        if "conditional_accuracy" in result:
+            row["conditional_accuracy"] = result["conditional_accuracy"]
+        return row
+    return {key: result["scores"][key]["generated"] for key, _, _ in TOY_COLUMNS
+            if key in result["scores"]}
+
+
+def parse_bound(text):
+    return None if text == "none" else float(text)
+
+
+def table(dataset, records):
+    columns = IMAGE_COLUMNS if dataset in evaluation.CLASSIFIERS else TOY_COLUMNS
+    columns = [c for c in columns if any(c[0] in r["scores"] for r in records)]
+    bounds = list(dict.fromkeys(r["truncation"] for r in records))
+    lines = [
+        "| truncation | models | " + " | ".join(label for _, label, _ in columns) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    for bound in bounds:
+        rows = [r["scores"] for r in records if r["truncation"] == bound]
+        cells = []
+        for key, _, _ in columns:
+            values = [row[key] for row in rows if key in row]
+            median = statistics.median(values)
+            cells.append(f"{median:.0f}" if key in ("modes_captured", "classes_covered")
+                         else f"{median:.1%}" if key == "high_quality_fraction"
+                         else f"{median:.3f}" if key == "conditional_accuracy"
+                         else f"{median:.2f}" if key != "fid" else f"{median:.1f}")
+        label = "none" if bound is None else f"{bound:g}"
+        lines.append(f"| {label} | {len(rows)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", required=True,
+                        choices=sorted(evaluation.CLASSIFIERS) + ["ring8", "grid25"])
+    parser.add_argument("--models", nargs="+", required=True, help="model.keras files")
+    parser.add_argument("--truncations", nargs="+", type=parse_bound,
+                        default=[None, 2.0, 1.5, 1.0, 0.75, 0.5], metavar="BOUND|none")
+    parser.add_argument("--seed", type=int, default=2, help="seed of the latents and references")
+    parser.add_argument("--use-ema", choices=["auto", "yes", "no"], default="auto")
+    parser.add_argument("--out", default=None,
+                        help="default benchmarks/results/truncation_<dataset>.jsonl")
+    args = parser.parse_args()
+    out = args.out or f"benchmarks/results/truncation_{args.dataset}.jsonl"
+    use_ema = {"auto": None, "yes": True, "no": False}[args.use_ema]
+    git_head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True).stdout.strip()
+    scorer = None
+    records = []
+    for path in args.models:
+        model = keras.models.load_model(path)
+        for bound in args.truncations:
+            if args.dataset in evaluation.CLASSIFIERS:
+                if scorer is None:
+                    scorer = evaluation.dataset_scorer(args.dataset, None,
+                                                       evaluation.IMAGE_SAMPLES, seed=args.seed)
+                result = evaluation.score_generator(model, args.dataset, seed=args.seed,
+                                                    scorer=scorer, use_ema=use_ema,
+                                                    truncation=bound)
+            else:
+                result = evaluation.score_generator(model, args.dataset, seed=args.seed,
+                                                    use_ema=use_ema, truncation=bound)
+            record = {
+                "date": datetime.date.today().isoformat(), "dataset": args.dataset,
+                "model": path, "truncation": bound, "use_ema": args.use_ema,
+                "scores": flatten(args.dataset, result), "cpu": cpu_description(),
+                "tensorflow": tf.__version__, "keras": keras.__version__, "git_head": git_head,
+            }
+            records.append(record)
+            print(json.dumps(record), flush=True)
+            with open(out, "a") as file:
+                file.write(json.dumps(record) + "\n")
+    with open(os.path.splitext(out)[0] + ".md", "w") as file:
+        file.write(table(args.dataset, records))
+
+
+if __name__ == "__main__":
+    main()
