@@ -473,7 +473,7 @@ def test_evaluate_with_inception_offline_fails_at_once_saying_what_to_do(
 
 
 @pytest.fixture(scope="module")
-def mnist5k_model(tmp_path_factory, mnist5k_cache):
+def mnist5k_model(tmp_path_factory, classifier_cache):
     """`keras-wgan train --smoke --dataset mnist5k`, in this process (this checkout's code)."""
     directory = tmp_path_factory.mktemp("mnist5k_smoke")
     code = cli.main([

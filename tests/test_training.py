@@ -319,7 +319,7 @@ def test_conditional_digits_reports_conditional_accuracy(tmp_path):
 
 
 @pytest.mark.slow
-def test_mnist5k_run_writes_metrics_json_with_the_learned_scores(tmp_path, mnist5k_cache):
+def test_mnist5k_run_writes_metrics_json_with_the_learned_scores(tmp_path, classifier_cache):
     config = tiny_config(
         tmp_path, dataset="mnist5k", epochs=1, base_filters=4, latent_dim=8, num_samples=320,
         backup_every=0,
