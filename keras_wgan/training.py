@@ -227,7 +227,9 @@ def _train(config, workdir):
         shutil.rmtree(paths["backup"])
     export_dir = export_run_generator(model, config)
     final = {name: float(values[-1]) for name, values in history.items() if values}
-    scores = evaluate(model, config, real[0] if config.conditional else real)
+    # The scores during training built the references already: the same ones serve again.
+    scorer = quality.scorer if quality is not None else None
+    scores = evaluate(model, config, real[0] if config.conditional else real, scorer=scorer)
     scores["run"] = {
         "model": config.model,
         "precision": config.precision,
@@ -437,7 +439,7 @@ def export_run_generator(model, config):
     return export_lib.export_generator(model, base_dir, num_classes=num_classes)
 
 
-def evaluate(model, config, real=None):
+def evaluate(model, config, real=None, scorer=None):
     """Quality of the trained generator, each score beside references computed in the same run.
 
     Digits and mnist5k: 1000 generated images scored by
@@ -446,8 +448,7 @@ def evaluate(model, config, real=None):
     classifier) beside a `floor` (real training images) and a `degraded` reference (real images
     missing classes 0, 1, 2); a conditional generator is sampled with balanced labels and also
     gets `conditional_accuracy`. Toys: 2500 samples scored by `score_toy` (W1, and mode coverage
-    for ring8/grid25) beside a real-vs-real floor. The first call on a machine also trains and
-    caches the dataset's classifier.
+    for ring8/grid25) beside a real-vs-real floor.
 
     The model's sampling generator is scored: the averaged one when the run keeps one
     (`TrainConfig.ema_decay`), as in the samples and the export.
@@ -457,12 +458,21 @@ def evaluate(model, config, real=None):
     standard deviation of 1000 generated images beside those of up to 1000 real ones (`floor`),
     and says under `unavailable` which scores were not computed and why.
 
+    Args:
+        model: the trained `BaseGAN`.
+        config: `TrainConfig`.
+        real: the training data or `None` (other image datasets: the `floor`'s real images).
+        scorer: `ImageScorer` or `None` (digits, mnist5k): the one the run's `QualityScores`
+            made (same dataset, features, n and seed), to reuse its references.
+
     Returns:
         The dict of `keras_wgan.evaluation.score_generator`, or for other image datasets
         `{dataset, num_samples, scores, unavailable, note}`.
     """
     if config.dataset in run_config.SCORED_DATASETS:
-        return evaluation_lib.score_generator(model, config.dataset, seed=config.seed + 2)
+        return evaluation_lib.score_generator(
+            model, config.dataset, seed=config.seed + 2, scorer=scorer
+        )
     generated = evaluation_lib.generate(model, evaluation_lib.IMAGE_SAMPLES, seed=config.seed + 2)
     if real is None:
         real = load_training_data(config)

@@ -5,8 +5,9 @@ import tempfile
 # with TF 2.21) where it makes a GAN step about 5x faster.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# The digits classifier that scores generated images is cached; tests keep it out of the home
-# folder (one cache per test session, inherited by the subprocesses the tests start).
+# The default classifiers that score generated images ship with the package; any other one a test
+# trains is cached, out of the home folder (one cache per test session, inherited by the
+# subprocesses the tests start).
 os.environ.setdefault("KERAS_WGAN_CACHE", tempfile.mkdtemp(prefix="keras_wgan_cache_"))
 
 import pytest  # noqa: E402
@@ -27,7 +28,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="module")
 def classifier_cache(tmp_path_factory):
-    """The session's classifier cache (shared by the modules that train it), not ~/.cache."""
+    """The session's classifier cache, not ~/.cache: empty of the default classifiers, which
+    `train_classifier` loads from the package (the 8-epoch MNIST-5k one too)."""
     from keras_wgan import evaluation
 
     directory = tmp_path_factory.getbasetemp() / "classifier_cache"
@@ -38,18 +40,3 @@ def classifier_cache(tmp_path_factory):
         os.environ.pop(evaluation.CACHE_ENV)
     else:
         os.environ[evaluation.CACHE_ENV] = old
-
-
-# Epochs of the MNIST-5k classifier in the tests: a short one (the default trains longer),
-# trained once per session into the session's classifier cache.
-MNIST5K_CLASSIFIER_EPOCHS = 3
-
-
-@pytest.fixture(scope="module")
-def mnist5k_cache(classifier_cache):
-    """The session's classifier cache, where the default MNIST-5k classifier is a short one."""
-    from keras_wgan import evaluation
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(evaluation.CLASSIFIERS["mnist5k"], "epochs", MNIST5K_CLASSIFIER_EPOCHS)
-        yield classifier_cache

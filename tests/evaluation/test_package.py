@@ -24,6 +24,9 @@ NEW_NAMES = [
     "CLASSIFIERS", "build_classifier", "classifier_dataset", "load_split", "train_classifier",
     "ClassifierFeatures", "Mnist5kClassifierFeatures", "dataset_extractor_name",
     "dataset_scorer",
+    # The default classifiers shipped with the package, and the training they skip.
+    "PACKAGED_DIR", "PACKAGED_MANIFEST", "packaged_classifier_path", "packaged_accuracy",
+    "fit_classifier",
 ]
 # The modules from the bottom up: each imports only from modules before it.
 LAYERS = [

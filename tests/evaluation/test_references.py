@@ -141,7 +141,7 @@ def test_mnist5k_references_are_ordered_and_real_images_score_at_the_floor(
         assert noisy["scores"][name]["position"] > 1, (name, noisy["scores"][name])
 
 
-def test_score_generator_on_mnist5k_uses_its_classifier(mnist5k_cache):
+def test_score_generator_on_mnist5k_uses_its_classifier(classifier_cache):
     from keras_wgan import networks
 
     generator = networks.build_generator((28, 28, 1), latent_dim=4, base_filters=4, num_classes=10)

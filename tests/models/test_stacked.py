@@ -143,39 +143,27 @@ def test_joint_step_trains_both_stages_with_the_kl_in_the_generator_loss():
         np.testing.assert_array_equal(labels, ids % NUM_CLASSES)
 
 
-def test_stage_2_freezes_stage_1_and_stage_1_leaves_stage_2_alone(tmp_path):
-    model = StackedGAN(**tiny_networks(), stage=2, critic_steps=2, seed=0)
-    model.compile()
-    stage1 = weights_of(model.stage1_generator) + weights_of(model.stage1_critic)
-    stage2 = weights_of(model.stage2_generator) + weights_of(model.critic)
-    # Keras's TensorBoard callback works with the stacked model too.
-    board = keras.callbacks.TensorBoard(tmp_path, histogram_freq=1)
-    history = model.fit(tiny_data(), epochs=1, verbose=0, callbacks=[board])
-    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
-    events = accumulator.EventAccumulator(str(tmp_path / "train"), size_guidance={"tensors": 0})
-    events.Reload()
-    assert "epoch_stage2_wasserstein_estimate" in events.Tags()["tensors"]
-    assert not any(name.startswith("stage1") for name in history.history)
-    assert "stage2_wasserstein_estimate" in history.history
-    assert not changed(stage1, weights_of(model.stage1_generator) + weights_of(model.stage1_critic))
-    assert changed(stage2, weights_of(model.stage2_generator) + weights_of(model.critic))
-
-    model.stage = 1  # takes effect at the next fit: the train step is traced again
-    stage2 = weights_of(model.stage2_generator) + weights_of(model.critic)
-    history = model.fit(tiny_data(), epochs=1, verbose=0)
-    assert not any(name.startswith("stage2") for name in history.history)
-    assert not changed(stage2, weights_of(model.stage2_generator) + weights_of(model.critic))
-    assert changed(stage1, weights_of(model.stage1_generator) + weights_of(model.stage1_critic))
-    assert int(model.stage1_critic_optimizer.iterations) == 6  # 3 steps x 2 critic updates
+def stage_weights(model):
+    """`(stage I's, stage II's)` weights: generator and critic of each."""
+    return (
+        weights_of(model.stage1_generator) + weights_of(model.stage1_critic),
+        weights_of(model.stage2_generator) + weights_of(model.critic),
+    )
 
 
-def test_config_and_keras_file_round_trip(tmp_path):
+def test_stages_train_alone_and_round_trip_through_config_and_keras_file(tmp_path):
+    # One model through a stacked GAN's life (stage I, saved, loaded, stage II, stage I again):
+    # three traced train steps, where separate tests for the stages and the round trip took five.
     model = StackedGAN(**tiny_networks(), stage=1, critic_steps=2, kl_weight=0.25, seed=3)
     model.compile()
-    model.fit(tiny_data(count=8), epochs=1, verbose=0)
+    stage1, stage2 = stage_weights(model)
+    history = model.fit(tiny_data(count=8), epochs=1, verbose=0)  # one step
+    assert not any(name.startswith("stage2") for name in history.history)
+    assert not changed(stage2, stage_weights(model)[1])
+    assert changed(stage1, stage_weights(model)[0])
+
     clone = config_round_trip(model)
     assert (clone.stage, clone.kl_weight, clone.critic_steps, clone.latent_dim) == (1, 0.25, 2, 8)
-
     latent = keras.random.normal((3, model.latent_dim), seed=5)
     labels = keras.ops.convert_to_tensor(np.array([2, 0, 1], "int32"))
     images = keras.ops.convert_to_numpy(model.generate(latent, labels))
@@ -186,8 +174,31 @@ def test_config_and_keras_file_round_trip(tmp_path):
     np.testing.assert_array_equal(
         restored.seed_generator.state.numpy(), model.seed_generator.state.numpy()
     )
+
+    # Still trainable after loading, in the stage not trained before saving: stage II freezes
+    # stage I. Keras's TensorBoard callback works with the stacked model too.
     restored.stage = 2
-    restored.fit(tiny_data(count=8), epochs=1, verbose=0)  # still trainable after loading
+    stage1, stage2 = stage_weights(restored)
+    board = keras.callbacks.TensorBoard(tmp_path / "logs", histogram_freq=1)
+    history = restored.fit(tiny_data(), epochs=1, verbose=0, callbacks=[board])
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    events = accumulator.EventAccumulator(
+        str(tmp_path / "logs" / "train"), size_guidance={"tensors": 0}
+    )
+    events.Reload()
+    assert "epoch_stage2_wasserstein_estimate" in events.Tags()["tensors"]
+    assert not any(name.startswith("stage1") for name in history.history)
+    assert "stage2_wasserstein_estimate" in history.history
+    assert not changed(stage1, stage_weights(restored)[0])
+    assert changed(stage2, stage_weights(restored)[1])
+
+    restored.stage = 1  # takes effect at the next fit: the train step is traced again
+    stage1, stage2 = stage_weights(restored)
+    history = restored.fit(tiny_data(), epochs=1, verbose=0)
+    assert not any(name.startswith("stage2") for name in history.history)
+    assert not changed(stage2, stage_weights(restored)[1])
+    assert changed(stage1, stage_weights(restored)[0])
+    assert int(restored.stage1_critic_optimizer.iterations) == 2 + 6  # + 3 steps x 2 updates
 
 
 def test_export_serves_the_keras_generator(tmp_path):
