@@ -7,7 +7,7 @@ dataset's split `load_split(dataset, "train")` (`fit_classifier`), its on-disk c
 shipped with the package (`PACKAGED_DIR`, `packaged_classifier_path`, `packaged_accuracy`), and
 what is read from it: penultimate features, class probabilities, held-out accuracy and the
 `feature_extractor` string that names them (`describe_features`). `train_classifier` finds a
-classifier in the cache, then among the shipped ones, and trains (and caches) it only when
+classifier among the shipped ones, then in the cache, and trains (and caches) it only when
 neither has it. `build_digits_classifier` and `train_digits_classifier` are the digits' own.
 """
 
@@ -174,10 +174,11 @@ def train_digits_classifier(seed=0, epochs=CLASSIFIER_EPOCHS, directory=None, ve
 def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verbose=0):
     """The classifier whose features `dataset`'s image scores use: cached, shipped, or trained.
 
-    Looked up in this order: the cache file `classifier_path(seed, epochs, directory, dataset)`;
-    the file of the same name shipped with the package (the default seed and epochs only, see
-    `packaged_classifier_path`), so that every CPU scores with the same weights; else it is
-    trained (`fit_classifier`) and saved in the cache, from where later calls load it.
+    Looked up in this order: the file shipped with the package (the default seed and epochs
+    only, see `packaged_classifier_path`), so that every CPU scores with the same weights, even
+    where an older cache holds one trained there; the cache file
+    `classifier_path(seed, epochs, directory, dataset)`; else it is trained (`fit_classifier`)
+    and saved in the cache, from where later calls load it.
 
     Args:
         dataset: str. A key of `CLASSIFIERS`: `"digits"` (1297 training images, 8x8) or
@@ -202,7 +203,7 @@ def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verb
     epochs = spec["epochs"] if epochs is None else epochs
     path = classifier_path(seed, epochs, directory, dataset)
     packaged = os.path.join(PACKAGED_DIR, os.path.basename(path))
-    for found in (path, packaged):
+    for found in (packaged, path):
         if os.path.exists(found):
             return keras.models.load_model(found)
     classifier = fit_classifier(dataset, seed, epochs, verbose)
