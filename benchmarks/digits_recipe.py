@@ -406,6 +406,12 @@ def table(records, baseline):
     run_ids = ", ".join(sorted({r["run_id"] for r in records}))
     timings = [r for r in records if r["mode"] == "timing"]
     records = [r for r in records if r["mode"] != "timing"]
+    # A run that keeps a generator average was also scored without it (the ablation's EMA off):
+    # a row of its own, `<candidate>/no-EMA`.
+    records = records + [
+        {**r, "candidate": f"{r['candidate']}/no-EMA", "scores": r["scores_without_ema"]}
+        for r in records if r.get("scores_without_ema")
+    ]
     step_ms, step_cpu_ms = {}, {}
     for record in timings:
         step_ms.setdefault(record["candidate"], []).append(record["step_ms"])
@@ -489,7 +495,10 @@ def table(records, baseline):
             )
     lines += ["", "Candidates:", ""]
     for name in dict.fromkeys(r["candidate"] for r in records + timings):
-        lines.append(f"- `{name}`: {CANDIDATES[name][2]}")
+        candidate, _, no_ema = name.partition("/")
+        note = CANDIDATES[candidate][2] + (": the same runs, the trained generator scored "
+                                           "instead of its average" if no_ema else "")
+        lines.append(f"- `{name}`: {note}")
     lines += ["", "Per seed (FID / precision / density / coverage / classes, train s):", ""]
     for (name, steps, mode), runs in groups.items():
         cells = [
