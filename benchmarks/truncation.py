@@ -94,7 +94,8 @@ def table(dataset, records):
             median = statistics.median(values)
             cells.append(f"{median:.0f}" if key in ("modes_captured", "classes_covered")
                          else f"{median:.1%}" if key == "high_quality_fraction"
-                         else f"{median:.3f}" if key == "conditional_accuracy"
+                         else f"{median:.3f}" if key in ("conditional_accuracy",
+                                                         "reverse_kl", "w1")
                          else f"{median:.2f}" if key != "fid" else f"{median:.1f}")
         label = "none" if bound is None else f"{bound:g}"
         lines.append(f"| {label} | {len(rows)} | " + " | ".join(cells) + " |")
