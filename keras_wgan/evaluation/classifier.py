@@ -172,7 +172,7 @@ def train_digits_classifier(seed=0, epochs=CLASSIFIER_EPOCHS, directory=None, ve
 
 
 def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verbose=0):
-    """The classifier whose features `dataset`'s image scores use: cached, shipped, or trained.
+    """The classifier whose features `dataset`'s image scores use: shipped, cached or trained.
 
     Looked up in this order: the file shipped with the package (the default seed and epochs
     only, see `packaged_classifier_path`), so that every CPU scores with the same weights, even
