@@ -1,7 +1,7 @@
 """Trains the default evaluation classifiers shipped in `keras_wgan/evaluation/weights/` (by hand).
 
 `keras_wgan.evaluation.train_classifier` loads a dataset's default classifier (seed 0, the
-default epochs of `CLASSIFIERS`) from the package when the user's cache does not have it, so that
+default epochs of `CLASSIFIERS`) from the package, before looking in the user's cache, so that
 neither a test session nor a user's first `keras-wgan train` or `evaluate` trains it, and every
 CPU scores with the same weights. This script trains those files with the library's own
 `fit_classifier`, saves them without their optimizer state (nothing trains them further; it
