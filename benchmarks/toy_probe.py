@@ -1,11 +1,12 @@
-"""Why WGAN-GP fills the grid of 25 instead of covering its modes: probes, one seed each (by hand).
+"""Why WGAN-GP blurs the 2-D toys (grid of 25, ring of 8): probes, one seed each (by hand).
 
 The grid-of-25 recipe (`keras-wgan train --dataset grid25`: 3x256 MLPs, batch 256, 5 critic
 steps, Adam 2e-4 / 2e-3 decaying to 5%) captures most modes but puts only 2-15% of its samples
-within 3 std of a mode (issue 13 asks for >= 80%). This script trains one variant of the toy
-model per call, for a fixed number of generator steps, and scores its samples with the VEEGAN
-protocol (`keras_wgan.evaluation.score_toy`: modes captured, high-quality fraction, reverse KL,
-W1). A variant is a JSON spec:
+within 3 std of a mode (issue 13 asks for >= 80%; for the ring of 8, >= 90%, where the recipe
+reaches about 65%). This script trains one variant of the toy model per call (the grid unless
+`overrides` names another `dataset`) for a fixed number of generator steps, and scores its
+samples with the VEEGAN protocol (`keras_wgan.evaluation.score_toy`: modes captured,
+high-quality fraction, reverse KL, W1). A variant is a JSON spec:
 
 - `overrides`: `TrainConfig` fields (`hidden_units`, `batch_size`, `latent_dim`, `model`, rates);
 - `extra`: what `TrainConfig` cannot say: `critic_units` (a separate critic width), `fourier`
@@ -17,12 +18,12 @@ W1). A variant is a JSON spec:
   generator's x-marginal).
 
 Every run appends a JSON line (scores, curve, wall and CPU seconds, CPU model) to
-`benchmarks/results/toy_grid_probe.jsonl`; `--table` rewrites `toy_grid_probe.md` from it.
+`benchmarks/results/toy_probe.jsonl`; `--table` rewrites `toy_probe.md` from it.
 
 Usage:
-    python benchmarks/toy_grid_probe.py '{"name": "u128", "steps": 1500,
+    python benchmarks/toy_probe.py '{"name": "u128", "steps": 1500,
         "overrides": {"hidden_units": [128, 128, 128]}, "extra": {"every": 500}}'
-    python benchmarks/toy_grid_probe.py --table
+    python benchmarks/toy_probe.py --table
 """
 
 import argparse
@@ -39,8 +40,8 @@ from digits_recipe import code_state  # noqa: E402  (benchmarks/ is the script's
 from digits_recipe import cpu_description  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-JSONL = os.path.join(RESULTS, "toy_grid_probe.jsonl")
-MARKDOWN = os.path.join(RESULTS, "toy_grid_probe.md")
+JSONL = os.path.join(RESULTS, "toy_probe.jsonl")
+MARKDOWN = os.path.join(RESULTS, "toy_probe.md")
 
 
 def build_critic(extra):
@@ -153,7 +154,7 @@ def run(spec, seed):
         record["ema"] = score(model, config.dataset, seed, use_ema=True)[1]
     if extra.get("surface"):
         draw_surface(model, samples, config.latent_dim,
-                     os.path.join(RESULTS, f"toy_grid_probe_{name}.png"))
+                     os.path.join(RESULTS, f"toy_probe_{name}.png"))
     record.update(cpu_description(), tensorflow=tf.__version__, **code_state())
     print(json.dumps(record), flush=True)
     with open(JSONL, "a") as file:
@@ -171,25 +172,26 @@ def write_table():
     with open(JSONL) as file:
         records = [json.loads(line) for line in file if line.strip()]
     lines = [
-        "# Grid of 25: probes of WGAN-GP's toy recipe (one seed each)",
+        "# The 2-D toys: probes of WGAN-GP's toy recipe (one seed each)",
         "",
-        "`python benchmarks/toy_grid_probe.py SPEC`; raw lines with the CPU in "
-        "`toy_grid_probe.jsonl`. Scores of 2,500 samples of the trained generator (VEEGAN "
-        "protocol; a perfect sampler: 25/25, 98.9%, reverse KL ~0). Curve: high quality at "
+        "`python benchmarks/toy_probe.py SPEC`; raw lines with the CPU in "
+        "`toy_probe.jsonl`. Scores of 2,500 samples of the trained generator (VEEGAN "
+        "protocol; a perfect sampler: all modes, 98.9%, reverse KL ~0). Curve: high quality at "
         "each scored step. Load: the highest 1-minute load average, or whether another 2-core "
         "benchmark shared the cores; wall seconds are upper bounds when it did.",
         "",
-        "| probe | changes from the recipe | steps | modes | high quality | reverse KL | W1 | "
-        "curve (step: high quality) | wall s | CPU s | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| data | probe | changes from the recipe | steps | modes | high quality | reverse KL | "
+        "W1 | curve (step: high quality) | wall s | CPU s | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
         changes = ", ".join(f"{k}={v}" for k, v in {**r["overrides"], **r["extra"]}.items()
-                            if k not in ("every", "surface")) or "none"
+                            if k not in ("every", "surface", "dataset")) or "none"
         curve = " ".join(f"{step}: {hq:.1%}" for step, hq, _, _ in r["curve"]) or "-"
         raw = r["raw"]
         lines.append(
-            f"| {r['name']} | {changes} | {r['steps']} | {raw['modes_captured']:g}/25 | "
+            f"| {r['overrides'].get('dataset', 'grid25')} | {r['name']} | {changes} | "
+            f"{r['steps']} | {raw['modes_captured']:g}/{raw['num_modes']:g} | "
             f"{raw['high_quality_fraction']:.1%} | {raw['reverse_kl']:.3f} | {raw['w1']:.3f} | "
             f"{curve} | {r['wall_s']} | {r['cpu_s']} | {load_text(r)} |"
         )
