@@ -13,7 +13,8 @@ high-quality fraction, reverse KL, W1). A variant is a JSON spec:
   (that many fixed random sine features `sin(Wx + b)`, W ~ N(0, fscale^2), in front of the
   critic's MLP), `bias_g` / `bias_c` (the first dense layer's biases of the generator / critic
   drawn from U(-s, s) instead of zeros, so that ReLU kinks do not all pass through the origin),
-  `gp_weight` (lambda), `jit` (XLA), `every` (score every that many steps: the curve),
+  `gp_weight` (lambda), `final_fraction` (where the rates' linear decay ends, 0.05 in the
+  recipe), `jit` (XLA), `every` (score every that many steps: the curve),
   `surface` (save a picture of the critic's values with the samples over it, and the
   generator's x-marginal).
 
@@ -124,6 +125,10 @@ def run(spec, seed):
         randomize_first_biases(model, extra["bias_g"], extra["bias_c"], seed)
     if "gp_weight" in extra:
         model.penalty_weight = extra["gp_weight"]
+    if "final_fraction" in extra:
+        from keras_wgan import run_config
+
+        run_config.LR_DECAY_FINAL_FRACTION = extra["final_fraction"]
     model.compile(*training.make_optimizers(config, steps), jit_compile=extra.get("jit", False))
     stream = data_lib.make_dataset(
         real, config.batch_size, critic_steps=config.critic_steps, seed=seed, repeat=True
