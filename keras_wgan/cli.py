@@ -55,9 +55,15 @@ def _epochs_help():
     return ", ".join(
         [f"{toy_epochs} for the toys ({run_config.TOY_STEPS_PER_EPOCH} generator steps each)",
          f"{DIGITS['epochs']} for digits ({DIGITS['steps_per_epoch']} generator steps each)"]
-        + [f"{epochs[name]} for {name}" for name in run_config.IMAGE_DATASETS
-           if name != "digits"]
+        + [f"{epochs[name]} for {name}" + _recipe_epochs(name)
+           for name in run_config.IMAGE_DATASETS if name != "digits"]
     )
+
+
+def _recipe_epochs(dataset):
+    """The help's note where a dataset's recipe sets its own length, e.g. "(100 in ...)"."""
+    epochs = run_config.RECIPES.get(dataset, {}).get("wgan-gp", {}).get("epochs")
+    return "" if epochs is None else f" ({epochs} in wgan-gp's recipe)"
 
 
 def _digits_recipe():
@@ -71,6 +77,12 @@ def _digits_recipe():
             f"average (EMA {RECIPE['ema_decay']}), a critic of {RECIPE['critic_stages']} "
             f"stages from {RECIPE['critic_filters']} filters, {DIGITS['epochs']} epochs of "
             f"{DIGITS['steps_per_epoch']} generator steps")
+
+
+def _mnist5k_epochs():
+    """The mnist5k recipe's length as the help texts quote it."""
+    epochs = run_config.MNIST5K_RECIPES["wgan-gp"]["epochs"]
+    return f"{epochs} passes over its 4,000 training digits"
 
 
 def _units(hidden_units):
@@ -124,8 +136,10 @@ def build_parser():
         description="Train a WGAN, WGAN-GP or GAN baseline. Image datasets default to the "
         "papers' learning rates (WGAN-GP: Adam 1e-4, beta 0.5/0.9; WGAN: RMSprop 5e-5; GAN and "
         "NS-GAN: DCGAN's Adam 2e-4, beta_1 0.5, one discriminator step, BatchNorm), except the "
-        f"default run, WGAN-GP on digits: a measured recipe, {_digits_recipe()}. The 2-D toys "
-        f"default to a measured recipe: {_units(run_config.HIDDEN_UNITS)} MLPs, batch "
+        f"default run, WGAN-GP on digits: a measured recipe, {_digits_recipe()}; and WGAN-GP on "
+        f"mnist5k: the same rates, critic steps and average, DCGAN's critic, "
+        f"{_mnist5k_epochs()}. The 2-D toys default to a measured recipe: "
+        f"{_units(run_config.HIDDEN_UNITS)} MLPs, batch "
         f"{TOY['batch_size']}, critic rate 10x the generator's, both decaying linearly to "
         f"{run_config.LR_DECAY_FINAL_FRACTION:.0%}, {TOY['epochs']} epochs of "
         f"{run_config.TOY_STEPS_PER_EPOCH} generator steps. --paper-settings: the papers' "
@@ -159,7 +173,7 @@ def build_parser():
     train.add_argument("--critic-steps", type=_positive_int, default=None,
                        help="critic updates per generator update; default: "
                        + _per_model(run_config.CRITIC_STEPS)
-                       + f" ({RECIPE['critic_steps']} for wgan-gp on digits)")
+                       + f" ({RECIPE['critic_steps']} for wgan-gp on digits and mnist5k)")
     train.add_argument("--epochs", type=_positive_int, default=None,
                        help="epochs of --steps-per-epoch generator steps; default: "
                        + _epochs_help())
@@ -168,12 +182,12 @@ def build_parser():
                        f"one pass over the data); default: {DIGITS['steps_per_epoch']} for "
                        "digits, one pass otherwise")
     train.add_argument("--generator-lr", type=_positive_float, default=None,
-                       help="default: the paper's for images, except wgan-gp on digits "
-                       f"({_number(RECIPE['generator_lr'])}); for the toys "
+                       help="default: the paper's for images, except wgan-gp on digits and "
+                       f"mnist5k ({_number(RECIPE['generator_lr'])}); for the toys "
                        + _per_model({k: v[0] for k, v in run_config.TOY_LEARNING_RATES.items()}))
     train.add_argument("--critic-lr", type=_positive_float, default=None,
-                       help="default: the paper's for images, except wgan-gp on digits "
-                       f"({_number(RECIPE['critic_lr'])}); for the toys "
+                       help="default: the paper's for images, except wgan-gp on digits and "
+                       f"mnist5k ({_number(RECIPE['critic_lr'])}); for the toys "
                        + _per_model({k: v[1] for k, v in run_config.TOY_LEARNING_RATES.items()}))
     train.add_argument("--lr-decay", action=argparse.BooleanOptionalAction, default=None,
                        help="decay both learning rates linearly to "
@@ -182,8 +196,8 @@ def build_parser():
     train.add_argument("--paper-settings", action="store_true",
                        help="the papers' learning rates (WGAN-GP: Adam 1e-4, beta 0.5/0.9) and "
                        "critic steps, no decay and no generator average, instead of the "
-                       "measured recipes of the toys and of wgan-gp on digits (the run's length "
-                       "stays the dataset's; the digits run before the recipe: "
+                       "measured recipes of the toys and of wgan-gp on digits and mnist5k (the "
+                       "run's length stays the dataset's; the digits run before the recipe: "
                        "--paper-settings --epochs 1000 --steps-per-epoch 4)")
     train.add_argument("--latent-dim", type=_positive_int, default=None,
                        help=f"default: {DIGITS['latent_dim']} for digits, "
@@ -223,8 +237,8 @@ def build_parser():
                        help="keep an exponential moving average of the generator's weights with "
                        "this decay in [0, 1) (e.g. 0.999, warmed up over the first updates); "
                        "the samples, scores and export then use the averaged generator; 0: no "
-                       f"average. Default: {RECIPE['ema_decay']} for wgan-gp on digits, else "
-                       "no average")
+                       f"average. Default: {RECIPE['ema_decay']} for wgan-gp on digits and "
+                       "mnist5k, else no average")
     train.add_argument("--tensorboard", action="store_true",
                        help="also write TensorBoard event files into OUTPUT_DIR/tensorboard: "
                        "every logged scalar each epoch, the sample grid (or scatter) and "

@@ -104,7 +104,8 @@ def test_bad_config_names_the_value(field, value):
 def test_ema_decay_defaults_to_the_recipe_and_must_match_to_resume():
     assert run_config.TrainConfig().ema_decay == run_config.DIGITS_RECIPES["wgan-gp"]["ema_decay"]
     assert run_config.TrainConfig(model="wgan").ema_decay is None
-    assert run_config.TrainConfig(dataset="mnist5k").ema_decay is None
+    assert run_config.TrainConfig(dataset="mnist5k").ema_decay == 0.999
+    assert run_config.TrainConfig(dataset="mnist").ema_decay is None
     assert run_config.TrainConfig(ema_decay=0).ema_decay == 0  # explicitly none
     assert run_config.TrainConfig(ema_decay=0.999).settings_to_match()["ema_decay"] == 0.999
 
@@ -158,8 +159,10 @@ def test_augment_is_for_images_and_reaches_the_model():
 
 
 def test_image_defaults_keep_the_paper_rates():
-    # Every image dataset but the digits recipe, and digits with `paper_settings`.
-    for fields in ({"dataset": "mnist5k"}, {"paper_settings": True}, {"model": "wgan"}):
+    # Every image dataset but the recipes' (digits, mnist5k), and those with `paper_settings`.
+    for fields in ({"dataset": "mnist"}, {"paper_settings": True}, {"model": "wgan"},
+                   {"dataset": "mnist5k", "paper_settings": True},
+                   {"dataset": "mnist5k", "model": "wgan"}):
         config = run_config.TrainConfig(**fields)
         assert config.lr_decay is False and config.learning_rates == (None, None), fields
         assert config.ema_decay is None and config.hidden_units == (256,) * 3
@@ -185,11 +188,23 @@ def test_conditional_needs_a_labelled_scored_dataset():
         run_config.TrainConfig(dataset="ring8", conditional=True)
 
 
-def test_mnist5k_is_a_labelled_scored_image_dataset_of_about_2400_steps():
+def test_mnist5k_is_a_labelled_scored_image_dataset_of_3100_recipe_steps():
     config = run_config.TrainConfig(dataset="mnist5k", conditional=True)
     assert config.is_image and run_config.dataset_kind("mnist5k") == "image"
-    assert (config.batch_size, config.latent_dim, config.epochs) == (64, 128, 200)
+    assert (config.batch_size, config.latent_dim, config.epochs) == (64, 128, 100)
     assert "mnist5k" in run_config.SCORED_DATASETS and config.image_size is None
     steps_per_epoch = 4000 // (config.batch_size * config.critic_steps)
-    assert config.epochs * steps_per_epoch == 2400
+    assert config.epochs * steps_per_epoch == 3100
     assert config.resolved_run_name == "wgan_gp_mnist5k_conditional"
+    # The recipe: the digits recipe's rates and critic steps (the CLI's help says so), DCGAN's
+    # critic, no decay.
+    recipe = run_config.MNIST5K_RECIPES["wgan-gp"]
+    digits = run_config.DIGITS_RECIPES["wgan-gp"]
+    for name in ("generator_lr", "critic_lr", "critic_steps", "ema_decay"):
+        assert getattr(config, name) == recipe[name] == digits[name], name
+    assert config.critic_stages is None and config.critic_filters is None
+    assert config.lr_decay is False
+    # The papers' settings and the other models keep the dataset's 200 passes (2,400 steps).
+    for fields in ({"paper_settings": True}, {"model": "wgan"}):
+        other = run_config.TrainConfig(dataset="mnist5k", **fields)
+        assert other.epochs * (4000 // (other.batch_size * other.critic_steps)) == 2400, fields
