@@ -150,13 +150,12 @@ class TrainConfig:
     (`critic_stages=2`, `critic_filters=16`), 20 epochs of 100 generator steps. WGAN-GP on
     mnist5k takes the digits recipe's optimizer and average (`MNIST5K_RECIPES`: both rates 2e-4,
     2 critic steps, `ema_decay=0.999`) with DCGAN's critic, 100 passes over the data (3,100
-    generator steps). Other image
-    datasets keep the papers' settings without decay. `paper_settings=True` gives the toys,
-    digits and mnist5k the papers' rates and critic steps, no decay, no average and DCGAN's
-    critic. The
-    GAN baselines (`"gan"`, `"ns-gan"`) keep DCGAN's settings on images (Adam(2e-4,
-    beta_1=0.5) for both networks, one discriminator update per generator update, BatchNorm in
-    both networks) and take the toy rates on the toys.
+    generator steps). Other image datasets keep the papers' settings without decay.
+    `paper_settings=True` gives the toys, digits and mnist5k the papers' rates and critic
+    steps, no decay, no average and DCGAN's critic. The GAN baselines (`"gan"`, `"ns-gan"`)
+    keep DCGAN's settings on images (Adam(2e-4, beta_1=0.5) for both networks, one
+    discriminator update per generator update, BatchNorm in both networks) and take the toy
+    rates on the toys.
     `keras_wgan.training.make_optimizers` turns a config into its two optimizers.
 
     Args:
@@ -171,7 +170,8 @@ class TrainConfig:
         critic_steps: int or `None`. Critic updates per generator update; `None`: 5 (WGAN,
             WGAN-GP) or 1 (GAN, NS-GAN); WGAN-GP on digits and mnist5k: the recipes' 2.
         epochs: int or `None`. Epochs of `steps_per_epoch` generator updates. `None`: the
-            dataset's default (`KIND_DEFAULTS`, `DATASET_DEFAULTS`).
+            dataset's default (`KIND_DEFAULTS`, `DATASET_DEFAULTS`), or its recipe's
+            (`RECIPES`: 100 for WGAN-GP on mnist5k).
         steps_per_epoch: int or `None`. Generator updates per epoch, the training samples
             repeated and reshuffled as needed; 0: one pass over the training samples,
             `num_samples // (batch_size * critic_steps)` updates. `None`: digits
