@@ -196,8 +196,8 @@ def test_mnist5k_is_a_labelled_scored_image_dataset_of_3100_recipe_steps():
     steps_per_epoch = 4000 // (config.batch_size * config.critic_steps)
     assert config.epochs * steps_per_epoch == 3100
     assert config.resolved_run_name == "wgan_gp_mnist5k_conditional"
-    # The recipe: the digits recipe's rates and critic steps (the CLI's help says so), DCGAN's
-    # critic, no decay.
+    # The recipe: the digits recipe's rates, critic steps and average (the CLI's help says so),
+    # DCGAN's critic, no decay.
     recipe = run_config.MNIST5K_RECIPES["wgan-gp"]
     digits = run_config.DIGITS_RECIPES["wgan-gp"]
     for name in ("generator_lr", "critic_lr", "critic_steps", "ema_decay"):
