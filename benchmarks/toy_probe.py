@@ -1,4 +1,4 @@
-"""Why WGAN-GP blurs the 2-D toys (grid of 25, ring of 8): probes, one seed each (by hand).
+"""Why WGAN-GP blurs the 2-D toys (grid of 25, ring of 8): probes, a seed or a few (by hand).
 
 The grid-of-25 recipe (`keras-wgan train --dataset grid25`: 3x256 MLPs, batch 256, 5 critic
 steps, Adam 2e-4 / 2e-3 decaying to 5%) captures most modes but puts only 2-15% of its samples
@@ -177,7 +177,7 @@ def write_table():
     with open(JSONL) as file:
         records = [json.loads(line) for line in file if line.strip()]
     lines = [
-        "# The 2-D toys: probes of WGAN-GP's toy recipe (one seed each)",
+        "# The 2-D toys: probes of WGAN-GP's toy recipe",
         "",
         "`python benchmarks/toy_probe.py SPEC`; raw lines with the CPU in "
         "`toy_probe.jsonl`. Scores of 2,500 samples of the trained generator (VEEGAN "
@@ -185,9 +185,9 @@ def write_table():
         "each scored step. Load: the highest 1-minute load average, or whether another 2-core "
         "benchmark shared the cores; wall seconds are upper bounds when it did.",
         "",
-        "| data | probe | changes from the recipe | steps | modes | high quality | reverse KL | "
-        "W1 | curve (step: high quality) | wall s | CPU s | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| data | probe | seed | changes from the recipe | steps | modes | high quality | "
+        "reverse KL | W1 | curve (step: high quality) | wall s | CPU s | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
         changes = ", ".join(f"{k}={v}" for k, v in {**r["overrides"], **r["extra"]}.items()
@@ -195,7 +195,8 @@ def write_table():
         curve = " ".join(f"{step}: {hq:.1%}" for step, hq, _, _ in r["curve"]) or "-"
         raw = r["raw"]
         lines.append(
-            f"| {r['overrides'].get('dataset', 'grid25')} | {r['name']} | {changes} | "
+            f"| {r['overrides'].get('dataset', 'grid25')} | {r['name']} | {r['seed']} | "
+            f"{changes} | "
             f"{r['steps']} | {raw['modes_captured']:g}/{raw['num_modes']:g} | "
             f"{raw['high_quality_fraction']:.1%} | {raw['reverse_kl']:.3f} | {raw['w1']:.3f} | "
             f"{curve} | {r['wall_s']} | {r['cpu_s']} | {load_text(r)} |"
