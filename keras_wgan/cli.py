@@ -53,7 +53,8 @@ def _epochs_help():
     epochs = {name: run_config.dataset_defaults(name)["epochs"] for name in run_config.DATASETS}
     toy_epochs = TOY["epochs"]
     return ", ".join(
-        [f"{toy_epochs} for the toys ({run_config.TOY_STEPS_PER_EPOCH} generator steps each)",
+        [f"{toy_epochs} for the toys, {run_config.RING8_RECIPES['wgan-gp']['epochs']} in "
+         f"wgan-gp's ring8 recipe ({run_config.TOY_STEPS_PER_EPOCH} generator steps each)",
          f"{DIGITS['epochs']} for digits ({DIGITS['steps_per_epoch']} generator steps each)"]
         + [f"{epochs[name]} for {name}" + _recipe_epochs(name)
            for name in run_config.IMAGE_DATASETS if name != "digits"]
@@ -63,7 +64,7 @@ def _epochs_help():
 def _recipe_epochs(dataset):
     """The help's note where a dataset's recipe sets its own length, e.g. "(100 in ...)"."""
     epochs = run_config.RECIPES.get(dataset, {}).get("wgan-gp", {}).get("epochs")
-    return "" if epochs is None else f" ({epochs} in wgan-gp's recipe)"
+    return "" if epochs is None else f" ({epochs} in wgan-gp's {dataset} recipe)"
 
 
 def _digits_recipe():
@@ -77,6 +78,13 @@ def _digits_recipe():
             f"average (EMA {RECIPE['ema_decay']}), a critic of {RECIPE['critic_stages']} "
             f"stages from {RECIPE['critic_filters']} filters, {DIGITS['epochs']} epochs of "
             f"{DIGITS['steps_per_epoch']} generator steps")
+
+
+def _ring8_recipe():
+    """What WGAN-GP's ring8 recipe changes, as the help texts quote it."""
+    recipe = run_config.RING8_RECIPES["wgan-gp"]
+    return (f"{_units(recipe['hidden_units'])} MLPs, penalty weight {recipe['penalty_weight']:g}, "
+            f"{recipe['epochs']} epochs")
 
 
 def _mnist5k_epochs():
@@ -142,7 +150,8 @@ def build_parser():
         f"{_units(run_config.HIDDEN_UNITS)} MLPs, batch "
         f"{TOY['batch_size']}, critic rate 10x the generator's, both decaying linearly to "
         f"{run_config.LR_DECAY_FINAL_FRACTION:.0%}, {TOY['epochs']} epochs of "
-        f"{run_config.TOY_STEPS_PER_EPOCH} generator steps. --paper-settings: the papers' "
+        f"{run_config.TOY_STEPS_PER_EPOCH} generator steps; wgan-gp on ring8: {_ring8_recipe()}. "
+        "--paper-settings: the papers' "
         "rates and critic steps, no decay and no average everywhere. Every default lives in "
         "keras_wgan/run_config.py.",
     )
@@ -239,6 +248,10 @@ def build_parser():
                        "the samples, scores and export then use the averaged generator; 0: no "
                        f"average. Default: {RECIPE['ema_decay']} for wgan-gp on digits and "
                        "mnist5k, else no average")
+    train.add_argument("--penalty-weight", type=_penalty_weight, default=None,
+                       help="wgan-gp only: lambda, the weight of the gradient penalty. "
+                       f"Default: the paper's {run_config.paper.PENALTY_WEIGHT:g}, except "
+                       f"{run_config.RING8_RECIPES['wgan-gp']['penalty_weight']:g} on ring8")
     train.add_argument("--tensorboard", action="store_true",
                        help="also write TensorBoard event files into OUTPUT_DIR/tensorboard: "
                        "every logged scalar each epoch, the sample grid (or scatter) and "
@@ -320,6 +333,16 @@ def _ema_decay(text):
     return value
 
 
+def _penalty_weight(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
 def _existing_file(text):
     if not os.path.isfile(text):
         raise argparse.ArgumentTypeError(f"no such file: {text!r}")
@@ -344,6 +367,7 @@ def make_config(args):
         epochs=args.epochs,
         steps_per_epoch=args.steps_per_epoch,
         paper_settings=args.paper_settings,
+        penalty_weight=args.penalty_weight,
         generator_lr=args.generator_lr,
         critic_lr=args.critic_lr,
         lr_decay=args.lr_decay,

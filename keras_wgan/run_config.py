@@ -52,7 +52,7 @@ RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backu
 # Fields added after backups were first written, with the value that keeps an older run's
 # behaviour: `settings_to_match` leaves them out at that value, so older backups still resume.
 LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False, "critic_stages": None,
-                "critic_filters": None}
+                "critic_filters": None, "penalty_weight": None}
 
 # --- Defaults ----------------------------------------------------------------------------------
 
@@ -121,8 +121,15 @@ MNIST5K_RECIPES = {
     "wgan-gp": {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
                 "epochs": 100},
 }
+# The measured ring-of-8 recipe (`benchmarks/results/toy_probe.md`, seeds 0-4): the toys' rates
+# and decay with a gradient penalty of weight 0.1 (WGAN-GP's own toy script's, "for toy tasks"),
+# 3x128 MLPs and 10,000 generator steps. With lambda 10 and 3x128 the same schedule's 3,000
+# steps put 62% of the samples within 3 std of a mode; lambda 0.1 75%, and 10,000 steps more.
+RING8_RECIPES = {
+    "wgan-gp": {"penalty_weight": 0.1, "hidden_units": (128, 128, 128), "epochs": 200},
+}
 # The measured recipes by dataset; `paper_settings=True` skips them.
-RECIPES = {"digits": DIGITS_RECIPES, "mnist5k": MNIST5K_RECIPES}
+RECIPES = {"digits": DIGITS_RECIPES, "mnist5k": MNIST5K_RECIPES, "ring8": RING8_RECIPES}
 
 
 def dataset_kind(dataset):
@@ -144,7 +151,8 @@ class TrainConfig:
     The 2-D toys default to a measured recipe, not the papers' settings: 3x256 MLPs, batch 256,
     5 critic steps, the critic's rate 10x the generator's (WGAN-GP: Adam 2e-4 / 2e-3 with
     beta_1=0.5, beta_2=0.9; WGAN: RMSprop 5e-5 / 5e-4), both decaying linearly to 5% over the
-    run (the critic's schedule counts critic updates), 60 epochs of 50 generator steps. WGAN-GP
+    run (the critic's schedule counts critic updates), 60 epochs of 50 generator steps; WGAN-GP
+    on ring8 (`RING8_RECIPES`) with 3x128 MLPs, a penalty weight of 0.1 and 200 epochs. WGAN-GP
     on digits (the default run) is a measured recipe too (`DIGITS_RECIPES`): both rates 2e-4,
     2 critic steps, a generator average (`ema_decay=0.999`) and a narrow two-stage critic
     (`critic_stages=2`, `critic_filters=16`), 20 epochs of 100 generator steps. WGAN-GP on
@@ -171,7 +179,7 @@ class TrainConfig:
             WGAN-GP) or 1 (GAN, NS-GAN); WGAN-GP on digits and mnist5k: the recipes' 2.
         epochs: int or `None`. Epochs of `steps_per_epoch` generator updates. `None`: the
             dataset's default (`KIND_DEFAULTS`, `DATASET_DEFAULTS`), or its recipe's
-            (`RECIPES`: 100 for WGAN-GP on mnist5k).
+            (`RECIPES`: 100 for WGAN-GP on mnist5k, 200 on ring8).
         steps_per_epoch: int or `None`. Generator updates per epoch, the training samples
             repeated and reshuffled as needed; 0: one pass over the training samples,
             `num_samples // (batch_size * critic_steps)` updates. `None`: digits
@@ -197,7 +205,8 @@ class TrainConfig:
             8x8, two at 28x28); WGAN-GP on digits: the recipe's 2.
         critic_filters: int or `None`. Filters of the critic's first convolution (each later
             stage doubles them). `None`: `base_filters`; WGAN-GP on digits: the recipe's 16.
-        hidden_units: tuple of ints or `None`. MLP hidden layers (toys); `None` for 3x256.
+        hidden_units: tuple of ints or `None`. MLP hidden layers (toys); `None` for 3x256
+            (3x128 in WGAN-GP's ring8 recipe).
         num_samples: int or `None`. Use only this many training samples. Images: the first
             ones (`None`: all). Toys: how many to draw (`None`: `TOY_STEPS_PER_EPOCH *
             batch_size * critic_steps`, so that an epoch is 50 generator steps).
@@ -237,6 +246,8 @@ class TrainConfig:
             DCGAN's critic. The run's length stays the dataset's; the digits run before the recipes
             was `paper_settings=True, epochs=1000, steps_per_epoch=4` (4,000 steps, 1,000
             passes of 4).
+        penalty_weight: float >= 0 or `None`. WGAN-GP's lambda, the gradient penalty's weight
+            (WGAN-GP only). `None`: the model's own, the paper's 10; on ring8 the recipe's 0.1.
         quality_every: int or `None`. Digits and mnist5k: score the generator (classifier-FID,
             KID, classes covered; see `keras_wgan.callbacks.QualityScores`) every this many
             epochs, into the logs and history.json; `None` for the drawing cadence (about 25
@@ -279,6 +290,7 @@ class TrainConfig:
     paper_settings: bool = False
     critic_stages: int | None = None
     critic_filters: int | None = None
+    penalty_weight: float | None = None
 
     def __post_init__(self):
         self._check_choices()
@@ -374,6 +386,21 @@ class TrainConfig:
                 "`ema_decay` must be a float in [0, 1) or None. "
                 f"Received: ema_decay={self.ema_decay!r}"
             )
+        if self.penalty_weight is not None:
+            value = self.penalty_weight
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                0 <= value < float("inf")
+            ):
+                raise ValueError(
+                    "`penalty_weight` must be a finite float >= 0 or None. "
+                    f"Received: penalty_weight={value!r}"
+                )
+            if self.model != "wgan-gp":
+                raise ValueError(
+                    "`penalty_weight` is the gradient penalty's weight: set it for "
+                    f"model='wgan-gp' only. Received: penalty_weight={value!r} with "
+                    f"model={self.model!r}"
+                )
         if self.channels not in (1, 3, 4) or isinstance(self.channels, bool):
             raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={self.channels!r}")
         if self.dataset == "folder":

@@ -236,6 +236,7 @@ def _train(config, workdir):
         "conditional": config.conditional,
         "seed": config.seed,
         "ema_decay": config.ema_decay,
+        "penalty_weight": getattr(model, "penalty_weight", None),
         "generator_steps": int(model.generator_optimizer.iterations),
     }
     paths["metrics"] = os.path.join(workdir, "metrics.json")
@@ -414,6 +415,8 @@ def build_model(config, sample_shape):
         generator = networks.build_mlp_generator(dim, latent_dim, hidden_units=config.hidden_units)
         critic = networks.build_mlp_critic(dim, hidden_units=config.hidden_units)
     extra = {"loss": run_config.GAN_LOSSES[config.model]} if gan else {}
+    if config.penalty_weight is not None:
+        extra["penalty_weight"] = config.penalty_weight
     return MODEL_CLASSES[config.model](
         generator, critic, critic_steps=config.critic_steps, seed=config.seed,
         ema_decay=config.ema_decay or None, augment=config.augment, **extra,

@@ -174,13 +174,19 @@ def test_toy_defaults_and_overrides_reach_the_config():
     from keras_wgan import training
 
     parse = cli.build_parser().parse_args
-    config = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "ring8"])))
+    config = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "grid25"])))
     assert (config.batch_size, config.epochs, config.lr_decay) == (256, 60, True)
     assert config.learning_rates == (2e-4, 2e-3) and config.hidden_units == (256,) * 3
+    ring = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "ring8"])))
+    assert (ring.epochs, ring.hidden_units, ring.penalty_weight) == (200, (128,) * 3, 0.1)
     fields = cli.make_config(parse(["train", "--dataset", "ring8", "--no-lr-decay",
                                     "--generator-lr", "1e-3", "--critic-lr", "1e-3"]))
     config = training.TrainConfig(**fields)
     assert config.lr_decay is False and config.learning_rates == (1e-3, 1e-3)
+    ring = parse(["train", "--dataset", "ring8", "--penalty-weight", "0.1"])
+    assert training.TrainConfig(**cli.make_config(ring)).penalty_weight == 0.1
+    with pytest.raises(SystemExit):
+        parse(["train", "--penalty-weight", "-1"])
     digits = training.TrainConfig(**cli.make_config(parse(["train"])))
     assert (digits.batch_size, digits.epochs, digits.lr_decay) == (64, 20, False)
     assert (digits.steps_per_epoch, digits.critic_steps, digits.ema_decay) == (100, 2, 0.999)

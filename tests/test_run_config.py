@@ -25,6 +25,7 @@ MAY_STAY_NONE = {
     "generator_lr": "images without decay but digits' recipe: the model's own optimizer",
     "critic_lr": "images without decay but digits' recipe: the model's own optimizer",
     "augment": "no augmentation of the critic's inputs",
+    "penalty_weight": "the model's own lambda (the paper's 10), except WGAN-GP's ring8 recipe",
 }
 
 
@@ -61,7 +62,7 @@ def test_every_default_is_resolved_when_the_config_is_made():
 def test_a_changed_table_reaches_the_config_and_the_help(monkeypatch):
     monkeypatch.setitem(run_config.KIND_DEFAULTS["toy"], "epochs", 7)
     monkeypatch.setitem(run_config.TOY_LEARNING_RATES, "wgan", (3e-5, 3e-4))
-    assert run_config.TrainConfig(dataset="ring8").epochs == 7
+    assert run_config.TrainConfig(dataset="grid25").epochs == 7
     assert run_config.TrainConfig(dataset="ring8", model="wgan").learning_rates == (3e-5, 3e-4)
     train = cli.build_parser()._subparsers._group_actions[0].choices["train"]
     text = " ".join(train.format_help().split())
@@ -94,7 +95,8 @@ def test_defaults_follow_the_brief():
      ("critic_lr", 0.0), ("latent_dim", 1.5), ("channels", 2), ("image_size", 7),
      ("lr_decay", "yes"), ("precision", "mixed_float16"), ("conditional", 1),
      ("quality_every", -1), ("critic_steps", 0), ("ema_decay", 1.0), ("ema_decay", -0.5),
-     ("ema_decay", True), ("critic_stages", 0), ("critic_filters", 2.5)],
+     ("ema_decay", True), ("critic_stages", 0), ("critic_filters", 2.5),
+     ("penalty_weight", -0.5), ("penalty_weight", float("inf")), ("penalty_weight", True)],
 )
 def test_bad_config_names_the_value(field, value):
     with pytest.raises(ValueError, match=re.escape(f"{field}={value!r}")):
@@ -142,6 +144,34 @@ def test_the_digits_recipe_has_a_deeper_narrower_critic_and_the_papers_keep_dcga
         settings = config.settings_to_match()
         assert "critic_stages" not in settings and "critic_filters" not in settings
     assert run_config.TrainConfig().settings_to_match()["critic_stages"] == 2
+
+
+def test_penalty_weight_reaches_wgan_gp_and_is_refused_elsewhere():
+    config = run_config.TrainConfig(dataset="grid25", penalty_weight=0.5, hidden_units=(8,))
+    assert training.build_model(config, (2,)).penalty_weight == 0.5
+    assert config.settings_to_match()["penalty_weight"] == 0.5
+    default = run_config.TrainConfig(dataset="grid25", hidden_units=(8,))
+    assert training.build_model(default, (2,)).penalty_weight == 10.0  # the paper's
+    # A backup written before the field existed (lambda 10) still matches the default.
+    assert "penalty_weight" not in default.settings_to_match()
+    with pytest.raises(ValueError, match=r"penalty_weight=1\.0 with model='wgan'"):
+        run_config.TrainConfig(model="wgan", penalty_weight=1.0)
+
+
+def test_the_ring_recipe_and_the_papers_settings_on_the_ring():
+    recipe = run_config.RING8_RECIPES["wgan-gp"]
+    config = run_config.TrainConfig(dataset="ring8")
+    assert (config.penalty_weight, config.hidden_units, config.epochs) == (
+        recipe["penalty_weight"], recipe["hidden_units"], recipe["epochs"]
+    )
+    assert config.learning_rates == run_config.TOY_LEARNING_RATES["wgan-gp"] and config.lr_decay
+    paper = run_config.TrainConfig(dataset="ring8", paper_settings=True)
+    assert paper.penalty_weight is None and paper.hidden_units == run_config.HIDDEN_UNITS
+    assert paper.epochs == run_config.KIND_DEFAULTS["toy"]["epochs"]
+    # The other models and the grid keep the toys' defaults.
+    for other in (run_config.TrainConfig(dataset="ring8", model="wgan"),
+                  run_config.TrainConfig(dataset="grid25")):
+        assert other.penalty_weight is None and other.hidden_units == run_config.HIDDEN_UNITS
 
 
 def test_backup_every_is_checked():
