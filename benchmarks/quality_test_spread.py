@@ -42,12 +42,11 @@ def worker(dataset, seeds):
     sys.path.insert(0, str(ROOT))
     import tensorflow as tf
 
+    from keras_wgan import config as paper
+    from keras_wgan import run_config
     from keras_wgan._platform import onednn_enabled
     from tests.test_quality import RECIPES
     from tests.test_quality import train_toy
-
-    from keras_wgan import config as paper
-    from keras_wgan import run_config
 
     steps, hidden_units = RECIPES[dataset]
     # The penalty weight the test's config resolves to (the recipe's, else the paper's).
