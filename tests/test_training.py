@@ -150,7 +150,8 @@ def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(t
     assert set(written["scores"]) == set(IMAGE_SCORES)
     assert written["features"] == "digits_classifier"
     assert written["run"] == {"model": "wgan-gp", "precision": "float32", "conditional": False,
-                              "seed": 0, "ema_decay": 0.999, "generator_steps": 10}
+                              "seed": 0, "ema_decay": 0.999, "penalty_weight": 10.0,
+                              "generator_steps": 10}
     for name in ("fid", "kid", "classes_covered"):
         assert history[name][-1] == written["scores"][name]["generated"], name
     for name, row in written["scores"].items():
