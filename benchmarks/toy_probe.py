@@ -13,7 +13,8 @@ high-quality fraction, reverse KL, W1). A variant is a JSON spec:
   (that many fixed random sine features `sin(Wx + b)`, W ~ N(0, fscale^2), in front of the
   critic's MLP), `bias_g` / `bias_c` (the first dense layer's biases of the generator / critic
   drawn from U(-s, s) instead of zeros, so that ReLU kinks do not all pass through the origin),
-  `gp_weight` (lambda), `final_fraction` (where the rates' linear decay ends, 0.05 in the
+  `pack` (PacGAN's packing: the critic scores that many samples at once, concatenated; the
+  penalty's gradient norm stays per sample), `gp_weight` (lambda), `final_fraction` (where the rates' linear decay ends, 0.05 in the
   recipe), `jit` (XLA), `every` (score every that many steps: the curve),
   `surface` (save a picture of the critic's values with the samples over it, and the
   generator's x-marginal).
@@ -50,6 +51,10 @@ def build_critic(extra):
     import keras
 
     x = inputs = keras.Input((2,))
+    if extra.get("pack"):
+        # PacGAN's packing: the critic scores `pack` samples at once, concatenated.
+        packed = 2 * extra["pack"]
+        x = keras.layers.Lambda(lambda points: keras.ops.reshape(points, (-1, packed)))(x)
     if extra.get("fourier"):
         features = keras.layers.Dense(
             extra["fourier"], trainable=False,
@@ -118,8 +123,9 @@ def run(spec, seed):
     real = training.load_training_data(config)
     keras.utils.set_random_seed(seed)
     model = training.build_model(config, real.shape[1:])
-    if "critic_units" in extra or "fourier" in extra:
-        model = WGANGP(model.generator, build_critic(extra), critic_steps=config.critic_steps,
+    if "critic_units" in extra or "fourier" in extra or "pack" in extra:
+        critic = build_critic({"critic_units": list(config.hidden_units), **extra})
+        model = WGANGP(model.generator, critic, critic_steps=config.critic_steps,
                        seed=seed, ema_decay=config.ema_decay)
     if "bias_g" in extra:
         randomize_first_biases(model, extra["bias_g"], extra["bias_c"], seed)
