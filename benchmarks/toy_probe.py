@@ -14,8 +14,9 @@ high-quality fraction, reverse KL, W1). A variant is a JSON spec:
   critic's MLP), `bias_g` / `bias_c` (the first dense layer's biases of the generator / critic
   drawn from U(-s, s) instead of zeros, so that ReLU kinks do not all pass through the origin),
   `pack` (PacGAN's packing: the critic scores that many samples at once, concatenated; the
-  penalty's gradient norm stays per sample), `gp_weight` (lambda), `final_fraction` (where the rates' linear decay ends, 0.05 in the
-  recipe), `jit` (XLA), `every` (score every that many steps: the curve),
+  penalty's gradient norm stays per sample), `gp_weight` (lambda), `final_fraction` (where
+  the rates' linear decay ends, 0.05 in the recipe), `jit` (XLA), `every` (score every that
+  many steps: the curve),
   `surface` (save a picture of the critic's values with the samples over it, and the
   generator's x-marginal).
 
