@@ -40,6 +40,9 @@ import sys
 import tempfile
 import time
 
+# The default run's recipe as TrainConfig overrides (`nc2_crit2f16_ema999` below).
+RECIPE = {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
+          "critic_stages": 2, "critic_filters": 16}
 # name -> (TrainConfig overrides, Adam (beta_1, beta_2) or None for the paper's 0.5 / 0.9, note)
 CANDIDATES = {
     "paper": ({}, None, "today's default: Adam 1e-4 (0.5, 0.9) both, n_critic 5, no EMA"),
@@ -117,19 +120,12 @@ CANDIDATES = {
     ),
     # The recipe (`nc2_crit2f16_ema999`, `run_config.DIGITS_RECIPES`) with one change each.
     "recipe_decay": (
-        {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
-         "critic_stages": 2, "critic_filters": 16, "lr_decay": True}, None,
+        {**RECIPE, "lr_decay": True}, None,
         "the recipe, both rates decaying linearly to 5% over the run",
     ),
     "recipe_gp1": (
-        {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
-         "critic_stages": 2, "critic_filters": 16, "penalty_weight": 1.0}, None,
+        {**RECIPE, "penalty_weight": 1.0}, None,
         "the recipe with a gradient penalty of weight 1 (10 in the recipe)",
-    ),
-    "recipe_gp1_decay": (
-        {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
-         "critic_stages": 2, "critic_filters": 16, "penalty_weight": 1.0, "lr_decay": True},
-        None, "the recipe with a penalty weight of 1 and both rates decaying to 5%",
     ),
     # MNIST-5k (28x28 DCGAN networks, latent 128): the papers' settings and the digits recipe.
     "mnist5k_paper": ({"dataset": "mnist5k"}, None,

@@ -9,7 +9,8 @@ samples with the VEEGAN protocol (`keras_wgan.evaluation.score_toy`: modes captu
 high-quality fraction, reverse KL, W1). A variant is a JSON spec:
 
 - `overrides`: `TrainConfig` fields (`hidden_units`, `batch_size`, `latent_dim`, `model`, rates);
-- `extra`: what `TrainConfig` cannot say: `critic_units` (a separate critic width), `fourier`
+- `extra`: what `TrainConfig` cannot say: `critic_units` (a separate critic width; default
+  `hidden_units`, which before the `pack` probes was 3x256 whatever `hidden_units` said), `fourier`
   (that many fixed random sine features `sin(Wx + b)`, W ~ N(0, fscale^2), in front of the
   critic's MLP), `bias_g` / `bias_c` (the first dense layer's biases of the generator / critic
   drawn from U(-s, s) instead of zeros, so that ReLU kinks do not all pass through the origin),
@@ -63,7 +64,7 @@ def build_critic(extra):
             bias_initializer=keras.initializers.RandomUniform(0.0, 6.2832),
         )
         x = keras.ops.sin(features(x))
-    for units in extra.get("critic_units", [256, 256, 256]):
+    for units in extra["critic_units"]:
         x = keras.layers.ReLU()(keras.layers.Dense(units)(x))
     return keras.Model(inputs, keras.layers.Dense(1)(x), name="critic")
 
