@@ -43,6 +43,8 @@ import time
 # The default run's recipe as TrainConfig overrides (`nc2_crit2f16_ema999` below).
 RECIPE = {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
           "critic_stages": 2, "critic_filters": 16}
+# Candidates that train with top-k generator updates (`top_k_probe.patch`): (fraction, steps).
+TOP_K = {"recipe_topk50": (0.5, 1000), "recipe_topk75": (0.75, 1000)}
 # name -> (TrainConfig overrides, Adam (beta_1, beta_2) or None for the paper's 0.5 / 0.9, note)
 CANDIDATES = {
     "paper": ({}, None, "today's default: Adam 1e-4 (0.5, 0.9) both, n_critic 5, no EMA"),
@@ -127,6 +129,21 @@ CANDIDATES = {
         {**RECIPE, "penalty_weight": 1.0}, None,
         "the recipe with a gradient penalty of weight 1 (10 in the recipe)",
     ),
+    "recipe_topk50": (
+        RECIPE, None,
+        "the recipe, generator updates on the top-k critic scores (k: 100% -> 50%, 1,000 steps)",
+    ),
+    "recipe_topk75": (
+        RECIPE, None,
+        "the recipe, generator updates on the top-k critic scores (k: 100% -> 75%, 1,000 steps)",
+    ),
+    **{
+        f"recipe_clusters{k}": (
+            {**RECIPE, "clusters": k}, None,
+            f"the recipe, self-conditioned on {k} k-means clusters of the training digits",
+        )
+        for k in (10, 20, 50)
+    },
     # MNIST-5k (28x28 DCGAN networks, latent 128): the papers' settings and the digits recipe.
     "mnist5k_paper": ({"dataset": "mnist5k"}, None,
                       "MNIST-5k, the papers' settings (Adam 1e-4 (0.5, 0.9), n_critic 5)"),
@@ -134,6 +151,11 @@ CANDIDATES = {
         {"dataset": "mnist5k", "generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2,
          "ema_decay": 0.999}, None,
         "MNIST-5k, the digits recipe: Adam 2e-4 both, n_critic 2, EMA 0.999",
+    ),
+    "mnist5k_nc2_ema999_clusters20": (
+        {"dataset": "mnist5k", "generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2,
+         "ema_decay": 0.999, "clusters": 20}, None,
+        "MNIST-5k, the digits recipe, self-conditioned on 20 k-means clusters of the digits",
     ),
     "mnist5k_nc2_ema999_diffaug": (
         {"dataset": "mnist5k", "generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2,
@@ -242,21 +264,36 @@ def code_state():
 # --------------------------------------------------------------------------------------------
 
 
+def _model_and_stream(config, real, steps):
+    """The compiled model of `config` for a run of `steps`, and its repeating batches of `real`
+    (images, or `(images, cluster ids)` for a self-conditioned run), as `training.train`
+    makes them."""
+    from keras_wgan import data as data_lib
+    from keras_wgan import training
+
+    frequencies = None
+    if config.clusters:
+        frequencies = training.cluster_frequencies(real[1], config.clusters)
+    images = real[0] if frequencies else real
+    model = training.build_model(config, images.shape[1:], cluster_frequencies=frequencies)
+    model.compile(*training.make_optimizers(config, steps), jit_compile=config.jit_compile)
+    stream = data_lib.make_dataset(
+        real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed,
+        repeat=True, num_classes=training.num_classes_of(config),
+    )
+    return model, stream
+
+
 def time_steps(name, steps, seed, warmup=20):
     """Seconds per generator step of a candidate: `warmup` steps (tracing), then `steps` timed."""
     import keras
 
-    from keras_wgan import data as data_lib
     from keras_wgan import training
 
     config = _configure(name, seed)
     real = training.load_training_data(config)
     keras.utils.set_random_seed(config.seed)
-    model = training.build_model(config, real.shape[1:])
-    model.compile(*training.make_optimizers(config, steps + warmup))
-    stream = data_lib.make_dataset(
-        real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed, repeat=True
-    )
+    model, stream = _model_and_stream(config, real, steps + warmup)
     model.fit(stream, epochs=1, steps_per_epoch=warmup, verbose=0, shuffle=False)
     load_before = os.getloadavg()
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -282,6 +319,10 @@ def _configure(name, seed):
     from keras_wgan import training
 
     overrides, betas, _ = CANDIDATES[name]
+    if name in TOP_K:  # a probe: top-k generator updates patched into the model class
+        import top_k_probe
+
+        top_k_probe.patch(*TOP_K[name])
     for role, options in NETWORKS.get(name, {}).items():
         # `training.build_model` calls the builders through `keras_wgan.networks`.
         import functools
@@ -297,7 +338,8 @@ def _configure(name, seed):
             raise ValueError(f"candidate {name!r} sets betas: it must set its rates too")
     # Every candidate names its critic: on digits DCGAN's one stage of 64 filters unless it
     # says otherwise (the default run's recipe, `run_config.DIGITS_RECIPES`, has its own).
-    base = {"dataset": "digits"}
+    # No clusters unless the candidate says so: the candidates before self-conditioning had none.
+    base = {"dataset": "digits", "clusters": 0}
     if overrides.get("dataset", "digits") == "digits":
         base.update(critic_stages=1, critic_filters=64)
     return training.TrainConfig(**{**base, **overrides}, seed=seed, verbose=0)
@@ -312,13 +354,13 @@ def run_one(name, steps, seed, full=False):
     import tensorflow as tf
 
     from keras_wgan import config as paper
-    from keras_wgan import data as data_lib
     from keras_wgan import training
 
     betas = CANDIDATES[name][1]
     config = _configure(name, seed)
     real = training.load_training_data(config)
-    steps_per_epoch = len(real) // (config.batch_size * config.critic_steps)
+    images = real[0] if isinstance(real, tuple) else real
+    steps_per_epoch = len(images) // (config.batch_size * config.critic_steps)
     load_before = os.getloadavg()
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
@@ -336,12 +378,7 @@ def run_one(name, steps, seed, full=False):
         train_seconds = summary["seconds"]
     else:
         keras.utils.set_random_seed(config.seed)
-        model = training.build_model(config, real.shape[1:])
-        model.compile(*training.make_optimizers(config, steps), jit_compile=config.jit_compile)
-        stream = data_lib.make_dataset(
-            real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed,
-            repeat=True,
-        )
+        model, stream = _model_and_stream(config, real, steps)
         fit_started = time.perf_counter()
         model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
         train_seconds = time.perf_counter() - fit_started

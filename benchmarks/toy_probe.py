@@ -16,8 +16,9 @@ high-quality fraction, reverse KL, W1). A variant is a JSON spec:
   drawn from U(-s, s) instead of zeros, so that ReLU kinks do not all pass through the origin),
   `pack` (PacGAN's packing: the critic scores that many samples at once, concatenated; the
   penalty's gradient norm stays per sample), `gp_weight` (lambda), `final_fraction` (where
-  the rates' linear decay ends, 0.05 in the recipe), `jit` (XLA), `every` (score every that
-  many steps: the curve),
+  the rates' linear decay ends, 0.05 in the recipe), `top_k` ([fraction, steps]: generator
+  updates on the samples the critic scores highest, `top_k_probe.patch`), `jit` (XLA),
+  `every` (score every that many steps: the curve),
   `surface` (save a picture of the critic's values with the samples over it, and the
   generator's x-marginal).
 
@@ -121,6 +122,10 @@ def run(spec, seed):
 
     name, steps = spec["name"], spec["steps"]
     overrides, extra = spec.get("overrides", {}), spec.get("extra", {})
+    if "top_k" in extra:
+        import top_k_probe
+
+        top_k_probe.patch(*extra["top_k"])
     config = training.TrainConfig(**{"dataset": "grid25", **overrides}, seed=seed, verbose=0)
     real = training.load_training_data(config)
     keras.utils.set_random_seed(seed)

@@ -76,8 +76,20 @@ def _digits_recipe():
              if RECIPE.get("lr_decay") else "")
     return (f"{rate}, beta 0.5/0.9{decay}, {RECIPE['critic_steps']} critic steps, a generator "
             f"average (EMA {RECIPE['ema_decay']}), a critic of {RECIPE['critic_stages']} "
-            f"stages from {RECIPE['critic_filters']} filters, {DIGITS['epochs']} epochs of "
-            f"{DIGITS['steps_per_epoch']} generator steps")
+            f"stages from {RECIPE['critic_filters']} filters, "
+            + (f"self-conditioned on {RECIPE['clusters']} clusters of the images, "
+               if RECIPE.get("clusters") else "")
+            + f"{DIGITS['epochs']} epochs of {DIGITS['steps_per_epoch']} generator steps")
+
+
+def _clusters_default():
+    """The recipes' clusters as the help texts quote them, e.g. "10 for wgan-gp on digits"."""
+    quoted = [
+        f"{recipes['wgan-gp']['clusters']} for wgan-gp on {dataset}"
+        for dataset, recipes in run_config.RECIPES.items()
+        if recipes.get("wgan-gp", {}).get("clusters")
+    ]
+    return ", ".join(quoted + ["else 0"])
 
 
 def _ring8_recipe():
@@ -151,9 +163,8 @@ def build_parser():
         f"{TOY['batch_size']}, critic rate 10x the generator's, both decaying linearly to "
         f"{run_config.LR_DECAY_FINAL_FRACTION:.0%}, {TOY['epochs']} epochs of "
         f"{run_config.TOY_STEPS_PER_EPOCH} generator steps; wgan-gp on ring8: {_ring8_recipe()}. "
-        "--paper-settings: the papers' "
-        "rates and critic steps, no decay and no average everywhere. Every default lives in "
-        "keras_wgan/run_config.py.",
+        "--paper-settings: the papers' rates and critic steps, no decay, no average and no "
+        "clusters everywhere. Every default lives in keras_wgan/run_config.py.",
     )
     train.add_argument("--model", choices=run_config.MODELS, default="wgan-gp",
                        help="wgan-gp (gradient penalty), wgan (weight clipping), gan (the "
@@ -204,9 +215,9 @@ def build_parser():
                        "on for the toys, off for images")
     train.add_argument("--paper-settings", action="store_true",
                        help="the papers' learning rates (WGAN-GP: Adam 1e-4, beta 0.5/0.9) and "
-                       "critic steps, no decay and no generator average, instead of the "
-                       "measured recipes of the toys and of wgan-gp on digits and mnist5k (the "
-                       "run's length stays the dataset's; the digits run before the recipe: "
+                       "critic steps, no decay, no generator average and no clusters, instead "
+                       "of the measured recipes of the toys and of wgan-gp on digits and mnist5k "
+                       "(the run's length stays the dataset's; the digits run before the recipe: "
                        "--paper-settings --epochs 1000 --steps-per-epoch 4)")
     train.add_argument("--latent-dim", type=_positive_int, default=None,
                        help=f"default: {DIGITS['latent_dim']} for digits, "
@@ -237,6 +248,12 @@ def build_parser():
                        "drawn one class per column, and the evaluation adds the classifier's "
                        "conditional accuracy (" + " and ".join(run_config.CONDITIONAL_DATASETS)
                        + " only)")
+    train.add_argument("--clusters", type=_non_negative_int, default=None,
+                       help="self-conditioning: train conditional networks on this many k-means "
+                       "clusters of the training images (no labels needed) and sample them "
+                       "unconditionally, each cluster as often as in the data; 0: none. "
+                       + " and ".join(run_config.CLASSIFIER_DATASETS) + ", without "
+                       "--conditional. Default: " + _clusters_default())
     train.add_argument("--quality-every", type=_non_negative_int, default=None,
                        help=" and ".join(run_config.CLASSIFIER_DATASETS) + ": score the "
                        "generator (classifier-FID, KID, classes covered) every this many "
@@ -368,6 +385,7 @@ def make_config(args):
         steps_per_epoch=args.steps_per_epoch,
         paper_settings=args.paper_settings,
         penalty_weight=args.penalty_weight,
+        clusters=args.clusters,
         generator_lr=args.generator_lr,
         critic_lr=args.critic_lr,
         lr_decay=args.lr_decay,

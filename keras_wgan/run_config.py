@@ -52,7 +52,7 @@ RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backu
 # Fields added after backups were first written, with the value that keeps an older run's
 # behaviour: `settings_to_match` leaves them out at that value, so older backups still resume.
 LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False, "critic_stages": None,
-                "critic_filters": None, "penalty_weight": None}
+                "critic_filters": None, "penalty_weight": None, "clusters": 0}
 
 # --- Defaults ----------------------------------------------------------------------------------
 
@@ -107,10 +107,12 @@ LR_DECAY_FINAL_FRACTION = 0.05
 # (`benchmarks/results/digits_recipe.md`; `paper_settings=True` keeps the papers'). WGAN-GP:
 # Adam 2e-4 for both networks, 2 critic updates per generator update, a generator average and
 # a narrow critic of two stages (8x8 -> 4x4x16 -> 2x2x32) where DCGAN's rule gives one (8x8 ->
-# 4x4x64), 2,000 generator steps. Models without an entry keep the papers' settings on digits.
+# 4x4x64), self-conditioning on 20 k-means clusters of the digits' pixels (docs/quality.md: 10,
+# 20 and 50 measured), 2,000 generator steps. Models without an entry keep the papers' settings
+# on digits.
 DIGITS_RECIPES = {
     "wgan-gp": {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
-                "critic_stages": 2, "critic_filters": 16},
+                "critic_stages": 2, "critic_filters": 16, "clusters": 20},
 }
 # The measured MNIST-5k recipe (`benchmarks/results/mnist5k_recipe/`, one seed per candidate):
 # the digits recipe's optimizer and average on DCGAN's 28x28 networks, 3,100 generator steps. At
@@ -154,13 +156,14 @@ class TrainConfig:
     run (the critic's schedule counts critic updates), 60 epochs of 50 generator steps; WGAN-GP
     on ring8 (`RING8_RECIPES`) with 3x128 MLPs, a penalty weight of 0.1 and 200 epochs. WGAN-GP
     on digits (the default run) is a measured recipe too (`DIGITS_RECIPES`): both rates 2e-4,
-    2 critic steps, a generator average (`ema_decay=0.999`) and a narrow two-stage critic
-    (`critic_stages=2`, `critic_filters=16`), 20 epochs of 100 generator steps. WGAN-GP on
-    mnist5k takes the digits recipe's optimizer and average (`MNIST5K_RECIPES`: both rates 2e-4,
-    2 critic steps, `ema_decay=0.999`) with DCGAN's critic, 100 passes over the data (3,100
-    generator steps). Other image datasets keep the papers' settings without decay.
-    `paper_settings=True` gives the toys, digits and mnist5k the papers' rates and critic
-    steps, no decay, no average and DCGAN's critic. The GAN baselines (`"gan"`, `"ns-gan"`)
+    2 critic steps, a generator average (`ema_decay=0.999`), a narrow two-stage critic
+    (`critic_stages=2`, `critic_filters=16`) and self-conditioning on 20 clusters of the images
+    (`clusters=20`), 20 epochs of 100 generator steps. WGAN-GP on mnist5k takes the digits
+    recipe's optimizer and average (`MNIST5K_RECIPES`: both rates 2e-4, 2 critic steps,
+    `ema_decay=0.999`) with DCGAN's critic, 100 passes over the data (3,100 generator steps).
+    Other image datasets keep the papers' settings without decay. `paper_settings=True` gives
+    the toys, digits and mnist5k the papers' rates and critic steps, no decay, no average, no
+    clusters and DCGAN's critic. The GAN baselines (`"gan"`, `"ns-gan"`)
     keep DCGAN's settings on images (Adam(2e-4, beta_1=0.5) for both networks, one
     discriminator update per generator update, BatchNorm in both networks) and take the toy
     rates on the toys.
@@ -248,6 +251,12 @@ class TrainConfig:
             passes of 4).
         penalty_weight: float >= 0 or `None`. WGAN-GP's lambda, the gradient penalty's weight
             (WGAN-GP only). `None`: the model's own, the paper's 10; on ring8 the recipe's 0.1.
+        clusters: int or `None`. Train a self-conditioned model (`BaseGAN`'s
+            `cluster_frequencies`): conditional networks on this many k-means clusters of the
+            training images' pixels (`keras_wgan.data.cluster_images`, seeded by `seed`), sampled
+            unconditionally with the clusters' frequencies; digits and mnist5k, not with
+            `conditional`. The sampler's latent has `latent_dim + 1` entries. 0: none. `None`:
+            the recipes' (`RECIPES`; none with `conditional` or `paper_settings`), else 0.
         quality_every: int or `None`. Digits and mnist5k: score the generator (classifier-FID,
             KID, classes covered; see `keras_wgan.callbacks.QualityScores`) every this many
             epochs, into the logs and history.json; `None` for the drawing cadence (about 25
@@ -291,6 +300,7 @@ class TrainConfig:
     critic_stages: int | None = None
     critic_filters: int | None = None
     penalty_weight: float | None = None
+    clusters: int | None = None
 
     def __post_init__(self):
         self._check_choices()
@@ -333,6 +343,8 @@ class TrainConfig:
             defaults["lr_decay"] = False
         elif self.dataset in RECIPES:
             defaults.update(RECIPES[self.dataset].get(self.model, {}))
+        if self.conditional is True or "clusters" not in defaults:
+            defaults["clusters"] = 0
         for name, value in defaults.items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
@@ -401,6 +413,19 @@ class TrainConfig:
                     f"model='wgan-gp' only. Received: penalty_weight={value!r} with "
                     f"model={self.model!r}"
                 )
+        if isinstance(self.clusters, bool) or not isinstance(self.clusters, int) or (
+            self.clusters < 0 or self.clusters == 1
+        ):
+            raise ValueError(
+                f"`clusters` must be 0 (none) or an int >= 2. Received: clusters={self.clusters!r}"
+            )
+        if self.clusters and (self.conditional or self.dataset not in CLASSIFIER_DATASETS):
+            raise ValueError(
+                "`clusters` clusters the training images in memory and replaces their labels: "
+                f"set it for the unconditional {' or '.join(CLASSIFIER_DATASETS)} runs only. "
+                f"Received: clusters={self.clusters!r} with dataset={self.dataset!r}, "
+                f"conditional={self.conditional!r}"
+            )
         if self.channels not in (1, 3, 4) or isinstance(self.channels, bool):
             raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={self.channels!r}")
         if self.dataset == "folder":

@@ -128,17 +128,18 @@ def _train(config, workdir):
 
     # Data: one seeded stream of batches over all epochs, so a resumed run can skip to its step.
     real = load_training_data(config)
+    labelled = isinstance(real, tuple)  # (images, labels or cluster ids)
 
     def batches_after(step):
         # A new dataset each time: iterating the same one again would continue its shuffle
         # sequence (reshuffle_each_iteration), not start it over.
         stream = data_lib.make_dataset(
             real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed,
-            repeat=True, num_classes=evaluation_lib.NUM_CLASSES if config.conditional else None,
+            repeat=True, num_classes=num_classes_of(config),
         )
         return stream.skip(step)
 
-    num_examples, sample_shape = _size_and_shape(real[0] if config.conditional else real)
+    num_examples, sample_shape = _size_and_shape(real[0] if labelled else real)
     steps_per_pass = num_examples // (config.batch_size * config.critic_steps)
     steps_per_epoch = config.steps_per_epoch or steps_per_pass
     if steps_per_pass < 1:
@@ -151,8 +152,9 @@ def _train(config, workdir):
     # Networks and model; with `lr_decay` the schedules run over the whole run's updates (the
     # critic's counts critic updates).
     warn_if_bfloat16_is_slow(config.precision)
+    frequencies = cluster_frequencies(real[1], config.clusters) if config.clusters else None
     with dtype_policy(config.precision):
-        model = build_model(config, sample_shape)
+        model = build_model(config, sample_shape, cluster_frequencies=frequencies)
     total_steps = config.epochs * steps_per_epoch
     generator_optimizer, critic_optimizer = make_optimizers(config, total_steps)
     model.compile(
@@ -229,7 +231,7 @@ def _train(config, workdir):
     final = {name: float(values[-1]) for name, values in history.items() if values}
     # The scores during training built the references already: the same ones serve again.
     scorer = quality.scorer if quality is not None else None
-    scores = evaluate(model, config, real[0] if config.conditional else real, scorer=scorer)
+    scores = evaluate(model, config, real[0] if labelled else real, scorer=scorer)
     scores["run"] = {
         "model": config.model,
         "precision": config.precision,
@@ -237,6 +239,7 @@ def _train(config, workdir):
         "seed": config.seed,
         "ema_decay": config.ema_decay,
         "penalty_weight": getattr(model, "penalty_weight", None),
+        "clusters": config.clusters,
         "generator_steps": int(model.generator_optimizer.iterations),
     }
     paths["metrics"] = os.path.join(workdir, "metrics.json")
@@ -279,9 +282,11 @@ def run_callbacks(config, paths, real, history, backed_up_step=None):
     every = max(1, -(-config.epochs // MAX_DRAWINGS))
     latent_rng = np.random.default_rng(config.seed + 1)
     if config.is_image:
-        # Conditional: 10 columns, one class each.
+        # Conditional: 10 columns, one class each. Self-conditioned: one more latent entry,
+        # which picks the cluster (`keras_wgan.networks.build_cluster_sampler`).
         count = 100 if config.conditional else 64
-        latent = latent_rng.standard_normal((count, config.latent_dim)).astype("float32")
+        latent_dim = config.latent_dim + (1 if config.clusters else 0)
+        latent = latent_rng.standard_normal((count, latent_dim)).astype("float32")
         samples = callbacks_lib.SampleGrid(
             latent, paths["samples_dir"], every=every, progression=PROGRESSION_SAMPLES,
             animation=True, frame_seconds=ANIMATION_FRAME_SECONDS,
@@ -343,9 +348,10 @@ def load_training_data(config):
 
     Returns:
         digits, mnist5k: an array of images `[n, 8, 8, 1]`, `[n, 28, 28, 1]` (`conditional`: a
-        tuple `(images, labels)`, labels int32 `[n]`); toys: an array of points `[n, 2]`; TFDS
-        and folder datasets: an unbatched `tf.data.Dataset` of images (labels dropped), read
-        lazily.
+        tuple `(images, labels)`, labels int32 `[n]`; `clusters`: a tuple `(images,
+        cluster_ids)`, the ids of `keras_wgan.data.cluster_images` seeded by `config.seed`);
+        toys: an array of points `[n, 2]`; TFDS and folder datasets: an unbatched
+        `tf.data.Dataset` of images (labels dropped), read lazily.
 
     Raises:
         keras_wgan.checkpointing.RunFolderError: `workdir` holds a finished run (its
@@ -359,6 +365,8 @@ def load_training_data(config):
         images, labels = evaluation_lib.load_split(config.dataset, "train")
         if config.num_samples:
             images, labels = images[: config.num_samples], labels[: config.num_samples]
+        if config.clusters:
+            return images, data_lib.cluster_images(images, config.clusters, seed=config.seed)[0]
         return (images, labels) if config.conditional else images
     if config.is_image:
         if config.dataset == "folder":
@@ -389,14 +397,35 @@ def _size_and_shape(real):
     return count, shape
 
 
-def build_model(config, sample_shape):
+def num_classes_of(config):
+    """The classes the run's networks embed: 10 (`conditional`), `clusters`, or `None`."""
+    if config.clusters:
+        return config.clusters
+    return evaluation_lib.NUM_CLASSES if config.conditional else None
+
+
+def cluster_frequencies(cluster_ids, clusters):
+    """Each cluster's share of `cluster_ids` (int array), as a list of `clusters` floats."""
+    counts = np.bincount(np.asarray(cluster_ids), minlength=clusters)
+    return [float(count) / len(cluster_ids) for count in counts]
+
+
+def build_model(config, sample_shape, cluster_frequencies=None):
     """The model `config.model` with DCGAN (images) or MLP (toys) networks, not compiled.
 
     Built under the current dtype policy (`train` sets `config.precision` around this call).
+    `cluster_frequencies`: with `config.clusters`, each cluster's share of the training images
+    (`cluster_frequencies(cluster_ids, clusters)`): the model is then self-conditioned.
     """
     latent_dim = config.latent_dim
     gan = config.model in run_config.GAN_LOSSES
-    num_classes = evaluation_lib.NUM_CLASSES if config.conditional else None
+    num_classes = num_classes_of(config)
+    if bool(config.clusters) != (cluster_frequencies is not None):
+        raise ValueError(
+            "`cluster_frequencies` must be given exactly when `config.clusters` is set. "
+            f"Received: cluster_frequencies={cluster_frequencies!r} with "
+            f"clusters={config.clusters!r}"
+        )
     if config.is_image:
         generator = networks.build_generator(
             tuple(sample_shape), latent_dim=latent_dim, base_filters=config.base_filters,
@@ -417,6 +446,8 @@ def build_model(config, sample_shape):
     extra = {"loss": run_config.GAN_LOSSES[config.model]} if gan else {}
     if config.penalty_weight is not None:
         extra["penalty_weight"] = config.penalty_weight
+    if cluster_frequencies is not None:
+        extra["cluster_frequencies"] = cluster_frequencies
     return MODEL_CLASSES[config.model](
         generator, critic, critic_steps=config.critic_steps, seed=config.seed,
         ema_decay=config.ema_decay or None, augment=config.augment, **extra,

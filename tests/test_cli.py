@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from keras_wgan import cli
+from keras_wgan import run_config
 
 METRICS = ("critic_loss", "generator_loss", "wasserstein_estimate")
 
@@ -192,6 +193,13 @@ def test_toy_defaults_and_overrides_reach_the_config():
     assert (digits.steps_per_epoch, digits.critic_steps, digits.ema_decay) == (100, 2, 0.999)
     assert (digits.critic_stages, digits.critic_filters) == (2, 16)
     assert digits.learning_rates == (2e-4, 2e-4)
+    assert digits.clusters == run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
+    for arguments, clusters in ((["--clusters", "0"], 0), (["--clusters", "7"], 7),
+                                (["--conditional"], 0)):
+        fields = cli.make_config(parse(["train", *arguments]))
+        assert training.TrainConfig(**fields).clusters == clusters, arguments
+    with pytest.raises(SystemExit):
+        parse(["train", "--clusters", "-1"])
     # The digits run before the recipe, one flag (and its length) away.
     paper = training.TrainConfig(**cli.make_config(parse(
         ["train", "--paper-settings", "--epochs", "1000", "--steps-per-epoch", "4"]
@@ -200,6 +208,7 @@ def test_toy_defaults_and_overrides_reach_the_config():
     assert paper.critic_steps == 5
     assert paper.learning_rates == (None, None) and paper.ema_decay is None
     assert (paper.critic_stages, paper.critic_filters) == (None, None)  # DCGAN's critic
+    assert paper.clusters == 0
 
 
 @pytest.mark.slow

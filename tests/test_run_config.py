@@ -123,7 +123,8 @@ def test_a_backup_written_before_the_later_fields_still_matches():
 
 def test_the_digits_recipe_has_a_deeper_narrower_critic_and_the_papers_keep_dcgans():
     def critic_of(config):
-        critic = training.build_model(config, (8, 8, 1)).critic
+        frequencies = [1 / config.clusters] * config.clusters if config.clusters else None
+        critic = training.build_model(config, (8, 8, 1), cluster_frequencies=frequencies).critic
         return [layer.filters for layer in critic.layers if hasattr(layer, "filters")]
 
     recipe = run_config.DIGITS_RECIPES["wgan-gp"]
@@ -180,7 +181,7 @@ def test_backup_every_is_checked():
 
 
 def test_augment_is_for_images_and_reaches_the_model():
-    config = run_config.TrainConfig(augment="ada", base_filters=4)
+    config = run_config.TrainConfig(augment="ada", base_filters=4, clusters=0)
     assert training.build_model(config, (8, 8, 1)).augment == "ada"
     assert run_config.TrainConfig().augment is None
     for fields in ({"augment": "flip"}, {"augment": "diffaugment", "dataset": "ring8"}):
@@ -238,3 +239,22 @@ def test_mnist5k_is_a_labelled_scored_image_dataset_of_3100_recipe_steps():
     for fields in ({"paper_settings": True}, {"model": "wgan"}):
         other = run_config.TrainConfig(dataset="mnist5k", **fields)
         assert other.epochs * (4000 // (other.batch_size * other.critic_steps)) == 2400, fields
+
+
+def test_clusters_come_from_the_digits_recipe_and_are_refused_where_they_cannot_apply():
+    recipe = run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
+    assert recipe >= 2 and run_config.TrainConfig().clusters == recipe
+    # None with the papers' settings, a conditional run, the other models and datasets.
+    for fields in ({"paper_settings": True}, {"conditional": True}, {"model": "wgan"},
+                   {"dataset": "mnist5k"}, {"dataset": "ring8"}):
+        assert run_config.TrainConfig(**fields).clusters == 0, fields
+    assert run_config.TrainConfig(dataset="mnist5k", clusters=5).clusters == 5
+    for fields in ({"clusters": 1}, {"clusters": -2}, {"clusters": 2.0}, {"clusters": True},
+                   {"clusters": 5, "conditional": True}, {"clusters": 5, "dataset": "ring8"},
+                   {"clusters": 5, "dataset": "mnist"}):
+        with pytest.raises(ValueError, match="clusters"):
+            run_config.TrainConfig(**fields)
+    # A backup of a run without clusters (written before the field) still resumes; the
+    # recipe's clusters must match.
+    assert "clusters" not in run_config.TrainConfig(paper_settings=True).settings_to_match()
+    assert run_config.TrainConfig().settings_to_match()["clusters"] == recipe

@@ -8,6 +8,7 @@ import pytest
 
 from keras_wgan import checkpointing
 from keras_wgan import evaluation
+from keras_wgan import run_config
 from keras_wgan import training
 from tests.helpers import tiny_config
 
@@ -151,6 +152,7 @@ def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(t
     assert written["features"] == "digits_classifier"
     assert written["run"] == {"model": "wgan-gp", "precision": "float32", "conditional": False,
                               "seed": 0, "ema_decay": 0.999, "penalty_weight": 10.0,
+                              "clusters": run_config.DIGITS_RECIPES["wgan-gp"]["clusters"],
                               "generator_steps": 10}
     for name in ("fid", "kid", "classes_covered"):
         assert history[name][-1] == written["scores"][name]["generated"], name
@@ -257,9 +259,14 @@ def test_digits_always_train_on_the_evaluation_split():
 
     from keras_wgan import data
 
-    images = training.load_training_data(training.TrainConfig(seed=3, num_samples=100))
+    images, cluster_ids = training.load_training_data(training.TrainConfig(seed=3, num_samples=100))
     expected = data.load_digits("train", seed=evaluation.SPLIT_SEED)[0][:100]
     np.testing.assert_array_equal(images, expected)
+    # The recipe's self-conditioning: k-means cluster ids of those images, seeded by the run.
+    clusters = run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
+    np.testing.assert_array_equal(cluster_ids, data.cluster_images(expected, clusters, seed=3)[0])
+    plain = training.load_training_data(training.TrainConfig(num_samples=100, clusters=0))
+    np.testing.assert_array_equal(plain, expected)
 
 
 def test_gan_baseline_under_mixed_bfloat16(tmp_path):
@@ -358,7 +365,8 @@ def test_mnist5k_trains_on_the_evaluation_split(tmp_path):
 ])
 def test_gan_discriminators_use_batch_norm_as_in_dcgan(model, normalization):
     # 16x16: two critic stages, the second one normalized (an 8x8 critic has only the first).
-    critic = training.build_model(training.TrainConfig(model=model), (16, 16, 1)).critic
+    config = training.TrainConfig(model=model, clusters=0)
+    critic = training.build_model(config, (16, 16, 1)).critic
     kinds = {type(layer) for layer in critic.layers}
     assert normalization in kinds
     assert ({keras.layers.BatchNormalization, keras.layers.LayerNormalization} - kinds) == {

@@ -17,6 +17,7 @@ from keras_wgan.callbacks._inputs import fixed_latent
 from keras_wgan.callbacks._schedule import epoch_is_due
 from keras_wgan.callbacks.plotting import image_grid
 from keras_wgan.callbacks.plotting import load_pyplot
+from keras_wgan.networks.clusters import ClusterChoice
 
 
 class GANTensorBoard(keras.callbacks.Callback):
@@ -129,12 +130,18 @@ class GANTensorBoard(keras.callbacks.Callback):
         return _scatter_image(samples, self.real)
 
     def _critic_scores(self):
+        latent, labels = self.latent, self.labels
+        frequencies = getattr(self.model, "cluster_frequencies", None)
+        if frequencies is not None:  # a self-conditioned model: the latents pick the clusters
+            latent, labels = (
+                keras.ops.convert_to_numpy(x) for x in ClusterChoice(frequencies)(latent)
+            )
         generated = keras.ops.convert_to_numpy(
-            self.model.generator(self._inputs(self.latent, self.labels), training=False)
+            self.model.generator(self._inputs(latent, labels), training=False)
         )
         critic = self.model.critic
         real_scores = critic(self._inputs(self.real, self.real_labels), training=False)
-        generated_scores = critic(self._inputs(generated, self.labels), training=False)
+        generated_scores = critic(self._inputs(generated, labels), training=False)
         return (
             keras.ops.convert_to_numpy(real_scores).astype("float32").ravel(),
             keras.ops.convert_to_numpy(generated_scores).astype("float32").ravel(),

@@ -48,6 +48,8 @@ from keras_wgan.models._networks import input_count
 from keras_wgan.models._networks import latent_dim_of
 from keras_wgan.models._networks import num_classes_of
 from keras_wgan.models._networks import sample_shape
+from keras_wgan.networks.clusters import build_cluster_sampler
+from keras_wgan.networks.clusters import check_cluster_frequencies
 
 
 class BaseGAN(keras.Model):
@@ -66,6 +68,15 @@ class BaseGAN(keras.Model):
     must be `(samples, labels)`. Each critic update gives the generator the labels of its real
     batch, so real and generated batches have the same classes, and the generator step uses the
     labels of the step's first real batch. `generate(latent, labels)` samples by class.
+
+    Self-conditioned models (`cluster_frequencies`; Liu et al., 2020, "Diverse Image Generation
+    via Self-Conditioned GANs"): conditional networks trained on cluster ids of the training
+    images (`keras_wgan.data.cluster_images`) in place of labels, and sampled unconditionally.
+    `sampling_generator` (and so `generate` without labels, `call`, the callbacks, the scores
+    and the export) is then `keras_wgan.networks.build_cluster_sampler` around the chosen
+    generator: a model from one latent of `latent_dim + 1` entries to one sample, the first
+    entry drawing the cluster with the clusters' frequencies. `generate(latent, labels)` still
+    samples a given cluster with a latent of `latent_dim`.
 
     Each critic update generates its own batch and scores the real and the generated batch in
     two critic calls: the fused forms (one generator call for all updates, one critic call for
@@ -128,6 +139,9 @@ class BaseGAN(keras.Model):
             (above); images only.
         augment_policy: str. The transformations, comma-separated from `"color"`,
             `"translation"` and `"cutout"` (DiffAugment's `"color,translation,cutout"`).
+        cluster_frequencies: list of floats or `None`. A self-conditioned model (above): each
+            cluster's share of the training images, one per class of the conditional networks.
+            `None`: a plain (conditional or unconditional) model.
         **kwargs: passed to `keras.Model` (e.g. `name`).
     """
 
@@ -140,7 +154,8 @@ class BaseGAN(keras.Model):
 
     def __init__(
         self, generator, critic, latent_dim=None, critic_steps=1, seed=None, ema_decay=None,
-        ema_warmup=True, augment=None, augment_policy=config.AUGMENT_POLICY, **kwargs,
+        ema_warmup=True, augment=None, augment_policy=config.AUGMENT_POLICY,
+        cluster_frequencies=None, **kwargs,
     ):
         super().__init__(**kwargs)
         check_model("generator", generator)
@@ -169,6 +184,12 @@ class BaseGAN(keras.Model):
         self.augmentation = make_augmentation(augment, augment_policy, sample_shape(generator))
         self.augment = augment
         self.augment_policy = augment_policy
+        self.cluster_frequencies = _check_clusters(
+            cluster_frequencies, self.conditional, self.num_classes
+        )
+        # The unconditional samplers of a self-conditioned model, by `use_ema`; in a plain object
+        # so that Keras does not track them as layers (they hold no weights of their own).
+        self._samplers = _Samplers()
         names = ("critic_loss", "generator_loss", "generator_gradient_norm")
         names += self.objective_names + self.diagnostic_names
         names += ("overfitting_heuristic",) if augment == "ada" else ()
@@ -206,13 +227,16 @@ class BaseGAN(keras.Model):
         """
         if training and use_ema is None:
             use_ema = False
-        generator = self.sampling_generator(use_ema)
-        return generator(latent if labels is None else [latent, labels], training=training)
+        if labels is None:
+            return self.sampling_generator(use_ema)(latent, training=training)
+        return self._generator_network(use_ema)([latent, labels], training=training)
 
     def sampling_generator(self, use_ema=None):
         """The network that samples: the averaged generator or the trained one.
 
         Every sampling path (`generate`, the callbacks, the evaluation, the export) chooses here.
+        A self-conditioned model (`cluster_frequencies`) gives the chosen network inside its
+        unconditional sampler (`keras_wgan.networks.build_cluster_sampler`).
 
         Args:
             use_ema: bool or `None`. `None`: `ema_generator` when the model keeps one (it was
@@ -222,6 +246,16 @@ class BaseGAN(keras.Model):
         Returns:
             A `keras.Model`.
         """
+        network = self._generator_network(use_ema)
+        if self.cluster_frequencies is None:
+            return network
+        key = network is self.ema_generator
+        if key not in self._samplers.models:
+            self._samplers.models[key] = build_cluster_sampler(network, self.cluster_frequencies)
+        return self._samplers.models[key]
+
+    def _generator_network(self, use_ema):
+        """The averaged generator or the trained one (see `sampling_generator`)."""
         if use_ema is None:
             use_ema = self.ema_generator is not None
         if use_ema and self.ema_generator is None:
@@ -768,6 +802,7 @@ class BaseGAN(keras.Model):
             }
         )
         config.update({"augment": self.augment, "augment_policy": self.augment_policy})
+        config["cluster_frequencies"] = self.cluster_frequencies
         return config
 
     def save_own_variables(self, store):
@@ -791,6 +826,30 @@ class BaseGAN(keras.Model):
 
 
 _SEED_STATE = "seed_generator_state"
+
+
+class _Samplers:
+    """A holder Keras does not track: `models` maps `use_ema` to a cluster sampler."""
+
+    def __init__(self):
+        self.models = {}
+
+
+def _check_clusters(cluster_frequencies, conditional, num_classes):
+    if cluster_frequencies is None:
+        return None
+    frequencies = check_cluster_frequencies(cluster_frequencies)
+    if not conditional or num_classes not in (None, len(frequencies)):
+        networks = (
+            f"conditional networks with num_classes={num_classes}" if conditional
+            else "unconditional networks"
+        )
+        raise ValueError(
+            "`cluster_frequencies` needs conditional networks with one class per cluster "
+            f"(`num_classes={len(frequencies)}`). Received: {len(frequencies)} frequencies for "
+            f"{networks}"
+        )
+    return frequencies
 
 
 def _check_ema_decay(ema_decay):

@@ -1,5 +1,7 @@
 """Functional network builders."""
 
+from keras_wgan.networks.clusters import ClusterChoice
+from keras_wgan.networks.clusters import build_cluster_sampler
 from keras_wgan.networks.dcgan import build_critic
 from keras_wgan.networks.dcgan import build_generator
 from keras_wgan.networks.mlp import build_mlp_critic
@@ -14,6 +16,8 @@ from keras_wgan.networks.unrolled import UnrolledConv2D
 __all__ = [
     "build_generator",
     "build_critic",
+    "build_cluster_sampler",
+    "ClusterChoice",
     "build_mlp_generator",
     "build_mlp_critic",
     "build_stacked_networks",
