@@ -46,7 +46,7 @@ def run(seed, steps, clusters, labels_kind, dataset):
     recipe = dict(run_config.RECIPES[dataset]["wgan-gp"])
     recipe.pop("epochs", None)
     recipe.pop("clusters", None)  # this probe clusters the images itself
-    config = training.TrainConfig(dataset=dataset, **recipe, seed=seed, verbose=0)
+    config = training.TrainConfig(dataset=dataset, **recipe, clusters=0, seed=seed, verbose=0)
     images = training.load_training_data(config)
     _, true_labels = evaluation.load_split(dataset, "train")
     if labels_kind == "true":

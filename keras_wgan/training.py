@@ -29,6 +29,7 @@ remaining steps; its logged metrics average those steps only.
 """
 
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -172,7 +173,8 @@ def _train(config, workdir):
         "backup": os.path.join(workdir, BACKUP_DIR),
         "tensorboard": os.path.join(workdir, "tensorboard"),
     }
-    resumed_step = checkpointing.resume(model, paths["backup"], config.settings_to_match())
+    settings = run_settings(config, real)
+    resumed_step = checkpointing.resume(model, paths["backup"], settings)
     done_step = resumed_step or 0
     first_epoch, first_step = divmod(done_step, steps_per_epoch)
     if done_step > config.epochs * steps_per_epoch:
@@ -195,7 +197,9 @@ def _train(config, workdir):
         )
 
     # Callbacks: samples, scores, curves and history as training goes; backups and the NaN guard.
-    callbacks = run_callbacks(config, paths, real, history, backed_up_step=resumed_step)
+    callbacks = run_callbacks(
+        config, paths, real, history, backed_up_step=resumed_step, settings=settings
+    )
     drawings = (callbacks_lib.SampleGrid, callbacks_lib.SampleScatter)
     samples = next(c for c in callbacks if isinstance(c, drawings))
     json_history = next(c for c in callbacks if isinstance(c, callbacks_lib.JsonHistory))
@@ -266,7 +270,19 @@ def _train(config, workdir):
     }
 
 
-def run_callbacks(config, paths, real, history, backed_up_step=None):
+def run_settings(config, real):
+    """What a backup of the run records and a resumption must match: the config's
+    `settings_to_match()`, and for a self-conditioned run (`clusters`) a fingerprint of its
+    cluster ids (`cluster_ids_sha1`), so that a run whose k-means came out otherwise (another
+    scikit-learn or CPU) is refused rather than resumed on permuted clusters."""
+    settings = config.settings_to_match()
+    if config.clusters:
+        cluster_ids = np.ascontiguousarray(real[1], dtype="int32")
+        settings["cluster_ids_sha1"] = hashlib.sha1(cluster_ids.tobytes()).hexdigest()
+    return settings
+
+
+def run_callbacks(config, paths, real, history, backed_up_step=None, settings=None):
     """The callbacks of a run, in order: quality scores (digits, mnist5k), samples, curves,
     history, the NaN guard, the divergence warning and the backup (the guard first, so that a bad
     step is never backed up).
@@ -277,6 +293,8 @@ def run_callbacks(config, paths, real, history, backed_up_step=None):
         real: the training samples (the toys' scatter draws some of them).
         history: dict. The epochs already done (`{}` for a fresh run).
         backed_up_step: int or `None`. The step of the backup the run resumed from.
+        settings: dict or `None`. What the backup records (`run_settings`); `None`: the
+            config's `settings_to_match()`.
     """
     # A fixed latent batch, so that the drawn epochs show the same samples.
     every = max(1, -(-config.epochs // MAX_DRAWINGS))
@@ -323,7 +341,9 @@ def run_callbacks(config, paths, real, history, backed_up_step=None):
         callbacks_lib.WarnOnDivergence(),
     ]
     if config.backup_every:
-        checkpointing.write_settings(config.settings_to_match(), paths["backup"])
+        checkpointing.write_settings(
+            config.settings_to_match() if settings is None else settings, paths["backup"]
+        )
         callbacks.append(checkpointing.StepBackup(
             paths["backup"], every=config.backup_every, step=backed_up_step
         ))

@@ -13,6 +13,7 @@ import tensorflow as tf
 from keras_wgan import cli
 from keras_wgan import export
 from keras_wgan import export_formats
+from keras_wgan import networks
 from tests.helpers import tiny_dcgan_pair
 from tests.helpers import tiny_model_with_average
 
@@ -37,15 +38,23 @@ def _litert_interpreter():
     return litert.Interpreter
 
 
-@pytest.fixture(scope="module", params=["unconditional", "conditional"])
+@pytest.fixture(scope="module", params=["unconditional", "conditional", "self_conditioned"])
 def exported(request, tmp_path_factory):
-    """A tiny DCGAN generator, its SavedModel, inputs and the SavedModel's output on them."""
+    """A tiny DCGAN generator, its SavedModel, inputs and the SavedModel's output on them.
+
+    `self_conditioned`: a conditional generator behind its cluster sampler (one more latent
+    entry, which picks the cluster: `networks.build_cluster_sampler`).
+    """
     conditional = request.param == "conditional"
-    generator, _ = tiny_dcgan_pair(num_classes=3 if conditional else None)
+    generator, _ = tiny_dcgan_pair(num_classes=3 if request.param != "unconditional" else None)
+    latent_dim = LATENT_DIM
+    if request.param == "self_conditioned":
+        generator = networks.build_cluster_sampler(generator, [0.25, 0.25, 0.5])
+        latent_dim += 1
     directory = tmp_path_factory.mktemp(request.param)
     saved_model = export.export_generator(generator, directory / "saved_model")
     rng = np.random.default_rng(0)
-    inputs = {"latent": rng.standard_normal((5, LATENT_DIM)).astype(np.float32)}
+    inputs = {"latent": rng.standard_normal((5, latent_dim)).astype(np.float32)}
     if conditional:
         inputs["labels"] = np.array([2, 0, 1, 1, 0], np.int32)
     serving_default = tf.saved_model.load(saved_model).signatures["serving_default"]

@@ -382,3 +382,22 @@ def test_an_epoch_of_fixed_steps_repeats_the_data(tmp_path):
     assert summary["generator_steps"] == 14
     history = json.loads(open(summary["history"]).read())
     assert len(history["critic_loss"]) == 2
+
+
+def test_a_self_conditioned_backup_records_its_cluster_ids():
+    # A resumed run clusters its images again: the backup keeps a fingerprint of the ids, so
+    # that other clusters (another scikit-learn, another CPU's k-means) are refused, not
+    # trained on with permuted ids.
+    config = training.TrainConfig(num_samples=100, seed=3)  # the digits recipe's clusters
+    real = training.load_training_data(config)
+    settings = training.run_settings(config, real)
+    assert settings["clusters"] == run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
+    assert len(settings["cluster_ids_sha1"]) == 40
+    permuted = (real[0], (real[1] + 1) % config.clusters)
+    assert training.run_settings(config, permuted)["cluster_ids_sha1"] != (
+        settings["cluster_ids_sha1"]
+    )
+    plain = training.TrainConfig(num_samples=100, clusters=0)
+    assert training.run_settings(plain, training.load_training_data(plain)) == (
+        plain.settings_to_match()
+    )

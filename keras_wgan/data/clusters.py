@@ -36,4 +36,9 @@ def cluster_images(images, clusters, seed=0):
     kmeans = KMeans(clusters, n_init=KMEANS_RESTARTS, random_state=seed)
     cluster_ids = kmeans.fit_predict(flat).astype("int32")
     counts = np.bincount(cluster_ids, minlength=clusters)
+    if not counts.all():  # k-means leaves a cluster empty only with too many duplicate images
+        raise ValueError(
+            f"k-means found only {int(np.count_nonzero(counts))} distinct clusters among the "
+            f"{len(images)} images: ask for fewer. Received: clusters={clusters}"
+        )
     return cluster_ids, [float(count) / len(images) for count in counts]

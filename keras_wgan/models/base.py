@@ -214,7 +214,11 @@ class BaseGAN(keras.Model):
         return
 
     def call(self, inputs, training=False):
-        """Generates samples from latent vectors (`[latent, labels]` when conditional)."""
+        """Generates samples from latent vectors (`[latent, labels]` when conditional).
+
+        A self-conditioned model (`cluster_frequencies`) samples through `sampling_generator`
+        outside training: one latent of `latent_dim + 1` entries, no labels.
+        """
         generator = self.generator if training else self.sampling_generator()
         return generator(inputs, training=training)
 
@@ -802,7 +806,8 @@ class BaseGAN(keras.Model):
             }
         )
         config.update({"augment": self.augment, "augment_policy": self.augment_policy})
-        config["cluster_frequencies"] = self.cluster_frequencies
+        if self.cluster_frequencies is not None:  # absent otherwise: older versions load the file
+            config["cluster_frequencies"] = self.cluster_frequencies
         return config
 
     def save_own_variables(self, store):
@@ -846,7 +851,8 @@ def _check_clusters(cluster_frequencies, conditional, num_classes):
         )
         raise ValueError(
             "`cluster_frequencies` needs conditional networks with one class per cluster "
-            f"(`num_classes={len(frequencies)}`). Received: {len(frequencies)} frequencies for "
+            f"(`num_classes={len(frequencies)}`). Received: "
+            f"cluster_frequencies={cluster_frequencies!r} ({len(frequencies)} clusters) for "
             f"{networks}"
         )
     return frequencies

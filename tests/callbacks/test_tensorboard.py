@@ -10,6 +10,7 @@ from keras_wgan import WGAN
 from keras_wgan import WGANGP
 from keras_wgan import callbacks
 from keras_wgan import data
+from keras_wgan import networks
 from tests.helpers import tiny_dcgan_pair
 from tests.helpers import tiny_model
 from tests.helpers import toy_points
@@ -94,6 +95,28 @@ def test_histograms_are_the_critics_scores_and_the_grid_is_an_image(tmp_path):
     assert image[:2] == [b"26", b"17"]  # width, height
     assert image[2].startswith(b"\x89PNG")
 
+
+
+def test_a_self_conditioned_model_scores_its_samples_with_their_clusters(tmp_path):
+    generator, critic = tiny_dcgan_pair(num_classes=3)
+    model = WGANGP(generator, critic, critic_steps=2, seed=0, cluster_frequencies=[1, 1, 1])
+    model.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (24, 8, 8, 1)).astype("float32")
+    cluster_ids = np.arange(24, dtype="int32") % 3
+    latent = np.random.default_rng(1).standard_normal((6, 5)).astype("float32")  # 4 + 1
+    board = callbacks.GANTensorBoard(tmp_path, latent, images, real_labels=cluster_ids)
+    model.fit(data.make_dataset((images, cluster_ids), batch_size=4, critic_steps=2), epochs=1,
+              verbose=0, callbacks=[board])
+    events = read_events(tmp_path)
+    # The generated samples' scores: the critic's on the samples of the latents' own clusters.
+    rest, clusters = networks.ClusterChoice([1, 1, 1])(latent)
+    samples = generator([rest, clusters], training=False)
+    scores = keras.ops.convert_to_numpy(critic([samples, clusters], training=False)).ravel()
+    buckets = tensor_values(events, "critic/generated_scores")[0]
+    assert buckets[:, 2].sum() == len(latent)
+    np.testing.assert_allclose([buckets[0, 0], buckets[-1, 1]], [scores.min(), scores.max()],
+                               rtol=1e-4, atol=1e-5)
+    assert "samples" in events.Tags()["tensors"]
 
 def test_bad_arguments_are_named(tmp_path):
     with pytest.raises(ValueError, match=r"latent with shape \(3,\)"):
