@@ -157,7 +157,7 @@ def build_parser():
         "papers' learning rates (WGAN-GP: Adam 1e-4, beta 0.5/0.9; WGAN: RMSprop 5e-5; GAN and "
         "NS-GAN: DCGAN's Adam 2e-4, beta_1 0.5, one discriminator step, BatchNorm), except the "
         f"default run, WGAN-GP on digits: a measured recipe, {_digits_recipe()}; and WGAN-GP on "
-        f"mnist5k: the same rates, critic steps and average, DCGAN's critic, "
+        f"mnist5k: the same rates, critic steps, average and clusters, DCGAN's critic, "
         f"{_mnist5k_epochs()}. The 2-D toys default to a measured recipe: "
         f"{_units(run_config.HIDDEN_UNITS)} MLPs, batch "
         f"{TOY['batch_size']}, critic rate 10x the generator's, both decaying linearly to "

@@ -136,8 +136,9 @@ def test_the_digits_recipe_has_a_deeper_narrower_critic_and_the_papers_keep_dcga
     assert critic_of(run_config.TrainConfig(paper_settings=True)) == [64]
     assert critic_of(run_config.TrainConfig(model="wgan")) == [64]
     assert critic_of(run_config.TrainConfig(critic_stages=1, critic_filters=16)) == [16]
-    mnist = training.build_model(run_config.TrainConfig(dataset="mnist5k", base_filters=4),
-                                 (28, 28, 1)).critic
+    mnist = training.build_model(
+        run_config.TrainConfig(dataset="mnist5k", base_filters=4, clusters=0), (28, 28, 1)
+    ).critic
     assert [layer.filters for layer in mnist.layers if hasattr(layer, "filters")] == [4, 8]
     # A backup of a run that had a DCGAN critic without these fields still resumes.
     for config in (run_config.TrainConfig(paper_settings=True),
@@ -245,8 +246,11 @@ def test_clusters_come_from_the_digits_recipe_and_are_refused_where_they_cannot_
     recipe = run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
     assert recipe >= 2 and run_config.TrainConfig().clusters == recipe
     # None with the papers' settings, a conditional run, the other models and datasets.
+    assert run_config.TrainConfig(dataset="mnist5k").clusters == (
+        run_config.MNIST5K_RECIPES["wgan-gp"]["clusters"]
+    )
     for fields in ({"paper_settings": True}, {"conditional": True}, {"model": "wgan"},
-                   {"dataset": "mnist5k"}, {"dataset": "ring8"}):
+                   {"dataset": "mnist5k", "paper_settings": True}, {"dataset": "ring8"}):
         assert run_config.TrainConfig(**fields).clusters == 0, fields
     assert run_config.TrainConfig(dataset="mnist5k", clusters=5).clusters == 5
     for fields in ({"clusters": 1}, {"clusters": -2}, {"clusters": 2.0}, {"clusters": True},
