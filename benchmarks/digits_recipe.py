@@ -273,7 +273,7 @@ def _model_and_stream(config, real, steps):
 
     frequencies = None
     if config.clusters:
-        frequencies = training.cluster_frequencies(real[1], config.clusters)
+        frequencies = data_lib.cluster_frequencies(real[1], config.clusters)
     images = real[0] if frequencies else real
     model = training.build_model(config, images.shape[1:], cluster_frequencies=frequencies)
     model.compile(*training.make_optimizers(config, steps), jit_compile=config.jit_compile)

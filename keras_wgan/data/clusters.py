@@ -35,10 +35,16 @@ def cluster_images(images, clusters, seed=0):
     flat = images.reshape(len(images), -1)
     kmeans = KMeans(clusters, n_init=KMEANS_RESTARTS, random_state=seed)
     cluster_ids = kmeans.fit_predict(flat).astype("int32")
-    counts = np.bincount(cluster_ids, minlength=clusters)
-    if not counts.all():  # k-means leaves a cluster empty only with too many duplicate images
+    frequencies = cluster_frequencies(cluster_ids, clusters)
+    if min(frequencies) == 0:  # k-means leaves a cluster empty only among duplicate images
         raise ValueError(
-            f"k-means found only {int(np.count_nonzero(counts))} distinct clusters among the "
+            f"k-means found only {sum(f > 0 for f in frequencies)} distinct clusters among the "
             f"{len(images)} images: ask for fewer. Received: clusters={clusters}"
         )
-    return cluster_ids, [float(count) / len(images) for count in counts]
+    return cluster_ids, frequencies
+
+
+def cluster_frequencies(cluster_ids, clusters):
+    """Each cluster's share of `cluster_ids` (ints in `[0, clusters)`), as `clusters` floats."""
+    counts = np.bincount(np.asarray(cluster_ids), minlength=clusters)
+    return [float(count) / len(cluster_ids) for count in counts]
