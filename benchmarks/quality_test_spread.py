@@ -52,13 +52,15 @@ def worker(dataset, seeds):
     # The penalty weight the test's config resolves to (the recipe's, else the paper's).
     penalty_weight = run_config.TrainConfig(dataset=dataset).penalty_weight
     penalty_weight = paper.PENALTY_WEIGHT if penalty_weight is None else penalty_weight
+    clusters = run_config.TrainConfig(dataset=dataset).clusters
     for seed in seeds:
         start = time.perf_counter()
         result = train_toy(dataset, seed)
         result.pop("mode_histogram", None)
         print(json.dumps({
             "dataset": dataset, "seed": seed, "generator_steps": steps,
-            "hidden_units": list(hidden_units), "penalty_weight": penalty_weight, **result,
+            "hidden_units": list(hidden_units), "penalty_weight": penalty_weight,
+            "clusters": clusters, **result,
             "seconds": round(time.perf_counter() - start, 1),
             "TF_ENABLE_ONEDNN_OPTS": os.environ["TF_ENABLE_ONEDNN_OPTS"],
             "onednn_enabled": onednn_enabled(), "tensorflow": tf.__version__,
@@ -67,26 +69,28 @@ def worker(dataset, seeds):
 
 
 def table(lines):
-    """Markdown: one row per (dataset, penalty weight, CPU, oneDNN), with the per-seed values
-    and their range. Lines written before the weight was recorded had the paper's 10."""
+    """Markdown: one row per (dataset, penalty weight, clusters, CPU, oneDNN), with the per-seed
+    values and their range. Lines written before the weight or the clusters were recorded had
+    the paper's 10 and none."""
     groups = {}
     for row in lines:
-        key = (row["dataset"], row.get("penalty_weight", 10.0), row["cpu"],
-               row["TF_ENABLE_ONEDNN_OPTS"])
+        key = (row["dataset"], row.get("penalty_weight", 10.0), row.get("clusters", 0),
+               row["cpu"], row["TF_ENABLE_ONEDNN_OPTS"])
         groups.setdefault(key, []).append(row)
     out = [
-        "| dataset | penalty weight | CPU | oneDNN | seeds | modes per seed | worst modes | "
-        "high quality per seed | worst high quality | seconds per run |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| dataset | penalty weight | clusters | CPU | oneDNN | seeds | modes per seed | "
+        "worst modes | high quality per seed | worst high quality | seconds per run |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for (dataset, penalty_weight, cpu, onednn), rows in sorted(groups.items()):
+    for (dataset, penalty_weight, clusters, cpu, onednn), rows in sorted(groups.items()):
         rows.sort(key=lambda row: row["seed"])
         modes = [row["modes_captured"] for row in rows]
         quality = [row["high_quality_fraction"] for row in rows]
         seconds = [row["seconds"] for row in rows]
         num_modes = rows[0]["num_modes"]
         out.append(
-            f"| {dataset} | {penalty_weight:g} | {cpu} | {'on' if onednn == '1' else 'off'} | "
+            f"| {dataset} | {penalty_weight:g} | {clusters or '-'} | {cpu} | "
+            f"{'on' if onednn == '1' else 'off'} | "
             f"{', '.join(str(row['seed']) for row in rows)} | "
             f"{', '.join(f'{m}/{num_modes}' for m in modes)} | {min(modes)} | "
             f"{', '.join(f'{q:.1%}' for q in quality)} | {min(quality):.1%} | "

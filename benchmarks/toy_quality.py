@@ -3,7 +3,9 @@
 Trains MLPs on the ring of 8 or the grid of 25 with a fixed seeded budget, then scores 2,500
 samples with the VEEGAN protocol (modes captured, high-quality fraction, reverse KL) and the exact
 W1 against real samples (n = 1000). Also times one critic update and one generator update alone,
-to show how a training step splits between them. Appends one JSON line per run to --out.
+to show how a training step splits between them. Appends one JSON line per run to --out. The
+networks are unconditional: the grid recipe's clusters are left out (`benchmarks/toy_probe.py`
+measures them); the penalty weight is the dataset's recipe's (`penalty_weight` in each line).
 
 Usage:
     python benchmarks/toy_quality.py --dataset grid25 --model wgan-gp --steps 3000 --seeds 0 1 2
@@ -81,6 +83,7 @@ def run(args, seed):
         hidden_units=(args.units,) * 3, generator_lr=args.generator_lr,
         critic_lr=args.critic_lr, lr_decay=args.decay,
         epochs=args.steps // keras_wgan.run_config.TOY_STEPS_PER_EPOCH,
+        clusters=0,  # unconditional MLPs: toy_probe.py measures the grid recipe's clusters
     )
     keras.utils.set_random_seed(seed)
     data = training.load_training_data(config)
@@ -102,6 +105,7 @@ def run(args, seed):
         "generator_lr": config.generator_lr,
         "critic_lr": config.critic_lr,
         "decay": args.decay,
+        "penalty_weight": getattr(model, "penalty_weight", None),
         "train_seconds": round(seconds, 1),
         **score(model, args.dataset, seed),
         **time_updates(model, args.batch),

@@ -83,7 +83,7 @@ def _digits_recipe():
 
 
 def _clusters_default():
-    """The recipes' clusters as the help texts quote them, e.g. "10 for wgan-gp on digits"."""
+    """The recipes' clusters as the help texts quote them, e.g. "20 for wgan-gp on digits"."""
     quoted = [
         f"{recipes['wgan-gp']['clusters']} for wgan-gp on {dataset}"
         for dataset, recipes in run_config.RECIPES.items()
@@ -97,6 +97,13 @@ def _ring8_recipe():
     recipe = run_config.RING8_RECIPES["wgan-gp"]
     return (f"{_units(recipe['hidden_units'])} MLPs, penalty weight {recipe['penalty_weight']:g}, "
             f"{recipe['epochs']} epochs")
+
+
+def _grid25_recipe():
+    """What WGAN-GP's grid25 recipe changes, as the help texts quote it."""
+    recipe = run_config.GRID25_RECIPES["wgan-gp"]
+    return (f"{_units(recipe['hidden_units'])} MLPs, penalty weight {recipe['penalty_weight']:g}, "
+            f"self-conditioned on {recipe['clusters']} clusters of the points")
 
 
 def _mnist5k_epochs():
@@ -162,7 +169,8 @@ def build_parser():
         f"{_units(run_config.HIDDEN_UNITS)} MLPs, batch "
         f"{TOY['batch_size']}, critic rate 10x the generator's, both decaying linearly to "
         f"{run_config.LR_DECAY_FINAL_FRACTION:.0%}, {TOY['epochs']} epochs of "
-        f"{run_config.TOY_STEPS_PER_EPOCH} generator steps; wgan-gp on ring8: {_ring8_recipe()}. "
+        f"{run_config.TOY_STEPS_PER_EPOCH} generator steps; wgan-gp on ring8: {_ring8_recipe()}; "
+        f"on grid25: {_grid25_recipe()}. "
         "--paper-settings: the papers' rates and critic steps, no decay, no average and no "
         "clusters everywhere. Every default lives in keras_wgan/run_config.py.",
     )
@@ -250,9 +258,9 @@ def build_parser():
                        + " only)")
     train.add_argument("--clusters", type=_non_negative_int, default=None,
                        help="self-conditioning: train conditional networks on this many k-means "
-                       "clusters of the training images (no labels needed) and sample them "
+                       "clusters of the training samples (no labels needed) and sample them "
                        "unconditionally, each cluster as often as in the data; 0: none. "
-                       + " and ".join(run_config.CLASSIFIER_DATASETS) + ", without "
+                       + ", ".join(run_config.CLUSTER_DATASETS) + ", without "
                        "--conditional. Default: " + _clusters_default())
     train.add_argument("--quality-every", type=_non_negative_int, default=None,
                        help=" and ".join(run_config.CLASSIFIER_DATASETS) + ": score the "
@@ -268,7 +276,8 @@ def build_parser():
     train.add_argument("--penalty-weight", type=_penalty_weight, default=None,
                        help="wgan-gp only: lambda, the weight of the gradient penalty. "
                        f"Default: the paper's {run_config.paper.PENALTY_WEIGHT:g}, except "
-                       f"{run_config.RING8_RECIPES['wgan-gp']['penalty_weight']:g} on ring8")
+                       f"{run_config.RING8_RECIPES['wgan-gp']['penalty_weight']:g} on ring8 and "
+                       f"{run_config.GRID25_RECIPES['wgan-gp']['penalty_weight']:g} on grid25")
     train.add_argument("--tensorboard", action="store_true",
                        help="also write TensorBoard event files into OUTPUT_DIR/tensorboard: "
                        "every logged scalar each epoch, the sample grid (or scatter) and "

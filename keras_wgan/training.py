@@ -301,11 +301,12 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
     # A fixed latent batch, so that the drawn epochs show the same samples.
     every = max(1, -(-config.epochs // MAX_DRAWINGS))
     latent_rng = np.random.default_rng(config.seed + 1)
+    # Self-conditioned: one more latent entry, which picks the cluster
+    # (`keras_wgan.networks.build_cluster_sampler`).
+    latent_dim = config.latent_dim + (1 if config.clusters else 0)
     if config.is_image:
-        # Conditional: 10 columns, one class each. Self-conditioned: one more latent entry,
-        # which picks the cluster (`keras_wgan.networks.build_cluster_sampler`).
+        # Conditional: 10 columns, one class each.
         count = 100 if config.conditional else 64
-        latent_dim = config.latent_dim + (1 if config.clusters else 0)
         latent = latent_rng.standard_normal((count, latent_dim)).astype("float32")
         samples = callbacks_lib.SampleGrid(
             latent, paths["samples_dir"], every=every, progression=PROGRESSION_SAMPLES,
@@ -317,10 +318,12 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
             ),
         )
     else:
-        latent = latent_rng.standard_normal((1000, config.latent_dim)).astype("float32")
+        latent = latent_rng.standard_normal((1000, latent_dim)).astype("float32")
+        points, cluster_ids = real if config.clusters else (real, None)
         # The critic's contours under the samples, as in Figure 1 of the WGAN-GP paper.
         samples = callbacks_lib.SampleScatter(
-            latent, paths["samples_dir"], real[:2000], every=every, contour=True
+            latent, paths["samples_dir"], points[:2000], every=every, contour=True,
+            real_labels=None if cluster_ids is None else cluster_ids[:2000],
         )
     json_history = callbacks_lib.JsonHistory(paths["history"], history=history)
     # Scores during training go first, so that the curves, the history and the progress bar see
@@ -403,7 +406,10 @@ def load_training_data(config):
             images = images.map(lambda image, label: image)
         return images.take(config.num_samples) if config.num_samples else images
     sampler = data_lib.TOY_DATASETS[config.dataset]
-    return sampler(config.num_samples, seed=config.seed)
+    points = sampler(config.num_samples, seed=config.seed)
+    if config.clusters:
+        return points, data_lib.cluster_images(points, config.clusters, seed=config.seed)[0]
+    return points
 
 
 def _size_and_shape(real):
@@ -457,8 +463,12 @@ def build_model(config, sample_shape, cluster_frequencies=None):
         )
     else:
         dim = int(sample_shape[0])
-        generator = networks.build_mlp_generator(dim, latent_dim, hidden_units=config.hidden_units)
-        critic = networks.build_mlp_critic(dim, hidden_units=config.hidden_units)
+        generator = networks.build_mlp_generator(
+            dim, latent_dim, hidden_units=config.hidden_units, num_classes=num_classes
+        )
+        critic = networks.build_mlp_critic(
+            dim, hidden_units=config.hidden_units, num_classes=num_classes
+        )
     extra = {"loss": run_config.GAN_LOSSES[config.model]} if gan else {}
     if config.penalty_weight is not None:
         extra["penalty_weight"] = config.penalty_weight

@@ -177,7 +177,12 @@ def test_toy_defaults_and_overrides_reach_the_config():
     parse = cli.build_parser().parse_args
     config = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "grid25"])))
     assert (config.batch_size, config.epochs, config.lr_decay) == (256, 60, True)
-    assert config.learning_rates == (2e-4, 2e-3) and config.hidden_units == (256,) * 3
+    assert config.learning_rates == (2e-4, 2e-3) and config.hidden_units == (128,) * 3
+    assert (config.clusters, config.penalty_weight) == (25, 0.1)  # the grid's recipe
+    plain = parse(["train", "--dataset", "grid25", "--clusters", "0"])
+    assert training.TrainConfig(**cli.make_config(plain)).clusters == 0
+    swissroll = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "swissroll"])))
+    assert swissroll.hidden_units == (256,) * 3 and swissroll.clusters == 0
     ring = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "ring8"])))
     assert (ring.epochs, ring.hidden_units, ring.penalty_weight) == (200, (128,) * 3, 0.1)
     fields = cli.make_config(parse(["train", "--dataset", "ring8", "--no-lr-decay",

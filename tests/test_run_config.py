@@ -149,10 +149,10 @@ def test_the_digits_recipe_has_a_deeper_narrower_critic_and_the_papers_keep_dcga
 
 
 def test_penalty_weight_reaches_wgan_gp_and_is_refused_elsewhere():
-    config = run_config.TrainConfig(dataset="grid25", penalty_weight=0.5, hidden_units=(8,))
+    config = run_config.TrainConfig(dataset="swissroll", penalty_weight=0.5, hidden_units=(8,))
     assert training.build_model(config, (2,)).penalty_weight == 0.5
     assert config.settings_to_match()["penalty_weight"] == 0.5
-    default = run_config.TrainConfig(dataset="grid25", hidden_units=(8,))
+    default = run_config.TrainConfig(dataset="swissroll", hidden_units=(8,))
     assert training.build_model(default, (2,)).penalty_weight == 10.0  # the paper's
     # A backup written before the field existed (lambda 10) still matches the default.
     assert "penalty_weight" not in default.settings_to_match()
@@ -170,10 +170,25 @@ def test_the_ring_recipe_and_the_papers_settings_on_the_ring():
     paper = run_config.TrainConfig(dataset="ring8", paper_settings=True)
     assert paper.penalty_weight is None and paper.hidden_units == run_config.HIDDEN_UNITS
     assert paper.epochs == run_config.KIND_DEFAULTS["toy"]["epochs"]
-    # The other models and the grid keep the toys' defaults.
+    # The other models and the swiss roll keep the toys' defaults.
     for other in (run_config.TrainConfig(dataset="ring8", model="wgan"),
-                  run_config.TrainConfig(dataset="grid25")):
+                  run_config.TrainConfig(dataset="swissroll")):
         assert other.penalty_weight is None and other.hidden_units == run_config.HIDDEN_UNITS
+
+
+def test_the_grid_recipe_and_the_papers_settings_on_the_grid():
+    recipe = run_config.GRID25_RECIPES["wgan-gp"]
+    config = run_config.TrainConfig(dataset="grid25")
+    assert (config.clusters, config.penalty_weight, config.hidden_units) == (
+        recipe["clusters"], recipe["penalty_weight"], recipe["hidden_units"]
+    )
+    assert config.epochs == run_config.KIND_DEFAULTS["toy"]["epochs"]  # 3,000 steps
+    assert config.settings_to_match()["clusters"] == recipe["clusters"]
+    for other in (run_config.TrainConfig(dataset="grid25", paper_settings=True),
+                  run_config.TrainConfig(dataset="grid25", model="wgan")):
+        assert (other.clusters, other.penalty_weight, other.hidden_units) == (
+            0, None, run_config.HIDDEN_UNITS
+        )
 
 
 def test_backup_every_is_checked():
@@ -250,12 +265,17 @@ def test_clusters_come_from_the_digits_recipe_and_are_refused_where_they_cannot_
         run_config.MNIST5K_RECIPES["wgan-gp"]["clusters"]
     )
     for fields in ({"paper_settings": True}, {"conditional": True}, {"model": "wgan"},
-                   {"dataset": "mnist5k", "paper_settings": True}, {"dataset": "ring8"}):
+                   {"dataset": "mnist5k", "paper_settings": True}, {"dataset": "ring8"},
+                   {"dataset": "grid25", "paper_settings": True}):
         assert run_config.TrainConfig(**fields).clusters == 0, fields
     assert run_config.TrainConfig(dataset="mnist5k", clusters=5).clusters == 5
+    # The toys' points cluster too: the grid's recipe does, the others may.
+    assert run_config.TrainConfig(dataset="grid25").clusters == (
+        run_config.GRID25_RECIPES["wgan-gp"]["clusters"]
+    )
+    assert run_config.TrainConfig(dataset="ring8", clusters=8).clusters == 8
     for fields in ({"clusters": 1}, {"clusters": -2}, {"clusters": 2.0}, {"clusters": True},
-                   {"clusters": 5, "conditional": True}, {"clusters": 5, "dataset": "ring8"},
-                   {"clusters": 5, "dataset": "mnist"}):
+                   {"clusters": 5, "conditional": True}, {"clusters": 5, "dataset": "mnist"}):
         with pytest.raises(ValueError, match="clusters"):
             run_config.TrainConfig(**fields)
     # A backup of a run without clusters (written before the field) still resumes; the

@@ -192,10 +192,11 @@ def test_a_run_with_ema_samples_scores_and_exports_the_averaged_generator(toy_ru
 
 
 def test_toy_defaults_are_the_measured_recipe():
-    config = training.TrainConfig(dataset="grid25")
-    assert (config.batch_size, config.critic_steps, config.hidden_units) == (256, 5, (256,) * 3)
-    assert config.lr_decay is True and config.epochs == 60
+    config = training.TrainConfig(dataset="grid25", clusters=0)
+    assert (config.batch_size, config.critic_steps, config.hidden_units) == (256, 5, (128,) * 3)
+    assert config.lr_decay is True and config.epochs == 60 and config.penalty_weight == 0.1
     assert config.learning_rates == (2e-4, 2e-3)
+    assert training.TrainConfig(dataset="swissroll").hidden_units == (256,) * 3
     assert training.TrainConfig(dataset="ring8", model="wgan").learning_rates == (5e-5, 5e-4)
     # 60 epochs of 50 generator steps: 3,000 steps.
     data = training.load_training_data(config)
@@ -226,6 +227,41 @@ def test_toy_scatter_draws_the_critic(toy_run):
     summary = toy_run[1]
     assert Image.open(summary["samples"]).size[0] > 450
     assert summary["progression"] is None
+
+
+def test_a_self_conditioned_toy_run_clusters_its_points_and_samples_every_cluster(tmp_path):
+    # The grid's recipe on a tiny budget: 25 clusters of the points, found again from the
+    # seed; the scatter's critic is the labelled one, the export draws the cluster itself.
+    import numpy as np
+    import tensorflow as tf
+    from PIL import Image
+
+    from keras_wgan import data
+
+    config = tiny_config(
+        tmp_path, dataset="grid25", num_samples=640, epochs=1, clusters=25, tensorboard=True
+    )
+    points, cluster_ids = training.load_training_data(config)
+    np.testing.assert_array_equal(
+        cluster_ids, data.cluster_images(points, 25, seed=config.seed)[0]
+    )
+    # k-means finds the grid's 25 modes: each cluster holds the points of one mode.
+    modes = np.round((points + 4) / 2).astype(int) @ [5, 1]
+    assert len(np.unique(cluster_ids)) == 25
+    assert all(len(np.unique(modes[cluster_ids == c])) == 1 for c in range(25))
+    summary = training.train(config, tmp_path / "run")
+    model = keras.models.load_model(summary["model"])
+    assert model.critic.input_shape == [(None, 2), (None,)]
+    assert model.sampling_generator().input_shape == (None, config.latent_dim + 1)
+    assert Image.open(summary["samples"]).size[0] > 450  # the labelled critic's contours
+    metrics = json.loads(open(summary["metrics"]).read())
+    assert metrics["run"]["clusters"] == 25 and metrics["scores"]["num_modes"]["generated"] == 25
+    served = tf.saved_model.load(summary["export"]).signatures["serving_default"](
+        latent=tf.zeros((3, config.latent_dim + 1))
+    )
+    assert served["samples"].shape == (3, 2)
+    steps = tensorboard_steps(tmp_path / "run" / "tensorboard")
+    assert steps["critic/real_scores"] == steps["critic/generated_scores"] == [0]
 
 
 def test_tfds_run_under_mock_data_writes_progression_and_unscored_metrics(tmp_path):

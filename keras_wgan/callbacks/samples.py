@@ -248,19 +248,33 @@ class SampleScatter(_SampleCallback):
         every: int. Draw every `every` epochs (and always after the last epoch).
         contour: bool. Draw the critic's value (`model.critic`, a network from points `[n, 2]`
             to scores `[n, 1]`) as filled contours under the points, as in Figure 1 of the
-            WGAN-GP paper: the generator moves its samples up the critic's slope.
+            WGAN-GP paper: the generator moves its samples up the critic's slope. A critic
+            that takes labels (`[points, labels]`) scores each point with the label of its
+            nearest real sample (`real_labels`), so each cluster's region shows its own
+            critic; without `real_labels` such a critic draws no contours.
         use_ema: bool or `None`. As for `SampleGrid`.
+        real_labels: int array `[num_real]` or `None`. The labels (or cluster ids) of `real`.
     """
 
     GRID_POINTS = 120
 
-    def __init__(self, latent, directory, real, every=1, contour=False, use_ema=None):
+    def __init__(
+        self, latent, directory, real, every=1, contour=False, use_ema=None, real_labels=None
+    ):
         super().__init__(latent, directory, every=every, use_ema=use_ema)
         self.contour = bool(contour)
         real = np.asarray(real, dtype="float32")
         if real.ndim != 2 or real.shape[1] != 2:
             raise ValueError(f"`real` must have shape [num_real, 2]. Received: {real.shape}")
         self.real = real
+        if real_labels is not None:
+            real_labels = np.asarray(real_labels, dtype="int32")
+            if real_labels.shape != (len(real),):
+                raise ValueError(
+                    f"`real_labels` must have shape [num_real] = [{len(real)}]. "
+                    f"Received: {real_labels.shape}"
+                )
+        self.real_labels = real_labels
         margin = 0.1 * (real.max(axis=0) - real.min(axis=0)) + 1e-3
         self.limits = (real.min(axis=0) - margin, real.max(axis=0) + margin)
 
@@ -272,6 +286,8 @@ class SampleScatter(_SampleCallback):
             )
         pyplot = load_pyplot()
         critic = getattr(self.model, "critic", None) if self.contour else None
+        if critic is not None and len(critic.inputs) > 1 and self.real_labels is None:
+            critic = None  # takes labels, and there are none to give it
         figure, axes = pyplot.subplots(figsize=(5.4 if critic is not None else 4.5, 4.5))
         if critic is not None:
             xs, ys = np.meshgrid(
@@ -279,7 +295,8 @@ class SampleScatter(_SampleCallback):
                 np.linspace(self.limits[0][1], self.limits[1][1], self.GRID_POINTS),
             )
             points = np.stack([xs.ravel(), ys.ravel()], axis=1).astype("float32")
-            scores = keras.ops.convert_to_numpy(critic(points, training=False))
+            inputs = points if len(critic.inputs) == 1 else [points, self._nearest_labels(points)]
+            scores = keras.ops.convert_to_numpy(critic(inputs, training=False))
             filled = axes.contourf(xs, ys, scores.reshape(xs.shape), levels=20, cmap="viridis")
             figure.colorbar(filled, ax=axes, fraction=0.046, pad=0.04, label="critic(x)")
         axes.scatter(*self.real.T, s=2, c="0.85" if critic is not None else "0.7", label="real")
@@ -292,4 +309,12 @@ class SampleScatter(_SampleCallback):
         figure.tight_layout()
         figure.savefig(path, dpi=100)
         pyplot.close(figure)
+
+    def _nearest_labels(self, points, chunk=1024):
+        """The label of each point's nearest real sample, int32 `[n]`."""
+        labels = []
+        for start in range(0, len(points), chunk):
+            distances = np.square(points[start:start + chunk, None] - self.real[None]).sum(-1)
+            labels.append(self.real_labels[distances.argmin(axis=1)])
+        return np.concatenate(labels)
 

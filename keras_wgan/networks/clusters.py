@@ -9,6 +9,7 @@ latent. So every path that samples an unconditional generator (drawings, scores,
 their serving signatures) samples a clustered one unchanged, its latent one entry longer.
 """
 
+import itertools
 import math
 import statistics
 
@@ -60,9 +61,8 @@ class ClusterChoice(layers.Layer):
         self.frequencies = check_cluster_frequencies(frequencies)
         normal = statistics.NormalDist()
         # Phi(z) >= c  <=>  z >= Phi^-1(c); the clip keeps rounding off the infinite quantiles.
-        self.bounds = [
-            normal.inv_cdf(min(max(c, 1e-12), 1 - 1e-12)) for c in _cumulative(self.frequencies)
-        ][:-1]
+        cumulative = itertools.accumulate(self.frequencies)
+        self.bounds = [normal.inv_cdf(min(max(c, 1e-12), 1 - 1e-12)) for c in cumulative][:-1]
 
     def call(self, latent):
         latent = ops.convert_to_tensor(latent)
@@ -80,14 +80,6 @@ class ClusterChoice(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "frequencies": list(self.frequencies)}
-
-
-def _cumulative(values):
-    total, sums = 0.0, []
-    for value in values:
-        total += value
-        sums.append(total)
-    return sums
 
 
 def build_cluster_sampler(generator, frequencies, name=None):

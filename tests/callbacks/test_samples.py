@@ -54,6 +54,35 @@ def test_sample_scatter_draws_the_critic_contours(tmp_path):
     assert Image.open(contour.paths[0]).size[0] > Image.open(plain.paths[0]).size[0]
 
 
+def test_a_labelled_critic_is_drawn_with_each_points_nearest_real_label(tmp_path):
+    # A self-conditioned toy critic takes [points, labels]: each grid point is scored with the
+    # label of its nearest real sample; without labels there is nothing to draw it with.
+    from keras_wgan import networks
+
+    generator = networks.build_mlp_generator(2, 2, hidden_units=(8,), num_classes=2)
+    critic = networks.build_mlp_critic(2, hidden_units=(8,), num_classes=2)
+    model = WGANGP(generator, critic, critic_steps=1, seed=0, cluster_frequencies=[0.5, 0.5])
+    real = np.array([[-1.0, 0.0], [1.0, 0.0]], "float32")
+    latent = np.zeros((4, 3), "float32")
+    labelled = callbacks.SampleScatter(
+        latent, tmp_path / "labelled", real, contour=True, real_labels=[0, 1]
+    )
+    np.testing.assert_array_equal(
+        labelled._nearest_labels(np.array([[-3, 5], [-0.1, 0], [0.1, 0], [4, -2]], "float32")),
+        [0, 0, 1, 1],
+    )
+    unlabelled = callbacks.SampleScatter(latent, tmp_path / "unlabelled", real, contour=True)
+    for scatter in (labelled, unlabelled):
+        scatter.set_model(model)
+        scatter.on_epoch_end(0)
+    from PIL import Image
+
+    # Only the labelled one has the contours' colour bar.
+    assert Image.open(labelled.paths[0]).size[0] > Image.open(unlabelled.paths[0]).size[0]
+    with pytest.raises(ValueError, match="real_labels"):
+        callbacks.SampleScatter(latent, tmp_path, real, real_labels=[0])
+
+
 def test_sample_grid_tiles_a_progression_of_the_drawn_epochs(tmp_path):
     model = tiny_image_model()
     images = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
