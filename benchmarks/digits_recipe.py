@@ -142,7 +142,15 @@ CANDIDATES = {
             {**RECIPE, "clusters": k}, None,
             f"the recipe, self-conditioned on {k} k-means clusters of the training digits",
         )
-        for k in (10, 20, 50)
+        for k in (10, 20, 30, 50)
+    },
+    # The self-conditioned recipe (20 clusters) with a smaller penalty weight, as on the grid.
+    **{
+        f"recipe_clusters20_gp{str(weight).replace('.', '')}": (
+            {**RECIPE, "clusters": 20, "penalty_weight": weight}, None,
+            f"the recipe (20 clusters), a gradient penalty of weight {weight} (10 in the recipe)",
+        )
+        for weight in (1.0, 0.1)
     },
     # MNIST-5k (28x28 DCGAN networks, latent 128): the papers' settings and the digits recipe.
     "mnist5k_paper": ({"dataset": "mnist5k"}, None,
