@@ -375,8 +375,9 @@ def load_training_data(config):
         digits, mnist5k: an array of images `[n, 8, 8, 1]`, `[n, 28, 28, 1]` (`conditional`: a
         tuple `(images, labels)`, labels int32 `[n]`; `clusters`: a tuple `(images,
         cluster_ids)`, the ids of `keras_wgan.data.cluster_images` seeded by `config.seed`);
-        toys: an array of points `[n, 2]`; TFDS and folder datasets: an unbatched
-        `tf.data.Dataset` of images (labels dropped), read lazily.
+        toys: an array of points `[n, 2]` (`clusters`: a tuple `(points, cluster_ids)`); TFDS
+        and folder datasets: an unbatched `tf.data.Dataset` of images (labels dropped), read
+        lazily.
 
     Raises:
         keras_wgan.checkpointing.RunFolderError: `workdir` holds a finished run (its
