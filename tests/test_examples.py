@@ -22,7 +22,12 @@ def run_example(script, *arguments, timeout=300):
         timeout=timeout,
         env=env,
     )
-    assert result.returncode == 0, f"{script} failed:\n{result.stdout}\n{result.stderr[-4000:]}"
+    # The first error and the last: with several processes (multi_worker.py's workers) the
+    # first is the cause and the last what the others made of it.
+    errors = result.stderr
+    if len(errors) > 8000:
+        errors = f"{errors[:4000]}\n[...]\n{errors[-4000:]}"
+    assert result.returncode == 0, f"{script} failed:\n{result.stdout}\n{errors}"
     return result.stdout
 
 
