@@ -279,10 +279,7 @@ def _model_and_stream(config, real, steps):
     from keras_wgan import data as data_lib
     from keras_wgan import training
 
-    frequencies = None
-    if config.clusters:
-        frequencies = data_lib.cluster_frequencies(real[1], config.clusters)
-    images = real[0] if frequencies else real
+    images, frequencies = training.split_training_data(config, real)
     model = training.build_model(config, images.shape[1:], cluster_frequencies=frequencies)
     model.compile(*training.make_optimizers(config, steps), jit_compile=config.jit_compile)
     stream = data_lib.make_dataset(

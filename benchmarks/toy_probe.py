@@ -129,10 +129,7 @@ def run(spec, seed):
     config = training.TrainConfig(**{"dataset": "grid25", **overrides}, seed=seed, verbose=0)
     real = training.load_training_data(config)
     keras.utils.set_random_seed(seed)
-    frequencies = None
-    if config.clusters:  # self-conditioned: (points, cluster ids)
-        frequencies = data_lib.cluster_frequencies(real[1], config.clusters)
-    points = real[0] if config.clusters else real
+    points, frequencies = training.split_training_data(config, real)
     model = training.build_model(config, points.shape[1:], cluster_frequencies=frequencies)
     if "critic_units" in extra or "fourier" in extra or "pack" in extra:
         critic = build_critic({"critic_units": list(config.hidden_units), **extra})

@@ -129,7 +129,7 @@ def _train(config, workdir):
 
     # Data: one seeded stream of batches over all epochs, so a resumed run can skip to its step.
     real = load_training_data(config)
-    labelled = isinstance(real, tuple)  # (images, labels or cluster ids)
+    real_samples, frequencies = split_training_data(config, real)
 
     def batches_after(step):
         # A new dataset each time: iterating the same one again would continue its shuffle
@@ -140,7 +140,7 @@ def _train(config, workdir):
         )
         return stream.skip(step)
 
-    num_examples, sample_shape = _size_and_shape(real[0] if labelled else real)
+    num_examples, sample_shape = _size_and_shape(real_samples)
     steps_per_pass = num_examples // (config.batch_size * config.critic_steps)
     steps_per_epoch = config.steps_per_epoch or steps_per_pass
     if steps_per_pass < 1:
@@ -153,9 +153,6 @@ def _train(config, workdir):
     # Networks and model; with `lr_decay` the schedules run over the whole run's updates (the
     # critic's counts critic updates).
     warn_if_bfloat16_is_slow(config.precision)
-    frequencies = (
-        data_lib.cluster_frequencies(real[1], config.clusters) if config.clusters else None
-    )
     with dtype_policy(config.precision):
         model = build_model(config, sample_shape, cluster_frequencies=frequencies)
     total_steps = config.epochs * steps_per_epoch
@@ -237,7 +234,7 @@ def _train(config, workdir):
     final = {name: float(values[-1]) for name, values in history.items() if values}
     # The scores during training built the references already: the same ones serve again.
     scorer = quality.scorer if quality is not None else None
-    scores = evaluate(model, config, real[0] if labelled else real, scorer=scorer)
+    scores = evaluate(model, config, real_samples, scorer=scorer)
     scores["run"] = {
         "model": config.model,
         "precision": config.precision,
@@ -411,6 +408,16 @@ def load_training_data(config):
     if config.clusters:
         return points, data_lib.cluster_images(points, config.clusters, seed=config.seed)[0]
     return points
+
+
+def split_training_data(config, real):
+    """`load_training_data`'s result as `build_model` takes it: the samples, without their labels
+    or cluster ids, and with `config.clusters` each cluster's share of them
+    (`keras_wgan.data.cluster_frequencies`), else `None`."""
+    samples = real[0] if isinstance(real, tuple) else real
+    if not config.clusters:
+        return samples, None
+    return samples, data_lib.cluster_frequencies(real[1], config.clusters)
 
 
 def _size_and_shape(real):

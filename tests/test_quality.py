@@ -50,9 +50,7 @@ def train_toy(dataset, seed=0):
     )
     keras.utils.set_random_seed(seed)
     data = training.load_training_data(config)
-    points, frequencies = data, None
-    if config.clusters:  # self-conditioned (the grid's recipe): (points, cluster ids)
-        points, frequencies = data[0], keras_wgan.data.cluster_frequencies(data[1], config.clusters)
+    points, frequencies = training.split_training_data(config, data)  # the grid's: clustered
     model = training.build_model(config, points.shape[1:], cluster_frequencies=frequencies)
     model.compile(*training.make_optimizers(config, steps))
     batches = keras_wgan.data.make_dataset(
