@@ -40,7 +40,9 @@ import sys
 import tempfile
 import time
 
-# The default run's recipe as TrainConfig overrides (`nc2_crit2f16_ema999` below).
+# The default run's recipe of stops 20-22 as TrainConfig overrides (`nc2_crit2f16_ema999` below);
+# `recipe_clusters20` adds the self-conditioning of stop 23, and today's default run
+# (`run_config.DIGITS_RECIPES`) is `recipe_c20_lr4e-4@4000`: its rates 4e-4, 4,000 steps.
 RECIPE = {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
           "critic_stages": 2, "critic_filters": 16}
 # Candidates that train with top-k generator updates (`top_k_probe.patch`): (fraction, steps).
@@ -152,6 +154,26 @@ CANDIDATES = {
         )
         for weight in (1.0, 0.1)
     },
+    # The self-conditioned recipe of stops 23-24 (20 clusters, 2e-4) with one change each: what
+    # moves precision and density (stop 25), and the ablation's augmentations on that recipe.
+    # (`ema9995` trains the same weights as `recipe_clusters20` below 9,990 steps: the average's
+    # warm-up, n / (n + 10), stays under both decays until then.)
+    **{
+        f"recipe_c20_{suffix}": ({**RECIPE, "clusters": 20, **change}, None, f"the recipe, {note}")
+        for suffix, change, note in (
+            ("decay", {"lr_decay": True}, "both rates decaying linearly to 5% over the run"),
+            ("g128", {"base_filters": 128}, "a generator twice as wide (4x4x128 -> 8x8)"),
+            ("crit32", {"critic_filters": 32}, "a critic twice as wide (4x4x32 -> 2x2x64)"),
+            ("nc5", {"critic_steps": 5}, "5 critic steps per generator step (2 in the recipe)"),
+            ("b128", {"batch_size": 128}, "batches of 128 (64 in the recipe)"),
+            ("pad16", {}, "a two-stage generator (4x4x128 -> 8x8x64 -> 16x16, centre crop)"),
+            ("diffaug", {"augment": "diffaugment"}, "DiffAugment on the critic's inputs"),
+            ("ada", {"augment": "ada"}, "ADA on the critic's inputs"),
+            ("lr4e-4", {"generator_lr": 4e-4, "critic_lr": 4e-4}, "both rates 4e-4 (2e-4)"),
+            ("lr8e-4", {"generator_lr": 8e-4, "critic_lr": 8e-4}, "both rates 8e-4 (2e-4)"),
+            ("ema9995", {"ema_decay": 0.9995}, "a generator average of decay 0.9995 (0.999)"),
+        )
+    },
     # MNIST-5k (28x28 DCGAN networks, latent 128): the papers' settings and the digits recipe.
     "mnist5k_paper": ({"dataset": "mnist5k"}, None,
                       "MNIST-5k, the papers' settings (Adam 1e-4 (0.5, 0.9), n_critic 5)"),
@@ -189,6 +211,7 @@ NETWORKS = {
     "nc2_crit2f16_ema999": {"critic": {"stages": 2, "base_filters": 16}},
     "nc2_ema999_diffaug": {"critic": {"stages": 2, "base_filters": 16}},
     "nc2_ema999_ada": {"critic": {"stages": 2, "base_filters": 16}},
+    "recipe_c20_pad16": {"generator": {"padded_size": 16}},
 }
 METRICS = (  # (key, label, higher is better)
     ("fid", "classifier-FID", False),

@@ -55,7 +55,8 @@ def _epochs_help():
     return ", ".join(
         [f"{toy_epochs} for the toys, {run_config.RING8_RECIPES['wgan-gp']['epochs']} in "
          f"wgan-gp's ring8 recipe ({run_config.TOY_STEPS_PER_EPOCH} generator steps each)",
-         f"{DIGITS['epochs']} for digits ({DIGITS['steps_per_epoch']} generator steps each)"]
+         f"{DIGITS['epochs']} for digits{_recipe_epochs('digits')} "
+         f"of {DIGITS['steps_per_epoch']} generator steps each"]
         + [f"{epochs[name]} for {name}" + _recipe_epochs(name)
            for name in run_config.IMAGE_DATASETS if name != "digits"]
     )
@@ -69,9 +70,7 @@ def _recipe_epochs(dataset):
 
 def _digits_recipe():
     """The digits recipe as the help texts quote it, e.g. "Adam 2e-4 for both networks, ..."."""
-    rates = (RECIPE["generator_lr"], RECIPE["critic_lr"])
-    rate = (f"Adam {_number(rates[0])} for both networks" if rates[0] == rates[1]
-            else f"Adam {_number(rates[0])} (generator) / {_number(rates[1])} (critic)")
+    rate = _rates(RECIPE["generator_lr"], RECIPE["critic_lr"])
     decay = (f" decaying linearly to {_percent(run_config.LR_DECAY_FINAL_FRACTION)}"
              if RECIPE.get("lr_decay") else "")
     return (f"{rate}, beta 0.5/0.9{decay}, {RECIPE['critic_steps']} critic steps, a generator "
@@ -79,7 +78,7 @@ def _digits_recipe():
             f"stages from {RECIPE['critic_filters']} filters, "
             + (f"self-conditioned on {RECIPE['clusters']} clusters of the images, "
                if RECIPE.get("clusters") else "")
-            + f"{DIGITS['epochs']} epochs of {DIGITS['steps_per_epoch']} generator steps")
+            + f"{RECIPE['epochs']} epochs of {DIGITS['steps_per_epoch']} generator steps")
 
 
 def _clusters_default():
@@ -104,6 +103,33 @@ def _grid25_recipe():
     recipe = run_config.GRID25_RECIPES["wgan-gp"]
     return (f"{_units(recipe['hidden_units'])} MLPs, penalty weight {recipe['penalty_weight']:g}, "
             f"self-conditioned on {recipe['clusters']} clusters of the points")
+
+
+def _recipe_rates(name):
+    """A rate of the image recipes as the help texts quote it, e.g. "digits (4e-4) and ..."."""
+    rates = {dataset: run_config.RECIPES[dataset]["wgan-gp"][name] for dataset in
+             run_config.CLASSIFIER_DATASETS}
+    return " and ".join(f"{dataset} ({_number(rate)})" for dataset, rate in rates.items())
+
+
+def _mnist5k_recipe():
+    """What WGAN-GP's mnist5k recipe shares with the digits recipe, as the help texts quote it."""
+    recipe = run_config.MNIST5K_RECIPES["wgan-gp"]
+    shared = ("critic_steps", "ema_decay", "clusters")
+    rates = (recipe["generator_lr"], recipe["critic_lr"])
+    same_rates = rates == (RECIPE["generator_lr"], RECIPE["critic_lr"])
+    rate = "the same rates" if same_rates else _rates(*rates)
+    if all(recipe[name] == RECIPE[name] for name in shared):
+        return f"{rate}, the same critic steps, average and clusters"
+    return (f"{rate}, {recipe['critic_steps']} critic steps, EMA {recipe['ema_decay']}, "
+            f"{recipe['clusters']} clusters")
+
+
+def _rates(generator_lr, critic_lr):
+    """"Adam 2e-4 for both networks" or "Adam 1e-4 (generator) / 4e-4 (critic)"."""
+    if generator_lr == critic_lr:
+        return f"Adam {_number(generator_lr)} for both networks"
+    return f"Adam {_number(generator_lr)} (generator) / {_number(critic_lr)} (critic)"
 
 
 def _mnist5k_epochs():
@@ -164,7 +190,7 @@ def build_parser():
         "papers' learning rates (WGAN-GP: Adam 1e-4, beta 0.5/0.9; WGAN: RMSprop 5e-5; GAN and "
         "NS-GAN: DCGAN's Adam 2e-4, beta_1 0.5, one discriminator step, BatchNorm), except the "
         f"default run, WGAN-GP on digits: a measured recipe, {_digits_recipe()}; and WGAN-GP on "
-        f"mnist5k: the same rates, critic steps, average and clusters, DCGAN's critic, "
+        f"mnist5k: {_mnist5k_recipe()}, DCGAN's critic, "
         f"{_mnist5k_epochs()}. The 2-D toys default to a measured recipe: "
         f"{_units(run_config.HIDDEN_UNITS)} MLPs, batch "
         f"{TOY['batch_size']}, critic rate 10x the generator's, both decaying linearly to "
@@ -210,12 +236,12 @@ def build_parser():
                        f"one pass over the data); default: {DIGITS['steps_per_epoch']} for "
                        "digits, one pass otherwise")
     train.add_argument("--generator-lr", type=_positive_float, default=None,
-                       help="default: the paper's for images, except wgan-gp on digits and "
-                       f"mnist5k ({_number(RECIPE['generator_lr'])}); for the toys "
+                       help="default: the paper's for images, except wgan-gp on "
+                       f"{_recipe_rates('generator_lr')}; for the toys "
                        + _per_model({k: v[0] for k, v in run_config.TOY_LEARNING_RATES.items()}))
     train.add_argument("--critic-lr", type=_positive_float, default=None,
-                       help="default: the paper's for images, except wgan-gp on digits and "
-                       f"mnist5k ({_number(RECIPE['critic_lr'])}); for the toys "
+                       help="default: the paper's for images, except wgan-gp on "
+                       f"{_recipe_rates('critic_lr')}; for the toys "
                        + _per_model({k: v[1] for k, v in run_config.TOY_LEARNING_RATES.items()}))
     train.add_argument("--lr-decay", action=argparse.BooleanOptionalAction, default=None,
                        help="decay both learning rates linearly to "

@@ -194,10 +194,10 @@ def test_toy_defaults_and_overrides_reach_the_config():
     with pytest.raises(SystemExit):
         parse(["train", "--penalty-weight", "-1"])
     digits = training.TrainConfig(**cli.make_config(parse(["train"])))
-    assert (digits.batch_size, digits.epochs, digits.lr_decay) == (64, 20, False)
+    assert (digits.batch_size, digits.epochs, digits.lr_decay) == (64, 40, False)
     assert (digits.steps_per_epoch, digits.critic_steps, digits.ema_decay) == (100, 2, 0.999)
     assert (digits.critic_stages, digits.critic_filters) == (2, 16)
-    assert digits.learning_rates == (2e-4, 2e-4)
+    assert digits.learning_rates == (4e-4, 4e-4)
     assert digits.clusters == run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
     for arguments, clusters in ((["--clusters", "0"], 0), (["--clusters", "7"], 7),
                                 (["--conditional"], 0)):

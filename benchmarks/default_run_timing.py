@@ -1,0 +1,86 @@
+"""The default run's whole command, timed against another variant in alternated rounds (by hand).
+
+Runs `keras-wgan train --seed 0` (the default run) and a variant (by default the digits recipe
+of stops 23-24: `--generator-lr 2e-4 --critic-lr 2e-4 --epochs 20`), one after the other, for
+`--rounds` rounds, each in its own process and output directory, and appends one JSON line per
+run to `benchmarks/results/default_run_timing.jsonl`: wall and CPU seconds of the command, the
+training seconds it prints (fit with its scorings and drawings), Python warnings and progress
+lines in its output, the run's scores (`metrics.json`), the CPU and the load. Compare the
+variants as ratios of the same rounds; run it on a quiet machine.
+
+Usage:
+    python benchmarks/default_run_timing.py --rounds 2
+    python benchmarks/default_run_timing.py --variant --epochs 30 --rounds 1
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import digits_recipe
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
+                       "default_run_timing.jsonl")
+BEFORE = ["--generator-lr", "2e-4", "--critic-lr", "2e-4", "--epochs", "20"]
+
+
+def cpu_description():
+    cpu = digits_recipe.cpu_description()  # the benchmark beside this one
+    return f"{cpu['cpu_model']} ({', '.join(cpu['cpu_flags'])}), {cpu['cores']} cores"
+
+
+def run(arguments, workdir):
+    command = [sys.executable, "-m", "keras_wgan", "train", "--seed", "0", *arguments,
+               "--output-dir", os.path.join(workdir, "run"),
+               "--saved-models-dir", os.path.join(workdir, "export")]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    process = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    output = process.stdout + process.stderr
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{output[-3000:]}")
+    trained = re.search(r"Trained \d+ generator steps in ([\d.]+) s", output)
+    with open(os.path.join(workdir, "run", "metrics.json")) as file:
+        scores = json.load(file)["scores"]
+    return {
+        "command": "keras-wgan train --seed 0" + "".join(f" {a}" for a in arguments),
+        "wall_s": round(wall, 1),
+        "cpu_s": round(sum(getattr(after, f) - getattr(before, f)
+                           for f in ("ru_utime", "ru_stime")), 1),
+        "train_s": float(trained.group(1)) if trained else None,
+        "python_warnings": len(re.findall(r"\w+Warning: ", output)),
+        "progress_lines": output.count("Epoch "),
+        "loadavg": round(os.getloadavg()[0], 2),
+        **{name: round(value["generated"], 3) for name, value in scores.items()
+           if isinstance(value, dict)},
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--variant", nargs=argparse.REMAINDER, default=BEFORE,
+                        help="the other command's arguments (last on the command line)")
+    args = parser.parse_args()
+    cpu = cpu_description()
+    for round_ in range(args.rounds):
+        for name, arguments in (("default", []), ("variant", args.variant)):
+            with tempfile.TemporaryDirectory() as workdir:
+                line = {"date": str(datetime.date.today()), "variant": name, "round": round_,
+                        **run(arguments, workdir), "cpu": cpu}
+            with open(RESULTS, "a") as file:
+                file.write(json.dumps(line) + "\n")
+            print(json.dumps(line), flush=True)
+
+
+if __name__ == "__main__":
+    main()
