@@ -174,11 +174,9 @@ class TrainConfig:
     too (`DIGITS_RECIPES`): both rates 4e-4, 2 critic steps, a generator average
     (`ema_decay=0.999`), a narrow two-stage critic (`critic_stages=2`, `critic_filters=16`) and
     self-conditioning on 20 clusters of the images (`clusters=20`), 40 epochs of 100 generator
-    steps. WGAN-GP on mnist5k takes the digits
-    recipe's critic steps and average at the rates it had before (`MNIST5K_RECIPES`: both
-    rates 2e-4, 2 critic steps,
-    `ema_decay=0.999`, `clusters=20`) with DCGAN's critic, 100 passes over the data (3,100
-    generator steps).
+    steps. WGAN-GP on mnist5k takes the digits recipe's critic steps, average and clusters at the
+    rates it had before (`MNIST5K_RECIPES`: both rates 2e-4, 2 critic steps, `ema_decay=0.999`,
+    `clusters=20`) with DCGAN's critic, 100 passes over the data (3,100 generator steps).
     Other image datasets keep the papers' settings without decay. `paper_settings=True` gives
     the toys, digits and mnist5k the papers' rates and critic steps, no decay, no average, no
     clusters and DCGAN's critic. The GAN baselines (`"gan"`, `"ns-gan"`)
