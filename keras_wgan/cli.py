@@ -113,16 +113,11 @@ def _recipe_rates(name):
 
 
 def _mnist5k_recipe():
-    """What WGAN-GP's mnist5k recipe shares with the digits recipe, as the help texts quote it."""
+    """What WGAN-GP's mnist5k recipe sets, as the help texts quote it."""
     recipe = run_config.MNIST5K_RECIPES["wgan-gp"]
-    shared = ("critic_steps", "ema_decay", "clusters")
-    rates = (recipe["generator_lr"], recipe["critic_lr"])
-    same_rates = rates == (RECIPE["generator_lr"], RECIPE["critic_lr"])
-    rate = "the same rates" if same_rates else _rates(*rates)
-    if all(recipe[name] == RECIPE[name] for name in shared):
-        return f"{rate}, the same critic steps, average and clusters"
-    return (f"{rate}, {recipe['critic_steps']} critic steps, EMA {recipe['ema_decay']}, "
-            f"{recipe['clusters']} clusters")
+    return (f"{_rates(recipe['generator_lr'], recipe['critic_lr'])}, {recipe['critic_steps']} "
+            f"critic steps, a generator average (EMA {recipe['ema_decay']}), self-conditioned "
+            f"on {recipe['clusters']} clusters")
 
 
 def _rates(generator_lr, critic_lr):
