@@ -219,7 +219,6 @@ def test_image_defaults_keep_the_paper_rates():
         assert decayed.learning_rates == (rate, rate), fields
     digits = run_config.TrainConfig()
     assert digits.epochs * digits.steps_per_epoch == 4000  # the default run's length
-    assert run_config.TrainConfig(paper_settings=True).epochs == 20  # the papers' run: 2,000
     assert run_config.TrainConfig(dataset="celeb_a").image_size == 64
     assert run_config.TrainConfig(dataset="mnist").image_size is None
     assert run_config.TrainConfig(dataset="mnist").resolved_latent_dim == 128
