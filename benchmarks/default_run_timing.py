@@ -8,9 +8,14 @@ training seconds it prints (fit with its scorings and drawings), Python warnings
 lines in its output, the run's scores (`metrics.json`), the CPU and the load. Compare the
 variants as ratios of the same rounds; run it on a quiet machine.
 
+With `--variant-tree DIR` the variant runs the library found in DIR (`PYTHONPATH=DIR`: a
+checkout, or `git archive REV keras_wgan | tar -x -C DIR`) instead of this one, and its
+arguments default to none: the default run of another revision, side by side.
+
 Usage:
     python benchmarks/default_run_timing.py --rounds 2
     python benchmarks/default_run_timing.py --variant --epochs 30 --rounds 1
+    python benchmarks/default_run_timing.py --variant-tree /tmp/old --rounds 3
 """
 
 import argparse
@@ -36,13 +41,16 @@ def cpu_description():
     return f"{cpu['cpu_model']} ({', '.join(cpu['cpu_flags'])}), {cpu['cores']} cores"
 
 
-def run(arguments, workdir):
+def run(arguments, workdir, tree=None):
     command = [sys.executable, "-m", "keras_wgan", "train", "--seed", "0", *arguments,
                "--output-dir", os.path.join(workdir, "run"),
                "--saved-models-dir", os.path.join(workdir, "export")]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.run(command, capture_output=True, text=True)
+    env = None if tree is None else {**os.environ, "PYTHONPATH": os.path.abspath(tree)}
+    # Run in `workdir`: `python -m` puts the working directory first on the path, and a checkout
+    # there would shadow the tree asked for.
+    process = subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = process.stdout + process.stderr
@@ -68,18 +76,40 @@ def run(arguments, workdir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--variant", nargs=argparse.REMAINDER, default=BEFORE,
-                        help="the other command's arguments (last on the command line)")
+    parser.add_argument("--variant-tree", default=None, metavar="DIR",
+                        help="run the variant with the library in DIR (its arguments default to "
+                        "none)")
+    parser.add_argument("--variant", nargs=argparse.REMAINDER, default=None,
+                        help="the other command's arguments (last on the command line); "
+                        f"default: {' '.join(BEFORE)}, or none with --variant-tree")
     args = parser.parse_args()
+    if args.variant is None:
+        args.variant = [] if args.variant_tree else BEFORE
     cpu = cpu_description()
+    # Which default run this was: the library's tree, as `git describe` names it.
+    here = os.path.dirname(os.path.abspath(__file__))
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
+                            text=True, cwd=here).stdout.strip()
     for round_ in range(args.rounds):
         for name, arguments in (("default", []), ("variant", args.variant)):
+            tree = args.variant_tree if name == "variant" else None
             with tempfile.TemporaryDirectory() as workdir:
                 line = {"date": str(datetime.date.today()), "variant": name, "round": round_,
-                        **run(arguments, workdir), "cpu": cpu}
+                        **run(arguments, workdir, tree), "cpu": cpu,
+                        "git": commit if tree is None else _tree_name(tree)}
             with open(RESULTS, "a") as file:
                 file.write(json.dumps(line) + "\n")
             print(json.dumps(line), flush=True)
+
+
+def _tree_name(tree):
+    """What the variant's tree says it is: its SNAPSHOT_OF file (written beside a `git archive`
+    by hand) or its directory."""
+    path = os.path.join(tree, "SNAPSHOT_OF")
+    if os.path.exists(path):
+        with open(path) as file:
+            return f"snapshot of {file.read().strip()}"
+    return os.path.abspath(tree)
 
 
 if __name__ == "__main__":

@@ -171,6 +171,8 @@ CANDIDATES = {
             ("ada", {"augment": "ada"}, "ADA on the critic's inputs"),
             ("lr4e-4", {"generator_lr": 4e-4, "critic_lr": 4e-4}, "both rates 4e-4 (2e-4)"),
             ("lr8e-4", {"generator_lr": 8e-4, "critic_lr": 8e-4}, "both rates 8e-4 (2e-4)"),
+            ("lr4e-4_xla", {"generator_lr": 4e-4, "critic_lr": 4e-4, "jit_compile": True},
+             "both rates 4e-4 (2e-4), the step compiled with XLA"),
             ("ema9995", {"ema_decay": 0.9995}, "a generator average of decay 0.9995 (0.999)"),
         )
     },

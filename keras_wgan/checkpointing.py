@@ -94,10 +94,27 @@ class StepBackup(keras.callbacks.Callback):
         self.every = check_positive_int("every", every)
         self.path = os.path.join(self.directory, self.FILENAME)
         self.step = step
+        self._steps_to_read = 0  # `fit` steps to go before the step counter is read again
+        self._first_batch = None
+
+    def on_train_begin(self, logs=None):
+        self._steps_to_read = 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._first_batch = batch
 
     def on_train_batch_end(self, batch, logs=None):
-        if steps_done(self.model) % self.every == 0:
+        # Reading the step counter is a call to TensorFlow, which after every step cost the
+        # digits recipe a noticeable share of its step. A `fit` step adds at most one to it, so
+        # it is read only once enough steps have run for it to reach a multiple of `every`.
+        first = batch if self._first_batch is None else self._first_batch
+        self._steps_to_read -= batch - first + 1
+        if self._steps_to_read > 0:
+            return
+        step = steps_done(self.model)
+        if step % self.every == 0:
             self.save()
+        self._steps_to_read = self.every - step % self.every
 
     def save(self):
         """Writes the backup now (atomically).
@@ -217,6 +234,11 @@ class StopOnNonFinite(keras.callbacks.Callback):
     The weights are checked too: an update can blow them up while the loss it was computed
     from was still finite.
 
+    With `compile(steps_per_execution=n)` Keras calls it once per call of `n` steps, at the
+    call's last step: the metrics are the epoch's running means, so a bad step anywhere in the
+    call shows there, and the stop (and the message) comes at the call's end, still before
+    `StepBackup` can save.
+
     The message names the epoch and step (1-based, as the progress bar shows them), the
     generator step, and the metric or network, e.g. "Stopped at epoch 3, step 12 (generator
     step 212): critic_loss is nan."
@@ -231,6 +253,12 @@ class StopOnNonFinite(keras.callbacks.Callback):
         self.backup_dir = None if backup_dir is None else os.fspath(backup_dir)
         self.check_weights = check_weights
         self.epoch = 0
+        # One compiled function telling whether all the weights are finite, made at the first
+        # check of each `fit` (`_all_weights_finite`).
+        self._weights_check = None
+
+    def on_train_begin(self, logs=None):
+        self._weights_check = None  # another `fit`: the networks may hold other weights
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -256,16 +284,38 @@ class StopOnNonFinite(keras.callbacks.Callback):
             value = np.asarray(value)
             if not np.all(np.isfinite(value)):
                 return f"{name} is {value if value.ndim == 0 else 'non-finite'}"
-        if self.check_weights:
-            networks = [
-                (name, getattr(self.model, name, None)) for name in ("critic", "generator")
-            ]
-            networks = [(name, net) for name, net in networks if net is not None]
-            for name, network in networks or [("model", self.model)]:
+        if self.check_weights and not self._all_weights_finite():
+            for name, network in self._networks():
                 for variable in network.trainable_weights:
                     if not np.all(np.isfinite(keras.ops.convert_to_numpy(variable))):
                         return f"{name} weight {variable.path} is non-finite"
         return None
+
+    def _networks(self):
+        networks = [(name, getattr(self.model, name, None)) for name in ("critic", "generator")]
+        return [(name, net) for name, net in networks if net is not None] or [
+            ("model", self.model)
+        ]
+
+    def _all_weights_finite(self):
+        """Whether every trainable weight is finite, in one call to TensorFlow.
+
+        Reading each weight back to NumPy after every step cost 1.1 ms a step on the digits
+        recipe's 16 weights, a sixth of its XLA-compiled step (issue 13); one compiled reduction
+        costs one call (0.4 ms alone). The weight-by-weight search runs only to name a bad one.
+        """
+        if self._weights_check is None:
+            import tensorflow as tf
+
+            variables = [v for _, network in self._networks() for v in network.trainable_weights]
+
+            def all_finite():
+                return tf.reduce_all(
+                    [tf.reduce_all(tf.math.is_finite(variable.value)) for variable in variables]
+                )
+
+            self._weights_check = tf.function(all_finite)
+        return bool(self._weights_check())
 
 
 SETTINGS_FILENAME = "config.json"

@@ -50,7 +50,8 @@ FEATURES = ("digits_classifier", "mnist5k_classifier", "inception_v3")
 # Fields that may change between a run and its resumption from a backup; the others must match
 # the backup's (`TrainConfig.settings_to_match`).
 RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backup_every",
-                     "deterministic", "data_dir", "image_dir", "quality_every", "tensorboard")
+                     "deterministic", "data_dir", "image_dir", "quality_every", "tensorboard",
+                     "steps_per_execution")
 # Fields added after backups were first written, with the value that keeps an older run's
 # behaviour: `settings_to_match` leaves them out at that value, so older backups still resume.
 LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False, "critic_stages": None,
@@ -112,10 +113,15 @@ LR_DECAY_FINAL_FRACTION = 0.05
 # 4x4x64), self-conditioning on 20 k-means clusters of the digits' pixels (docs/quality.md: 10,
 # 20 and 50 measured), 4,000 generator steps (40 epochs). Precision and density kept rising
 # with the steps up to 8,000 at 2e-4 (0.85 / 0.87 at 2,000, 0.92 / 1.05 at 8,000); 4e-4 gets
-# there in 4,000 (8e-4 did not). Models without an entry keep the papers' settings on digits.
+# there in 4,000 (8e-4 did not). The step is compiled with XLA and `fit` runs 20 steps per call
+# into TensorFlow: on networks this small a step's cost is TensorFlow's per-op and per-call
+# overhead (docs/speed.md: the whole run twice as fast, the same weights with 1 or 20 steps per
+# call, the same scores over 5 seeds with XLA). Models without an entry keep the papers'
+# settings on digits.
 DIGITS_RECIPES = {
     "wgan-gp": {"generator_lr": 4e-4, "critic_lr": 4e-4, "critic_steps": 2, "ema_decay": 0.999,
-                "critic_stages": 2, "critic_filters": 16, "clusters": 20, "epochs": 40},
+                "critic_stages": 2, "critic_filters": 16, "clusters": 20, "epochs": 40,
+                "jit_compile": True, "steps_per_execution": 20},
 }
 # The measured MNIST-5k recipe (`benchmarks/results/mnist5k_recipe/`, one seed per candidate):
 # the digits recipe's optimizer (at the 2e-4 it had then) and average on DCGAN's 28x28 networks,
@@ -213,7 +219,14 @@ class TrainConfig:
         latent_dim: int or `None`. `None`: 64 (digits), 128 (other images, mnist5k too) or 2
             (toys).
         seed: int. Seeds the weights, the model's noise, the shuffling and the toy data.
-        jit_compile: bool. Compile the train step with XLA (slower on CPU).
+        jit_compile: bool or `None`. Compile the train step with XLA. `None`: on in WGAN-GP's
+            digits recipe (`DIGITS_RECIPES`: 1.9x the steps per second on its tiny networks),
+            off elsewhere (XLA's CPU convolutions are slower on larger images).
+        steps_per_execution: int or `None`. Generator steps `fit` runs per call into TensorFlow
+            (Keras's `steps_per_execution`): the per-call overhead and the per-batch callbacks
+            (the NaN guard, the backups) come once per this many steps; the weights are the
+            same. `keras_wgan.training.train` lowers it to divide the epoch's steps, `backup_every`
+            and a resumed backup's step. `None`: 20 in WGAN-GP's digits recipe, else 1.
         augment: str or `None`. Augment the critic's inputs in training, images only:
             `"diffaugment"` (DiffAugment's color, translation and cutout on every image) or
             `"ada"` (the same transformations with ADA's adaptive probability); `None`: none.
@@ -294,7 +307,8 @@ class TrainConfig:
     lr_decay: bool | None = None
     latent_dim: int | None = None
     seed: int = 0
-    jit_compile: bool = False
+    jit_compile: bool | None = None
+    steps_per_execution: int | None = None
     base_filters: int = 64
     hidden_units: tuple | None = None
     num_samples: int | None = None
@@ -356,6 +370,8 @@ class TrainConfig:
             **dataset_defaults(self.dataset),
             "critic_steps": CRITIC_STEPS[self.model],
             "hidden_units": HIDDEN_UNITS,
+            "jit_compile": False,
+            "steps_per_execution": 1,
         }
         if self.paper_settings is True:
             defaults["lr_decay"] = False
@@ -384,7 +400,8 @@ class TrainConfig:
             self.run_name = f"{self.model}_{self.dataset}{suffix}".replace("-", "_")
 
     def _check_values(self):
-        for name in ("batch_size", "critic_steps", "epochs", "base_filters", "latent_dim"):
+        for name in ("batch_size", "critic_steps", "epochs", "base_filters", "latent_dim",
+                     "steps_per_execution"):
             check_positive_int(name, getattr(self, name))
         for name in ("num_samples", "image_size", "critic_stages", "critic_filters"):
             if getattr(self, name) is not None:
@@ -397,10 +414,11 @@ class TrainConfig:
                 raise ValueError(
                     f"`{name}` must be a positive float or None. Received: {name}={value!r}"
                 )
-        if not isinstance(self.lr_decay, bool):
-            raise ValueError(
-                f"`lr_decay` must be a bool or None. Received: lr_decay={self.lr_decay!r}"
-            )
+        for name in ("lr_decay", "jit_compile"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(
+                    f"`{name}` must be a bool or None. Received: {name}={getattr(self, name)!r}"
+                )
         for name in ("backup_every", "quality_every", "steps_per_epoch"):
             value = getattr(self, name)
             if name != "backup_every" and value is None:

@@ -141,6 +141,24 @@ def test_step_backup_resumes_the_generator_average_exactly(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("steps_per_execution", [1, 2])
+def test_step_backup_saves_at_each_multiple_and_reads_the_counter_seldom(
+    tmp_path, monkeypatch, steps_per_execution
+):
+    model = tiny_model(compiled=False)
+    model.compile(steps_per_execution=steps_per_execution)
+    read_counter = checkpointing.steps_done
+    reads, saved = [], []
+    monkeypatch.setattr(checkpointing, "steps_done", lambda m: reads.append(1) or read_counter(m))
+    backup = checkpointing.StepBackup(tmp_path / "backup", every=4)
+    monkeypatch.setattr(backup, "save", lambda: saved.append(read_counter(model)))
+    data = make_dataset(toy_points(64), 4, critic_steps=2, shuffle=False).repeat()
+    model.fit(data, epochs=2, steps_per_epoch=6, verbose=0, callbacks=[backup])
+    assert saved == [4, 8, 12]
+    # Once at the first batch, then only where a multiple of 4 can have been reached.
+    assert len(reads) == 4
+
+
 def inf_at_step(step, steps=6, rows=8):
     """A stream of `steps` batches of `rows` toy points, batch `step` (1-based) holding an Inf.
 
@@ -182,6 +200,26 @@ def test_stop_on_non_finite_names_the_step_and_keeps_the_last_good_backup(tmp_pa
     for good, backed_up in zip(saved[3], restored.get_weights()):
         assert np.all(np.isfinite(backed_up))
         np.testing.assert_array_equal(good, backed_up)
+
+
+def test_with_several_steps_per_call_the_guard_stops_at_the_calls_end_before_its_backup(
+    tmp_path
+):
+    # Steps 3 and 4 run in one call into TensorFlow; the Inf is in step 3's batch. The epoch's
+    # running means carry it to the call's end, where the guard stops before the backup.
+    generator, critic = tiny_mlp_pair()
+    model = WGANGP(generator, critic, critic_steps=2, seed=0)
+    model.compile(steps_per_execution=2)
+    backup_dir = tmp_path / "backup"
+    guard = checkpointing.StopOnNonFinite(backup_dir)
+    backup = checkpointing.StepBackup(backup_dir, every=2)
+    with pytest.raises(checkpointing.NonFiniteError,
+                       match=r"^Stopped at epoch 1, step 4 \(generator step 4\): "):
+        model.fit(inf_at_step(3), epochs=1, callbacks=[guard, backup], verbose=0)
+    restored = WGANGP(*tiny_mlp_pair(), critic_steps=2, seed=0)
+    restored.compile()
+    assert checkpointing.restore_backup(restored, backup_dir) == 2
+    assert all(np.all(np.isfinite(weight)) for weight in restored.get_weights())
 
 
 def test_stop_on_non_finite_checks_the_weights(tmp_path):

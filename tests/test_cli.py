@@ -154,7 +154,7 @@ def test_defaults():
     assert fields["model"] == "wgan-gp" and fields["dataset"] == "digits"
     assert fields["batch_size"] is None and fields["critic_steps"] is None
     assert fields["epochs"] is None and fields["lr_decay"] is None
-    assert fields["generator_lr"] is None and fields["jit_compile"] is False
+    assert fields["generator_lr"] is None and fields["jit_compile"] is None
     assert fields["precision"] == "float32" and fields["conditional"] is False
     assert fields["quality_every"] is None
 

@@ -72,6 +72,33 @@ def test_train_resumes_mid_epoch_and_ends_as_an_uninterrupted_run(tmp_path, monk
     assert not (tmp_path / "run" / "backup").exists()
 
 
+def test_a_resumed_run_of_several_steps_per_call_trains_the_steps_asked_for(
+    tmp_path, monkeypatch
+):
+    # Backed up after step 12 (epoch 2, step 2; backups every 3), then resumed with 5 steps per
+    # call into TensorFlow and backups every 5: a call of 5 from step 12 would overrun epoch 2
+    # (Keras runs a call whole), so the resumed run calls one step at a time.
+    faster = {"steps_per_execution": 5, "backup_every": 5}
+    reference = training.train(resumable_config(tmp_path, **faster), tmp_path / "reference")
+    save = callbacks.StepBackup.save
+
+    def save_then_crash(self):
+        save(self)
+        if int(self.model.generator_optimizer.iterations) == 12:
+            raise Interrupt()
+
+    monkeypatch.setattr(callbacks.StepBackup, "save", save_then_crash)
+    with pytest.raises(Interrupt):
+        training.train(resumable_config(tmp_path), tmp_path / "run")
+    monkeypatch.setattr(callbacks.StepBackup, "save", save)
+
+    summary = training.train(resumable_config(tmp_path, **faster), tmp_path / "run")
+    assert summary["resumed_from_step"] == 12
+    assert summary["generator_steps"] == reference["generator_steps"] == 30
+    # 5 steps per call train the weights of 1 per call.
+    assert_same_weights(final_weights(summary["model"]), final_weights(reference["model"]))
+
+
 def test_resuming_with_other_settings_is_refused(tmp_path, monkeypatch):
     save = callbacks.StepBackup.save
 

@@ -1,6 +1,7 @@
 """`TrainingCurves`: the epoch metrics of a WGAN plotted into one PNG as training goes."""
 
 import os
+import time
 
 import keras
 import numpy as np
@@ -26,21 +27,36 @@ class TrainingCurves(keras.callbacks.Callback):
         every: int. Redraw every `every` epochs (the train-end drawing is always made).
         history: dict or `None`. Metrics of epochs already trained, `{name: [value per epoch]}`,
             for a run resumed from a backup.
+        min_seconds: float >= 0. Skip an epoch's redrawing if the last one was made less than
+            this many seconds before: a drawing takes about 0.3 s, so short epochs would spend
+            more time drawing than a person watching the file needs. 0: every `every` epochs.
     """
 
     PANELS = ("wasserstein_estimate", "critic_loss", "generator_loss", "gradient_penalty",
               "real_probability", "fid")
     SMOOTH_FROM = 10
 
-    def __init__(self, path, every=1, history=None):
+    def __init__(self, path, every=1, history=None, min_seconds=0):
         super().__init__()
         self.path = os.fspath(path)
         self.every = check_positive_int("every", every)
         self.history = copy_history(history)
+        if isinstance(min_seconds, bool) or not isinstance(min_seconds, (int, float)) or not (
+            0 <= min_seconds < float("inf")
+        ):
+            raise ValueError(
+                "`min_seconds` must be a finite number >= 0. "
+                f"Received: min_seconds={min_seconds!r}"
+            )
+        self.min_seconds = min_seconds
+        self._drawn_at = None
 
     def on_epoch_end(self, epoch, logs=None):
         record_epoch(self.history, epoch, logs)
-        if (epoch + 1) % self.every == 0:
+        recently = self._drawn_at is not None and (
+            time.monotonic() - self._drawn_at < self.min_seconds
+        )
+        if (epoch + 1) % self.every == 0 and not recently:
             self.draw()
 
     def on_train_end(self, logs=None):
@@ -100,6 +116,7 @@ class TrainingCurves(keras.callbacks.Callback):
             os.makedirs(directory, exist_ok=True)
         figure.savefig(self.path, dpi=90)
         pyplot.close(figure)
+        self._drawn_at = time.monotonic()
 
 
 _TITLES = {
