@@ -6,6 +6,7 @@ import time
 import keras
 import numpy as np
 
+from keras_wgan._checks import check_nonnegative_float
 from keras_wgan._checks import check_positive_int
 from keras_wgan.callbacks.history import copy_history
 from keras_wgan.callbacks.history import record_epoch
@@ -41,14 +42,7 @@ class TrainingCurves(keras.callbacks.Callback):
         self.path = os.fspath(path)
         self.every = check_positive_int("every", every)
         self.history = copy_history(history)
-        if isinstance(min_seconds, bool) or not isinstance(min_seconds, (int, float)) or not (
-            0 <= min_seconds < float("inf")
-        ):
-            raise ValueError(
-                "`min_seconds` must be a finite number >= 0. "
-                f"Received: min_seconds={min_seconds!r}"
-            )
-        self.min_seconds = min_seconds
+        self.min_seconds = check_nonnegative_float("min_seconds", min_seconds)
         self._drawn_at = None
 
     def on_epoch_end(self, epoch, logs=None):
