@@ -189,6 +189,11 @@ CANDIDATES = {
          "ema_decay": 0.999, "clusters": 20}, None,
         "MNIST-5k, the digits recipe, self-conditioned on 20 k-means clusters of the digits",
     ),
+    "mnist5k_nc2_ema999_clusters50": (
+        {"dataset": "mnist5k", "generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2,
+         "ema_decay": 0.999, "clusters": 50}, None,
+        "MNIST-5k, the recipe with 50 k-means clusters (20)",
+    ),
     "mnist5k_nc2_ema999_clusters20_lr4e-4": (
         {"dataset": "mnist5k", "generator_lr": 4e-4, "critic_lr": 4e-4, "critic_steps": 2,
          "ema_decay": 0.999, "clusters": 20}, None,

@@ -37,6 +37,9 @@ from keras_wgan import evaluation  # noqa: E402
 # (key in the score dict, column label, higher is better); the image keys sit under "scores".
 IMAGE_COLUMNS = (
     ("fid", "classifier-FID", False),
+    ("kid", "KID (x 1000)", False),
+    ("classifier_score", "classifier score", True),
+    ("class_kl", "class KL", False),
     ("precision", "precision", True),
     ("recall", "recall", True),
     ("density", "density", True),
@@ -74,6 +77,15 @@ def flatten(dataset, result):
             if key in result["scores"]}
 
 
+def references(dataset, result):
+    """The floor (real) and degraded references' numbers, for image datasets; else `None`."""
+    if dataset not in evaluation.CLASSIFIERS:
+        return None
+    return {which: {key: result["scores"][key][which] for key, _, _ in IMAGE_COLUMNS
+                    if which in result["scores"].get(key, {})}
+            for which in ("floor", "degraded")}
+
+
 def parse_bound(text):
     return None if text == "none" else float(text)
 
@@ -94,11 +106,23 @@ def table(dataset, records):
             median = statistics.median(values)
             cells.append(f"{median:.0f}" if key in ("modes_captured", "classes_covered")
                          else f"{median:.1%}" if key == "high_quality_fraction"
-                         else f"{median:.3f}" if key in ("conditional_accuracy",
+                         else f"{median:.3f}" if key in ("conditional_accuracy", "class_kl",
                                                          "reverse_kl", "w1")
-                         else f"{median:.2f}" if key != "fid" else f"{median:.1f}")
+                         else f"{median:.2f}" if key not in ("fid", "kid")
+                         else f"{median:.1f}")
         label = "none" if bound is None else f"{bound:g}"
         lines.append(f"| {label} | {len(rows)} | " + " | ".join(cells) + " |")
+    reference = next((r["references"] for r in records if r.get("references")), None)
+    for which, label in (("floor", "floor (real)"), ("degraded", "degraded (3 classes missing)")):
+        if reference is None:
+            break
+        values = reference[which]
+        cells = ["-" if key not in values
+                 else f"{values[key]:.0f}" if key == "classes_covered"
+                 else f"{values[key]:.3f}" if key == "class_kl"
+                 else f"{values[key]:.2f}" if key not in ("fid", "kid") else f"{values[key]:.1f}"
+                 for key, _, _ in columns]
+        lines.append(f"| {label} | - | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -118,6 +142,9 @@ def main():
     use_ema = {"auto": None, "yes": True, "no": False}[args.use_ema]
     git_head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True).stdout.strip()
+    if not git_head and os.path.exists("SNAPSHOT_OF"):  # a snapshot of the code (`git archive`)
+        with open("SNAPSHOT_OF") as file:
+            git_head = f"snapshot of {file.read().strip()}"
     scorer = None
     records = []
     for path in args.models:
@@ -136,7 +163,8 @@ def main():
             record = {
                 "date": datetime.date.today().isoformat(), "dataset": args.dataset,
                 "model": path, "truncation": bound, "use_ema": args.use_ema,
-                "scores": flatten(args.dataset, result), "cpu": cpu_description(),
+                "scores": flatten(args.dataset, result),
+                "references": references(args.dataset, result), "cpu": cpu_description(),
                 "tensorflow": tf.__version__, "keras": keras.__version__, "git_head": git_head,
             }
             records.append(record)

@@ -174,6 +174,13 @@ def _positive_float(text):
     return value
 
 
+TRUNCATION_HELP = (
+    "draw the latents from a normal truncated at [-T, T] (BigGAN's truncation trick; a "
+    "self-conditioned model keeps each sample's cluster): sharper, less varied samples, "
+    "measured in docs/quality.md; default: no truncation"
+)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="keras-wgan",
@@ -327,6 +334,8 @@ def build_parser():
     sample.add_argument("--npy", default=None, help="also save the raw samples to this .npy")
     sample.add_argument("--seed", type=_non_negative_int, default=0,
                         help="seed of the latent vectors; default: %(default)s")
+    sample.add_argument("--truncation", type=_positive_float, default=None, metavar="T",
+                        help=TRUNCATION_HELP)
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -347,6 +356,8 @@ def build_parser():
                           help="generated samples; default: 1000 (images), 2500 (toys)")
     evaluate.add_argument("--seed", type=_non_negative_int, default=0, help="default: %(default)s")
     evaluate.add_argument("--output", default=None, help="also write the scores to this JSON")
+    evaluate.add_argument("--truncation", type=_positive_float, default=None, metavar="T",
+                          help=TRUNCATION_HELP)
     evaluate.add_argument("--features", choices=run_config.FEATURES, default=None,
                           help="the features image scores are computed on: the dataset's "
                           "cached classifier (digits_classifier, mnist5k_classifier: offline, "
@@ -590,7 +601,7 @@ def _sample(parser, args):
     _check_output_folder(parser, "--output", args.output)
     _check_output_folder(parser, "--npy", args.npy)
     generator = _load_generator(parser, args.model_path)
-    samples = evaluation.generate(generator, args.num, seed=args.seed)
+    samples = evaluation.generate(generator, args.num, seed=args.seed, truncation=args.truncation)
     pyplot = plotting.load_pyplot()
     if samples.ndim == 4:
         columns = int(np.ceil(np.sqrt(len(samples))))
@@ -647,8 +658,10 @@ def _evaluate(parser, args):
         print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
         return 1
     result = evaluation.score_generator(
-        generator, dataset, num_samples=args.num, seed=args.seed, extractor=extractor
+        generator, dataset, num_samples=args.num, seed=args.seed, extractor=extractor,
+        truncation=args.truncation,
     )
+    result["truncation"] = args.truncation
     print(evaluation.format_table(result), flush=True)
     if args.output:
         with open(args.output, "w") as file:

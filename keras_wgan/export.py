@@ -25,7 +25,9 @@ shape; `N` the batch):
 
 `sample_truncated`: `sample` with BigGAN's truncation trick.
     Inputs:  those of `sample`, and `truncation`: float32 scalar, `> 0`.
-    Outputs: those of `sample`; every latent entry lies in `[-truncation, truncation]`.
+    Outputs: those of `sample`; every latent entry lies in `[-truncation, truncation]`, but
+             the first entry of a cluster sampler (`networks.build_cluster_sampler`), which
+             picks the sample's cluster and is left as `sample` draws it.
 
 The latent of `sample` depends only on `(seed, num_samples, D)`, never on the labels or the
 device; it is (see `sample_latent`):
@@ -39,15 +41,19 @@ and that of `sample_truncated` is the same draw with its entries outside the bou
 each from the next seed, until all are inside (so the entries inside stay those of `sample`):
 
 ```python
+plain = latent  # the draw of `sample`
 for k in range(1, 101):  # keras_wgan.config.TRUNCATION_ROUNDS
     outside = abs(latent) > truncation
     if not any(outside):
         break
     latent = where(outside, stateless_normal([num_samples, D], seed=[seed, k], ...), latent)
 latent = clip(latent, -truncation, truncation)  # only what 100 draws left outside
+latent[:, :E] = plain[:, :E]  # E = networks.cluster_entries(generator): 1 for a cluster sampler
 ```
 
-and the images are the generator's output `x` (float32) converted by (see `to_uint8`):
+(a cluster sampler's first entry picks the cluster: truncation changes a sample's noise, never
+its cluster), and the images are the generator's output `x` (float32) converted by (see
+`to_uint8`):
 
 ```python
 images = uint8(clip(round_half_to_even((x + 1.0) * 127.5), 0, 255))
@@ -89,6 +95,7 @@ import tensorflow as tf
 
 from keras_wgan import config
 from keras_wgan._generators import generator_for_sampling
+from keras_wgan.networks.clusters import cluster_entries
 
 SERVING_SIGNATURE_KEY = "serving_default"
 SAMPLE_SIGNATURE_KEY = "sample"
@@ -99,7 +106,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TEMP_PREFIX = ".tmp-export-"
 
 
-def sample_latent(num_samples, latent_dim, seed, truncation=None):
+def sample_latent(num_samples, latent_dim, seed, truncation=None, untruncated_entries=0):
     """Returns the latent vectors the `sample` (or `sample_truncated`) signature draws for a seed.
 
     The draw is `tf.random.stateless_normal` with the Philox algorithm pinned (the default,
@@ -108,17 +115,24 @@ def sample_latent(num_samples, latent_dim, seed, truncation=None):
     `tf.random.stateless_normal([num_samples, latent_dim], seed=[seed, 0], dtype=tf.float32,
     alg="philox")`. With `truncation`, the entries outside `[-truncation, truncation]` are drawn
     again from the seeds `[seed, 1]`, `[seed, 2]`, ... until all are inside (see the module
-    docstring).
+    docstring), except the first `untruncated_entries` columns, which keep the plain draw's
+    values (a cluster sampler's pick: `networks.cluster_entries`).
 
     Args:
         num_samples: int or int32 scalar tensor. Number of latent vectors.
         latent_dim: int. Size of one latent vector.
         seed: int or integer scalar tensor. The seed, used as `[seed, k]` in int64.
         truncation: positive float, float scalar tensor, or `None` (no truncation).
+        untruncated_entries: int >= 0. Leading columns left untruncated.
 
     Returns:
         A float32 tensor of shape `[num_samples, latent_dim]`.
     """
+    if not _is_int(untruncated_entries) or not 0 <= untruncated_entries <= latent_dim:
+        raise ValueError(
+            f"`untruncated_entries` must be an int in [0, latent_dim={latent_dim}]. "
+            f"Received: untruncated_entries={untruncated_entries!r}"
+        )
     seed = tf.cast(seed, tf.int64)
     shape = tf.stack([tf.cast(num_samples, tf.int32), tf.constant(latent_dim, tf.int32)])
 
@@ -127,9 +141,9 @@ def sample_latent(num_samples, latent_dim, seed, truncation=None):
             shape, seed=tf.stack([seed, round_]), dtype=tf.float32, alg="philox"
         )
 
-    latent = draw(tf.constant(0, tf.int64))
+    plain = draw(tf.constant(0, tf.int64))
     if truncation is None:
-        return latent
+        return plain
     bound = tf.cast(truncation, tf.float32)
 
     def more(round_, latent):
@@ -140,8 +154,13 @@ def sample_latent(num_samples, latent_dim, seed, truncation=None):
     def redraw(round_, latent):
         return round_ + 1, tf.where(tf.abs(latent) > bound, draw(round_), latent)
 
-    _, latent = tf.while_loop(more, redraw, (tf.constant(1, tf.int64), latent))
-    return tf.clip_by_value(latent, -bound, bound)
+    _, latent = tf.while_loop(more, redraw, (tf.constant(1, tf.int64), plain))
+    latent = tf.clip_by_value(latent, -bound, bound)
+    if untruncated_entries:
+        latent = tf.concat(
+            [plain[:, :untruncated_entries], latent[:, untruncated_entries:]], axis=1
+        )
+    return latent
 
 
 def to_uint8(images):
@@ -335,6 +354,7 @@ class _GeneratorModule(tf.Module):
         # A plain function, so the Keras objects are not tracked (and not saved).
         self._call_generator = call_generator
         self._latent_dim = latent_dim
+        self._untruncated_entries = cluster_entries(generator)
         self._labels_rank = labels_rank
         self._max_samples = max_samples
         self._num_classes = num_classes
@@ -432,7 +452,9 @@ class _GeneratorModule(tf.Module):
                     truncation, 0.0, message="`truncation` must be > 0"
                 )
                 truncation = _after([positive], truncation)
-            latent = sample_latent(num_samples, self._latent_dim, seed, truncation)
+            latent = sample_latent(
+                num_samples, self._latent_dim, seed, truncation, self._untruncated_entries
+            )
             outputs = {"latent": latent}
             if labels is not None:
                 labels = self._check_labels(labels)

@@ -332,6 +332,31 @@ def test_sample_writes_a_grid_and_the_raw_samples(tmp_path, digits_model):
     assert samples.shape == (16, 8, 8, 1) and np.all(np.abs(samples) <= 1)
 
 
+def test_sample_and_evaluate_draw_truncated_latents_on_request(tmp_path, digits_model):
+    from keras_wgan import evaluation
+
+    raw = tmp_path / "samples.npy"
+    code = cli.main(["sample", str(digits_model), "--num", "16", "--output",
+                     str(tmp_path / "grid.png"), "--npy", str(raw), "--seed", "3",
+                     "--truncation", "0.5"])
+    assert code == 0
+    model = keras.models.load_model(digits_model)
+    np.testing.assert_array_equal(
+        np.load(raw), evaluation.generate(model, 16, seed=3, truncation=0.5)
+    )
+    assert not np.array_equal(np.load(raw), evaluation.generate(model, 16, seed=3))
+    output = tmp_path / "metrics.json"
+    code = cli.main(["evaluate", str(digits_model), "--num", "300", "--truncation", "0.5",
+                     "--output", str(output)])
+    assert code == 0
+    scores = json.loads(output.read_text())
+    truncated = evaluation.score_generator(model, "digits", num_samples=300, truncation=0.5)
+    assert scores["truncation"] == 0.5
+    assert scores["scores"]["fid"]["generated"] == pytest.approx(
+        truncated["scores"]["fid"]["generated"], rel=1e-9
+    )
+
+
 def test_evaluate_prints_a_table_and_writes_json(tmp_path, digits_model, capsys):
     output = tmp_path / "metrics.json"
     code = cli.main(["evaluate", str(digits_model), "--dataset", "digits", "--num", "300",
@@ -351,6 +376,8 @@ def test_evaluate_prints_a_table_and_writes_json(tmp_path, digits_model, capsys)
         (["evaluate", "missing.keras"], "'missing.keras'"),
         (["evaluate", __file__, "--num", "-5"], "'-5'"),
         (["evaluate", __file__, "--dataset", "mnist"], "'mnist'"),
+        (["sample", __file__, "--truncation", "0", "--output", "x.png"], "'0'"),
+        (["evaluate", __file__, "--truncation", "nan"], "'nan'"),
     ],
 )
 def test_sample_and_evaluate_argument_errors_name_the_value(capsys, args, named):

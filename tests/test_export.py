@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from keras_wgan import export
+from keras_wgan import networks
 from tests.helpers import tiny_model_with_average
 
 LATENT_DIM = 4
@@ -421,6 +422,29 @@ def test_conditional_sample_truncated_takes_labels(exported):
     )
     np.testing.assert_array_equal(out["latent"].numpy(), _documented_truncated_latent(5, SEED, 0.3))
     np.testing.assert_array_equal(out["labels"].numpy(), [1] * 5)
+
+
+def test_a_cluster_samplers_truncated_sample_keeps_its_cluster_entry(tmp_path):
+    # The sampler's latent is one entry longer than its generator's.
+    noise = keras.Input((LATENT_DIM - 1,))
+    labels = keras.Input((), dtype="int32")
+    embedded = keras.layers.Flatten()(keras.layers.Embedding(3, 2)(labels))
+    x = keras.layers.Dense(4 * 4, activation="tanh")(keras.layers.Concatenate()([noise, embedded]))
+    generator = keras.Model([noise, labels], keras.layers.Reshape((4, 4, 1))(x))
+    sampler = networks.build_cluster_sampler(generator, [1.0, 1.0, 1.0])
+    loaded = tf.saved_model.load(export.export_generator(sampler, tmp_path / "clusters"))
+    request = {"num_samples": tf.constant(64), "seed": tf.constant(SEED, tf.int64)}
+    plain = loaded.signatures["sample"](**request)["latent"].numpy()
+    out = loaded.signatures["sample_truncated"](**request, truncation=tf.constant(0.5))
+    latent = out["latent"].numpy()
+    expected = _documented_truncated_latent(64, SEED, 0.5)
+    expected[:, 0] = plain[:, 0]  # the cluster's pick, as `sample` draws it
+    np.testing.assert_array_equal(latent, expected)
+    assert np.abs(latent[:, 0]).max() > 0.5  # untruncated: some clusters lie beyond the bound
+    _assert_uint8_matches(out["images"].numpy(), sampler(latent).numpy())
+    for bad in (-1, LATENT_DIM + 1, 1.0, True):
+        with pytest.raises(ValueError, match=re.escape(f"untruncated_entries={bad!r}")):
+            export.sample_latent(4, LATENT_DIM, SEED, 0.5, untruncated_entries=bad)
 
 
 def test_a_model_exports_its_averaged_generator_unless_asked_for_the_trained_one(tmp_path):

@@ -10,6 +10,7 @@ import numpy as np
 from keras_wgan import config
 from keras_wgan._checks import check_positive_float
 from keras_wgan._generators import generator_for_sampling
+from keras_wgan.networks.clusters import cluster_entries
 
 
 def num_classes_of(generator):
@@ -41,15 +42,19 @@ def generate(
     BigGAN's truncation trick), the entries outside `[-truncation, truncation]` are drawn again
     from the same generator, in row-major order, until all are inside (at most
     `keras_wgan.config.TRUNCATION_ROUNDS` times, then the rest is clipped): a normal truncated at
-    the bound, whose entries inside the bound are those of the untruncated draw. A conditional
-    generator
+    the bound, whose entries inside the bound are those of the untruncated draw. A cluster
+    sampler (`networks.build_cluster_sampler`) keeps its first entry, the cluster's pick, as
+    the untruncated draw has it (`networks.cluster_entries`): truncation changes the noise of
+    each sample, never its cluster. A conditional generator
     (inputs `[latent, labels]`) gets `labels`, by default `balanced_labels` over its classes.
     `generator` may be a GAN model: its averaged generator samples when it keeps one, unless
     `use_ema=False` (see `BaseGAN.sampling_generator`).
     """
     generator = generator_for_sampling(generator, use_ema)
     latent_dim = int(generator.inputs[0].shape[-1])
-    latent = _seeded_latent(num_samples, latent_dim, seed, truncation)
+    latent = _seeded_latent(
+        num_samples, latent_dim, seed, truncation, cluster_entries(generator)
+    )
     num_classes = num_classes_of(generator)
     if num_classes is not None and labels is None:
         labels = balanced_labels(num_samples, num_classes)
@@ -68,16 +73,20 @@ def generate(
     return np.concatenate([batch(i) for i in range(0, num_samples, batch_size)])
 
 
-def _seeded_latent(num_samples, latent_dim, seed, truncation):
-    """The latents of `generate`, float32 `[num_samples, latent_dim]`."""
+def _seeded_latent(num_samples, latent_dim, seed, truncation, untruncated_entries=0):
+    """The latents of `generate`, float32 `[num_samples, latent_dim]`; with `truncation`, the
+    first `untruncated_entries` columns are the untruncated draw's."""
     rng = np.random.default_rng(seed)
     latent = rng.standard_normal((num_samples, latent_dim))
     if truncation is None:
         return latent.astype("float32")
     bound = check_positive_float("truncation", truncation)
+    plain = latent[:, :untruncated_entries].copy()
     for _ in range(config.TRUNCATION_ROUNDS):
         outside = np.abs(latent) > bound
         if not outside.any():
             break
         latent[outside] = rng.standard_normal(int(outside.sum()))
-    return np.clip(latent, -bound, bound).astype("float32")
+    latent = np.clip(latent, -bound, bound)
+    latent[:, :untruncated_entries] = plain
+    return latent.astype("float32")

@@ -2,6 +2,7 @@
 
 from keras_wgan.networks.clusters import ClusterChoice
 from keras_wgan.networks.clusters import build_cluster_sampler
+from keras_wgan.networks.clusters import cluster_entries
 from keras_wgan.networks.dcgan import build_critic
 from keras_wgan.networks.dcgan import build_generator
 from keras_wgan.networks.mlp import build_mlp_critic
@@ -18,6 +19,7 @@ __all__ = [
     "build_critic",
     "build_cluster_sampler",
     "ClusterChoice",
+    "cluster_entries",
     "build_mlp_generator",
     "build_mlp_critic",
     "build_stacked_networks",

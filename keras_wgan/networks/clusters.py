@@ -48,9 +48,9 @@ class ClusterChoice(layers.Layer):
     normal `z[:, 0]` picks cluster `c` with probability `frequencies[c]`; the outputs are
     `(z[:, 1:], cluster)`, float and int32. The layer compares `z[:, 0]` with the normal
     quantiles of the cumulative frequencies, computed once: comparisons and a sum, which every
-    export format runs (TFLite has no `erf`). Clusters are ordered along `z[:, 0]`: a latent
-    drawn from a truncated normal (`truncation=t`) draws the first and last clusters a little
-    less often (each loses up to `Phi(-t)` of the samples, 2.3% at `t=2`).
+    export format runs (TFLite has no `erf`). Clusters are ordered along `z[:, 0]`, so
+    truncating that entry would starve the first and last clusters (at `t=1.5`, 20 equal
+    clusters would lose both): sampling-time truncation leaves it as drawn (`cluster_entries`).
 
     Args:
         frequencies: list of floats. The clusters' frequencies (normalized to sum to 1).
@@ -108,3 +108,21 @@ def build_cluster_sampler(generator, frequencies, name=None):
     generator_latent, cluster = ClusterChoice(frequencies, name="cluster_choice")(latent)
     samples = generator([generator_latent, cluster])
     return keras.Model(latent, samples, name=name or f"{generator.name}_sampler")
+
+
+def cluster_entries(generator):
+    """The leading latent entries of `generator` that pick a cluster: 1 for a sampler made by
+    `build_cluster_sampler` (its first entry, read by `ClusterChoice`), else 0.
+
+    Sampling-time truncation (`evaluation.generate(..., truncation=t)`, the export's
+    `sample_truncated` signature) leaves these entries as the untruncated draw has them, so it
+    truncates the noise only: each sample keeps the cluster it would have had untruncated, and
+    the clusters keep their frequencies (as BigGAN truncates the noise, not the class).
+
+    Args:
+        generator: `keras.Model`. A generator network.
+
+    Returns:
+        An int, 0 or 1.
+    """
+    return int(any(isinstance(layer, ClusterChoice) for layer in getattr(generator, "layers", ())))

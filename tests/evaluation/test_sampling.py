@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from keras_wgan import evaluation
+from keras_wgan import networks
 from tests.helpers import tiny_model_with_average
 
 
@@ -50,6 +51,29 @@ def test_truncation_redraws_the_entries_outside_the_bound_and_keeps_the_others()
     assert abs(truncated.var() - variance) < 0.005
     np.testing.assert_array_equal(evaluation.generate(generator, 400, seed=4, truncation=0.5),
                                   truncated)  # seeded
+
+
+def cluster_echo_sampler(num_clusters, latent_dim=4):
+    """A cluster sampler whose samples are `[noise..., cluster]`: shows both of its inputs."""
+    noise = keras.Input((latent_dim,))
+    cluster = keras.Input((), dtype="int32")
+    as_float = keras.layers.Lambda(lambda c: keras.ops.cast(c, "float32")[:, None])(cluster)
+    echo = keras.Model([noise, cluster], keras.layers.Concatenate()([noise, as_float]))
+    return networks.build_cluster_sampler(echo, [1.0] * num_clusters)
+
+
+def test_truncation_keeps_each_samples_cluster_and_the_clusters_frequencies():
+    sampler = cluster_echo_sampler(num_clusters=20)
+    plain = evaluation.generate(sampler, 4000, seed=5)
+    # t = 1.5 lies inside the first and last clusters' tails (|z| > 1.645): truncating the
+    # cluster's entry too would never draw clusters 0 and 19.
+    truncated = evaluation.generate(sampler, 4000, seed=5, truncation=1.5)
+    np.testing.assert_array_equal(truncated[:, -1], plain[:, -1])  # the same clusters
+    shares = np.bincount(truncated[:, -1].astype(int), minlength=20) / 4000
+    assert shares.min() > 0.035 and shares.max() < 0.065  # 0.05 each; SE 0.0034
+    assert np.abs(truncated[:, :-1]).max() <= np.float32(1.5)  # the noise is truncated
+    inside = np.abs(plain[:, :-1]) <= 1.5
+    np.testing.assert_array_equal(truncated[:, :-1][inside], plain[:, :-1][inside])
 
 
 @pytest.mark.parametrize("value", [0, -1.0, True, float("nan"), "1"])

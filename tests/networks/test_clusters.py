@@ -39,6 +39,15 @@ def test_the_sampler_is_the_generator_behind_the_cluster_choice():
     assert all(a is b for a, b in zip(sampler.weights, generator.weights))
 
 
+def test_only_a_cluster_sampler_has_a_cluster_entry_and_so_has_its_clone():
+    generator = conditional_generator()
+    sampler = networks.build_cluster_sampler(generator, [0.5, 0.5])
+    assert networks.cluster_entries(sampler) == 1
+    assert networks.cluster_entries(keras.models.clone_model(sampler)) == 1  # e.g. an average
+    assert networks.cluster_entries(generator) == 0
+    assert networks.cluster_entries(networks.build_generator((8, 8, 1), 4, base_filters=4)) == 0
+
+
 def test_the_cluster_choice_round_trips_through_its_config():
     layer = networks.ClusterChoice([2, 2], name="choice")
     clone = networks.ClusterChoice.from_config(layer.get_config())
