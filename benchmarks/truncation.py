@@ -90,6 +90,17 @@ def parse_bound(text):
     return None if text == "none" else float(text)
 
 
+def cell(key, value):
+    """One score as the table prints it."""
+    if key in ("modes_captured", "classes_covered"):
+        return f"{value:.0f}"
+    if key == "high_quality_fraction":
+        return f"{value:.1%}"
+    if key in ("conditional_accuracy", "class_kl", "reverse_kl", "w1"):
+        return f"{value:.3f}"
+    return f"{value:.1f}" if key in ("fid", "kid") else f"{value:.2f}"
+
+
 def table(dataset, records):
     columns = IMAGE_COLUMNS if dataset in evaluation.CLASSIFIERS else TOY_COLUMNS
     columns = [c for c in columns if any(c[0] in r["scores"] for r in records)]
@@ -100,27 +111,15 @@ def table(dataset, records):
     ]
     for bound in bounds:
         rows = [r["scores"] for r in records if r["truncation"] == bound]
-        cells = []
-        for key, _, _ in columns:
-            values = [row[key] for row in rows if key in row]
-            median = statistics.median(values)
-            cells.append(f"{median:.0f}" if key in ("modes_captured", "classes_covered")
-                         else f"{median:.1%}" if key == "high_quality_fraction"
-                         else f"{median:.3f}" if key in ("conditional_accuracy", "class_kl",
-                                                         "reverse_kl", "w1")
-                         else f"{median:.2f}" if key not in ("fid", "kid")
-                         else f"{median:.1f}")
+        cells = [cell(key, statistics.median(row[key] for row in rows if key in row))
+                 for key, _, _ in columns]
         label = "none" if bound is None else f"{bound:g}"
         lines.append(f"| {label} | {len(rows)} | " + " | ".join(cells) + " |")
     reference = next((r["references"] for r in records if r.get("references")), None)
     for which, label in (("floor", "floor (real)"), ("degraded", "degraded (3 classes missing)")):
         if reference is None:
             break
-        values = reference[which]
-        cells = ["-" if key not in values
-                 else f"{values[key]:.0f}" if key == "classes_covered"
-                 else f"{values[key]:.3f}" if key == "class_kl"
-                 else f"{values[key]:.2f}" if key not in ("fid", "kid") else f"{values[key]:.1f}"
+        cells = [cell(key, reference[which][key]) if key in reference[which] else "-"
                  for key, _, _ in columns]
         lines.append(f"| {label} | - | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
