@@ -45,6 +45,9 @@ import time
 # (`run_config.DIGITS_RECIPES`) is `recipe_c20_lr4e-4@4000`: its rates 4e-4, 4,000 steps.
 RECIPE = {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
           "critic_stages": 2, "critic_filters": 16}
+# Today's default run (`run_config.DIGITS_RECIPES`) as overrides: `recipe_c20_lr4e-4_xla`.
+RECIPE_XLA = {**RECIPE, "clusters": 20, "generator_lr": 4e-4, "critic_lr": 4e-4,
+              "jit_compile": True}
 # Candidates that train with top-k generator updates (`top_k_probe.patch`): (fraction, steps).
 TOP_K = {"recipe_topk50": (0.5, 1000), "recipe_topk75": (0.75, 1000)}
 # name -> (TrainConfig overrides, Adam (beta_1, beta_2) or None for the paper's 0.5 / 0.9, note)
@@ -174,6 +177,19 @@ CANDIDATES = {
             ("lr4e-4_xla", {"generator_lr": 4e-4, "critic_lr": 4e-4, "jit_compile": True},
              "both rates 4e-4 (2e-4), the step compiled with XLA"),
             ("ema9995", {"ema_decay": 0.9995}, "a generator average of decay 0.9995 (0.999)"),
+        )
+    },
+    # The recipe as it runs now (`run_config.DIGITS_RECIPES`: 20 clusters, 4e-4, XLA) with one
+    # change each (stop 28): what else might lift precision at its 4,000 steps.
+    **{
+        f"xla_{suffix}": ({**RECIPE_XLA, **change}, betas, f"the recipe (4e-4, XLA), {note}")
+        for suffix, change, betas, note in (
+            ("z16", {"latent_dim": 16}, None, "a latent of 16 entries (64)"),
+            ("z32", {"latent_dim": 32}, None, "a latent of 32 entries (64)"),
+            ("b0", {}, (0.0, 0.9), "Adam's beta_1 0 (0.5)"),
+            ("c30", {"clusters": 30}, None, "30 clusters (20)"),
+            ("g32", {"base_filters": 32}, None, "a generator half as wide (4x4x32 -> 8x8)"),
+            ("nc1", {"critic_steps": 1}, None, "1 critic step per generator step (2)"),
         )
     },
     # MNIST-5k (28x28 DCGAN networks, latent 128): the papers' settings and the digits recipe.
