@@ -192,6 +192,17 @@ CANDIDATES = {
             ("nc1", {"critic_steps": 1}, None, "1 critic step per generator step (2)"),
         )
     },
+    # The same with a longer generator average: the warm-up `min(decay, n / (n + W))` reaches
+    # the decay sooner with a smaller W (`keras_wgan.config.EMA_WARMUP`, 10: at the recipe's
+    # 4,000 steps the decay is still 0.9975, an average over about the last 400 steps).
+    **{
+        f"xla_ema{str(decay)[2:]}_w{warmup}": (
+            {**RECIPE_XLA, "ema_decay": decay}, None,
+            f"the recipe (4e-4, XLA), a generator average of decay {decay} reached after "
+            f"{round(decay * warmup / (1 - decay))} steps (warm-up W = {warmup}; 10 in the recipe)",
+        )
+        for decay, warmup in ((0.999, 2), (0.9995, 1), (0.998, 2))
+    },
     # MNIST-5k (28x28 DCGAN networks, latent 128): the papers' settings and the digits recipe.
     "mnist5k_paper": ({"dataset": "mnist5k"}, None,
                       "MNIST-5k, the papers' settings (Adam 1e-4 (0.5, 0.9), n_critic 5)"),
@@ -388,6 +399,8 @@ def _configure(name, seed):
         builder = getattr(networks, f"build_{role}")
         # The candidate's options win over the arguments `build_model` passes (base_filters).
         setattr(networks, f"build_{role}", functools.partial(_overridden, builder, options))
+    if name.startswith("xla_ema") and "_w" in name:  # the average's warm-up constant
+        paper.EMA_WARMUP = int(name.rsplit("_w", 1)[1])
     if betas is not None:
         paper.WGAN_GP_BETA_1, paper.WGAN_GP_BETA_2 = betas
         if overrides.get("generator_lr") is None:
