@@ -48,6 +48,10 @@ RECIPE = {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay
 # Today's default run (`run_config.DIGITS_RECIPES`) as overrides: `recipe_c20_lr4e-4_xla`.
 RECIPE_XLA = {**RECIPE, "clusters": 20, "generator_lr": 4e-4, "critic_lr": 4e-4,
               "jit_compile": True}
+# The generator average's decay and warm-up W (`keras_wgan.config.EMA_WARMUP`) of the `xla_ema*`
+# candidates below.
+EMA_CANDIDATES = ((0.999, 2), (0.9995, 1), (0.998, 2))
+EMA_WARMUPS = {f"xla_ema{str(decay)[2:]}_w{warmup}": warmup for decay, warmup in EMA_CANDIDATES}
 # Candidates that train with top-k generator updates (`top_k_probe.patch`): (fraction, steps).
 TOP_K = {"recipe_topk50": (0.5, 1000), "recipe_topk75": (0.75, 1000)}
 # name -> (TrainConfig overrides, Adam (beta_1, beta_2) or None for the paper's 0.5 / 0.9, note)
@@ -201,7 +205,7 @@ CANDIDATES = {
             f"the recipe (4e-4, XLA), a generator average of decay {decay} reached after "
             f"{round(decay * warmup / (1 - decay))} steps (warm-up W = {warmup}; 10 in the recipe)",
         )
-        for decay, warmup in ((0.999, 2), (0.9995, 1), (0.998, 2))
+        for decay, warmup in EMA_CANDIDATES
     },
     # MNIST-5k (28x28 DCGAN networks, latent 128): the papers' settings and the digits recipe.
     "mnist5k_paper": ({"dataset": "mnist5k"}, None,
@@ -399,8 +403,8 @@ def _configure(name, seed):
         builder = getattr(networks, f"build_{role}")
         # The candidate's options win over the arguments `build_model` passes (base_filters).
         setattr(networks, f"build_{role}", functools.partial(_overridden, builder, options))
-    if name.startswith("xla_ema") and "_w" in name:  # the average's warm-up constant
-        paper.EMA_WARMUP = int(name.rsplit("_w", 1)[1])
+    if name in EMA_WARMUPS:  # the average's warm-up constant
+        paper.EMA_WARMUP = EMA_WARMUPS[name]
     if betas is not None:
         paper.WGAN_GP_BETA_1, paper.WGAN_GP_BETA_2 = betas
         if overrides.get("generator_lr") is None:
