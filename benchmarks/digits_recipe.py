@@ -50,8 +50,10 @@ RECIPE_XLA = {**RECIPE, "clusters": 20, "generator_lr": 4e-4, "critic_lr": 4e-4,
               "jit_compile": True}
 # The generator average's decay and warm-up W (`keras_wgan.config.EMA_WARMUP`) of the `xla_ema*`
 # candidates below.
-EMA_CANDIDATES = ((0.999, 2), (0.9995, 1), (0.998, 2))
-EMA_WARMUPS = {f"xla_ema{str(decay)[2:]}_w{warmup}": warmup for decay, warmup in EMA_CANDIDATES}
+EMA_CANDIDATES = {
+    f"xla_ema{str(decay)[2:]}_w{warmup}": (decay, warmup)
+    for decay, warmup in ((0.999, 2), (0.9995, 1), (0.998, 2))
+}
 # Candidates that train with top-k generator updates (`top_k_probe.patch`): (fraction, steps).
 TOP_K = {"recipe_topk50": (0.5, 1000), "recipe_topk75": (0.75, 1000)}
 # name -> (TrainConfig overrides, Adam (beta_1, beta_2) or None for the paper's 0.5 / 0.9, note)
@@ -200,12 +202,12 @@ CANDIDATES = {
     # the decay sooner with a smaller W (`keras_wgan.config.EMA_WARMUP`, 10: at the recipe's
     # 4,000 steps the decay is still 0.9975, an average over about the last 400 steps).
     **{
-        f"xla_ema{str(decay)[2:]}_w{warmup}": (
+        name: (
             {**RECIPE_XLA, "ema_decay": decay}, None,
             f"the recipe (4e-4, XLA), a generator average of decay {decay} reached after "
             f"{round(decay * warmup / (1 - decay))} steps (warm-up W = {warmup}; 10 in the recipe)",
         )
-        for decay, warmup in EMA_CANDIDATES
+        for name, (decay, warmup) in EMA_CANDIDATES.items()
     },
     # MNIST-5k (28x28 DCGAN networks, latent 128): the papers' settings and the digits recipe.
     "mnist5k_paper": ({"dataset": "mnist5k"}, None,
@@ -403,8 +405,8 @@ def _configure(name, seed):
         builder = getattr(networks, f"build_{role}")
         # The candidate's options win over the arguments `build_model` passes (base_filters).
         setattr(networks, f"build_{role}", functools.partial(_overridden, builder, options))
-    if name in EMA_WARMUPS:  # the average's warm-up constant
-        paper.EMA_WARMUP = EMA_WARMUPS[name]
+    if name in EMA_CANDIDATES:  # the average's warm-up constant
+        paper.EMA_WARMUP = EMA_CANDIDATES[name][1]
     if betas is not None:
         paper.WGAN_GP_BETA_1, paper.WGAN_GP_BETA_2 = betas
         if overrides.get("generator_lr") is None:
