@@ -10,12 +10,19 @@ variants as ratios of the same rounds; run it on a quiet machine.
 
 With `--variant-tree DIR` the variant runs the library found in DIR (`PYTHONPATH=DIR`: a
 checkout, or `git archive REV keras_wgan | tar -x -C DIR`) instead of this one, and its
-arguments default to none: the default run of another revision, side by side.
+arguments default to none: the default run of another revision, side by side. With
+`--variant-env KEY=VALUE ...` the variant runs with these environment variables set (and its
+arguments default to none): other numerics for the same command, e.g. oneDNN and XLA capped to
+AVX2 (`ONEDNN_MAX_CPU_ISA=AVX2 XLA_FLAGS=--xla_cpu_max_isa=AVX2`: the kernels of an AVX2-only
+CPU at this CPU's clock and caches) or TensorFlow's own kernels (`TF_ENABLE_ONEDNN_OPTS=0`).
+`--seeds` runs both commands for each seed in each round (`--seed S`; 0 by default).
 
 Usage:
     python benchmarks/default_run_timing.py --rounds 2
     python benchmarks/default_run_timing.py --variant --epochs 30 --rounds 1
     python benchmarks/default_run_timing.py --variant-tree /tmp/old --rounds 3
+    python benchmarks/default_run_timing.py --rounds 1 --seeds 0 1 2 3 4 \
+        --variant-env ONEDNN_MAX_CPU_ISA=AVX2 XLA_FLAGS=--xla_cpu_max_isa=AVX2
 """
 
 import argparse
@@ -41,13 +48,15 @@ def cpu_description():
     return f"{cpu['cpu_model']} ({', '.join(cpu['cpu_flags'])}), {cpu['cores']} cores"
 
 
-def run(arguments, workdir, tree=None):
-    command = [sys.executable, "-m", "keras_wgan", "train", "--seed", "0", *arguments,
+def run(arguments, workdir, tree=None, extra_env=None, seed=0):
+    command = [sys.executable, "-m", "keras_wgan", "train", "--seed", str(seed), *arguments,
                "--output-dir", os.path.join(workdir, "run"),
                "--saved-models-dir", os.path.join(workdir, "export")]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    env = None if tree is None else {**os.environ, "PYTHONPATH": os.path.abspath(tree)}
+    env = {**os.environ, **(extra_env or {})}
+    if tree is not None:
+        env["PYTHONPATH"] = os.path.abspath(tree)
     # Run in `workdir`: `python -m` puts the working directory first on the path, and a checkout
     # there would shadow the tree asked for.
     process = subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir)
@@ -60,7 +69,8 @@ def run(arguments, workdir, tree=None):
     with open(os.path.join(workdir, "run", "metrics.json")) as file:
         scores = json.load(file)["scores"]
     return {
-        "command": "keras-wgan train --seed 0" + "".join(f" {a}" for a in arguments),
+        "command": "".join(f"{key}={value} " for key, value in (extra_env or {}).items())
+        + f"keras-wgan train --seed {seed}" + "".join(f" {a}" for a in arguments),
         "wall_s": round(wall, 1),
         "cpu_s": round(sum(getattr(after, f) - getattr(before, f)
                            for f in ("ru_utime", "ru_stime")), 1),
@@ -81,21 +91,33 @@ def main():
                         "none)")
     parser.add_argument("--variant", nargs=argparse.REMAINDER, default=None,
                         help="the other command's arguments (last on the command line); "
-                        f"default: {' '.join(BEFORE)}, or none with --variant-tree")
+                        f"default: {' '.join(BEFORE)}, or none with --variant-tree or "
+                        "--variant-env")
+    parser.add_argument("--variant-env", nargs="+", default=(), metavar="KEY=VALUE",
+                        help="environment variables of the variant's process")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     args = parser.parse_args()
     if args.variant is None:
-        args.variant = [] if args.variant_tree else BEFORE
+        args.variant = [] if args.variant_tree or args.variant_env else BEFORE
+    variant_env = {}
+    for item in args.variant_env:
+        key, separator, value = item.partition("=")
+        if not separator or not key:
+            parser.error(f"--variant-env wants KEY=VALUE. Received: {item!r}")
+        variant_env[key] = value
     cpu = cpu_description()
     # Which default run this was: the library's tree, as `git describe` names it.
     here = os.path.dirname(os.path.abspath(__file__))
     commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
                             text=True, cwd=here).stdout.strip()
-    for round_ in range(args.rounds):
+    runs = [(round_, seed) for round_ in range(args.rounds) for seed in args.seeds]
+    for round_, seed in runs:
         for name, arguments in (("default", []), ("variant", args.variant)):
             tree = args.variant_tree if name == "variant" else None
+            env = variant_env if name == "variant" else {}
             with tempfile.TemporaryDirectory() as workdir:
                 line = {"date": str(datetime.date.today()), "variant": name, "round": round_,
-                        **run(arguments, workdir, tree), "cpu": cpu,
+                        **run(arguments, workdir, tree, env, seed), "cpu": cpu,
                         "git": commit if tree is None else _tree_name(tree)}
             with open(RESULTS, "a") as file:
                 file.write(json.dumps(line) + "\n")

@@ -54,6 +54,16 @@ EMA_CANDIDATES = {
     f"xla_ema{str(decay)[2:]}_w{warmup}": (decay, warmup)
     for decay, warmup in ((0.999, 2), (0.9995, 1), (0.998, 2))
 }
+# Options of the model class (`keras_wgan.WGANGP`) of the `xla_penalty_*` candidates below: the
+# penalty's shape, which `TrainConfig` does not set.
+MODEL_OPTIONS = {
+    "xla_penalty_one_sided": {"one_sided": True},
+    "xla_penalty_target0.01": {"penalty_target": 0.01},
+}
+# Environment variables that choose TensorFlow's CPU kernels, recorded with each run: oneDNN on
+# or off, and oneDNN's and XLA's instruction sets (capped to AVX2 to stand in for an AVX2-only
+# CPU; run such runs with their own `--out-dir`, so that their rows stay apart).
+KERNEL_VARIABLES = ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA", "XLA_FLAGS")
 # Candidates that train with top-k generator updates (`top_k_probe.patch`): (fraction, steps).
 TOP_K = {"recipe_topk50": (0.5, 1000), "recipe_topk75": (0.75, 1000)}
 # name -> (TrainConfig overrides, Adam (beta_1, beta_2) or None for the paper's 0.5 / 0.9, note)
@@ -209,6 +219,17 @@ CANDIDATES = {
         )
         for name, (decay, warmup) in EMA_CANDIDATES.items()
     },
+    # The same with another shape of gradient penalty (stop 29): one-sided, penalising only
+    # norms above 1 (Gulrajani et al. 2017, section 4; Petzka et al. 2018, "On the
+    # regularization of Wasserstein GANs"), or pulling the norms towards ~0 (zero-centred on
+    # the interpolates, Thanh-Tung et al. 2019, "Improving generalization and stability of
+    # GANs"; the library wants a positive target).
+    "xla_penalty_one_sided": (
+        RECIPE_XLA, None, "the recipe (4e-4, XLA), a one-sided penalty (norms above 1 only)",
+    ),
+    "xla_penalty_target0.01": (
+        RECIPE_XLA, None, "the recipe (4e-4, XLA), the penalty's target norm 0.01 (1)",
+    ),
     # MNIST-5k (28x28 DCGAN networks, latent 128): the papers' settings and the digits recipe.
     "mnist5k_paper": ({"dataset": "mnist5k"}, None,
                       "MNIST-5k, the papers' settings (Adam 1e-4 (0.5, 0.9), n_critic 5)"),
@@ -405,6 +426,12 @@ def _configure(name, seed):
         builder = getattr(networks, f"build_{role}")
         # The candidate's options win over the arguments `build_model` passes (base_filters).
         setattr(networks, f"build_{role}", functools.partial(_overridden, builder, options))
+    if name in MODEL_OPTIONS:  # the penalty's shape, an option of the model class
+        import functools
+
+        from keras_wgan.models import WGANGP
+
+        training.MODEL_CLASSES["wgan-gp"] = functools.partial(WGANGP, **MODEL_OPTIONS[name])
     if name in EMA_CANDIDATES:  # the average's warm-up constant
         paper.EMA_WARMUP = EMA_CANDIDATES[name][1]
     if betas is not None:
@@ -505,6 +532,9 @@ def run_one(name, steps, seed, full=False):
         "num_samples": scored.get("num_samples"),
         "feature_extractor": scored.get("feature_extractor"),
         **cpu_description(),
+        # The variables that choose the kernels (and so the numerics) when set.
+        "kernel_environment": {name: os.environ[name] for name in KERNEL_VARIABLES
+                               if name in os.environ},
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         **code_state(),
