@@ -74,8 +74,8 @@ def _digits_recipe():
     decay = (f" decaying linearly to {_percent(run_config.LR_DECAY_FINAL_FRACTION)}"
              if RECIPE.get("lr_decay") else "")
     return (f"{rate}, beta 0.5/0.9{decay}, {RECIPE['critic_steps']} critic steps, a generator "
-            f"average (EMA {RECIPE['ema_decay']}), a critic of {RECIPE['critic_stages']} "
-            f"stages from {RECIPE['critic_filters']} filters, "
+            f"average (EMA {RECIPE['ema_decay']}, warm-up {RECIPE['ema_warmup']}), a critic of "
+            f"{RECIPE['critic_stages']} stages from {RECIPE['critic_filters']} filters, "
             + (f"self-conditioned on {RECIPE['clusters']} clusters of the images, "
                if RECIPE.get("clusters") else "")
             + f"{RECIPE['epochs']} epochs of {DIGITS['steps_per_epoch']} generator steps"
@@ -308,8 +308,14 @@ def build_parser():
                        help="keep an exponential moving average of the generator's weights with "
                        "this decay in [0, 1) (e.g. 0.999, warmed up over the first updates); "
                        "the samples, scores and export then use the averaged generator; 0: no "
-                       f"average. Default: {RECIPE['ema_decay']} for wgan-gp on digits and "
-                       "mnist5k, else no average")
+                       f"average. Default: {RECIPE['ema_decay']} for wgan-gp on digits, "
+                       f"{run_config.MNIST5K_RECIPES['wgan-gp']['ema_decay']} on mnist5k, else "
+                       "no average")
+    train.add_argument("--ema-warmup", type=_positive_int, default=None, metavar="W",
+                       help="the generator average's warm-up: its decay is min(EMA_DECAY, "
+                       "n / (n + W)) after n generator steps, so a smaller W reaches the decay "
+                       f"sooner. Default: {RECIPE['ema_warmup']} for wgan-gp on digits, else "
+                       f"{run_config.paper.EMA_WARMUP}")
     train.add_argument("--penalty-weight", type=_penalty_weight, default=None,
                        help="wgan-gp only: lambda, the weight of the gradient penalty. "
                        f"Default: the paper's {run_config.paper.PENALTY_WEIGHT:g}, except "
@@ -430,6 +436,7 @@ def make_config(args):
         conditional=args.conditional,
         quality_every=args.quality_every,
         ema_decay=args.ema_decay,
+        ema_warmup=args.ema_warmup,
         augment=None if args.augment == "none" else args.augment,
         epochs=args.epochs,
         steps_per_epoch=args.steps_per_epoch,

@@ -249,6 +249,7 @@ def _train(config, workdir):
         "conditional": config.conditional,
         "seed": config.seed,
         "ema_decay": config.ema_decay,
+        "ema_warmup": getattr(model, "ema_warmup", None) if config.ema_decay else None,
         "penalty_weight": getattr(model, "penalty_weight", None),
         "clusters": config.clusters,
         "generator_steps": int(model.generator_optimizer.iterations),
@@ -497,6 +498,8 @@ def build_model(config, sample_shape, cluster_frequencies=None):
     extra = {"loss": run_config.GAN_LOSSES[config.model]} if gan else {}
     if config.penalty_weight is not None:
         extra["penalty_weight"] = config.penalty_weight
+    if config.ema_warmup is not None:
+        extra["ema_warmup"] = config.ema_warmup
     if cluster_frequencies is not None:
         extra["cluster_frequencies"] = cluster_frequencies
     return MODEL_CLASSES[config.model](

@@ -195,7 +195,8 @@ def test_toy_defaults_and_overrides_reach_the_config():
         parse(["train", "--penalty-weight", "-1"])
     digits = training.TrainConfig(**cli.make_config(parse(["train"])))
     assert (digits.batch_size, digits.epochs, digits.lr_decay) == (64, 40, False)
-    assert (digits.steps_per_epoch, digits.critic_steps, digits.ema_decay) == (100, 2, 0.999)
+    assert (digits.steps_per_epoch, digits.critic_steps, digits.ema_decay) == (100, 2, 0.998)
+    assert digits.ema_warmup == 2
     assert (digits.critic_stages, digits.critic_filters) == (2, 16)
     assert digits.learning_rates == (4e-4, 4e-4)
     assert digits.clusters == run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
@@ -312,6 +313,13 @@ def test_ema_decay_reaches_the_config_and_the_model():
     assert config.ema_decay == 0.99
     model = training.build_model(config, (2,))
     assert model.ema_decay == 0.99 and model.ema_generator is not None
+    assert model.ema_warmup is True  # the models' own warm-up (W = 10)
+    config = training.TrainConfig(**cli.make_config(parse(["train", "--ema-warmup", "3"])))
+    assert config.ema_warmup == 3
+    assert training.build_model(config, (8, 8, 1), cluster_frequencies=[1.0] * 20).ema_warmup == 3
+    assert training.TrainConfig().ema_warmup == 2  # the digits recipe's
+    with pytest.raises(SystemExit):
+        parse(["train", "--ema-warmup", "0"])
 
 
 @pytest.fixture(scope="module")

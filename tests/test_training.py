@@ -151,7 +151,8 @@ def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(t
     assert set(written["scores"]) == set(IMAGE_SCORES)
     assert written["features"] == "digits_classifier"
     assert written["run"] == {"model": "wgan-gp", "precision": "float32", "conditional": False,
-                              "seed": 0, "ema_decay": 0.999, "penalty_weight": 10.0,
+                              "seed": 0, "ema_decay": 0.998, "ema_warmup": 2,
+                              "penalty_weight": 10.0,
                               "clusters": run_config.DIGITS_RECIPES["wgan-gp"]["clusters"],
                               "generator_steps": 10}
     for name in ("fid", "kid", "classes_covered"):

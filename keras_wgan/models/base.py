@@ -88,20 +88,23 @@ class BaseGAN(keras.Model):
     the generator holding an exponential moving average of its weights, updated in the train step
     right after every generator update:
 
-        decay_t = min(ema_decay, n / (n + 10))   # n: generator updates before this one
+        decay_t = min(ema_decay, n / (n + W))    # n: generator updates before this one
         ema <- decay_t * ema + (1 - decay_t) * generator   # trainable weights
         ema <- generator                                   # non-trainable (BatchNorm statistics)
 
-    The warm-up (`ema_warmup=True`, the default) is TF's `ExponentialMovingAverage` ramp with
-    `num_updates`, `(1 + n) / (10 + n)`, moved one update later: the first update copies the
+    The warm-up (`ema_warmup=True`, the default: W = 10) is TF's `ExponentialMovingAverage` ramp
+    with `num_updates`, `(1 + n) / (10 + n)`, moved one update later: the first update copies the
     trained generator, and early updates do not freeze the random initialisation into the
-    average. Without it the average starts from the generator's initial weights. Sampling
-    (`generate`, `call`, the sample callbacks, the quality scores, `keras_wgan.evaluation` and
-    `keras_wgan.export.export_generator` given the model) uses the averaged generator when there
-    is one; `use_ema=False` there (or `sampling_generator(False)`) gives the trained one. The
-    average is saved with the model (`.keras` files, `save_weights`, `StepBackup`). Keras's own
-    optimizer option (`use_ema`) is not used: at the end of `fit` it overwrites the trained
-    weights with the average, so training would go on from averaged weights.
+    average. It reaches a decay d after `d * W / (1 - d)` updates (0.999: 9,990), so in shorter
+    runs the average stays shorter than `ema_decay` asks; a smaller W (`ema_warmup=2`) reaches it
+    sooner. Without it (`ema_warmup=False`) the average starts from the generator's initial
+    weights. Sampling (`generate`, `call`, the sample callbacks, the quality scores,
+    `keras_wgan.evaluation` and `keras_wgan.export.export_generator` given the model) uses the
+    averaged generator when there is one; `use_ema=False` there (or `sampling_generator(False)`)
+    gives the trained one. The average is saved with the model (`.keras` files, `save_weights`,
+    `StepBackup`). Keras's own optimizer option (`use_ema`) is not used: at the end of `fit` it
+    overwrites the trained weights with the average, so training would go on from averaged
+    weights.
 
     Logged metrics: `critic_loss` (what the critic minimises, penalty included), `generator_loss`,
     `generator_gradient_norm` (the global norm of the generator's gradient: near zero, the
@@ -134,7 +137,9 @@ class BaseGAN(keras.Model):
         ema_decay: float in [0, 1) or `None`. Keep an exponential moving average of the
             generator's weights with this decay (e.g. 0.999), as `ema_generator`; `None` (the
             default) keeps none.
-        ema_warmup: bool. Warm the average's decay up over the first updates (see above).
+        ema_warmup: bool or a positive number. Warm the average's decay up over the first
+            updates (see above): `True` with W = 10 (`keras_wgan.config.EMA_WARMUP`), a number
+            with that W, `False` not at all.
         augment: `None`, `"diffaugment"` or `"ada"`. Augment the critic's inputs in training
             (above); images only.
         augment_policy: str. The transformations, comma-separated from `"color"`,
@@ -179,7 +184,7 @@ class BaseGAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         check_compatible(generator, critic)
         self.ema_decay = _check_ema_decay(ema_decay)
-        self.ema_warmup = bool(ema_warmup)
+        self.ema_warmup = _check_ema_warmup(ema_warmup)
         self.ema_generator = None if ema_decay is None else _averaged_clone(generator)
         self.augmentation = make_augmentation(augment, augment_policy, sample_shape(generator))
         self.augment = augment
@@ -624,12 +629,14 @@ class BaseGAN(keras.Model):
 
     def current_ema_decay(self):
         """The decay of the next update of the average, after the generator's update: `ema_decay`,
-        warmed up as `min(ema_decay, n / (n + 10))` with `n` the generator updates before it."""
+        warmed up as `min(ema_decay, n / (n + W))` with `n` the generator updates before it and
+        W the warm-up's constant (`ema_warmup`)."""
         decay = ops.convert_to_tensor(self.ema_decay, "float32")
-        if not self.ema_warmup:
+        if self.ema_warmup is False:
             return decay
+        warmup = config.EMA_WARMUP if self.ema_warmup is True else self.ema_warmup
         before = ops.cast(self.generator_optimizer.iterations - 1, "float32")
-        return ops.minimum(decay, before / (before + config.EMA_WARMUP))
+        return ops.minimum(decay, before / (before + warmup))
 
     def reset_ema(self):
         """Copies the generator's weights into the averaged generator (e.g. after loading the
@@ -868,6 +875,17 @@ def _check_ema_decay(ema_decay):
             f"`ema_decay` must be a float in [0, 1) or None. Received: ema_decay={ema_decay!r}"
         )
     return float(ema_decay)
+
+
+def _check_ema_warmup(ema_warmup):
+    if isinstance(ema_warmup, bool):
+        return ema_warmup
+    if not isinstance(ema_warmup, (int, float)) or not 0 < ema_warmup < float("inf"):
+        raise ValueError(
+            "`ema_warmup` must be True, False or a finite positive number (the warm-up's W). "
+            f"Received: ema_warmup={ema_warmup!r}"
+        )
+    return ema_warmup
 
 
 def _averaged_clone(generator):

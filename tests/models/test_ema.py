@@ -102,6 +102,28 @@ def test_with_warmup_the_first_update_copies_and_the_decay_ramps_up():
     assert float(model.current_ema_decay()) == pytest.approx(0.99)
 
 
+def test_a_shorter_warmup_ramps_the_decay_up_sooner():
+    model = ema_model(ema_decay=0.99, ema_warmup=2)
+    snapshots = Snapshots()
+    fit_steps(model, steps=2, callbacks=[snapshots])
+    first, second = snapshots.generator
+    assert_same_weights(snapshots.average[0], first)  # update 1 still copies
+    # Update 2: decay min(0.99, 1 / (1 + 2)), against 1 / 11 with the default W = 10.
+    for average, w1, w2 in zip(snapshots.average[1], first, second):
+        np.testing.assert_allclose(average, w1 / 3 + 2 / 3 * w2, rtol=1e-6, atol=1e-7)
+    # W = 2 reaches 0.99 after 0.99 * 2 / 0.01 = 198 updates (W = 10: 990).
+    for before, expected in ((197, 197 / 199), (198, 0.99), (1000, 0.99)):
+        model.generator_optimizer.iterations.assign(before + 1)
+        assert float(model.current_ema_decay()) == pytest.approx(expected)
+    assert config_round_trip(model).ema_warmup == 2
+
+
+@pytest.mark.parametrize("value", [0, -1, float("nan"), float("inf"), "2", None])
+def test_ema_warmup_must_be_a_bool_or_a_positive_number(value):
+    with pytest.raises(ValueError, match=re.escape(f"ema_warmup={value!r}")):
+        tiny_model(WGANGP, ema_decay=0.9, ema_warmup=value)
+
+
 def test_batch_norm_statistics_are_copied_and_trainable_weights_averaged():
     generator, critic = tiny_dcgan_pair()
     model = WGANGP(generator, critic, critic_steps=1, seed=0, ema_decay=0.5, ema_warmup=False)
