@@ -249,7 +249,7 @@ def _train(config, workdir):
         "conditional": config.conditional,
         "seed": config.seed,
         "ema_decay": config.ema_decay,
-        "ema_warmup": getattr(model, "ema_warmup", None) if config.ema_decay else None,
+        "ema_warmup": model.ema_warmup if config.ema_decay else None,
         "penalty_weight": getattr(model, "penalty_weight", None),
         "clusters": config.clusters,
         "generator_steps": int(model.generator_optimizer.iterations),
