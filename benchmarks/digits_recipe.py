@@ -48,7 +48,7 @@ RECIPE = {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay
 # Today's default run (`run_config.DIGITS_RECIPES`) as overrides: `recipe_c20_lr4e-4_xla`.
 RECIPE_XLA = {**RECIPE, "clusters": 20, "generator_lr": 4e-4, "critic_lr": 4e-4,
               "jit_compile": True}
-# The generator average's decay and warm-up W (`keras_wgan.config.EMA_WARMUP`) of the `xla_ema*`
+# The generator average's decay and warm-up W (`TrainConfig.ema_warmup`) of the `xla_ema*`
 # candidates below.
 EMA_CANDIDATES = {
     f"xla_ema{str(decay)[2:]}_w{warmup}": (decay, warmup)
@@ -209,11 +209,11 @@ CANDIDATES = {
         )
     },
     # The same with a longer generator average: the warm-up `min(decay, n / (n + W))` reaches
-    # the decay sooner with a smaller W (`keras_wgan.config.EMA_WARMUP`, 10: at the recipe's
-    # 4,000 steps the decay is still 0.9975, an average over about the last 400 steps).
+    # the decay sooner with a smaller W (`TrainConfig.ema_warmup`, 10: at the recipe's 4,000
+    # steps the decay is still 0.9975, an average over about the last 400 steps).
     **{
         name: (
-            {**RECIPE_XLA, "ema_decay": decay}, None,
+            {**RECIPE_XLA, "ema_decay": decay, "ema_warmup": warmup}, None,
             f"the recipe (4e-4, XLA), a generator average of decay {decay} reached after "
             f"{round(decay * warmup / (1 - decay))} steps (warm-up W = {warmup}; 10 in the recipe)",
         )
@@ -432,8 +432,6 @@ def _configure(name, seed):
         from keras_wgan.models import WGANGP
 
         training.MODEL_CLASSES["wgan-gp"] = functools.partial(WGANGP, **MODEL_OPTIONS[name])
-    if name in EMA_CANDIDATES:  # the average's warm-up constant
-        paper.EMA_WARMUP = EMA_CANDIDATES[name][1]
     if betas is not None:
         paper.WGAN_GP_BETA_1, paper.WGAN_GP_BETA_2 = betas
         if overrides.get("generator_lr") is None:
@@ -441,7 +439,9 @@ def _configure(name, seed):
     # Every candidate names its critic: on digits DCGAN's one stage of 64 filters unless it
     # says otherwise (the default run's recipe, `run_config.DIGITS_RECIPES`, has its own).
     # No clusters unless the candidate says so: the candidates before self-conditioning had none.
-    base = {"dataset": "digits", "clusters": 0}
+    # The average's warm-up W of every candidate before stop 29, the models' own, unless the
+    # candidate says otherwise (the default recipe's is 2 since then).
+    base = {"dataset": "digits", "clusters": 0, "ema_warmup": paper.EMA_WARMUP}
     if overrides.get("dataset", "digits") == "digits":
         base.update(critic_stages=1, critic_filters=64)
     return training.TrainConfig(**{**base, **overrides}, seed=seed, verbose=0)
@@ -513,6 +513,7 @@ def run_one(name, steps, seed, full=False):
         "adam_betas": list(betas or (paper.WGAN_GP_BETA_1, paper.WGAN_GP_BETA_2)),
         "lr_decay": config.lr_decay,
         "ema_decay": config.ema_decay,
+        "ema_warmup": config.ema_warmup,
         "augment": config.augment,
         "networks": NETWORKS.get(name, {}),
         "generator_params": None if full else model.generator.count_params(),
