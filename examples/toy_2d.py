@@ -99,7 +99,7 @@ def main(argv=None):
 
     # 3. The recipe: critic rate 10x the generator's, both decaying linearly to 5%.
     total = epochs * steps
-    config = training.TrainConfig(dataset=args.dataset, critic_steps=critic_steps)
+    config = run_config.TrainConfig(dataset=args.dataset, critic_steps=critic_steps)
     generator_optimizer, critic_optimizer = training.make_optimizers(config, total)
     model.compile(generator_optimizer=generator_optimizer, critic_optimizer=critic_optimizer)
     model.fit(dataset, epochs=epochs, steps_per_epoch=steps, verbose=2)

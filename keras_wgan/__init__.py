@@ -35,7 +35,9 @@ _SUBMODULES = (
     "models",
     "networks",
     "penalties",
+    "recipes",
     "run_config",
+    "training",
 )
 _NAMES = {
     "GAN": "models",
@@ -43,13 +45,14 @@ _NAMES = {
     "WGANGP": "models",
     "StackedGAN": "models",
     "export_generator": "export",
+    "TrainConfig": "run_config",
 }
 
 
 def __getattr__(name):
     import importlib
 
-    if name in _SUBMODULES or name in ("training", "cli", "_platform"):
+    if name in _SUBMODULES or name in ("cli", "_platform"):
         return importlib.import_module(f"{__name__}.{name}")
     if name in _NAMES:
         return getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)

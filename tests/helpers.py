@@ -65,7 +65,7 @@ def tiny_config(tmp_path, **overrides):
 
     An epoch is one pass over the samples (`steps_per_epoch=0`), on digits too.
     """
-    from keras_wgan import training
+    from keras_wgan import run_config
 
     fields = dict(
         dataset="ring8", epochs=2, hidden_units=(8, 8), num_samples=320, batch_size=32,
@@ -73,7 +73,7 @@ def tiny_config(tmp_path, **overrides):
         verbose=0,
     )
     fields.update(overrides)
-    return training.TrainConfig(**fields)
+    return run_config.TrainConfig(**fields)
 
 
 def first_examples(dataset, count):

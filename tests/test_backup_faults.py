@@ -17,7 +17,9 @@ import pytest
 
 from keras_wgan import checkpointing
 from keras_wgan import cli
+from keras_wgan import run_config
 from keras_wgan import training
+from keras_wgan.cli.train import make_config
 from tests.helpers import tiny_config
 from tests.helpers import tiny_model
 
@@ -41,7 +43,7 @@ def backed_up_run(tmp_path_factory):
     command line that resumes it (without --output-dir)."""
     base = tmp_path_factory.mktemp("backed_up")
     command = [*COMMAND, "--saved-models-dir", str(base / "saved_models")]
-    config = training.TrainConfig(**cli.make_config(cli.build_parser().parse_args(command)))
+    config = run_config.TrainConfig(**make_config(cli.build_parser().parse_args(command)))
     save = checkpointing.StepBackup.save
 
     def save_then_stop(self):
@@ -66,7 +68,7 @@ def run(backed_up_run, tmp_path):
 @pytest.fixture
 def config(backed_up_run):
     _, command = backed_up_run
-    return training.TrainConfig(**cli.make_config(cli.build_parser().parse_args(command)))
+    return run_config.TrainConfig(**make_config(cli.build_parser().parse_args(command)))
 
 
 def train_cli(backed_up_run, folder, *extra):

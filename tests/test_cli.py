@@ -11,6 +11,7 @@ import pytest
 
 from keras_wgan import cli
 from keras_wgan import run_config
+from keras_wgan.cli.train import make_config
 
 METRICS = ("critic_loss", "generator_loss", "wasserstein_estimate")
 
@@ -51,8 +52,8 @@ def digits_smoke(tmp_path_factory, classifier_cache):
 @pytest.mark.parametrize(
     "dataset, run_name, extra_metric",
     [
-        ("digits", "wgan_gp_digits", "gradient_penalty"),
-        pytest.param("ring8", "wgan_gp_ring8", "gradient_penalty", marks=pytest.mark.slow),
+        ("digits", "wgan-gp-digits", "gradient_penalty"),
+        pytest.param("ring8", "wgan-gp-ring8", "gradient_penalty", marks=pytest.mark.slow),
     ],
 )
 def test_smoke_run_writes_every_artifact(request, tmp_path, dataset, run_name, extra_metric):
@@ -92,22 +93,22 @@ def test_wgan_smoke_run_logs_clipped_fraction(tmp_path):
 @pytest.mark.parametrize(
     "args, named",
     [
-        (["--epochs", "-1"], "'-1'"),
+        (["--epochs", "-1"], "epochs=-1"),
         (["--epochs", "three"], "'three'"),
         (["--model", "nope"], "'nope'"),
         (["--dataset", "imagenet"], "'imagenet'"),
-        (["--batch-size", "0"], "'0'"),
-        (["--image-size", "0"], "'0'"),
-        (["--critic-lr", "-0.1"], "'-0.1'"),
+        (["--batch-size", "0"], "batch_size=0"),
+        (["--image-size", "0"], "image_size=0"),
+        (["--critic-lr", "-0.1"], "critic_lr=-0.1"),
         (["--model", "dcgan"], "'dcgan'"),
         (["--precision", "mixed_float16"], "'mixed_float16'"),
-        (["--quality-every", "-2"], "'-2'"),
-        (["--ema-decay", "1"], "'1'"),
+        (["--quality-every", "-2"], "quality_every=-2"),
+        (["--ema-decay", "1"], "ema_decay=1.0"),
         (["--ema-decay", "slow"], "'slow'"),
         (["--conditional", "--dataset", "ring8"], "dataset='ring8'"),
         # argparse reads "-1e-4" as an option unless it is attached to its flag.
-        (["--generator-lr", "-1e-4"], "'-1e-4'"),
-        (["--critic-lr", "-2.5e-3", "--epochs", "2"], "'-2.5e-3'"),
+        (["--generator-lr", "-1e-4"], "generator_lr=-0.0001"),
+        (["--critic-lr", "-2.5e-3", "--epochs", "2"], "critic_lr=-0.0025"),
     ],
 )
 def test_bad_arguments_exit_nonzero_naming_the_value(capsys, args, named):
@@ -125,7 +126,7 @@ def test_bad_argument_through_the_module_entry_point_answers_before_tensorflow(t
         capture_output=True, text=True, cwd=tmp_path, timeout=60,
     )
     assert result.returncode == 2
-    assert "'-1'" in result.stderr
+    assert "epochs=-1" in result.stderr
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
     assert "keras_wgan.cli" in imported
     assert not {"tensorflow", "keras", "numpy"} & imported
@@ -133,7 +134,7 @@ def test_bad_argument_through_the_module_entry_point_answers_before_tensorflow(t
 
 
 def test_negative_numbers_are_attached_to_their_options_only():
-    attach = cli._attach_negative_numbers
+    attach = cli.attach_negative_numbers
     assert attach(["train", "--generator-lr", "-1e-4", "--seed", "3"]) == [
         "train", "--generator-lr=-1e-4", "--seed", "3"]
     assert attach(["train", "--lr-decay", "--smoke"]) == ["train", "--lr-decay", "--smoke"]
@@ -142,27 +143,24 @@ def test_negative_numbers_are_attached_to_their_options_only():
 
 def test_smoke_config_is_small_and_keeps_user_choices():
     args = cli.build_parser().parse_args(["train", "--smoke", "--dataset", "ring8", "--seed", "3"])
-    fields = cli.make_config(args)
+    fields = make_config(args)
     assert fields["epochs"] == 1 and fields["base_filters"] == 8
     # One generator step of the toys' default batch (256 x 5 critic steps).
     assert fields["num_samples"] == 1280 and fields["seed"] == 3 and fields["dataset"] == "ring8"
 
 
-def test_defaults():
-    args = cli.build_parser().parse_args(["train"])
-    fields = cli.make_config(args)
-    assert fields["model"] == "wgan-gp" and fields["dataset"] == "digits"
-    assert fields["batch_size"] is None and fields["critic_steps"] is None
-    assert fields["epochs"] is None and fields["lr_decay"] is None
-    assert fields["generator_lr"] is None and fields["jit_compile"] is None
-    assert fields["precision"] == "float32" and fields["conditional"] is False
-    assert fields["quality_every"] is None
+def test_flags_left_out_are_not_passed():
+    # TrainConfig (and a --config file) decide every setting the command line leaves out.
+    assert make_config(cli.build_parser().parse_args(["train"])) == {}
+    fields = make_config(cli.build_parser().parse_args(["train", "--seed", "3", "--no-lr-decay"]))
+    assert fields == {"seed": 3, "lr_decay": False}
 
 
 def test_augment_option_reaches_the_config(capsys):
     parse = cli.build_parser().parse_args
-    assert cli.make_config(parse(["train"]))["augment"] is None
-    assert cli.make_config(parse(["train", "--augment", "ada"]))["augment"] == "ada"
+    assert run_config.TrainConfig(**make_config(parse(["train"]))).augment is None
+    assert make_config(parse(["train", "--augment", "ada"]))["augment"] == "ada"
+    assert make_config(parse(["train", "--augment", "none"]))["augment"] is None
     with pytest.raises(SystemExit):
         cli.main(["train", "--augment", "flip"])
     assert "'flip'" in capsys.readouterr().err
@@ -172,42 +170,42 @@ def test_augment_option_reaches_the_config(capsys):
 
 
 def test_toy_defaults_and_overrides_reach_the_config():
-    from keras_wgan import training
 
     parse = cli.build_parser().parse_args
-    config = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "grid25"])))
+    config = run_config.TrainConfig(**make_config(parse(["train", "--dataset", "grid25"])))
     assert (config.batch_size, config.epochs, config.lr_decay) == (256, 60, True)
     assert config.learning_rates == (2e-4, 2e-3) and config.hidden_units == (128,) * 3
     assert (config.clusters, config.penalty_weight) == (25, 0.1)  # the grid's recipe
     plain = parse(["train", "--dataset", "grid25", "--clusters", "0"])
-    assert training.TrainConfig(**cli.make_config(plain)).clusters == 0
-    swissroll = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "swissroll"])))
+    assert run_config.TrainConfig(**make_config(plain)).clusters == 0
+    swissroll_args = parse(["train", "--dataset", "swissroll"])
+    swissroll = run_config.TrainConfig(**make_config(swissroll_args))
     assert swissroll.hidden_units == (256,) * 3 and swissroll.clusters == 0
-    ring = training.TrainConfig(**cli.make_config(parse(["train", "--dataset", "ring8"])))
+    ring = run_config.TrainConfig(**make_config(parse(["train", "--dataset", "ring8"])))
     assert (ring.epochs, ring.hidden_units, ring.penalty_weight) == (200, (128,) * 3, 0.1)
-    fields = cli.make_config(parse(["train", "--dataset", "ring8", "--no-lr-decay",
+    fields = make_config(parse(["train", "--dataset", "ring8", "--no-lr-decay",
                                     "--generator-lr", "1e-3", "--critic-lr", "1e-3"]))
-    config = training.TrainConfig(**fields)
+    config = run_config.TrainConfig(**fields)
     assert config.lr_decay is False and config.learning_rates == (1e-3, 1e-3)
     ring = parse(["train", "--dataset", "ring8", "--penalty-weight", "0.1"])
-    assert training.TrainConfig(**cli.make_config(ring)).penalty_weight == 0.1
-    with pytest.raises(SystemExit):
-        parse(["train", "--penalty-weight", "-1"])
-    digits = training.TrainConfig(**cli.make_config(parse(["train"])))
+    assert run_config.TrainConfig(**make_config(ring)).penalty_weight == 0.1
+    with pytest.raises(ValueError, match="penalty_weight=-1"):
+        run_config.TrainConfig(**make_config(parse(["train", "--penalty-weight", "-1"])))
+    digits = run_config.TrainConfig(**make_config(parse(["train"])))
     assert (digits.batch_size, digits.epochs, digits.lr_decay) == (64, 40, False)
     assert (digits.steps_per_epoch, digits.critic_steps, digits.ema_decay) == (100, 2, 0.998)
     assert digits.ema_warmup == 2
     assert (digits.critic_stages, digits.critic_filters) == (2, 16)
     assert digits.learning_rates == (4e-4, 4e-4)
-    assert digits.clusters == run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
+    assert digits.clusters == run_config.RECIPES["digits"]["clusters"]
     for arguments, clusters in ((["--clusters", "0"], 0), (["--clusters", "7"], 7),
                                 (["--conditional"], 0)):
-        fields = cli.make_config(parse(["train", *arguments]))
-        assert training.TrainConfig(**fields).clusters == clusters, arguments
-    with pytest.raises(SystemExit):
-        parse(["train", "--clusters", "-1"])
+        fields = make_config(parse(["train", *arguments]))
+        assert run_config.TrainConfig(**fields).clusters == clusters, arguments
+    with pytest.raises(ValueError, match="clusters=-1"):
+        run_config.TrainConfig(**make_config(parse(["train", "--clusters", "-1"])))
     # The digits run before the recipe, one flag (and its length) away.
-    paper = training.TrainConfig(**cli.make_config(parse(
+    paper = run_config.TrainConfig(**make_config(parse(
         ["train", "--paper-settings", "--epochs", "1000", "--steps-per-epoch", "4"]
     )))
     assert (paper.epochs, paper.steps_per_epoch, paper.lr_decay) == (1000, 4, False)
@@ -294,32 +292,32 @@ def test_backup_and_determinism_flags():
     args = cli.build_parser().parse_args(
         ["train", "--backup-every", "0", "--deterministic", "--tensorboard"]
     )
-    fields = cli.make_config(args)
+    fields = make_config(args)
     assert fields["backup_every"] == 0 and fields["deterministic"] is True
     assert fields["tensorboard"] is True
-    defaults = cli.make_config(cli.build_parser().parse_args(["train"]))
-    assert defaults["backup_every"] == 100 and defaults["deterministic"] is False
-    assert defaults["tensorboard"] is False
+    defaults = run_config.TrainConfig(**make_config(cli.build_parser().parse_args(["train"])))
+    assert defaults.backup_every == 100 and defaults.deterministic is False
+    assert defaults.tensorboard is False
 
 
 def test_ema_decay_reaches_the_config_and_the_model():
     from keras_wgan import training
 
     parse = cli.build_parser().parse_args
-    assert cli.make_config(parse(["train"]))["ema_decay"] is None
-    config = training.TrainConfig(
-        **cli.make_config(parse(["train", "--dataset", "ring8", "--ema-decay", "0.99"]))
+    assert "ema_decay" not in make_config(parse(["train"]))
+    config = run_config.TrainConfig(
+        **make_config(parse(["train", "--dataset", "ring8", "--ema-decay", "0.99"]))
     )
     assert config.ema_decay == 0.99
     model = training.build_model(config, (2,))
     assert model.ema_decay == 0.99 and model.ema_generator is not None
     assert model.ema_warmup is True  # the models' own warm-up (W = 10)
-    config = training.TrainConfig(**cli.make_config(parse(["train", "--ema-warmup", "3"])))
+    config = run_config.TrainConfig(**make_config(parse(["train", "--ema-warmup", "3"])))
     assert config.ema_warmup == 3
     assert training.build_model(config, (8, 8, 1), cluster_frequencies=[1.0] * 20).ema_warmup == 3
-    assert training.TrainConfig().ema_warmup == 2  # the digits recipe's
-    with pytest.raises(SystemExit):
-        parse(["train", "--ema-warmup", "0"])
+    assert run_config.TrainConfig().ema_warmup == 2  # the digits recipe's
+    with pytest.raises(ValueError, match="ema_warmup=0"):
+        run_config.TrainConfig(**make_config(parse(["train", "--ema-warmup", "0"])))
 
 
 @pytest.fixture(scope="module")
@@ -486,24 +484,23 @@ def test_export_to_onnx_without_the_extra_says_what_to_install(capsys, tmp_path,
 
 
 def test_gan_models_precision_and_conditional_reach_the_config():
-    from keras_wgan import training
 
     parse = cli.build_parser().parse_args
-    fields = cli.make_config(parse(["train", "--model", "gan", "--precision", "mixed_bfloat16",
+    fields = make_config(parse(["train", "--model", "gan", "--precision", "mixed_bfloat16",
                                     "--conditional", "--quality-every", "3"]))
-    config = training.TrainConfig(**fields)
+    config = run_config.TrainConfig(**fields)
     assert (config.model, config.precision, config.conditional) == ("gan", "mixed_bfloat16", True)
     # DCGAN's one discriminator step; the model's own Adam(2e-4, beta_1=0.5) on images.
     assert config.critic_steps == 1 and config.learning_rates == (None, None)
-    assert config.quality_every == 3 and config.resolved_run_name == "gan_digits_conditional"
-    toy = training.TrainConfig(**cli.make_config(parse(["train", "--model", "ns-gan",
+    assert config.quality_every == 3 and config.run_name == "gan-digits-conditional"
+    toy = run_config.TrainConfig(**make_config(parse(["train", "--model", "ns-gan",
                                                         "--dataset", "ring8"])))
     assert toy.critic_steps == 1 and toy.learning_rates == (2e-4, 2e-3) and toy.lr_decay
     # An explicit --critic-steps wins; the smoke subset holds one step of the GAN's batch.
-    mine = cli.make_config(parse(["train", "--model", "ns-gan", "--critic-steps", "2"]))
+    mine = make_config(parse(["train", "--model", "ns-gan", "--critic-steps", "2"]))
     assert mine["critic_steps"] == 2
-    smoke = cli.make_config(parse(["train", "--smoke", "--model", "gan", "--dataset", "ring8"]))
-    assert smoke["num_samples"] == 640 and smoke["critic_steps"] is None
+    smoke = make_config(parse(["train", "--smoke", "--model", "gan", "--dataset", "ring8"]))
+    assert smoke["num_samples"] == 640 and "critic_steps" not in smoke
 
 
 def test_inception_weights_need_inception_features(capsys, digits_model, tmp_path):
@@ -550,7 +547,7 @@ def test_mnist5k_smoke_run_is_scored_by_its_classifier(mnist5k_model, capsys):
     metrics = json.loads((mnist5k_model / "metrics.json").read_text())
     assert metrics["dataset"] == "mnist5k" and metrics["features"] == "mnist5k_classifier"
     assert "fid" in json.loads((mnist5k_model / "history.json").read_text())
-    fields = cli.make_config(cli.build_parser().parse_args(["train", "--dataset", "mnist5k"]))
+    fields = make_config(cli.build_parser().parse_args(["train", "--dataset", "mnist5k"]))
     assert fields["dataset"] == "mnist5k" and fields["epochs"] is None
 
 
@@ -581,17 +578,17 @@ def test_evaluate_mnist5k_refuses_other_features_and_datasets(mnist5k_model, cap
 
 def test_default_run_folder_is_numbered_after_a_finished_run(tmp_path, capsys):
     base = tmp_path / "runs" / "wgan-gp-digits"
-    assert cli._unfinished_run_dir(str(base), "backup") == str(base)
+    assert cli.train._unfinished_run_dir(str(base)) == str(base)
     base.mkdir(parents=True)
     (base / "model.keras").write_bytes(b"finished")
-    assert cli._unfinished_run_dir(str(base), "backup") == f"{base}-2"
+    assert cli.train._unfinished_run_dir(str(base)) == f"{base}-2"
     assert f"this one goes into {base}-2" in capsys.readouterr().out
     # An interrupted run in -2 (a backup) is resumed there; a finished -2 moves on to -3.
     (tmp_path / "runs" / "wgan-gp-digits-2" / "backup").mkdir(parents=True)
     (tmp_path / "runs" / "wgan-gp-digits-2" / "metrics.json").write_text("{}")
-    assert cli._unfinished_run_dir(str(base), "backup") == f"{base}-3"
+    assert cli.train._unfinished_run_dir(str(base)) == f"{base}-3"
     (tmp_path / "runs" / "wgan-gp-digits-2" / "backup" / "latest.weights.h5").write_bytes(b"")
-    assert cli._unfinished_run_dir(str(base), "backup") == f"{base}-2"
+    assert cli.train._unfinished_run_dir(str(base)) == f"{base}-2"
 
 
 def test_a_finished_output_dir_is_refused_without_a_traceback(tmp_path, capsys):

@@ -28,6 +28,7 @@ import pytest
 
 import keras_wgan
 from keras_wgan import metrics
+from keras_wgan import run_config
 from keras_wgan import training
 
 # dataset: (generator steps, hidden units). The rest is the dataset's recipe.
@@ -44,7 +45,7 @@ def train_toy(dataset, seed=0):
     steps and widths of `RECIPES`, fitted without `train`'s drawings and exports.
     """
     steps, hidden_units = RECIPES[dataset]
-    config = training.TrainConfig(
+    config = run_config.TrainConfig(
         dataset=dataset, seed=seed, hidden_units=hidden_units,
         epochs=steps // keras_wgan.run_config.TOY_STEPS_PER_EPOCH,
     )

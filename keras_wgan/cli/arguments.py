@@ -1,0 +1,88 @@
+"""What the subcommands share: argument types, output checks and loading a saved model."""
+
+import argparse
+import os
+
+TRUNCATION_HELP = (
+    "draw the latents from a normal truncated at [-T, T] (BigGAN's truncation trick; a "
+    "self-conditioned model keeps each sample's cluster): sharper, less varied samples; "
+    "default: no truncation"
+)
+
+
+def int_at_least(minimum):
+    """An argparse type: an int >= `minimum`, refused with the text received otherwise."""
+    wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+
+    def convert(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return value
+
+    return convert
+
+
+positive_int = int_at_least(1)
+non_negative_int = int_at_least(0)
+
+
+def number(text):
+    """An argparse type: a float, refused with the text received otherwise."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def positive_float(text):
+    """An argparse type: a positive finite float."""
+    value = number(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return value
+
+
+def existing_file(text):
+    """An argparse type: the path of an existing file."""
+    if not os.path.isfile(text):
+        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
+    return text
+
+
+def check_output_folder(parser, option, path):
+    """A parser error before any work when `path` cannot be written for lack of its folder."""
+    if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        parser.error(f"{option}: the folder of {path!r} does not exist")
+
+
+def load_generator(parser, path):
+    """The sampling generator of the GAN model saved at `path`; a parser error otherwise."""
+    import zipfile
+
+    import keras
+
+    import keras_wgan.models  # noqa: F401 (registers the saved classes with Keras)
+    import keras_wgan.networks  # noqa: F401
+    from keras_wgan._generators import generator_for_sampling
+
+    if not path.endswith(".keras"):
+        parser.error(f"{path!r} is not a .keras file: pass the model.keras that `train` wrote")
+    if not zipfile.is_zipfile(path):
+        parser.error(
+            f"{path!r} is not a complete .keras archive (cut short, or not a saved model): "
+            "pass the model.keras of a finished run"
+        )
+    try:
+        model = keras.models.load_model(path)
+    except Exception as error:  # Keras raises several types for a file that is not a model.
+        parser.error(f"cannot load {path!r} as a Keras model: {error}")
+    if not callable(getattr(model, "sampling_generator", None)):
+        parser.error(
+            f"{path!r} holds a {type(model).__name__} named {model.name!r}, not a GAN model "
+            "saved by `keras-wgan train` (WGAN, WGANGP, GAN or StackedGAN)"
+        )
+    return generator_for_sampling(model)

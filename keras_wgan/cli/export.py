@@ -1,0 +1,62 @@
+"""`keras-wgan export`: a saved model's generator as a SavedModel (TF Serving), ONNX or TFLite."""
+
+import os
+import sys
+
+from keras_wgan.cli import arguments
+
+# savedmodel by keras_wgan.export, the others by keras_wgan.export_formats.
+FORMATS = ("savedmodel", "onnx", "tflite")
+
+
+def add_parser(commands):
+    """Adds the `export` subcommand to `commands` (an argparse subparsers object)."""
+    parser = commands.add_parser(
+        "export",
+        help="export a saved model's generator: SavedModel (TF Serving), ONNX or TFLite",
+        description="Exports the generator that samples (the averaged one when the model keeps "
+        "it). savedmodel: a versioned SavedModel in the folder --output (OUTPUT/1, then "
+        "OUTPUT/2, ...) with the serving_default, sample and sample_truncated signatures. onnx "
+        "(needs: pip install \"keras-wgan[onnx]\") and tflite: one file holding serving_default "
+        "(inputs latent and, for a conditional generator, labels; output images or samples).",
+    )
+    parser.add_argument("model_path", metavar="MODEL.keras", type=arguments.existing_file,
+                        help="a model saved by `train` (OUTPUT_DIR/model.keras)")
+    parser.add_argument("--format", choices=FORMATS, default="savedmodel",
+                        help="default: %(default)s")
+    parser.add_argument("--output", required=True,
+                        help="savedmodel: the model's folder (TF Serving's --model_base_path), "
+                        "created if missing; onnx, tflite: the file to write, ending in .onnx "
+                        "or .tflite")
+
+
+def run(parser, args):
+    from keras_wgan import export
+    from keras_wgan import export_formats
+
+    output = args.output
+    if args.format == "savedmodel":
+        if os.path.exists(output) and not os.path.isdir(output):
+            parser.error(f"--output: {output!r} is a file; savedmodel writes a folder")
+    else:
+        suffix = f".{args.format}"
+        if not output.endswith(suffix):
+            parser.error(f"--output: {output!r} does not end in {suffix} (--format {args.format})")
+        if os.path.isdir(output):
+            parser.error(f"--output: {output!r} is a folder; {args.format} writes a file")
+        arguments.check_output_folder(parser, "--output", output)
+    if args.format == "onnx":
+        try:
+            export_formats.require_onnx()
+        except ImportError as error:  # before loading the model: a missing extra, no traceback
+            print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
+            return 1
+    generator = arguments.load_generator(parser, args.model_path)
+    if args.format == "savedmodel":
+        written = export.export_generator(generator, output)
+    elif args.format == "onnx":
+        written = export_formats.export_onnx(generator, output)
+    else:
+        written = export_formats.export_tflite(generator, output)
+    print(f"Exported {generator.name!r} as {args.format} to {written}", flush=True)
+    return 0

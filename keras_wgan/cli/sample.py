@@ -1,0 +1,52 @@
+"""`keras-wgan sample`: a PNG grid (images) or scatter (2-D points) of a saved model's samples."""
+
+from keras_wgan.cli import arguments
+
+
+def add_parser(commands):
+    """Adds the `sample` subcommand to `commands` (an argparse subparsers object)."""
+    parser = commands.add_parser(
+        "sample",
+        help="draw samples of a saved model: a PNG grid (images) or scatter (2-D points)",
+    )
+    parser.add_argument("model_path", metavar="MODEL.keras", type=arguments.existing_file,
+                        help="a model saved by `train` (OUTPUT_DIR/model.keras)")
+    parser.add_argument("--num", type=arguments.positive_int, default=64,
+                        help="default: %(default)s")
+    parser.add_argument("--output", required=True, help="the PNG to write")
+    parser.add_argument("--npy", default=None, help="also save the raw samples to this .npy")
+    parser.add_argument("--seed", type=arguments.non_negative_int, default=0,
+                        help="seed of the latent vectors; default: %(default)s")
+    parser.add_argument("--truncation", type=arguments.positive_float, default=None, metavar="T",
+                        help=arguments.TRUNCATION_HELP)
+
+
+def run(parser, args):
+    import numpy as np
+
+    from keras_wgan import evaluation
+    from keras_wgan.callbacks import plotting
+
+    arguments.check_output_folder(parser, "--output", args.output)
+    arguments.check_output_folder(parser, "--npy", args.npy)
+    generator = arguments.load_generator(parser, args.model_path)
+    samples = evaluation.generate(generator, args.num, seed=args.seed, truncation=args.truncation)
+    pyplot = plotting.load_pyplot()
+    if samples.ndim == 4:
+        columns = int(np.ceil(np.sqrt(len(samples))))
+        grid = plotting.image_grid(samples, columns)
+        pyplot.imsave(args.output, grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1)
+    elif samples.ndim == 2 and samples.shape[1] == 2:
+        figure, axes = pyplot.subplots(figsize=(4.5, 4.5))
+        axes.scatter(*samples.T, s=2, c="tab:red")
+        axes.set_aspect("equal")
+        figure.tight_layout()
+        figure.savefig(args.output, dpi=100)
+        pyplot.close(figure)
+    else:
+        parser.error(f"cannot draw samples of shape {samples.shape}; use --npy only")
+    print(f"Wrote {len(samples)} samples to {args.output}", flush=True)
+    if args.npy:
+        np.save(args.npy, samples)
+        print(f"Wrote the raw samples {samples.shape} to {args.npy}", flush=True)
+    return 0

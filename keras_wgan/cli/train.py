@@ -1,0 +1,177 @@
+"""`keras-wgan train`: one flag per `TrainConfig` field, derived from the config itself.
+
+A flag's help is its field's description in `TrainConfig`'s docstring and its default the value
+`TrainConfig` resolves for the default run; flags left out are not passed, so that `TrainConfig`
+(and a `--config` file) decide them. Argument errors answer before TensorFlow loads.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+
+from keras_wgan import config_files
+from keras_wgan import run_config
+from keras_wgan.cli import arguments
+
+# --smoke: a run of a few seconds that goes through every stage (tiny networks, little data).
+SMOKE = {"epochs": 1, "steps_per_epoch": 2, "base_filters": 8, "critic_filters": 8,
+         "hidden_units": (16, 16), "num_samples": 640}
+# The fields whose flag offers a closed list of values.
+CHOICES = {"model": run_config.MODELS, "dataset": run_config.DATASETS,
+           "precision": run_config.PRECISIONS, "augment": ("none", *run_config.AUGMENTS[1:]),
+           "channels": (1, 3, 4)}
+# How a field's annotation reads its flag's text.
+TYPES = {int: int, float: arguments.number, str: str}
+
+
+def add_parser(commands):
+    """Adds the `train` subcommand to `commands` (an argparse subparsers object)."""
+    recipes = " ".join(
+        f"{name}: {config_files.describe(name)[0]}" for name in config_files.recipe_names()
+    )
+    parser = commands.add_parser(
+        "train",
+        help="train a model and write history, model, plots, samples and a SavedModel export",
+        description="Train a WGAN, WGAN-GP or GAN baseline. Settings not given come from the "
+        "measured recipe of the dataset and model (keras_wgan/recipes/*.json), then the "
+        f"dataset's defaults and the papers'. Recipes: {recipes} --print-config shows the "
+        "resolved settings of a command without training.",
+    )
+    parser.add_argument("--config", metavar="FILE", type=arguments.existing_file,
+                        help="a settings file (a recipe, or the config.json of a run): its "
+                        "settings, with the flags given here over them")
+    parser.add_argument("--output-dir", default=None,
+                        help="the run folder; default: runs/RUN_NAME (runs/RUN_NAME-2, ... when "
+                        "that holds a finished run)")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the resolved settings as a settings file and exit")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
+    defaults = run_config.TrainConfig()
+    for field in dataclasses.fields(run_config.TrainConfig):
+        _add_field_flag(parser, field, getattr(defaults, field.name))
+    return parser
+
+
+def _add_field_flag(parser, field, default_run_value):
+    flag = "--" + field.name.replace("_", "-")
+    kind = _annotation_type(field.type)
+    # The docstring's markup read as plain text; argparse %-formats help texts.
+    help_text = run_config.field_help(field.name).replace("`", "").replace('"', "")
+    help_text = help_text.replace("%", "%%")
+    if field.default is not None and field.default is not dataclasses.MISSING:
+        help_text += f" Default: {_show(field.default)}"
+    else:
+        help_text += f" Default: resolved ({_show(default_run_value)} in the default run)"
+    options = {"default": None, "help": help_text}
+    if kind is bool:
+        options["action"] = argparse.BooleanOptionalAction
+    elif kind is tuple:
+        options.update(nargs="+", type=int, metavar="N")
+    elif field.name in CHOICES:
+        options.update(choices=CHOICES[field.name], type=type(CHOICES[field.name][0]))
+    else:
+        options["type"] = TYPES[kind]
+    parser.add_argument(flag, **options)
+
+
+def _annotation_type(annotation):
+    """`int` for `int | None`, and so on: the field's type without `None`."""
+    if isinstance(annotation, str):  # postponed annotations
+        annotation = eval(annotation, {"tuple": tuple})  # noqa: S307 (our own source)
+    for kind in (bool, tuple, int, float, str):
+        if annotation is kind or kind in getattr(annotation, "__args__", ()):
+            return kind
+    raise TypeError(f"no flag type for the annotation {annotation!r}")
+
+
+def _show(value):
+    if isinstance(value, tuple):
+        return " ".join(str(item) for item in value)
+    return "none" if value is None else str(value)
+
+
+def make_config(args):
+    """The `TrainConfig` fields of parsed `train` arguments: the `--config` file's settings,
+    the flags given over them, then `--smoke`'s.
+
+    Raises:
+        ValueError: the `--config` file cannot be read or names an unknown field.
+    """
+    fields = config_files.read(args.config) if args.config else {}
+    given = {
+        field: getattr(args, field) for field in run_config.field_names()
+        if getattr(args, field) is not None
+    }
+    if given.get("augment") == "none":
+        given["augment"] = None
+    fields.update(given)
+    if args.smoke:
+        fields.update({k: v for k, v in SMOKE.items() if k not in given})
+        # The smoke subset must hold at least one batch of batch_size * critic_steps.
+        resolved = run_config.TrainConfig.from_settings(
+            {k: v for k, v in fields.items() if k != "num_samples"}
+        )
+        fields["num_samples"] = max(
+            SMOKE["num_samples"], resolved.batch_size * resolved.critic_steps
+        )
+    return fields
+
+
+def run(parser, args):
+    try:
+        config = run_config.TrainConfig.from_settings(
+            make_config(args), source=args.config or "the command line"
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    if args.print_config:
+        print(json.dumps(config.settings(), indent=1), flush=True)
+        return 0
+    # Imported here so that `--help` and argument errors answer without loading TensorFlow.
+    from keras_wgan import callbacks
+    from keras_wgan import checkpointing
+    from keras_wgan import data
+    from keras_wgan import training
+
+    if config.dataset == "folder":
+        try:
+            data.check_image_folder(config.image_dir)
+        except ValueError as error:
+            parser.error(f"--image-dir: {error}")
+    output_dir = args.output_dir
+    if output_dir is None:
+        output_dir = _unfinished_run_dir(os.path.join("runs", config.run_name))
+    steps = f" of {config.steps_per_epoch} generator steps" if config.steps_per_epoch else ""
+    print(f"Training {config.model} on {config.dataset} for {config.epochs} epochs{steps} "
+          f"into {output_dir}", flush=True)
+    try:
+        summary = training.train(config, output_dir)
+    except (
+        callbacks.NonFiniteError, data.DatasetNotPreparedError, checkpointing.RunFolderError
+    ) as error:
+        # A training outcome (NaN), a dataset to prepare first or a folder to change, not a
+        # bug: the message says where and what; no traceback.
+        print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
+        return 1
+    print(training.format_summary(summary), flush=True)
+    return 0
+
+
+def _unfinished_run_dir(base):
+    """`base`, or when it holds a finished run the first of `base-2`, `base-3`, ... that does
+    not (an interrupted run there is resumed)."""
+    from keras_wgan import checkpointing
+    from keras_wgan import training
+
+    candidate, number = base, 1
+    while checkpointing.finished_run_files(
+        candidate, os.path.join(candidate, training.BACKUP_DIR)
+    ):
+        number += 1
+        candidate = f"{base}-{number}"
+    if candidate != base:
+        print(f"{base} holds a finished run: this one goes into {candidate}", flush=True)
+    return candidate

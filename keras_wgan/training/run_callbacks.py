@@ -1,0 +1,106 @@
+"""The callbacks of a run: samples, scores, curves and history as training goes; the NaN guard,
+the divergence warning and the backups."""
+
+import dataclasses
+
+import numpy as np
+
+from keras_wgan import callbacks as callbacks_lib
+from keras_wgan import checkpointing
+from keras_wgan import evaluation as evaluation_lib
+from keras_wgan import run_config
+
+# Fixed samples per drawn epoch in samples/progression.png.
+PROGRESSION_SAMPLES = 8
+# Seconds each drawn epoch shows in samples/progression.gif.
+ANIMATION_FRAME_SECONDS = 0.4
+# Aim for about this many sample/curve drawings per run; more only costs time.
+MAX_DRAWINGS = 25
+# The training curves are redrawn at most this often (seconds).
+CURVES_MIN_SECONDS = 10
+
+
+def run_callbacks(config, paths, real, history, backed_up_step=None, settings=None):
+    """The callbacks of a run, in order: quality scores (digits, mnist5k), samples, curves,
+    history, the NaN guard, the divergence warning and the backup (the guard first, so that a bad
+    step is never backed up).
+
+    Args:
+        config: `TrainConfig`.
+        paths: dict. `samples_dir`, `curves`, `history` and `backup` paths of the run.
+        real: the training samples (the toys' scatter draws some of them).
+        history: dict. The epochs already done (`{}` for a fresh run).
+        backed_up_step: int or `None`. The step of the backup the run resumed from.
+        settings: dict or `None`. What the backup records (`run_settings`); `None`: the
+            config's `settings_to_match()`.
+    """
+    # A fixed latent batch, so that the drawn epochs show the same samples.
+    every = max(1, -(-config.epochs // MAX_DRAWINGS))
+    latent_rng = np.random.default_rng(config.seed + 1)
+    # Self-conditioned: one more latent entry, which picks the cluster
+    # (`keras_wgan.networks.build_cluster_sampler`).
+    latent_dim = config.latent_dim + (1 if config.clusters else 0)
+    if config.is_image:
+        # Conditional: 10 columns, one class each.
+        count = 100 if config.conditional else 64
+        latent = latent_rng.standard_normal((count, latent_dim)).astype("float32")
+        samples = callbacks_lib.SampleGrid(
+            latent, paths["samples_dir"], every=every, progression=PROGRESSION_SAMPLES,
+            animation=True, frame_seconds=ANIMATION_FRAME_SECONDS,
+            columns=evaluation_lib.NUM_CLASSES if config.conditional else None,
+            labels=(
+                evaluation_lib.balanced_labels(count, evaluation_lib.NUM_CLASSES)
+                if config.conditional else None
+            ),
+        )
+    else:
+        latent = latent_rng.standard_normal((1000, latent_dim)).astype("float32")
+        points, cluster_ids = real if config.clusters else (real, None)
+        # The critic's contours under the samples, as in Figure 1 of the WGAN-GP paper.
+        samples = callbacks_lib.SampleScatter(
+            latent, paths["samples_dir"], points[:2000], every=every, contour=True,
+            real_labels=None if cluster_ids is None else cluster_ids[:2000],
+        )
+    json_history = callbacks_lib.JsonHistory(paths["history"], history=history)
+    # Scores during training go first, so that the curves, the history and the progress bar see
+    # them; the same seed and n as the final evaluation, so the last epoch's equal metrics.json's.
+    quality_every = every if config.quality_every is None else config.quality_every
+    quality = None
+    if config.dataset in run_config.CLASSIFIER_DATASETS and quality_every:
+        quality = callbacks_lib.QualityScores(
+            config.dataset, every=quality_every, seed=config.seed + 2,
+            num_samples=evaluation_lib.IMAGE_SAMPLES,
+        )
+    callbacks = [
+        *([quality] if quality else []),
+        samples,
+        callbacks_lib.TrainingCurves(
+            paths["curves"], every=every, history=history, min_seconds=CURVES_MIN_SECONDS
+        ),
+        json_history,
+        *([_tensorboard(config, paths["tensorboard"], samples, real, every)]
+          if config.tensorboard else []),
+        checkpointing.StopOnNonFinite(paths["backup"] if config.backup_every else None),
+        callbacks_lib.WarnOnDivergence(),
+    ]
+    if config.backup_every:
+        checkpointing.write_settings(
+            config.settings_to_match() if settings is None else settings, paths["backup"]
+        )
+        callbacks.append(checkpointing.StepBackup(
+            paths["backup"], every=config.backup_every, step=backed_up_step
+        ))
+    return callbacks
+
+
+
+def _tensorboard(config, log_dir, samples, real, every):
+    """`GANTensorBoard` on the samples' fixed latent batch and up to 1,000 real samples."""
+    real, real_labels = real if isinstance(real, tuple) else (real, None)
+    if not isinstance(real, np.ndarray):  # TFDS and folder datasets: read the first ones
+        real = np.stack(list(real.take(callbacks_lib.GANTensorBoard.MAX_REAL).as_numpy_iterator()))
+    return callbacks_lib.GANTensorBoard(
+        log_dir, samples.latent, real, labels=samples.labels, real_labels=real_labels,
+        settings=dataclasses.asdict(config), every=every,
+        columns=evaluation_lib.NUM_CLASSES if config.conditional else None,
+    )

@@ -1,0 +1,79 @@
+"""Recipes as settings files: read by `TrainConfig`, `--config`, and a run's own config.json."""
+
+import json
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+
+import keras_wgan
+from keras_wgan import cli
+from keras_wgan import config_files
+from keras_wgan import run_config
+from keras_wgan import training
+from tests.helpers import tiny_config
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("name", keras_wgan.recipes.names())
+def test_every_recipe_is_a_valid_config_that_names_what_measured_it(name):
+    config = keras_wgan.recipes.get(name)
+    settings = config_files.read(keras_wgan.recipes.path(name))
+    for field, value in settings.items():
+        expected = tuple(value) if isinstance(value, list) else value
+        assert getattr(config, field) == expected, field
+    about, measured_by = keras_wgan.recipes.describe(name)
+    assert about and measured_by
+    # The pointer names a benchmark script and a results file of this repository.
+    named = [part.strip() for part in measured_by.replace(";", " ").split()]
+    assert any((REPO / path).is_file() for path in named if path.startswith("benchmarks/"))
+    assert all(
+        (REPO / path).is_file() for path in named if path.startswith("benchmarks/results/")
+    ), measured_by
+
+
+def test_the_default_run_is_the_digits_recipe():
+    assert keras_wgan.recipes.get("digits") == run_config.TrainConfig()
+    assert keras_wgan.recipes.get("papers").paper_settings is True
+    assert keras_wgan.recipes.get("digits", seed=3, epochs=2).seed == 3
+
+
+def test_settings_files_refuse_unknown_fields_and_non_objects(tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"dataset": "ring8", "critc_steps": 3}))
+    with pytest.raises(ValueError, match=r"Unknown settings in .*mine.json: \['critc_steps'\]"):
+        run_config.TrainConfig.from_file(path)
+    path.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="holds one JSON object"):
+        run_config.TrainConfig.from_file(path)
+    with pytest.raises(ValueError, match="name='nope'"):
+        keras_wgan.recipes.get("nope")
+
+
+def test_a_config_file_round_trips_and_flags_override_it(tmp_path, capsys):
+    path = tmp_path / "ring8.json"
+    config = run_config.TrainConfig(dataset="ring8", epochs=3, seed=4)
+    config.to_file(str(path))
+    assert run_config.TrainConfig.from_file(path) == config
+    assert cli.main(["train", "--config", str(path), "--seed", "5", "--print-config"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == {**config.settings(), "seed": 5}
+
+
+def test_a_runs_config_json_reproduces_it_through_the_command_line(tmp_path):
+    config = tiny_config(tmp_path, epochs=1, backup_every=0)
+    first = training.train(config, tmp_path / "first")
+    saved = json.loads(pathlib.Path(first["config"]).read_text())
+    assert first["config"] == str(tmp_path / "first" / "config.json")
+    assert saved == config.settings()
+
+    code = cli.main(["train", "--config", first["config"], "--output-dir",
+                     str(tmp_path / "again")])
+    assert code == 0
+    weights = [keras.models.load_model(tmp_path / run / "model.keras").get_weights()
+               for run in ("first", "again")]
+    assert len(weights[0]) == len(weights[1]) > 0
+    for mine, theirs in zip(*weights):
+        np.testing.assert_array_equal(mine, theirs)
