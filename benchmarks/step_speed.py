@@ -32,7 +32,7 @@ Results: JSON lines appended to benchmarks/results/step_speed.jsonl, a table wri
 benchmarks/results/step_speed.md.
 
 Usage:
-    python benchmarks/step_speed.py --yardstick ../shared/anchors/kerasio_wgan_gp.py
+    python benchmarks/step_speed.py --yardstick PATH/TO/wgan_gp.py   # keras.io's example
     python benchmarks/step_speed.py --quick            # a smoke run, about two minutes
     python benchmarks/step_speed.py --intra-op 2 --inter-op 1 --parts targets
 """
