@@ -3,11 +3,15 @@ r"""Class-conditional WGAN-GP on the bundled 8x8 digits: does G(z, y) draw digit
 Trains a conditional WGAN-GP (label embedding in the generator, projection head in the critic),
 then asks the digits classifier of `keras_wgan.evaluation` (held-out accuracy printed beside) to
 classify 1,000 samples, 100 per class: the conditional accuracy is the share it assigns to the
-class the generator was asked for. Writes a grid (one row per class) and appends one JSON line.
+class the generator was asked for. Writes a grid (one row per class, `conditional_digits.png`),
+appends one JSON line to `benchmarks/results/conditional_digits.jsonl` (variant
+`papers_settings`: this script's model, the papers' optimizer) and rewrites the table
+`conditional_digits.md`, one section per variant. Whole `keras-wgan train --conditional` commands
+are recorded there by hand as variant `recipe_command` (their metrics.json scores).
 
 Usage:
-    python benchmarks/conditional_digits.py --epochs 300 \
-        --out benchmarks/results/conditional_digits.jsonl
+    python benchmarks/conditional_digits.py --epochs 300
+    python benchmarks/conditional_digits.py --table     # only rewrite the table
 """
 
 import argparse
@@ -21,10 +25,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import records  # noqa: E402  (benchmarks/, the script's directory)
 import tensorflow as tf  # noqa: E402
 
 import keras_wgan  # noqa: E402
 from keras_wgan import evaluation  # noqa: E402
+
+VARIANT = "papers_settings"
+SCORES = ("fid", "precision", "recall", "density", "coverage", "classes_covered",
+          "conditional_accuracy")
 
 
 def save_grid(images, path, rows=10):
@@ -43,14 +52,43 @@ def save_grid(images, path, rows=10):
     plt.close(figure)
 
 
+def write_table():
+    """One section per variant: seed, steps, time and the scores each line has."""
+    rows = records.read("conditional_digits")
+    for variant in dict.fromkeys(row["variant"] for row in rows):
+        header = ["date", "command", "seed", "generator steps", "seconds", *SCORES]
+        lines = ["| " + " | ".join(header) + " |",
+                 "|" + "---|" * (5 + len(SCORES))]
+        for row in rows:
+            if row["variant"] != variant:
+                continue
+            scores = row.get("scores") or row.get("metrics", {}).get("scores", {})
+            values = [scores[key]["generated"] if key in scores else None for key in SCORES]
+            if scores == {} and "conditional_accuracy" in row:
+                values[-1] = row["conditional_accuracy"]
+            seed = row.get("seed", row.get("command", "").rpartition("--seed ")[2] or "-")
+            cells = ["-" if v is None else f"{v:.3g}" for v in values]
+            lines.append(
+                f"| {row.get('date', '-')} | {row.get('command', 'conditional_digits.py')} | "
+                f"{seed} | "
+                f"{row.get('generator_steps', '-')} | "
+                f"{row.get('train_seconds', row.get('wall_seconds', '-'))} | "
+                + " | ".join(cells) + " |"
+            )
+        records.write_section("conditional_digits", variant, "\n".join(lines) + "\n",
+                              "Conditional digits, measured")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="benchmarks/results/conditional_digits.jsonl")
-    parser.add_argument("--grid", default="benchmarks/results/conditional_digits.png")
+    parser.add_argument("--grid", default=os.path.join(records.RESULTS, "conditional_digits.png"))
+    parser.add_argument("--table", action="store_true", help="only rewrite the table")
     args = parser.parse_args()
+    if args.table:
+        return write_table()
 
     keras.utils.set_random_seed(args.seed)
     images, labels = keras_wgan.data.load_digits("train", seed=args.seed)
@@ -74,6 +112,7 @@ def main():
     predicted = np.argmax(evaluation.probabilities(classifier, samples), axis=1)
     per_class = [float(np.mean(predicted[wanted == c] == c)) for c in range(10)]
     result = {
+        "variant": VARIANT,
         "model": "conditional WGAN-GP (embedding + projection)",
         "epochs": args.epochs,
         "generator_steps": int(model.generator_optimizer.iterations),
@@ -84,9 +123,8 @@ def main():
         "seed": args.seed,
         "tensorflow": tf.__version__,
     }
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out, "a") as f:
-        f.write(json.dumps(result) + "\n")
+    records.append("conditional_digits", result)
+    write_table()
     order = np.concatenate([np.arange(c * 100, c * 100 + 10) for c in range(10)])
     save_grid(samples[order], args.grid)
     print(json.dumps(result))

@@ -1,12 +1,13 @@
 """The default run's whole command, timed against another variant in alternated rounds (by hand).
 
-Runs `keras-wgan train --seed 0` (the default run) and a variant (by default the digits recipe
-of stops 23-24: `--generator-lr 2e-4 --critic-lr 2e-4 --epochs 20`), one after the other, for
+Runs `keras-wgan train --seed 0` (the default run) and a variant (by default an earlier digits
+recipe: `--generator-lr 2e-4 --critic-lr 2e-4 --epochs 20`), one after the other, for
 `--rounds` rounds, each in its own process and output directory, and appends one JSON line per
 run to `benchmarks/results/default_run_timing.jsonl`: wall and CPU seconds of the command, the
 training seconds it prints (fit with its scorings and drawings), Python warnings and progress
-lines in its output, the run's scores (`metrics.json`), the CPU and the load. Compare the
-variants as ratios of the same rounds; run it on a quiet machine.
+lines in its output, the run's scores (`metrics.json`), the CPU and the load; each line names
+its `variant` (`default` or `variant`), and the table `default_run_timing.md` is rewritten from
+all the lines. Compare the variants as ratios of the same rounds; run it on a quiet machine.
 
 With `--variant-tree DIR` the variant runs the library found in DIR (`PYTHONPATH=DIR`: a
 checkout, or `git archive REV keras_wgan | tar -x -C DIR`) instead of this one, and its
@@ -23,6 +24,7 @@ Usage:
     python benchmarks/default_run_timing.py --variant-tree /tmp/old --rounds 3
     python benchmarks/default_run_timing.py --rounds 1 --seeds 0 1 2 3 4 \
         --variant-env ONEDNN_MAX_CPU_ISA=AVX2 XLA_FLAGS=--xla_cpu_max_isa=AVX2
+    python benchmarks/default_run_timing.py --table      # only rewrite the table
 """
 
 import argparse
@@ -37,9 +39,12 @@ import tempfile
 import time
 
 import digits_recipe
+import records
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
-                       "default_run_timing.jsonl")
+COLUMNS = [("date", "date"), ("variant", "variant"), ("round", "round"), ("command", "command"),
+           ("code", "git"), ("wall s", "wall_s"), ("CPU s", "cpu_s"), ("train s", "train_s"),
+           ("classifier-FID", "fid"), ("precision", "precision"), ("recall", "recall"),
+           ("density", "density"), ("coverage", "coverage"), ("CPU", "cpu")]
 BEFORE = ["--generator-lr", "2e-4", "--critic-lr", "2e-4", "--epochs", "20"]
 
 
@@ -96,7 +101,10 @@ def main():
     parser.add_argument("--variant-env", nargs="+", default=(), metavar="KEY=VALUE",
                         help="environment variables of the variant's process")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--table", action="store_true", help="only rewrite the table")
     args = parser.parse_args()
+    if args.table:
+        return write_table()
     if args.variant is None:
         args.variant = [] if args.variant_tree or args.variant_env else BEFORE
     variant_env = {}
@@ -119,9 +127,17 @@ def main():
                 line = {"date": str(datetime.date.today()), "variant": name, "round": round_,
                         **run(arguments, workdir, tree, env, seed), "cpu": cpu,
                         "git": commit if tree is None else _tree_name(tree)}
-            with open(RESULTS, "a") as file:
-                file.write(json.dumps(line) + "\n")
+            records.append("default_run_timing", line)
+            write_table()
             print(json.dumps(line), flush=True)
+
+
+def write_table():
+    with open(records.markdown_path("default_run_timing"), "w") as file:
+        file.write("# The default run's whole command, timed\n\n"
+                   "`python benchmarks/default_run_timing.py`: every line of "
+                   "`default_run_timing.jsonl`; compare `default` and `variant` within a "
+                   "round.\n\n" + records.table(records.read("default_run_timing"), COLUMNS))
 
 
 def _tree_name(tree):

@@ -14,19 +14,22 @@ in-training scores, the backups and the export, which cost time but change no we
 user sees, callbacks included; steps rounded down to whole epochs).
 
 A candidate is a name of `CANDIDATES` with its budget, `NAME@STEPS` (e.g. `paper@4000`, today's
-default run). Adam's betas are not `TrainConfig` fields: a candidate that changes them sets
-`keras_wgan.config.WGAN_GP_BETA_1/2` inside its worker before the optimizers are made.
+default run). What `TrainConfig` does not say (network builder options, the model's penalty
+shape, Adam's betas) a candidate passes through the extension points of `training.train`
+(`generator_options`, `critic_options`, `model_options`, `optimizer_options`) and of the
+`build_model` / `make_optimizers` it calls: no library global is changed.
 
-Every run appends a JSON line (scores and references, steps, train and total wall seconds, CPU
-model, cores, load averages, cores busy, versions, git state) to `digits_recipe.jsonl`; the
-Markdown table `digits_recipe.md` (medians over seeds per candidate and budget, the train time as
-a ratio to the `--baseline` candidate's median in the same runs) is rewritten from the lines of
-the listed run ids after every run.
+Every run appends a JSON line (its `--variant`, scores and references, steps, train and total
+wall seconds, CPU model, cores, load averages, cores busy, versions, git state) to
+`benchmarks/results/digits_recipe.jsonl`; the variant's section of `digits_recipe.md` (medians
+over seeds per candidate and budget, the train time as a ratio to the `--baseline` candidate's
+median in the same runs) is rewritten from the lines of the listed run ids after every run. A
+variant names the conditions of a set of runs (e.g. `avx2_capped`: the kernels capped to AVX2).
 
 Usage:
     python benchmarks/digits_recipe.py --candidates paper@4000 ema999@2000 --seeds 0 1 2
     python benchmarks/digits_recipe.py --quick              # tiny check, written to /tmp
-    python benchmarks/digits_recipe.py --table-only RUN_ID [RUN_ID ...]
+    python benchmarks/digits_recipe.py --table-only RUN_ID [RUN_ID ...] --variant default
 """
 
 import argparse
@@ -40,8 +43,11 @@ import sys
 import tempfile
 import time
 
-# The default run's recipe of stops 20-22 as TrainConfig overrides (`nc2_crit2f16_ema999` below);
-# `recipe_clusters20` adds the self-conditioning of stop 23, and today's default run
+import records  # benchmarks/, the script's directory
+
+TITLE = "Image recipes (digits, MNIST-5k), measured"
+# An earlier default recipe as TrainConfig overrides (`nc2_crit2f16_ema999` below);
+# `recipe_clusters20` adds self-conditioning, and today's default run
 # (`run_config.DIGITS_RECIPES`) is `recipe_c20_lr4e-4@4000`: its rates 4e-4, 4,000 steps.
 RECIPE = {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
           "critic_stages": 2, "critic_filters": 16}
@@ -62,10 +68,8 @@ MODEL_OPTIONS = {
 }
 # Environment variables that choose TensorFlow's CPU kernels, recorded with each run: oneDNN on
 # or off, and oneDNN's and XLA's instruction sets (capped to AVX2 to stand in for an AVX2-only
-# CPU; run such runs with their own `--out-dir`, so that their rows stay apart).
+# CPU; give such runs their own `--variant`, so that their rows stay apart).
 KERNEL_VARIABLES = ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA", "XLA_FLAGS")
-# Candidates that train with top-k generator updates (`top_k_probe.patch`): (fraction, steps).
-TOP_K = {"recipe_topk50": (0.5, 1000), "recipe_topk75": (0.75, 1000)}
 # name -> (TrainConfig overrides, Adam (beta_1, beta_2) or None for the paper's 0.5 / 0.9, note)
 CANDIDATES = {
     "paper": ({}, None, "today's default: Adam 1e-4 (0.5, 0.9) both, n_critic 5, no EMA"),
@@ -128,7 +132,7 @@ CANDIDATES = {
         {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999}, None,
         "today's default with a 2-stage critic of 16 and 32 filters (8x8 -> 4x4x16 -> 2x2x32)",
     ),
-    # The ablation (issue 13): each run is scored with and without its generator average.
+    # The ablation: each run is scored with and without its generator average.
     "nc2_ema999_diffaug": (
         {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
          "augment": "diffaugment"}, None,
@@ -150,14 +154,6 @@ CANDIDATES = {
         {**RECIPE, "penalty_weight": 1.0}, None,
         "the recipe with a gradient penalty of weight 1 (10 in the recipe)",
     ),
-    "recipe_topk50": (
-        RECIPE, None,
-        "the recipe, generator updates on the top-k critic scores (k: 100% -> 50%, 1,000 steps)",
-    ),
-    "recipe_topk75": (
-        RECIPE, None,
-        "the recipe, generator updates on the top-k critic scores (k: 100% -> 75%, 1,000 steps)",
-    ),
     **{
         f"recipe_clusters{k}": (
             {**RECIPE, "clusters": k}, None,
@@ -173,8 +169,8 @@ CANDIDATES = {
         )
         for weight in (1.0, 0.1)
     },
-    # The self-conditioned recipe of stops 23-24 (20 clusters, 2e-4) with one change each: what
-    # moves precision and density (stop 25), and the ablation's augmentations on that recipe.
+    # The first self-conditioned recipe (20 clusters, 2e-4) with one change each: what
+    # moves precision and density, and the ablation's augmentations on that recipe.
     # (`ema9995` trains the same weights as `recipe_clusters20` below 9,990 steps: the average's
     # warm-up, n / (n + 10), stays under both decays until then.)
     **{
@@ -196,7 +192,7 @@ CANDIDATES = {
         )
     },
     # The recipe as it runs now (`run_config.DIGITS_RECIPES`: 20 clusters, 4e-4, XLA) with one
-    # change each (stop 28): what else might lift precision at its 4,000 steps.
+    # change each: what else might lift precision at its 4,000 steps.
     **{
         f"xla_{suffix}": ({**RECIPE_XLA, **change}, betas, f"the recipe (4e-4, XLA), {note}")
         for suffix, change, betas, note in (
@@ -219,7 +215,7 @@ CANDIDATES = {
         )
         for name, (decay, warmup) in EMA_CANDIDATES.items()
     },
-    # The same with another shape of gradient penalty (stop 29): one-sided, penalising only
+    # The same with another shape of gradient penalty: one-sided, penalising only
     # norms above 1 (Gulrajani et al. 2017, section 4; Petzka et al. 2018, "On the
     # regularization of Wasserstein GANs"), or pulling the norms towards ~0 (zero-centred on
     # the interpolates, Thanh-Tung et al. 2019, "Improving generalization and stability of
@@ -251,7 +247,7 @@ CANDIDATES = {
     "mnist5k_nc2_ema999_clusters20_lr4e-4": (
         {"dataset": "mnist5k", "generator_lr": 4e-4, "critic_lr": 4e-4, "critic_steps": 2,
          "ema_decay": 0.999, "clusters": 20}, None,
-        "MNIST-5k, the recipe (20 clusters) at the digits recipe's rates of stop 25 (4e-4)",
+        "MNIST-5k, the recipe (20 clusters) at the digits recipe's rates (4e-4)",
     ),
     "mnist5k_nc2_ema999_diffaug": (
         {"dataset": "mnist5k", "generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2,
@@ -361,16 +357,23 @@ def code_state():
 # --------------------------------------------------------------------------------------------
 
 
-def _model_and_stream(config, real, steps):
+def _model_and_stream(config, real, steps, options):
     """The compiled model of `config` for a run of `steps`, and its repeating batches of `real`
     (images, or `(images, cluster ids)` for a self-conditioned run), as `training.train`
-    makes them."""
+    makes them; `options` are the candidate's extension-point arguments (`_options`)."""
     from keras_wgan import data as data_lib
     from keras_wgan import training
 
+    builder_options = {key: value for key, value in options.items()
+                       if key != "optimizer_options"}
+    optimizer_options = {key: value for key, value in options.items()
+                         if key == "optimizer_options"}
     images, frequencies = training.split_training_data(config, real)
-    model = training.build_model(config, images.shape[1:], cluster_frequencies=frequencies)
-    model.compile(*training.make_optimizers(config, steps), jit_compile=config.jit_compile)
+    model = training.build_model(
+        config, images.shape[1:], cluster_frequencies=frequencies, **builder_options
+    )
+    model.compile(*training.make_optimizers(config, steps, **optimizer_options),
+                  jit_compile=config.jit_compile)
     stream = data_lib.make_dataset(
         real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed,
         repeat=True, num_classes=training.num_classes_of(config),
@@ -387,7 +390,7 @@ def time_steps(name, steps, seed, warmup=20):
     config = _configure(name, seed)
     real = training.load_training_data(config)
     keras.utils.set_random_seed(config.seed)
-    model, stream = _model_and_stream(config, real, steps + warmup)
+    model, stream = _model_and_stream(config, real, steps + warmup, _options(name))
     model.fit(stream, epochs=1, steps_per_epoch=warmup, verbose=0, shuffle=False)
     load_before = os.getloadavg()
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -408,47 +411,36 @@ def time_steps(name, steps, seed, warmup=20):
 
 
 def _configure(name, seed):
-    """The candidate's `TrainConfig`, its network options and betas put in place."""
+    """The candidate's `TrainConfig`."""
     from keras_wgan import config as paper
     from keras_wgan import training
 
     overrides, betas, _ = CANDIDATES[name]
-    if name in TOP_K:  # a probe: top-k generator updates patched into the model class
-        import top_k_probe
-
-        top_k_probe.patch(*TOP_K[name])
-    for role, options in NETWORKS.get(name, {}).items():
-        # `training.build_model` calls the builders through `keras_wgan.networks`.
-        import functools
-
-        from keras_wgan import networks
-
-        builder = getattr(networks, f"build_{role}")
-        # The candidate's options win over the arguments `build_model` passes (base_filters).
-        setattr(networks, f"build_{role}", functools.partial(_overridden, builder, options))
-    if name in MODEL_OPTIONS:  # the penalty's shape, an option of the model class
-        import functools
-
-        from keras_wgan.models import WGANGP
-
-        training.MODEL_CLASSES["wgan-gp"] = functools.partial(WGANGP, **MODEL_OPTIONS[name])
-    if betas is not None:
-        paper.WGAN_GP_BETA_1, paper.WGAN_GP_BETA_2 = betas
-        if overrides.get("generator_lr") is None:
-            raise ValueError(f"candidate {name!r} sets betas: it must set its rates too")
+    if betas is not None and overrides.get("generator_lr") is None:
+        raise ValueError(f"candidate {name!r} sets betas: it must set its rates too")
     # Every candidate names its critic: on digits DCGAN's one stage of 64 filters unless it
     # says otherwise (the default run's recipe, `run_config.DIGITS_RECIPES`, has its own).
     # No clusters unless the candidate says so: the candidates before self-conditioning had none.
-    # The average's warm-up W of every candidate before stop 29, the models' own, unless the
-    # candidate says otherwise (the default recipe's is 2 since then).
+    # The average's warm-up W is the models' own (`config.EMA_WARMUP`, read) unless the
+    # candidate says otherwise (the default recipe's is 2).
     base = {"dataset": "digits", "clusters": 0, "ema_warmup": paper.EMA_WARMUP}
     if overrides.get("dataset", "digits") == "digits":
         base.update(critic_stages=1, critic_filters=64)
     return training.TrainConfig(**{**base, **overrides}, seed=seed, verbose=0)
 
 
-def _overridden(builder, options, *args, **kwargs):
-    return builder(*args, **{**kwargs, **options})
+def _options(name):
+    """What the candidate changes beyond `TrainConfig`, as the keyword arguments of
+    `training.train`'s extension points (only those it sets)."""
+    betas = CANDIDATES[name][1]
+    networks = NETWORKS.get(name, {})
+    options = {
+        "generator_options": networks.get("generator"),
+        "critic_options": networks.get("critic"),
+        "model_options": MODEL_OPTIONS.get(name),
+        "optimizer_options": None if betas is None else {"beta_1": betas[0], "beta_2": betas[1]},
+    }
+    return {key: value for key, value in options.items() if value}
 
 
 def run_one(name, steps, seed, full=False):
@@ -460,6 +452,7 @@ def run_one(name, steps, seed, full=False):
 
     betas = CANDIDATES[name][1]
     config = _configure(name, seed)
+    options = _options(name)
     real = training.load_training_data(config)
     images = real[0] if isinstance(real, tuple) else real
     steps_per_epoch = len(images) // (config.batch_size * config.critic_steps)
@@ -475,12 +468,12 @@ def run_one(name, steps, seed, full=False):
             config = dataclasses.replace(
                 config, epochs=epochs, saved_models_dir=os.path.join(workdir, "export")
             )
-            summary = training.train(config, os.path.join(workdir, "run"))
+            summary = training.train(config, os.path.join(workdir, "run"), **options)
         generator_steps, scored = summary["generator_steps"], summary["quality"]
         train_seconds = summary["seconds"]
     else:
         keras.utils.set_random_seed(config.seed)
-        model, stream = _model_and_stream(config, real, steps)
+        model, stream = _model_and_stream(config, real, steps, options)
         fit_started = time.perf_counter()
         model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
         train_seconds = time.perf_counter() - fit_started
@@ -600,15 +593,14 @@ def table(records, baseline):
             "training digits"
         )
     lines = [
-        f"# {title}",
-        "",
+        f"**{title}.** "
         f"`benchmarks/digits_recipe.py`, runs {run_ids}"
         f" ({first['date']}): {'; '.join(cpus)}, TensorFlow {first['tensorflow']}, "
         f"Keras {first['keras']}. WGAN-GP, {data}; each run in its own subprocess, scored as "
         "a run's metrics.json (`training.evaluate`: 1,000 samples, n = "
         f"{first['num_samples']} per set, {first['feature_extractor']}).",
         "",
-        "Each cell is the **median over seeds**. Targets (issue 13): classifier-FID <= 2x the "
+        "Each cell is the **median over seeds**. Targets (the aims): classifier-FID <= 2x the "
         "floor; precision, density and coverage at or above the degraded reference; 10/10 "
         f"classes{aim_note}. References (medians over the runs' seeds): "
         + "; ".join(f"{label} floor {fmt(k, floors[k])} / degraded {fmt(k, degraded[k])}"
@@ -680,13 +672,13 @@ def table(records, baseline):
     return "\n".join(lines) + "\n"
 
 
-def write_table(path_jsonl, path_md, run_ids, baseline):
-    with open(path_jsonl) as file:
-        records = [json.loads(line) for line in file if line.strip()]
-    records = [r for r in records if r["run_id"] in run_ids]
-    if any(r["mode"] != "timing" for r in records):
-        with open(path_md, "w") as file:
-            file.write(table(records, baseline))
+def write_table(results, variant, run_ids, baseline):
+    """Rewrites the variant's section of `digits_recipe.md` from the lines of `run_ids`."""
+    rows = [r for r in records.read("digits_recipe", variant, results=results)
+            if r.get("run_id") in run_ids]
+    if any(r["mode"] != "timing" for r in rows):
+        records.write_section("digits_recipe", variant, table(rows, baseline), TITLE,
+                              results=results)
 
 
 # --------------------------------------------------------------------------------------------
@@ -706,7 +698,9 @@ def main():
     parser.add_argument("--baseline", default="paper@4000",
                         help="NAME@STEPS whose median train time the ratios divide by")
     parser.add_argument("--quick", action="store_true", help="8 steps, seed 0, out to /tmp")
-    parser.add_argument("--out-dir", default=None, help="default benchmarks/results")
+    parser.add_argument("--variant", default="default",
+                        help="the runs' conditions, a field of each line and a section of the "
+                             "table (e.g. avx2_capped)")
     parser.add_argument("--table-only", nargs="+", metavar="RUN_ID",
                         help="rebuild the table from these runs and exit")
     parser.add_argument("--also", nargs="+", default=(), metavar="RUN_ID",
@@ -723,12 +717,9 @@ def main():
         print("RESULT " + json.dumps(record), flush=True)
         return
 
-    out_dir = args.out_dir or ("/tmp/digits_recipe_quick" if args.quick else "benchmarks/results")
-    os.makedirs(out_dir, exist_ok=True)
-    path_jsonl = os.path.join(out_dir, "digits_recipe.jsonl")
-    path_md = os.path.join(out_dir, "digits_recipe.md")
+    results = "/tmp/digits_recipe_quick" if args.quick else records.RESULTS
     if args.table_only:
-        write_table(path_jsonl, path_md, set(args.table_only), args.baseline)
+        write_table(results, args.variant, set(args.table_only), args.baseline)
         return
     candidates = [(name, 8) for name, _ in args.candidates] if args.quick else args.candidates
     seeds = args.seeds[:1] if args.quick else args.seeds
@@ -746,17 +737,17 @@ def main():
                 + (["--timing"] if args.timing else []),
                 capture_output=True, text=True, env=env,
             )
-            results = [
+            lines = [
                 line for line in completed.stdout.splitlines() if line.startswith("RESULT ")
             ]
-            if completed.returncode != 0 or not results:
+            if completed.returncode != 0 or not lines:
                 print(f"run failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
                 continue
-            record = {"run_id": run_id, "date": datetime.date.today().isoformat(),
-                      "command": command, **json.loads(results[-1][len("RESULT "):])}
-            with open(path_jsonl, "a") as file:
-                file.write(json.dumps(record) + "\n")
-            write_table(path_jsonl, path_md, {run_id, *args.also}, args.baseline)
+            record = {"variant": args.variant, "run_id": run_id,
+                      "date": datetime.date.today().isoformat(), "command": command,
+                      **json.loads(lines[-1][len("RESULT "):])}
+            records.append("digits_recipe", record, results=results)
+            write_table(results, args.variant, {run_id, *args.also}, args.baseline)
             if args.timing:
                 print(f"  {record['step_ms']} ms per step ({record['step_cpu_ms']} CPU ms), "
                       f"load {record['loadavg_1min_before_after']}", flush=True)
@@ -771,7 +762,7 @@ def main():
                 f"load {record['loadavg_1min_before_after']}",
                 flush=True,
             )
-    print(f"run_id {run_id}; table: {path_md}")
+    print(f"run_id {run_id}; table: {records.markdown_path('digits_recipe', results)}")
 
 
 if __name__ == "__main__":

@@ -27,9 +27,13 @@ import sys
 import time
 
 import digits_recipe
+import records
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
-                       "digits_step_speed.jsonl")
+COLUMNS = [("date", "date"), ("variant", "variant"), ("round", "round"), ("ISA", "isa"),
+           ("steps", "steps"), ("ms per step", "ms_per_step"),
+           ("CPU ms per step", "cpu_ms_per_step"),
+           ("first fit of 100 steps, s", "first_fit_of_100_steps_s"), ("load", "loadavg"),
+           ("CPU", "cpu")]
 VARIANTS = {
     "plain": {},
     "xla": {"jit_compile": True},
@@ -89,7 +93,10 @@ def main():
     parser.add_argument("--isa-avx2", action="store_true",
                         help="cap oneDNN and XLA to AVX2 in the measured processes")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--table", action="store_true", help="only rewrite the table")
     args = parser.parse_args()
+    if args.table:
+        return write_table()
     if args.worker:
         print(json.dumps(measure(args.worker, args.steps)))
         return
@@ -109,9 +116,17 @@ def main():
                     "steps": args.steps, "isa": "AVX2 (capped)" if args.isa_avx2 else "native",
                     **json.loads(process.stdout.strip().splitlines()[-1]), "cpu": cpu,
                     "loadavg": round(os.getloadavg()[0], 2)}
-            with open(RESULTS, "a") as file:
-                file.write(json.dumps(line) + "\n")
+            records.append("digits_step_speed", line)
+            write_table()
             print(json.dumps(line), flush=True)
+
+
+def write_table():
+    with open(records.markdown_path("digits_step_speed"), "w") as file:
+        file.write("# The digits recipe's step, timed\n\n"
+                   "`python benchmarks/digits_step_speed.py`: every line of "
+                   "`digits_step_speed.jsonl`; compare the variants within a round.\n\n"
+                   + records.table(records.read("digits_step_speed"), COLUMNS))
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ def run(name, dataset, steps, seed):
     )
     seconds = time.perf_counter() - start
     return {
+        "variant": dataset,
         "dataset": dataset,
         "model": name,
         "seed": seed,

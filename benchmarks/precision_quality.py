@@ -15,15 +15,16 @@ subprocess so a precision policy can never leak into the next run:
 Under `mixed_bfloat16` the global policy is set before the networks are built (their output
 layers are float32 by construction) and reset to float32 before scoring. Every run appends one
 JSON line (metrics, wall time, CPU model and flags, cores, versions, oneDNN, threads, the policy
-and the compute dtypes the networks actually got) to `precision_quality.jsonl`; after every run
-the markdown table `precision_quality.md` is rewritten from the lines of this invocation.
+and the compute dtypes the networks actually got, and its variant: `default`, or
+`float32_critic` with `--float32-critic`) to `benchmarks/results/precision_quality.jsonl`; after
+every run the variant's section of `precision_quality.md` is rewritten from the lines of this
+invocation.
 
 Usage:
     python benchmarks/precision_quality.py                    # full: 2 datasets x 2 x 3 seeds
     python benchmarks/precision_quality.py --quick            # tiny check, written to /tmp
     python benchmarks/precision_quality.py --table-only RUN_ID  # rebuild the table from the JSON
-    python benchmarks/precision_quality.py --datasets grid25 --float32-critic \
-        --out-dir benchmarks/results/float32_critic     # bf16 generator, float32 critic
+    python benchmarks/precision_quality.py --datasets grid25 --float32-critic  # f32 critic
 """
 
 import argparse
@@ -34,6 +35,8 @@ import resource
 import subprocess
 import sys
 import time
+
+import records  # benchmarks/, the script's directory
 
 PRECISIONS = ("float32", "mixed_bfloat16")
 DATASETS = ("digits", "grid25")
@@ -330,8 +333,6 @@ def table(records, supplement=()):
     first = records[0]
     flags = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in first["cpu_flags"].items())
     lines += [
-        "# WGAN-GP quality under float32 and mixed_bfloat16, measured",
-        "",
         f"`{first['command'].strip()}` on {first['date']}: {first['cpu_model']} ({flags}), "
         f"{first['cores']} cores, "
         f"TensorFlow {first['tensorflow']}, Keras {first['keras']}, oneDNN "
@@ -479,14 +480,14 @@ def short(precision):
     return "bf16" if precision == "mixed_bfloat16" else "f32"
 
 
-def write_table(path_jsonl, path_md, run_id, supplement_ids=()):
-    with open(path_jsonl) as f:
-        everything = [json.loads(line) for line in f if line.strip()]
-    records = [r for r in everything if r.get("run_id") == run_id]
+def write_table(results, variant, run_id, supplement_ids=()):
+    everything = records.read("precision_quality", variant, results=results)
+    rows = [r for r in everything if r.get("run_id") == run_id]
     supplement = [r for r in everything if r.get("run_id") in supplement_ids]
-    if records:
-        with open(path_md, "w") as f:
-            f.write(table(records, supplement))
+    if rows:
+        records.write_section("precision_quality", variant, table(rows, supplement),
+                              "WGAN-GP quality under float32 and mixed_bfloat16, measured",
+                              results=results)
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,7 +512,6 @@ def main():
     parser.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--quick", action="store_true", help="tiny budgets, seed 0, out to /tmp")
-    parser.add_argument("--out-dir", default=None, help="default benchmarks/results")
     parser.add_argument("--table-only", metavar="RUN_ID", help="rebuild the table and exit")
     parser.add_argument(
         "--float32-critic", action="store_true",
@@ -531,15 +531,11 @@ def main():
     if args.worker:
         return worker(args)
 
-    out_dir = args.out_dir or (
-        "/tmp/precision_quality_quick" if args.quick else "benchmarks/results"
-    )
-    os.makedirs(out_dir, exist_ok=True)
-    path_jsonl = os.path.join(out_dir, "precision_quality.jsonl")
-    path_md = os.path.join(out_dir, "precision_quality.md")
+    results = "/tmp/precision_quality_quick" if args.quick else records.RESULTS
+    variant = "float32_critic" if args.float32_critic else "default"
     command = " ".join(["python benchmarks/precision_quality.py", *sys.argv[1:]])
     if args.table_only:
-        write_table(path_jsonl, path_md, args.table_only, args.supplement)
+        write_table(results, variant, args.table_only, args.supplement)
         return
     seeds = [args.seeds[0]] if args.quick else args.seeds
     budgets = QUICK_STEPS if args.quick else FULL_STEPS
@@ -560,13 +556,12 @@ def main():
             print(f"run failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
             continue
         record = json.loads(results[-1][len("RESULT "):])
-        record = {"run_id": run_id, "date": datetime.date.today().isoformat(),
-                  "command": command, **record}
+        record = {"variant": variant, "run_id": run_id,
+                  "date": datetime.date.today().isoformat(), "command": command, **record}
         print(json.dumps({k: v for k, v in record.items() if k != "references"}), flush=True)
-        with open(path_jsonl, "a") as f:
-            f.write(json.dumps(record) + "\n")
-        write_table(path_jsonl, path_md, run_id)
-    print(f"run_id {run_id}; table: {path_md}")
+        records.append("precision_quality", record, results=results)
+        write_table(results, variant, run_id)
+    print(f"run_id {run_id}; table: {records.markdown_path('precision_quality', results)}")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def worker(dataset, seeds):
         result = train_toy(dataset, seed)
         result.pop("mode_histogram", None)
         print(json.dumps({
-            "dataset": dataset, "seed": seed, "generator_steps": steps,
+            "variant": dataset, "dataset": dataset, "seed": seed, "generator_steps": steps,
             "hidden_units": list(hidden_units), "penalty_weight": penalty_weight,
             "clusters": clusters, **result,
             "seconds": round(time.perf_counter() - start, 1),

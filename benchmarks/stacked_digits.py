@@ -174,6 +174,7 @@ def main():
         )
     )
     result = {
+        "variant": args.schedule,
         "model": "StackedGAN (WGAN-GP losses, conditioning augmentation, projection critics)",
         "schedule": args.schedule,
         "generator_steps": int(model.generator_optimizer.iterations),

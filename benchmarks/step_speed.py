@@ -1,7 +1,7 @@
 """Training-step speed of WGAN-GP and WGAN on CPU beside the keras.io WGAN-GP example (by hand).
 
 Three parts, in one process and one run, so that every ratio compares figures measured side by
-side on the same machine (the machines are shared and their CPUs change between sessions):
+side on the same machine (the machines are shared and their CPUs change from run to run):
 
 1. Targets, on the keras.io example's configuration: its networks, rebuilt with our builders
    (critic: zero-pad 28->32, four 5x5 stride-2 convolutions 64..512, dropout; generator: 4x4x256,
@@ -32,7 +32,7 @@ Results: JSON lines appended to benchmarks/results/step_speed.jsonl, a table wri
 benchmarks/results/step_speed.md.
 
 Usage:
-    python benchmarks/step_speed.py --yardstick ../shared/anchors/kerasio_wgan_gp.py
+    python benchmarks/step_speed.py --yardstick PATH/TO/wgan_gp.py   # keras.io's example
     python benchmarks/step_speed.py --quick            # a smoke run, about two minutes
     python benchmarks/step_speed.py --intra-op 2 --inter-op 1 --parts targets
 """

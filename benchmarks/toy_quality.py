@@ -135,7 +135,7 @@ def main():
     args = parser.parse_args()
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     for seed in args.seeds:
-        result = run(args, seed)
+        result = {"variant": f"{args.dataset}_{args.model}", **run(args, seed)}
         print(json.dumps(result))
         with open(args.out, "a") as f:
             f.write(json.dumps(result) + "\n")

@@ -8,12 +8,15 @@ metrics.json (`keras_wgan.evaluation.score_generator`, the same seed for every b
   and, for conditional generators, the conditional accuracy;
 - ring8 and grid25: modes captured, high-quality fraction, reverse KL (VEEGAN's protocol), W1.
 
-Appends one JSON line per (model, bound) to `--out` and writes the Markdown table of medians
-over the models beside it (same name, `.md`).
+Appends one JSON line per (model, bound) to `benchmarks/results/truncation.jsonl`, each naming
+its `--variant` (the models scored: by default the dataset's name, e.g. `digits_clusters30` for
+30-cluster runs), and writes the variant's section of `truncation.md`: medians over the models
+of this invocation.
 
 Usage:
     keras-wgan train --seed 0 --output-dir runs/digits-0   # ... one run per seed
-    python benchmarks/truncation.py --dataset digits --models runs/digits-*/model.keras
+    python benchmarks/truncation.py --dataset digits --models runs/digits-*/model.keras \
+        --variant digits_ema998
     python benchmarks/truncation.py --dataset grid25 --models runs/grid25-*/model.keras \
         --truncations none 2 1.5 1 0.5
 """
@@ -29,6 +32,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
+import records  # noqa: E402  (benchmarks/, the script's directory)
 import tensorflow as tf  # noqa: E402
 
 import keras_wgan  # noqa: E402,F401  (registers the model classes for load_model)
@@ -134,10 +138,12 @@ def main():
                         default=[None, 2.0, 1.5, 1.0, 0.75, 0.5], metavar="BOUND|none")
     parser.add_argument("--seed", type=int, default=2, help="seed of the latents and references")
     parser.add_argument("--use-ema", choices=["auto", "yes", "no"], default="auto")
-    parser.add_argument("--out", default=None,
-                        help="default benchmarks/results/truncation_<dataset>.jsonl")
+    parser.add_argument("--variant", default=None,
+                        help="the models scored, a field of each line and a section of the "
+                             "table (default: the dataset's name)")
+    parser.add_argument("--results", default=records.RESULTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    out = args.out or f"benchmarks/results/truncation_{args.dataset}.jsonl"
+    variant = args.variant or args.dataset
     use_ema = {"auto": None, "yes": True, "no": False}[args.use_ema]
     git_head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True).stdout.strip()
@@ -145,7 +151,7 @@ def main():
         with open("SNAPSHOT_OF") as file:
             git_head = f"snapshot of {file.read().strip()}"
     scorer = None
-    records = []
+    rows = []
     for path in args.models:
         model = keras.models.load_model(path)
         for bound in args.truncations:
@@ -160,18 +166,18 @@ def main():
                 result = evaluation.score_generator(model, args.dataset, seed=args.seed,
                                                     use_ema=use_ema, truncation=bound)
             record = {
+                "variant": variant,
                 "date": datetime.date.today().isoformat(), "dataset": args.dataset,
                 "model": path, "truncation": bound, "use_ema": args.use_ema,
                 "scores": flatten(args.dataset, result),
                 "references": references(args.dataset, result), "cpu": cpu_description(),
                 "tensorflow": tf.__version__, "keras": keras.__version__, "git_head": git_head,
             }
-            records.append(record)
+            rows.append(record)
             print(json.dumps(record), flush=True)
-            with open(out, "a") as file:
-                file.write(json.dumps(record) + "\n")
-    with open(os.path.splitext(out)[0] + ".md", "w") as file:
-        file.write(table(args.dataset, records))
+            records.append("truncation", record, results=args.results)
+    records.write_section("truncation", variant, table(args.dataset, rows),
+                          "Sampling-time truncation, measured", results=args.results)
 
 
 if __name__ == "__main__":
