@@ -91,7 +91,7 @@ def clean_error(capsys):
 
 
 def test_the_module_backup_is_a_real_resumable_backup(run):
-    assert sorted(files(run)) == ["backup/config.json", "backup/latest.weights.h5"]
+    assert sorted(files(run)) == ["backup/config.json", "backup/latest.weights.h5", "config.json"]
     assert files(run)["backup/latest.weights.h5"][:8] == b"\x89HDF\r\n\x1a\n"
 
 
@@ -254,7 +254,7 @@ def test_the_cli_stops_a_run_on_a_full_disk_keeping_the_backup_it_resumed_from(
         f"is kept in {run / 'backup' / 'latest.weights.h5'}: the run will resume from it."
     )
     after = files(run)
-    assert sorted(after) == ["backup/config.json", "backup/latest.weights.h5"]
+    assert sorted(after) == ["backup/config.json", "backup/latest.weights.h5", "config.json"]
     for name in ("backup/latest.weights.h5", "backup/config.json"):
         assert after[name] == before[name], name
     assert not (run / ".lock").exists() and not (run / "model.keras").exists()

@@ -333,7 +333,7 @@ def test_non_saturating_gan_on_a_toy(tmp_path):
     model = keras.models.load_model(summary["model"])
     assert model.generator_loss_name == "non_saturating" and model.critic_steps == 1
     assert float(model.critic_optimizer.learning_rate) == pytest.approx(2e-3 / 20)  # decayed
-    assert summary["export"].endswith("ns_gan_ring8/1")
+    assert summary["export"].endswith("ns-gan-ring8/1")
 
 
 def test_conditional_digits_reports_conditional_accuracy(tmp_path):

@@ -101,7 +101,6 @@ def _train(config, workdir, options):
         ("curves", "training_curves.png"), ("samples_dir", "samples"), ("backup", BACKUP_DIR),
         ("tensorboard", "tensorboard"), ("metrics", "metrics.json"),
     )}
-    config.to_file(paths["config"])
 
     # Data, networks, model and optimizers, as `build` makes them for any user.
     run = builders.build(config, **options)
@@ -121,6 +120,8 @@ def _train(config, workdir, options):
             f"more epochs (at least {-(-done_step // steps_per_epoch)}) to go on, or delete the "
             "backup to start over."
         )
+    # The settings are the run's once a backup (if any) accepted them.
+    config.to_file(paths["config"])
     history = (
         checkpointing.load_history(paths["history"], first_epoch)
         if resumed_step is not None else {}
