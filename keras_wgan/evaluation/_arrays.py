@@ -66,10 +66,7 @@ def pairwise_distances(a, b):
 
 
 def reduce_rows(a, b, reduce, pairwise=pairwise_distances):
-    """Concatenates `reduce(pairwise(rows of a, b))` over blocks of at most `CHUNK_ELEMENTS`.
-
-    `reduce` maps a block of shape (rows, len(b)) to an array of length `rows`.
-    """
+    """`reduce(pairwise(block of a, b))` -> one value per row, over blocks of `CHUNK_ELEMENTS`."""
     rows = max(1, CHUNK_ELEMENTS // len(b))
     return np.concatenate([reduce(pairwise(a[i : i + rows], b)) for i in range(0, len(a), rows)])
 

@@ -141,11 +141,6 @@ def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verb
 
     Raises:
         ValueError: if `dataset` has no classifier.
-
-    Example:
-
-    >>> classifier = keras_wgan.evaluation.train_classifier("mnist5k")
-    >>> accuracy = keras_wgan.evaluation.heldout_accuracy(classifier)  # on its held-out images
     """
     path = classifier_path(seed, epochs, directory, dataset)
     packaged = os.path.join(PACKAGED_DIR, os.path.basename(path))

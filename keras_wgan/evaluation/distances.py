@@ -1,7 +1,4 @@
-"""Distances between sample sets: Frechet (FID), kernel (KID) and Wasserstein-1 (NumPy/SciPy).
-
-Pairwise matrices are built in row blocks, so large sets never hold a full distance matrix.
-"""
+"""Distances between sample sets: Frechet (FID), kernel (KID) and Wasserstein-1 (NumPy/SciPy)."""
 
 import numpy as np
 from scipy import optimize

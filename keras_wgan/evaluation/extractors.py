@@ -3,6 +3,7 @@
 Each has a `name` (a result's `features`) and `describe(accuracy=None)` (its `feature_extractor`).
 """
 
+import functools
 import os
 import socket
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from keras_wgan._checks import check_positive_int
 from keras_wgan._policy import dtype_policy
+from keras_wgan.evaluation.classifier import CLASSIFIERS
 from keras_wgan.evaluation.classifier import NUM_CLASSES
 from keras_wgan.evaluation.classifier import check_dataset
 from keras_wgan.evaluation.classifier import classifier_dataset
@@ -53,20 +55,6 @@ class ClassifierFeatures:
         if self._description is None:
             self._description = describe_features(self.classifier)
         return self._description
-
-
-class DigitsClassifierFeatures(ClassifierFeatures):
-    name = "digits_classifier"
-
-    def __init__(self, classifier=None):
-        super().__init__("digits", classifier)
-
-
-class Mnist5kClassifierFeatures(ClassifierFeatures):
-    name = "mnist5k_classifier"
-
-    def __init__(self, classifier=None):
-        super().__init__("mnist5k", classifier)
 
 
 class InceptionV3Features:
@@ -186,16 +174,19 @@ def _keras_cache_dir():
     return os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
 
 
-FEATURE_EXTRACTORS = {
-    DigitsClassifierFeatures.name: DigitsClassifierFeatures,
-    Mnist5kClassifierFeatures.name: Mnist5kClassifierFeatures,
-    InceptionV3Features.name: InceptionV3Features,
-}
-
-
 def dataset_extractor_name(dataset):
     """The name of `dataset`'s own classifier features: `"<dataset>_classifier"`."""
     return f"{check_dataset(dataset)}_classifier"
+
+
+FEATURE_EXTRACTORS = {
+    **{
+        dataset_extractor_name(dataset): functools.partial(ClassifierFeatures, dataset)
+        for dataset in CLASSIFIERS
+    },
+    InceptionV3Features.name: InceptionV3Features,
+}
+DEFAULT_EXTRACTOR = dataset_extractor_name("digits")
 
 
 def get_extractor(extractor=None, **kwargs):
@@ -210,7 +201,7 @@ def get_extractor(extractor=None, **kwargs):
         ValueError: for an unknown name or an object that is not an extractor.
     """
     if extractor is None:
-        extractor = DigitsClassifierFeatures.name
+        extractor = DEFAULT_EXTRACTOR
     if isinstance(extractor, str):
         if extractor not in FEATURE_EXTRACTORS:
             raise ValueError(
@@ -231,7 +222,7 @@ def get_extractor(extractor=None, **kwargs):
 def get_extractor_name(extractor):
     """The `features` name of an extractor given as a name, a classifier or an object."""
     if extractor is None:
-        return DigitsClassifierFeatures.name
+        return DEFAULT_EXTRACTOR
     if isinstance(extractor, keras.Model):
         return dataset_extractor_name(classifier_dataset(extractor))
     return extractor if isinstance(extractor, str) else extractor.name

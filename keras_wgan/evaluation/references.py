@@ -256,8 +256,7 @@ def score_images(
 
 
 def check_comparable(*results):
-    """Raises `ValueError` unless all results (dicts of `ImageScorer.score` or
-    `score_generator`) were scored on the same features and n."""
+    """Raises `ValueError` unless all results were scored on the same features and n."""
     keys = [(r.get("features"), r.get("feature_extractor"), r.get("num_samples")) for r in results]
     if len(set(keys)) > 1:
         described = "; ".join(f"features={k[0]!r} ({k[1]}), n={k[2]}" for k in keys)
