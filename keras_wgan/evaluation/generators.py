@@ -44,12 +44,10 @@ def score_generator(
                 f"`extractor` ({get_extractor_name(extractor)!r}) differs from the scorer's "
                 f"({scorer.extractor.name!r}); scores of different features are never mixed."
             )
-        samples = generate(
-            generator, num_samples or scorer.num_generated, seed=seed, truncation=truncation
-        )
-        labels = None
-        if num_classes_of(generator) is not None:
-            labels = balanced_labels(len(samples), num_classes_of(generator))
+        count = num_samples or scorer.num_generated
+        num_classes = num_classes_of(generator)
+        labels = None if num_classes is None else balanced_labels(count, num_classes)
+        samples = generate(generator, count, seed=seed, labels=labels, truncation=truncation)
         result = scorer.score(samples, labels=labels, names=names)
     else:
         samples = generate(generator, num_samples or TOY_SAMPLES, seed=seed, truncation=truncation)
