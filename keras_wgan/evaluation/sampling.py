@@ -1,8 +1,4 @@
-"""Samples of a generator for scoring: seeded latents, and balanced labels for conditional ones.
-
-`generate` draws the samples; `num_classes_of` reads a conditional generator's classes from its
-label embedding and `balanced_labels` gives each class in turn.
-"""
+"""Samples of a generator for scoring: seeded latents, and balanced labels for conditional ones."""
 
 import keras
 import numpy as np
@@ -14,8 +10,7 @@ from keras_wgan.networks.clusters import cluster_entries
 
 
 def num_classes_of(generator):
-    """Classes of a conditional generator (inputs `[latent, labels]`), read from its label
-    embedding; `None` for an unconditional generator."""
+    """Classes of a conditional generator (from its Embedding), `None` if unconditional."""
     if len(generator.inputs) < 2:
         return None
     for layer in generator.layers:
@@ -28,7 +23,7 @@ def num_classes_of(generator):
 
 
 def balanced_labels(num_samples, num_classes):
-    """Labels `0, 1, ..., num_classes - 1, 0, 1, ...` (int32 `[num_samples]`): balanced classes."""
+    """Labels `0, 1, ..., num_classes - 1, 0, 1, ...`, int32 `[num_samples]`."""
     return (np.arange(num_samples) % num_classes).astype("int32")
 
 
@@ -37,18 +32,20 @@ def generate(
 ):
     """`num_samples` samples of `generator` for seeded standard-normal latents, as NumPy.
 
-    The latents are `np.random.default_rng(seed).standard_normal((num_samples, latent_dim))`:
-    they depend only on `(seed, num_samples, latent_dim)`. With `truncation` (a positive float;
-    BigGAN's truncation trick), the entries outside `[-truncation, truncation]` are drawn again
-    from the same generator, in row-major order, until all are inside (at most
-    `keras_wgan.config.TRUNCATION_ROUNDS` times, then the rest is clipped): a normal truncated at
-    the bound, whose entries inside the bound are those of the untruncated draw. A cluster
-    sampler (`networks.build_cluster_sampler`) keeps its first entry, the cluster's pick, as
-    the untruncated draw has it (`networks.cluster_entries`): truncation changes the noise of
-    each sample, never its cluster. A conditional generator
-    (inputs `[latent, labels]`) gets `labels`, by default `balanced_labels` over its classes.
-    `generator` may be a GAN model: its averaged generator samples when it keeps one, unless
-    `use_ema=False` (see `BaseGAN.sampling_generator`).
+    The latents are `np.random.default_rng(seed).standard_normal((num_samples, latent_dim))`.
+    With `truncation` (BigGAN's trick), entries outside `[-truncation, truncation]` are drawn
+    again (at most `config.TRUNCATION_ROUNDS` times, then clipped); a cluster sampler keeps its
+    cluster entries untruncated.
+
+    Args:
+        generator: `keras.Model` from latents (and labels), or a GAN model: its averaged
+            generator when it keeps one, unless `use_ema=False`.
+        labels: int array `[num_samples]` or `None`. Conditional generators only; `None` for
+            `balanced_labels`.
+        truncation: positive float or `None`. Bound of the latents.
+
+    Raises:
+        ValueError: for `labels` of an unconditional generator or a bad `truncation`.
     """
     generator = generator_for_sampling(generator, use_ema)
     latent_dim = int(generator.inputs[0].shape[-1])
@@ -74,8 +71,6 @@ def generate(
 
 
 def _seeded_latent(num_samples, latent_dim, seed, truncation, untruncated_entries=0):
-    """The latents of `generate`, float32 `[num_samples, latent_dim]`; with `truncation`, the
-    first `untruncated_entries` columns are the untruncated draw's."""
     rng = np.random.default_rng(seed)
     latent = rng.standard_normal((num_samples, latent_dim))
     if truncation is None:

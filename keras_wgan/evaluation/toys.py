@@ -1,22 +1,16 @@
-"""Scores of 2-D toy samples: the mode metrics (VEEGAN protocol) and the exact W1, beside a floor.
-
-`score_toy` compares generated points of `"ring8"`, `"grid25"` or `"swissroll"` with fresh real
-samples, and puts each score beside a floor of real samples against real samples at the same n.
-"""
+"""Scores of 2-D toy samples, each beside a floor of real samples against real samples."""
 
 import numpy as np
 
 from keras_wgan import data as data_lib
-from keras_wgan.evaluation import metrics as metrics_lib
+from keras_wgan.evaluation.distances import wasserstein1
+from keras_wgan.evaluation.modes import mode_metrics
 
 
 def score_toy(samples, dataset, seed=0):
-    """Mode metrics and exact W1 of 2-D samples, beside a real-vs-real floor at the same n.
+    """Exact W1 and, for mixtures, mode metrics of 2-D samples, beside a real-vs-real floor.
 
-    Two fresh, independent real sets of `len(samples)` points are drawn (seeds `seed + 1000`,
-    `seed + 1001`): `W1(generated, real_a)` is compared with `W1(real_b, real_a)` (both with
-    `wasserstein1`'s subsampling to at most 1000 points), and for `ring8`/`grid25` the mode
-    metrics of the samples with those of `real_b` (a perfect sampler: 98.9% high quality).
+    `W1(generated, real_a)` sits beside `W1(real_b, real_a)`, both real sets fresh and of n points.
 
     Args:
         samples: array `[n, 2]`. Generated points.
@@ -24,9 +18,11 @@ def score_toy(samples, dataset, seed=0):
         seed: int. Seed of the real sets.
 
     Returns:
-        A dict: `num_samples`, `scores`: `{name: {"generated", "floor"}}` for `w1` and, for the
-        mixtures, `modes_captured`, `num_modes`, `high_quality_fraction` and `reverse_kl`, and
-        `mode_histogram` (generated).
+        A dict: `num_samples`, `scores` (`{name: {"generated", "floor", "higher_is_better"}}`)
+        and, for the mixtures, `mode_histogram`.
+
+    Raises:
+        ValueError: for an unknown `dataset` or samples not of shape `[n, 2]`.
     """
     if dataset not in data_lib.TOY_DATASETS:
         raise ValueError(
@@ -43,16 +39,16 @@ def score_toy(samples, dataset, seed=0):
     real_b = sampler(len(samples), seed=seed + 1001)
     scores = {
         "w1": {
-            "generated": metrics_lib.wasserstein1(samples, real_a, seed=seed),
-            "floor": metrics_lib.wasserstein1(real_b, real_a, seed=seed),
+            "generated": wasserstein1(samples, real_a, seed=seed),
+            "floor": wasserstein1(real_b, real_a, seed=seed),
             "higher_is_better": False,
         }
     }
     result = {"num_samples": int(len(samples)), "scores": scores}
     if dataset in ("ring8", "grid25"):
         means, std = data_lib.toy_modes(dataset)
-        fake = metrics_lib.mode_metrics(samples, means, std)
-        real = metrics_lib.mode_metrics(real_b, means, std)
+        fake = mode_metrics(samples, means, std)
+        real = mode_metrics(real_b, means, std)
         for name, higher in (("modes_captured", True), ("num_modes", True),
                              ("high_quality_fraction", True), ("reverse_kl", False)):
             scores[name] = {

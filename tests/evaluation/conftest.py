@@ -8,7 +8,7 @@ from keras_wgan import evaluation
 
 @pytest.fixture(scope="module")
 def classifier(classifier_cache):
-    return evaluation.train_digits_classifier()
+    return evaluation.train_classifier("digits")
 
 
 @pytest.fixture(scope="module")

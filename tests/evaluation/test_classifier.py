@@ -1,7 +1,6 @@
 """`keras_wgan.evaluation.classifier`: the classifiers (digits, mnist5k) are accurate, shipped with
 the package under their cache file names, and trained and cached when not shipped."""
 
-import importlib
 import os
 import re
 
@@ -11,10 +10,10 @@ import pytest
 
 from keras_wgan import data
 from keras_wgan import evaluation
+from keras_wgan.evaluation import classifier as classifier_module
 
 # The session's classifier cache (tests/conftest.py): every module that trains it uses it.
 pytestmark = pytest.mark.usefixtures("classifier_cache")
-classifier_module = importlib.import_module("keras_wgan.evaluation.classifier")
 
 
 def no_training(*args, **kwargs):
@@ -24,7 +23,7 @@ def no_training(*args, **kwargs):
 def assert_recorded_accuracy(classifier, dataset):
     """The held-out accuracy recorded when the shipped file was trained, up to one image (an
     argmax at a near-tie may flip with another CPU's rounding)."""
-    recorded = evaluation.packaged_accuracy(dataset)
+    recorded = classifier_module.packaged_accuracy(dataset)
     num_heldout = len(evaluation.load_split(dataset, "test")[1])
     assert recorded is not None and recorded > 0.9
     assert abs(evaluation.heldout_accuracy(classifier) - recorded) <= 1 / num_heldout + 1e-9
@@ -32,21 +31,21 @@ def assert_recorded_accuracy(classifier, dataset):
 
 def test_classifier_is_accurate_and_shipped(classifier, classifier_cache, monkeypatch):
     assert_recorded_accuracy(classifier, "digits")
-    path = evaluation.classifier_path()
+    path = classifier_module.classifier_path()
     assert os.path.dirname(path) == str(classifier_cache)
-    assert evaluation.CLASSIFIER_VERSION in path and "seed0" in path
+    assert evaluation.CLASSIFIERS["digits"]["version"] in path and "seed0" in path
     # Loaded from the package, not trained into the cache.
     assert not os.path.exists(path)
     shipped = evaluation.packaged_classifier_path()
     assert os.path.basename(shipped) == os.path.basename(path) and os.path.exists(shipped)
     monkeypatch.setattr(classifier_module, "fit_classifier", no_training)
     images = data.load_digits("test")[0][:20]
-    again = evaluation.train_digits_classifier()  # loaded again, not trained
+    again = evaluation.train_classifier("digits")  # loaded again, not trained
     np.testing.assert_allclose(
         evaluation.probabilities(again, images), evaluation.probabilities(classifier, images),
         atol=1e-6,
     )
-    assert evaluation.features(classifier, images).shape == (20, evaluation.FEATURE_DIM)
+    assert evaluation.features(classifier, images).shape == (20, classifier_module.FEATURE_DIM)
     assert not os.path.exists(path)
 
 
@@ -58,7 +57,7 @@ def test_every_default_classifier_is_shipped_and_loads_without_training(tmp_path
             f"{spec['version']}_split0_seed0_epochs{spec['epochs']}.keras"
         )
         classifier = evaluation.train_classifier(dataset, directory=str(tmp_path))
-        assert evaluation.classifier_dataset(classifier) == dataset
+        assert classifier_module.classifier_dataset(classifier) == dataset
         assert {weight.dtype for weight in classifier.weights} == {"float32"}
     assert os.listdir(tmp_path) == []  # nothing trained, nothing cached
     # Another seed or number of epochs is not shipped: it must train.
@@ -70,7 +69,7 @@ def test_every_default_classifier_is_shipped_and_loads_without_training(tmp_path
 
 def test_other_classifiers_are_trained_and_cached_and_the_package_comes_first(tmp_path):
     trained = evaluation.train_classifier("digits", seed=1, epochs=1, directory=str(tmp_path))
-    path = evaluation.classifier_path(seed=1, epochs=1, directory=str(tmp_path))
+    path = classifier_module.classifier_path(seed=1, epochs=1, directory=str(tmp_path))
     assert os.listdir(tmp_path) == [os.path.basename(path)]
     images = data.load_digits("test")[0][:20]
     cached = evaluation.train_classifier("digits", seed=1, epochs=1, directory=str(tmp_path))
@@ -80,7 +79,7 @@ def test_other_classifiers_are_trained_and_cached_and_the_package_comes_first(tm
     )
     # The package comes before the cache: a file under the default's name there (an older
     # cache, trained on another CPU) is not used, so every machine scores with the same weights.
-    os.replace(path, evaluation.classifier_path(directory=str(tmp_path)))
+    os.replace(path, classifier_module.classifier_path(directory=str(tmp_path)))
     again = evaluation.train_classifier("digits", directory=str(tmp_path))
     shipped = keras.models.load_model(evaluation.packaged_classifier_path())
     np.testing.assert_allclose(
@@ -97,17 +96,18 @@ def test_mnist5k_classifier_is_accurate_float32_and_shipped_under_its_own_name(
     mnist5k_classifier, mnist5k
 ):
     assert_recorded_accuracy(mnist5k_classifier, "mnist5k")
-    path = evaluation.classifier_path(dataset="mnist5k")
+    path = classifier_module.classifier_path(dataset="mnist5k")
     assert os.path.basename(path) == "mnist5k-classifier-v1_split0_seed0_epochs8.keras"
-    assert path != evaluation.classifier_path()
+    assert path != classifier_module.classifier_path()
     assert os.path.basename(evaluation.packaged_classifier_path("mnist5k")) == (
         os.path.basename(path)
     )
-    assert evaluation.classifier_dataset(mnist5k_classifier) == "mnist5k"
+    assert classifier_module.classifier_dataset(mnist5k_classifier) == "mnist5k"
     assert {weight.dtype for weight in mnist5k_classifier.weights} == {"float32"}
     images = mnist5k[1][0][:20]
-    assert evaluation.features(mnist5k_classifier, images).shape == (20, evaluation.FEATURE_DIM)
-    assert "mnist5k-classifier-v1" in evaluation.describe_features(mnist5k_classifier)
+    features = evaluation.features(mnist5k_classifier, images)
+    assert features.shape == (20, classifier_module.FEATURE_DIM)
+    assert "mnist5k-classifier-v1" in classifier_module.describe_features(mnist5k_classifier)
     with pytest.raises(ValueError, match=re.escape("images.shape=(20, 8, 8, 1)")):
         evaluation.features(mnist5k_classifier, data.load_digits("test")[0][:20])
 
@@ -125,4 +125,4 @@ def test_classifiers_are_float32_under_a_mixed_policy_and_known_by_dataset():
         evaluation.train_classifier("cifar10")
     with pytest.raises(ValueError, match=re.escape("input shape (32, 32, 3)")):
         inputs = keras.Input((32, 32, 3))
-        evaluation.classifier_dataset(keras.Model(inputs, keras.layers.Flatten()(inputs)))
+        classifier_module.classifier_dataset(keras.Model(inputs, keras.layers.Flatten()(inputs)))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from keras_wgan import evaluation
+from keras_wgan.evaluation import extractors
 
 
 def test_inception_features_have_2048_dimensions_and_say_what_they_are(digits):
@@ -15,7 +16,7 @@ def test_inception_features_have_2048_dimensions_and_say_what_they_are(digits):
     features, probabilities = inception(images[:3])
     assert features.shape == (3, evaluation.InceptionV3Features.FEATURE_DIM)
     assert probabilities is None and np.all(np.isfinite(features))
-    assert inception.name == "inception_v3" and evaluation.get_extractor_name(inception) == (
+    assert inception.name == "inception_v3" and extractors.get_extractor_name(inception) == (
         "inception_v3"
     )
     assert "random" in inception.describe() and "75x75" in inception.describe()

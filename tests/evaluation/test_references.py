@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from keras_wgan import evaluation
+from keras_wgan.evaluation import references
 from tests.helpers import PixelFeatures
 
 N = 300  # scores are compared at this n; 997 + 300 = the 1297 training digits
@@ -65,12 +66,12 @@ def test_bad_images_are_refused(classifier, digits):
 
 
 def test_verdict():
-    assert evaluation.verdict(1.0, 1.0, 11.0, False)[:2] == ("floor", 0.0)
-    assert evaluation.verdict(4.0, 1.0, 11.0, False)[0] == "floor"
-    assert evaluation.verdict(8.0, 1.0, 11.0, False)[0] == "degraded"
-    closer, position, text = evaluation.verdict(0.1, 0.9, 0.6, True)
+    assert references.verdict(1.0, 1.0, 11.0, False)[:2] == ("floor", 0.0)
+    assert references.verdict(4.0, 1.0, 11.0, False)[0] == "floor"
+    assert references.verdict(8.0, 1.0, 11.0, False)[0] == "degraded"
+    closer, position, text = references.verdict(0.1, 0.9, 0.6, True)
     assert closer == "degraded" and position > 1 and text.startswith("beyond degraded")
-    assert evaluation.verdict(0.95, 0.95, 0.95, True)[1] is None  # references do not separate
+    assert references.verdict(0.95, 0.95, 0.95, True)[1] is None  # references do not separate
 
 
 def test_conditional_accuracy_sits_between_its_references(classifier, digits):
