@@ -28,19 +28,13 @@ def export_onnx(model_or_generator, path, use_ema=None, opset=None):
         model_or_generator: `keras.Model` or GAN model, as for `export_generator`.
         path: str or path-like. The `.onnx` file to write; its folder is created if missing.
         use_ema: bool or `None`, as for `export_generator`.
-        opset: Optional int. The ONNX opset; defaults to tf2onnx's (15 for tf2onnx 1.17).
+        opset: Optional int. The ONNX opset; defaults to tf2onnx's.
 
     Returns:
         `path`, a str.
 
     Raises:
         ImportError: tf2onnx or onnx is not installed; the message names the extra.
-
-    Example:
-
-    ```python
-    keras_wgan.export.export_onnx(gan, "generator.onnx")
-    ```
     """
     tf2onnx = require_onnx()
     serve = serving_function(model_or_generator, use_ema)
@@ -51,11 +45,7 @@ def export_onnx(model_or_generator, path, use_ema=None, opset=None):
 
 
 def require_onnx():
-    """Returns the `tf2onnx` module.
-
-    Raises:
-        ImportError: tf2onnx or onnx is not installed; the message names the extra.
-    """
+    """Returns the `tf2onnx` module; an `ImportError` naming the extra when it is missing."""
     try:
         import onnx  # noqa: F401 (tf2onnx needs it; imported here for a clear message)
         import tf2onnx
@@ -81,12 +71,6 @@ def export_tflite(model_or_generator, path, use_ema=None):
 
     Returns:
         `path`, a str.
-
-    Example:
-
-    ```python
-    keras_wgan.export.export_tflite(gan, "generator.tflite")
-    ```
     """
     with tempfile.TemporaryDirectory(prefix="keras_wgan_tflite_") as temp_dir:
         saved_model = export_generator(model_or_generator, temp_dir, use_ema=use_ema)

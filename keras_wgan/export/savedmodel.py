@@ -65,8 +65,7 @@ def export_generator(
     ```
     """
     generator = resolve_generator(model_or_generator, use_ema)
-    latent_dim, labels_rank, makes_images = check_generator(generator)
-    conditional = labels_rank is not None
+    conditional = check_generator(generator)[1] is not None
     if name is None:
         name = f"{generator.name}_export"
         if not _IDENTIFIER.fullmatch(name):
@@ -102,9 +101,6 @@ def export_generator(
 
     module = GeneratorModule(
         generator,
-        latent_dim=latent_dim,
-        labels_rank=labels_rank,
-        makes_images=makes_images,
         max_samples=int(max_samples),
         num_classes=None if num_classes is None else int(num_classes),
         name=name,

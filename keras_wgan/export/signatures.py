@@ -125,26 +125,16 @@ def serving_function(model_or_generator, use_ema=None):
     ```
     """
     generator = resolve_generator(model_or_generator, use_ema)
-    latent_dim, labels_rank, makes_images = check_generator(generator)
-    module = GeneratorModule(
-        generator,
-        latent_dim=latent_dim,
-        labels_rank=labels_rank,
-        makes_images=makes_images,
-        max_samples=1,
-        num_classes=None,
-        name="generator_export",
-    )
+    module = GeneratorModule(generator, max_samples=1, num_classes=None, name="generator_export")
     return module.serve
 
 
 class GeneratorModule(tf.Module):
     """The exported object: the generator's variables and the three signature functions."""
 
-    def __init__(
-        self, generator, latent_dim, labels_rank, makes_images, max_samples, num_classes, name
-    ):
+    def __init__(self, generator, max_samples, num_classes, name):
         super().__init__(name=name)
+        latent_dim, labels_rank, makes_images = check_generator(generator)
         self._makes_images = makes_images
 
         def call_generator(inputs):
