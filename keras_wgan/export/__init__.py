@@ -1,8 +1,6 @@
 """Export a trained generator: a SavedModel for TF Serving, ONNX and TFLite files.
 
-The SavedModel needs neither Keras nor `keras_wgan` to run (`tf.saved_model.load`,
-`saved_model_cli`, TF Serving); its signatures are described in `keras_wgan.export.signatures`
-and in `docs/export.md`.
+The SavedModel runs without Keras or `keras_wgan`; see `keras_wgan.export.signatures`.
 
 Example:
 

@@ -192,7 +192,7 @@ class GeneratorModule(tf.Module):
 
         # Track the `tf.Variable`s the traced functions read, not their `keras.Variable`
         # wrappers, or graph-mode loaders (TF Serving) restore other variables than the
-        # functions read (keras-team/keras#20095; as `keras.export.ExportArchive` does).
+        # functions read (a Keras bug; `keras.export.ExportArchive` works around it alike).
         variables = {}
         for function in (self.serve, self.sample, self.sample_truncated):
             for variable in function.get_concrete_function().variables:

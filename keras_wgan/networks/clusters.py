@@ -77,16 +77,13 @@ def build_cluster_sampler(generator, frequencies, name=None):
     """An unconditional sampler of a generator conditioned on cluster ids.
 
     Args:
-        generator: `keras.Model` with inputs `[latent, labels]` (`latent`: `[batch,
-            latent_dim]`, `labels`: int cluster ids `[batch]`), e.g.
-            `build_generator(..., num_classes=len(frequencies))`.
+        generator: `keras.Model` with inputs `[latent, labels]`, the labels int cluster ids.
         frequencies: list of floats. Each cluster's share of the training images.
         name: str or `None`. The sampler's name; `None`: the generator's with `_sampler`.
 
     Returns:
         A Functional `keras.Model` from a latent of `[batch, latent_dim + 1]` to the
-        generator's samples. A standard normal latent draws cluster `c` with probability
-        `frequencies[c]` (see `ClusterChoice`).
+        generator's samples (see `ClusterChoice`).
     """
     inputs = list(getattr(generator, "inputs", None) or [])
     if len(inputs) != 2:
