@@ -1,10 +1,6 @@
-"""The data contract of the models: the checks of samples and labels, and the batching a dataset
-was made with.
+"""The models' data contract: the checks of samples and labels, and a dataset's batching.
 
-`keras_wgan.data.make_dataset` checks its input here and records the `batch_size` and
-`critic_steps` of the dataset it returns (`record_batching`); a model's `fit` runs the same checks
-on NumPy arrays and compares a recorded `critic_steps` with its own (`recorded_batching`).
-A leaf module: it imports nothing from keras_wgan.
+Shared by `keras_wgan.data.make_dataset` and the models' `fit`; a leaf module.
 """
 
 import collections

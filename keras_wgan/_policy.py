@@ -1,10 +1,4 @@
-"""`dtype_policy(name)`: build networks under a Keras dtype policy, then restore the global one.
-
-Training builds its networks under the run's precision (`TrainConfig.precision`); the evaluation
-builds the networks that measure generators (the digits classifier, Inception-v3) in float32
-whatever the global policy, so that a `mixed_bfloat16` run does not train and cache them in
-bfloat16.
-"""
+"""`dtype_policy(name)`: build networks under a Keras dtype policy, then restore the global one."""
 
 import contextlib
 

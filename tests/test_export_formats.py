@@ -12,7 +12,6 @@ import tensorflow as tf
 
 from keras_wgan import cli
 from keras_wgan import export
-from keras_wgan import export_formats
 from keras_wgan import networks
 from tests.helpers import tiny_dcgan_pair
 from tests.helpers import tiny_model_with_average
@@ -69,7 +68,7 @@ def _first_row(inputs):
 
 def test_onnx_runtime_output_equals_the_saved_model(exported):
     onnxruntime = _onnxruntime()
-    path = export_formats.export_onnx(exported["generator"], exported["directory"] / "g.onnx")
+    path = export.export_onnx(exported["generator"], exported["directory"] / "g.onnx")
     session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
     inputs = exported["inputs"]
     assert {i.name: i.type for i in session.get_inputs()} == {
@@ -85,7 +84,7 @@ def test_onnx_runtime_output_equals_the_saved_model(exported):
 
 def test_tflite_interpreter_output_equals_the_saved_model(exported):
     interpreter = _litert_interpreter()
-    path = export_formats.export_tflite(
+    path = export.export_tflite(
         exported["generator"], exported["directory"] / "g.tflite"
     )
     runner = interpreter(model_path=path).get_signature_runner("serving_default")
@@ -101,7 +100,7 @@ def test_onnx_export_without_tf2onnx_names_the_extra(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "tf2onnx", None)  # `import tf2onnx` now fails
     generator, _ = tiny_dcgan_pair()
     with pytest.raises(ImportError, match=r'pip install "keras-wgan\[onnx\]"'):
-        export_formats.export_onnx(generator, tmp_path / "g.onnx")
+        export.export_onnx(generator, tmp_path / "g.onnx")
     assert list(tmp_path.iterdir()) == []
 
 

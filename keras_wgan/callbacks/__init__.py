@@ -1,20 +1,6 @@
-"""Keras callbacks for a GAN's training: pictures of it, its curves, its history, its scores.
+"""Keras callbacks for a GAN's training: sample pictures, curves, history, scores, TensorBoard.
 
-- `samples`: `SampleGrid` (image grids, a progression of epochs, a GIF) and `SampleScatter`
-  (2-D points over the real ones, optionally on the critic's contours).
-- `curves`: `TrainingCurves`, the epoch metrics plotted into one PNG.
-- `history`: `JsonHistory`, the epoch metrics kept in a JSON file.
-- `quality`: `QualityScores`, the generator scored every few epochs into the epoch's logs.
-- `tensorboard`: `GANTensorBoard`, scalars, samples, critic-score histograms and settings for
-  TensorBoard.
-- `divergence`: `WarnOnDivergence`, a `DivergenceWarning` when a loss or gradient norm explodes
-  while finite.
-- `plotting`: `load_pyplot` and `image_grid`, shared by the figures (and `keras-wgan sample`).
-
-The figures are drawn with matplotlib's Agg backend (no display needed), imported only when a
-figure is first drawn, so importing this package stays cheap. The backups and the NaN guard
-(`StepBackup`, `restore_backup`, `StopOnNonFinite`, `NonFiniteError`) live in
-`keras_wgan.checkpointing` and are importable from here too.
+The backups and the NaN guard live in `keras_wgan.checkpointing` and are importable from here.
 """
 
 from keras_wgan.callbacks.curves import TrainingCurves

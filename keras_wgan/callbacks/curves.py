@@ -16,12 +16,9 @@ from keras_wgan.callbacks.plotting import load_pyplot
 class TrainingCurves(keras.callbacks.Callback):
     """Plots the epoch metrics of a WGAN into one PNG, redrawn at epoch ends and at train end.
 
-    Panels: `wasserstein_estimate` (raw per epoch and, from 10 epochs, a moving average),
-    `critic_loss`, `generator_loss` and, when logged, `gradient_penalty`, the GAN
-    discriminator's `real_probability` and `fake_probability` (one panel), and the `fid` that
-    `QualityScores` logs every few epochs (its epochs only, as points). The sign convention is
-    stated on the figure: `wasserstein_estimate = mean D(real) - mean D(fake)`, an estimate of
-    the Wasserstein-1 distance that should fall as the generator improves.
+    Panels: `wasserstein_estimate` (with a moving average from 10 epochs), `critic_loss`,
+    `generator_loss` and, when logged, `gradient_penalty`, `real_probability` with
+    `fake_probability`, and `fid` (on its scored epochs).
 
     Args:
         path: str. The PNG to (over)write.
@@ -29,8 +26,7 @@ class TrainingCurves(keras.callbacks.Callback):
         history: dict or `None`. Metrics of epochs already trained, `{name: [value per epoch]}`,
             for a run resumed from a backup.
         min_seconds: float >= 0. Skip an epoch's redrawing if the last one was made less than
-            this many seconds before: a drawing takes about 0.3 s, so short epochs would spend
-            more time drawing than a person watching the file needs. 0: every `every` epochs.
+            this many seconds before, so short epochs do not spend their time drawing.
     """
 
     PANELS = ("wasserstein_estimate", "critic_loss", "generator_loss", "gradient_penalty",

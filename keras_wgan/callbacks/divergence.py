@@ -1,9 +1,4 @@
-"""`WarnOnDivergence`: a warning when a run's losses or gradient norms explode but stay finite.
-
-`keras_wgan.checkpointing.StopOnNonFinite` stops a run at the first NaN or Inf. A run can also
-diverge to huge finite values (a critic loss of 1e16) and go on to the end, where it saves and
-exports a broken generator; this callback says so while it trains.
-"""
+"""`WarnOnDivergence`: a warning when a run's losses or gradient norms explode but stay finite."""
 
 import math
 import warnings
@@ -13,7 +8,6 @@ import keras
 from keras_wgan import config
 from keras_wgan._checks import check_positive_float
 
-# The metrics watched by default: the losses, the Wasserstein estimate and the gradient norms.
 WATCHED_METRICS = (
     "critic_loss",
     "generator_loss",
@@ -28,16 +22,7 @@ class DivergenceWarning(UserWarning):
 
 
 def diverged_metrics(logs, metrics, threshold):
-    """The watched metrics of `logs` whose magnitude is past `threshold` while finite.
-
-    Args:
-        logs: dict of metric names to numbers (an epoch's logs).
-        metrics: the names to watch; names not in `logs` are skipped.
-        threshold: float. The largest magnitude taken as healthy.
-
-    Returns:
-        A list of `(name, value)` pairs, in the order of `metrics`.
-    """
+    """`(name, value)` of the `metrics` in `logs` whose magnitude is past `threshold`, finite."""
     found = []
     for name in metrics:
         if name not in logs:
@@ -61,14 +46,11 @@ def divergence_message(epoch, name, value, threshold):
 class WarnOnDivergence(keras.callbacks.Callback):
     """Warns when a loss or gradient norm of an epoch passes a large magnitude while finite.
 
-    At the end of each epoch, each watched metric of the epoch's logs whose absolute value is
-    above `threshold` (and finite: NaN and Inf are `StopOnNonFinite`'s) gives a
-    `DivergenceWarning` naming the epoch, the metric and its value, once per metric for the
-    whole run. `events` keeps what was found, for a run's summary.
+    A run can diverge to huge finite values and go on to save a broken generator; NaN and Inf
+    are `StopOnNonFinite`'s. Each metric warns once per run; `events` keeps what was found.
 
     Args:
-        threshold: float. The largest magnitude taken as healthy
-            (`keras_wgan.config.DIVERGENCE_THRESHOLD`, 1e6, by default).
+        threshold: float. The largest magnitude taken as healthy.
         metrics: sequence of str. The metrics to watch; those a model does not log are skipped.
 
     Example:
@@ -80,8 +62,7 @@ class WarnOnDivergence(keras.callbacks.Callback):
         super().__init__()
         self.threshold = check_positive_float("threshold", threshold)
         self.metrics = tuple(metrics)
-        # One dict per warning: `epoch` (1-based), `metric`, `value`.
-        self.events = []
+        self.events = []  # {"epoch": 1-based, "metric", "value"} per warning
 
     def on_epoch_end(self, epoch, logs=None):
         warned = {event["metric"] for event in self.events}

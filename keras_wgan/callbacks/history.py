@@ -1,7 +1,4 @@
-"""`JsonHistory`: the epoch metrics kept on disk, and the helpers that keep one value per epoch.
-
-`copy_history` and `record_epoch` are shared with `TrainingCurves`, which keeps the same history.
-"""
+"""`JsonHistory`: the epoch metrics kept on disk, and the helpers that keep one value per epoch."""
 
 import json
 import math
@@ -13,11 +10,8 @@ import keras
 class JsonHistory(keras.callbacks.Callback):
     """Writes the epoch metrics so far to a JSON file after every epoch.
 
-    The file is `{metric: [value per epoch]}`, the `History.history` dict, so a run that stops
-    early still leaves its curves behind. Values are stored by epoch index: epoch `e` of a later
-    `fit` (e.g. one resumed with `initial_epoch`) replaces the values from epoch `e` on. A metric
-    missing from an epoch's logs (e.g. the `QualityScores` of an epoch that was not scored) is
-    `null` in the file (NaN in `history`), so every list stays one value per epoch.
+    The file is `{metric: [value per epoch]}`. Epoch `e` of a resumed `fit` replaces the values
+    from `e` on; a metric missing from an epoch's logs is `null`.
 
     Args:
         path: str. The JSON file to (over)write.
@@ -58,11 +52,7 @@ def copy_history(history):
 
 
 def record_epoch(history, epoch, logs):
-    """Stores epoch `epoch`'s logs at index `epoch`, dropping any values from later epochs.
-
-    Every list stays one value per epoch: a metric absent from this epoch's logs gets NaN, and
-    one seen for the first time is padded with NaN for the earlier epochs.
-    """
+    """Stores `logs` at index `epoch`, dropping later values; absent values are NaN."""
     logs = logs or {}
     for name in list(history) + [name for name in logs if name not in history]:
         values = history.setdefault(name, [])

@@ -1,8 +1,4 @@
-"""The shared pieces of the callbacks' figures: `load_pyplot` (Agg), `image_grid`.
-
-Matplotlib is imported only when `load_pyplot()` is first called, so importing the callbacks
-stays cheap, and it draws with the Agg backend, so no display is needed.
-"""
+"""The shared pieces of the callbacks' figures: `load_pyplot` (Agg), `image_grid`."""
 
 import numpy as np
 
@@ -18,12 +14,7 @@ def load_pyplot():
 
 
 def image_grid(images, columns):
-    """Tiles images `[n, h, w, c]` in [-1, 1] into one array in [0, 1], 1-pixel gaps.
-
-    Returns:
-        float array `[rows * (h + 1) - 1, columns * (w + 1) - 1]` for one channel, with a last
-        axis of 3 for three channels.
-    """
+    """Tiles images `[n, h, w, c]` in [-1, 1] into one `[H, W]` (or `[H, W, 3]`) in [0, 1]."""
     images = np.clip((np.asarray(images, dtype="float32") + 1.0) / 2.0, 0.0, 1.0)
     count, height, width, channels = images.shape
     rows = -(-count // columns)

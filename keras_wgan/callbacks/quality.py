@@ -1,8 +1,4 @@
-"""`QualityScores`: the generator scored every few epochs (FID, KID, ...), into the epoch's logs.
-
-The scores are `keras_wgan.evaluation`'s (those of metrics.json), so a score logged during
-training and one computed after it on the same seed agree.
-"""
+"""`QualityScores`: the generator scored every few epochs (FID, KID, ...), into the epoch's logs."""
 
 import time
 
@@ -18,47 +14,27 @@ from keras_wgan.data.toys import TOY_DATASETS
 class QualityScores(keras.callbacks.Callback):
     """Scores the generator every `every` epochs and writes the scores into the epoch's logs.
 
-    At the end of every `every`-th epoch (and of the last one) it draws samples of the model's
-    sampling generator (the averaged one when the model keeps one; see `use_ema`) from a fixed
-    seed (the same latent vectors every time, so epochs compare), scores them with the functions
-    `keras_wgan.evaluation` uses for metrics.json, and adds the chosen scores to the epoch's
-    `logs`: they show in the progress bar's epoch line and land in `History.history` (and in the
-    file of a `JsonHistory` placed after this callback). Epochs that are not scored carry no value
-    (NaN in `JsonHistory`; `History` lists only the scored epochs, as Keras does for
-    `validation_freq`).
-
-    Images: an `evaluation.ImageScorer` (references and held-out features computed once, at the
-    first scoring), by default the dataset's own split with its cached classifier (the digits',
-    or mnist5k's: `evaluation.dataset_scorer`); a conditional
-    generator is sampled with balanced labels and also gets `conditional_accuracy`. 2-D toys:
-    `evaluation.score_toy`. The full results, with their floor and degraded references and the
-    name of the features used, are kept in `results` (`{epoch: result}`, 1-based epochs).
-
-    Cost: each scoring generates `num_samples` samples and computes their features and the
-    chosen scores (precision/recall and density/coverage, if asked for, cost more than the
-    defaults); the first scoring also computes the references, and the first use of a
-    classifier cache trains the dataset's classifier.
+    Samples come from a fixed seed, so epochs compare, and are scored as `keras_wgan.evaluation`
+    scores a finished run (images: an `evaluation.ImageScorer`, balanced labels and
+    `conditional_accuracy` for a conditional generator; 2-D toys: `evaluation.score_toy`).
+    Place a `JsonHistory` after this callback to keep the scores; full results are kept in
+    `results` (`{epoch: result}`, 1-based).
 
     Args:
         dataset: str. A dataset with a classifier (`"digits"`, `"mnist5k"`; see
             `evaluation.CLASSIFIERS`), or a 2-D toy: `"ring8"`, `"grid25"`, `"swissroll"`.
             Ignored when `scorer` is given.
         every: int. Score every `every` epochs (and always after the last epoch).
-        names: tuple of str or `None`. The scores to log; `None` for `("fid", "kid",
-            "classes_covered")` (plus `"conditional_accuracy"` for a conditional generator) on
-            images and `("w1", "modes_captured", "high_quality_fraction")` on the toys
-            (`("w1",)` on the swiss roll).
+        names: tuple of str or `None`. The scores to log; `None`: `DEFAULT_NAMES` of the kind.
         num_samples: int or `None`. Generated samples per scoring; `None` for 1000 (images) or
             2500 (toys).
         seed: int. Seed of the latent vectors and of the reference subsets.
         extractor: the features for images (see `evaluation.get_extractor`): `None` for the
-            dataset's classifier, `"inception_v3"` (slow on CPU: for GPUs), an extractor object.
+            dataset's classifier, `"inception_v3"`, or an extractor object.
         scorer: `evaluation.ImageScorer` or `None`. Scores images against your own real data
             (its extractor, n and references); `None` for `dataset`'s own.
         prefix: str. Put before each log name (e.g. `"quality_"`); empty by default.
-        use_ema: bool or `None`. Score the averaged generator (`True`) or the trained one
-            (`False`); `None`: the model's choice (`sampling_generator`), the averaged generator
-            when it keeps one.
+        use_ema: bool or `None`. As for `SampleGrid`.
 
     Example:
 

@@ -1,8 +1,4 @@
-"""Pictures of the generator's samples for a fixed latent batch: `SampleGrid`, `SampleScatter`.
-
-`SampleGrid` draws image grids (and can tile the epochs into a progression and animate them
-into a GIF), `SampleScatter` 2-D points over the real ones, optionally on the critic's contours.
-"""
+"""Pictures of the generator's samples for a fixed latent batch: `SampleGrid`, `SampleScatter`."""
 
 import json
 import os
@@ -41,7 +37,6 @@ class _SampleCallback(keras.callbacks.Callback):
         if not epoch_is_due(epoch, self.every, self.params):
             return
         os.makedirs(self.directory, exist_ok=True)
-        # Zero-padded to the run's length, so the files sort in epoch order.
         width = max(3, len(str((self.params or {}).get("epochs") or 0)))
         path = os.path.join(self.directory, f"epoch_{epoch + 1:0{width}d}.png")
         self.draw(self.generate(), path, epoch + 1)
@@ -54,31 +49,23 @@ class _SampleCallback(keras.callbacks.Callback):
 class SampleGrid(_SampleCallback):
     """Saves a grid of generated images for a fixed latent batch at the end of epochs.
 
-    The latent batch is fixed so that successive grids show how the same latent vectors move as
-    training goes on. Images are mapped from the generator's [-1, 1] to [0, 1] (values outside
-    are clipped) and shown in grey for one channel, in colour for three.
+    The batch is fixed so that successive grids show the same latent vectors as training goes.
 
     Args:
-        latent: array `[num_samples, latent_dim]`. The fixed latent vectors; 64 make an 8x8 grid.
-        directory: str. Where to write `epoch_001.png`, `epoch_002.png`, ... (1-based epochs,
-            padded to at least 3 digits and to the length of the run's epoch count).
+        latent: array `[num_samples, latent_dim]`. The fixed latent vectors.
+        directory: str. Where to write `epoch_001.png`, `epoch_002.png`, ... (1-based epochs).
         every: int. Draw every `every` epochs (and always after the last epoch).
         columns: int or `None`. Images per row; `None` for a square-ish grid.
-        progression: int. With `progression=k > 0`, the first `k` images of every drawn epoch
-            are also kept (in `directory/progression.npz`, so that a run resumed in a new process
-            keeps its earlier epochs) and tiled at train end into `directory/progression.png`:
-            one row per drawn epoch, labelled with it, the same latent vectors in each column.
-        animation: bool. Also write `directory/progression.gif` at train end: the grids of the
-            drawn epochs as the frames of a looping GIF (`frame_seconds` each, the last one held
-            3x longer). The drawn epochs are listed in `directory/frames.json`, so that a resumed
-            run animates its earlier epochs too.
+        progression: int. With `k > 0`, the first `k` images of every drawn epoch are tiled at
+            train end into `progression.png`, one row per epoch (kept in `progression.npz`
+            across resumed runs).
+        animation: bool. Also write `progression.gif` at train end, one frame per drawn epoch
+            (listed in `frames.json` across resumed runs).
         frame_seconds: float. How long each frame shows.
-        labels: int array `[num_samples]` or `None`. For a class-conditional generator: the
-            class of each latent vector (e.g. `np.arange(100) % 10` with `columns=10`: one class
-            per column).
-        use_ema: bool or `None`. Draw the averaged generator's samples (`True`) or the trained
-            generator's (`False`); `None`: the model's choice (`sampling_generator`), the
-            averaged generator when it keeps one.
+        labels: int array `[num_samples]` or `None`. The class of each latent vector, for a
+            class-conditional generator.
+        use_ema: bool or `None`. Draw the averaged generator (`True`), the trained one
+            (`False`), or the model's choice (`None`).
 
     Example:
 
@@ -142,7 +129,6 @@ class SampleGrid(_SampleCallback):
         pyplot.close(figure)
 
     def on_train_begin(self, logs=None):
-        # A fresh run (no step made yet) starts a new progression, even over an old one's file.
         if self.model is not None and steps_done(self.model) == 0:
             if self.progression:
                 self._rows = {}
@@ -165,7 +151,6 @@ class SampleGrid(_SampleCallback):
         return self._frames
 
     def _record_frame(self, epoch, path):
-        # A rerun replaces its epochs onwards, as for the progression.
         frames = [frame for frame in self._load_frames() if frame[0] < epoch]
         frames.append([epoch, os.path.basename(path)])
         self._frames = frames
@@ -246,12 +231,9 @@ class SampleScatter(_SampleCallback):
         directory: str. Where to write `epoch_XXX.png`.
         real: array `[num_real, 2]`. Real samples drawn underneath, in grey.
         every: int. Draw every `every` epochs (and always after the last epoch).
-        contour: bool. Draw the critic's value (`model.critic`, a network from points `[n, 2]`
-            to scores `[n, 1]`) as filled contours under the points, as in Figure 1 of the
-            WGAN-GP paper: the generator moves its samples up the critic's slope. A critic
-            that takes labels (`[points, labels]`) scores each point with the label of its
-            nearest real sample (`real_labels`), so each cluster's region shows its own
-            critic; without `real_labels` such a critic draws no contours.
+        contour: bool. Draw `model.critic`'s value as filled contours under the points (Figure 1
+            of the WGAN-GP paper). A critic that takes labels scores each point with the label
+            of its nearest real sample, and draws no contours without `real_labels`.
         use_ema: bool or `None`. As for `SampleGrid`.
         real_labels: int array `[num_real]` or `None`. The labels (or cluster ids) of `real`.
     """

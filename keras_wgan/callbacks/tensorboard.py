@@ -1,9 +1,4 @@
-"""`GANTensorBoard`: a GAN's training in TensorBoard, its scalars, samples, critic scores, settings.
-
-`keras.callbacks.TensorBoard` works with every model here and writes the epoch logs; this one also
-writes what a GAN run needs to be judged by eye: the fixed-latent samples, and how the critic
-scores real and generated data. Read it with `tensorboard --logdir LOG_DIR`.
-"""
+"""`GANTensorBoard`: a GAN run in TensorBoard: scalars, samples, critic scores, settings."""
 
 import io
 
@@ -23,20 +18,13 @@ from keras_wgan.networks.clusters import ClusterChoice
 class GANTensorBoard(keras.callbacks.Callback):
     """Writes a GAN run into TensorBoard event files in `log_dir`, at each epoch's end.
 
-    Written at step `epoch` (0-based, as `keras.callbacks.TensorBoard` writes its epoch logs):
-    - every epoch, every logged scalar under its own name (`wasserstein_estimate`,
-      `critic_loss`, `generator_loss`, `gradient_penalty`, gradient norms, and the quality
-      scores on the epochs `QualityScores` computed them; place this callback after it);
-    - every `every` epochs and the last: `samples`, an image of the sampling generator's output
-      for the fixed `latent` (an image grid, or for 2-D points a scatter over `real`), and
-      `critic/real_scores` and `critic/generated_scores`, histograms of the critic's scores on
-      `real` and on the trained generator's samples of `latent` (their gap is the Wasserstein
-      estimate);
-    - once, at the start: `settings`, the run's settings as a Markdown table.
+    Written at step `epoch` (0-based): every logged scalar, every epoch (place this callback
+    after `QualityScores`); every `every` epochs and the last, the `samples` image of `latent`
+    and histograms of the critic's scores on `real` and on generated samples
+    (`critic/real_scores`, `critic/generated_scores`); once, the `settings` table.
 
     Args:
-        log_dir: str. The folder of the event files (created if missing). On several workers,
-            give each one its own, as for the backups.
+        log_dir: str. The folder of the event files; one per worker.
         latent: array `[num_samples, latent_dim]`. The fixed latent vectors.
         real: array `[num_real, ...]`. Real samples for the histograms (and the scatter's grey
             points); up to 1,000 are used.
@@ -46,8 +34,8 @@ class GANTensorBoard(keras.callbacks.Callback):
         settings: dict or `None`. Written once as the `settings` text.
         every: int. Samples and histograms every `every` epochs (and after the last).
         columns: int or `None`. Columns of the image grid; `None`: the square root of the count.
-        use_ema: bool or `None`. Which generator draws `samples` (see
-            `keras_wgan.callbacks.SampleGrid`); the histograms always use the trained one.
+        use_ema: bool or `None`. Which generator draws `samples`, as for `SampleGrid`; the
+            histograms use the trained one.
 
     Example:
 

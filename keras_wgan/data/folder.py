@@ -5,7 +5,7 @@ import os
 import tensorflow as tf
 
 from keras_wgan.data.images import check_image_size
-from keras_wgan.data.images import rescale_images
+from keras_wgan.data.images import scale_pixels
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 # The first bytes of each format TensorFlow decodes (it reads the content, not the extension).
@@ -15,10 +15,9 @@ IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a",
 def load_image_folder(directory, image_size, channels=3):
     """Images from a folder, resized and scaled to [-1, 1].
 
-    Reads with `keras.utils.image_dataset_from_directory`. When `directory` has subfolders,
-    each subfolder is a class (labels 0, 1, ... in alphabetical order) and only the images inside
-    them are read; otherwise the images of `directory` are read without labels. Images are
-    centre-cropped to the aspect ratio of `image_size`, then resized.
+    Subfolders, if any, are the classes (labels 0, 1, ... in alphabetical order); otherwise the
+    images are read without labels. Images are centre-cropped to the aspect ratio of
+    `image_size`, then resized.
 
     Args:
         directory: str or path-like. The folder of images (.bmp, .gif, .jpeg, .jpg, .png).
@@ -57,7 +56,7 @@ def load_image_folder(directory, image_size, channels=3):
     )
 
     def scale(image, label=None):
-        image = tf.clip_by_value(rescale_images(image, (0, 255)), -1.0, 1.0)
+        image = scale_pixels(image)
         return image if label is None else (image, tf.cast(label, tf.int32))
 
     return dataset.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
@@ -66,20 +65,14 @@ def load_image_folder(directory, image_size, channels=3):
 def check_image_folder(directory):
     """Checks a folder for `load_image_folder` before anything is decoded.
 
-    TensorFlow decodes the images while training runs, and its error for a file that is not an
-    image does not name the file; this check reads the first bytes of every image file and names
-    the bad ones.
-
-    Args:
-        directory: str or path-like. The folder of images.
+    TensorFlow's error for a file that is not an image does not name the file: this check reads
+    the first bytes of every image file and names the bad ones.
 
     Returns:
         The class subfolders' names, sorted (empty when the images sit in `directory` itself).
 
     Raises:
-        ValueError: the folder is missing, holds no images, or holds files with an image
-            extension that are not images (empty, truncated before the header, or another
-            format), naming up to three of them.
+        ValueError: the folder is missing, holds no images, or holds files that are not images.
     """
     directory = os.fspath(directory)
     if not os.path.isdir(directory):

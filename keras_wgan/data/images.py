@@ -1,11 +1,4 @@
-"""Images in the models' form, float32 in [-1, 1]: rescaling, the image-size argument, digits.
-
-Images are `[num_samples, height, width, channels]`, with a channel axis even for grey ones.
-`load_digits` gives scikit-learn's bundled 8x8 digits, split by `split_stratified` (which
-`keras_wgan.data.mnist5k` shares); the loaders of TFDS datasets and image
-folders (`keras_wgan.data.tfds`, `keras_wgan.data.folder`) share `rescale_images` and
-`check_image_size`.
-"""
+"""Images in the models' form, float32 in [-1, 1]: rescaling, the image-size argument, digits."""
 
 import numpy as np
 import tensorflow as tf
@@ -17,9 +10,6 @@ def rescale_images(images, input_range=(0, 255)):
     Args:
         images: array or tensor.
         input_range: tuple `(low, high)` of the input's values, e.g. `(0, 255)` for uint8.
-
-    Returns:
-        float32 images in [-1, 1].
     """
     low, high = input_range
     if not high > low:
@@ -30,11 +20,13 @@ def rescale_images(images, input_range=(0, 255)):
     return (images - low) * (2.0 / (high - low)) - 1.0
 
 
+def scale_pixels(images):
+    """Pixels in 0..255 to float32 [-1, 1], clipped (resizing can overshoot the range)."""
+    return tf.clip_by_value(rescale_images(images, (0, 255)), -1.0, 1.0)
+
+
 def load_digits(split="train", seed=0, test_size=500):
     """scikit-learn's bundled 8x8 digits, scaled to [-1, 1], with a stratified split.
-
-    1797 images with values 0..16 (mapped by `x / 8 - 1`). The split is stratified by class and
-    seeded: 1297 train / 500 held out by default.
 
     Args:
         split: str. `"train"`, `"test"` (the held-out part) or `"all"`.
@@ -60,18 +52,7 @@ def check_split(split):
 
 
 def split_stratified(images, labels, split, seed, test_size):
-    """The `split` part of `(images, labels)`: a seeded split stratified by class.
-
-    Args:
-        images: array `[n, ...]`.
-        labels: int array `[n]`.
-        split: str. `"train"`, `"test"` (the held-out part) or `"all"` (returned as is).
-        seed: int. Seed of the split.
-        test_size: int. Size of the held-out part.
-
-    Returns:
-        A tuple `(images, labels)`.
-    """
+    """The `split` (`"train"`, `"test"` or `"all"`) of `(images, labels)`, stratified by class."""
     from sklearn.model_selection import train_test_split
 
     check_split(split)
@@ -84,11 +65,7 @@ def split_stratified(images, labels, split, seed, test_size):
 
 
 def check_image_size(image_size):
-    """`None`, an int or `(height, width)` as `None` or a tuple of two positive ints.
-
-    Raises:
-        ValueError: `image_size` is none of these.
-    """
+    """`None`, an int or `(height, width)` as `None` or a tuple of two positive ints."""
     if image_size is None:
         return None
     size = (image_size, image_size) if isinstance(image_size, int) else image_size

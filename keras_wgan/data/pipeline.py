@@ -1,9 +1,4 @@
-"""`make_dataset`: the `tf.data` pipeline that checks samples and batches them for the models.
-
-One batch holds the real samples of one generator step (`batch_size * critic_steps`); the
-input checks (`keras_wgan._data_contract`, shared with the models' `fit` on arrays) run before
-training, so that bad data fails with a message.
-"""
+"""`make_dataset`: the `tf.data` pipeline that checks samples and batches them for the models."""
 
 import numpy as np
 import tensorflow as tf
@@ -27,13 +22,9 @@ def make_dataset(
 ):
     """Turns an array or a `tf.data.Dataset` of samples into the batches the models take.
 
-    Each batch holds `batch_size * critic_steps` samples: one fresh real batch per critic update
-    of a WGAN step (see `keras_wgan.WGAN`). Partial batches are dropped, so every batch splits
-    evenly. Labels, when given, stay beside the samples as `(samples, labels)`.
-
-    The input is checked before training: no samples, a batch larger than the data, non-finite
-    values and, for images, values outside `value_range` are `ValueError`s that say what was
-    found. For a `tf.data.Dataset` the first `check_samples` examples are checked.
+    Each batch holds `batch_size * critic_steps` samples, one fresh real batch per critic update;
+    partial batches are dropped. The input is checked before training (the first
+    `check_samples` examples of a `tf.data.Dataset`).
 
     Args:
         data: a NumPy array `[num_samples, ...]`; a tuple `(samples, labels)` of arrays; or a
@@ -47,13 +38,15 @@ def make_dataset(
             (examples with 3 axes: height, width, channels) and no check for vectors.
         repeat: bool. Repeat forever (then pass `steps_per_epoch` to `fit`).
         check_samples: int. How many examples of a `tf.data.Dataset` to check.
-        num_classes: int or `None`. With labels: the number of classes, so that a label outside
-            `[0, num_classes)` is refused here rather than inside the first training step.
-            Labels are always checked to be integer class indices `>= 0`, one per sample (not
-            one-hot rows); they reach the model as int32.
+        num_classes: int or `None`. With labels: refuse labels outside `[0, num_classes)`.
+            Labels must be integer class indices, one per sample; they reach the model as int32.
 
     Returns:
         A batched, prefetched `tf.data.Dataset`.
+
+    Raises:
+        ValueError: empty data, a batch larger than the data, non-finite values, images outside
+            `value_range`, or malformed labels.
 
     Example:
 
@@ -108,12 +101,10 @@ def make_dataset(
     if repeat:
         dataset = dataset.repeat()
     batches = dataset.batch(rows, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-    # So that a model's `fit` can refuse batches made for another `critic_steps`.
     return record_batching(batches, batch_size, critic_steps)
 
 
 def _as_example(*element):
-    """One dataset element as a float32 sample, or `(sample, label)`."""
     element = element[0] if len(element) == 1 else element
     if isinstance(element, dict):
         if "image" not in element:
@@ -123,7 +114,6 @@ def _as_example(*element):
             )
         element = (element["image"], element["label"]) if "label" in element else element["image"]
     if isinstance(element, tuple):
-        # Labels as int32 once checked (`check_labels` refuses fractions and negatives).
         label = element[1]
         if label.dtype.is_integer:
             label = tf.cast(label, tf.int32)

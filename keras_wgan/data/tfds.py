@@ -5,23 +5,16 @@ import os
 import tensorflow as tf
 
 from keras_wgan.data.images import check_image_size
-from keras_wgan.data.images import rescale_images
+from keras_wgan.data.images import scale_pixels
 
-# TFDS datasets `load_tfds` knows, with whether their examples carry a class label.
 TFDS_DATASETS = {"mnist": True, "fashion_mnist": True, "cifar10": True, "celeb_a": False}
 
 
 class DatasetNotPreparedError(ValueError):
-    """A TFDS dataset is not downloaded and prepared in the data directory.
-
-    `load_tfds` never downloads (training machines are often offline, and a download that hangs
-    is worse than an error), so the dataset must be prepared beforehand, e.g. on a machine with
-    internet access, and its data directory copied or passed with `data_dir`.
-    """
+    """A TFDS dataset is not prepared in the data directory (`load_tfds` never downloads)."""
 
 
 def _center_crop_resize(image, size):
-    """Crops the central part of `image` with the aspect ratio of `size`, then resizes to it."""
     height = tf.cast(tf.shape(image)[0], tf.float32)
     width = tf.cast(tf.shape(image)[1], tf.float32)
     target = size[0] / size[1]
@@ -38,16 +31,8 @@ def _center_crop_resize(image, size):
 def load_tfds(name, split="train", data_dir=None, image_size=None):
     """An image dataset prepared with TensorFlow Datasets, scaled to [-1, 1]; never downloads.
 
-    Works offline: the dataset must already be prepared in `data_dir` (TFDS's default,
-    `~/tensorflow_datasets` or `$TFDS_DATA_DIR`, when `None`). When it is not, a
-    `DatasetNotPreparedError` (a `ValueError`) is raised at once, with the command that prepares
-    it; no download is attempted. The result feeds `make_dataset` directly.
-
-    Examples are `(image, label)` for datasets with class labels (`mnist`, `fashion_mnist`,
-    `cifar10`): image float32 `[height, width, channels]` in [-1, 1], label int32. `celeb_a` has
-    no class label (only attributes), so its examples are the image alone. With `image_size`,
-    each image is centre-cropped to the target's aspect ratio and resized (area averaging), e.g.
-    CelebA's 218x178 images to a 178x178 centre crop, then 64x64 for `image_size=64`.
+    Training machines are often offline, and a hanging download is worse than an error. With
+    `image_size`, images are centre-cropped to the target's aspect ratio and resized (area).
 
     Args:
         name: str. `"mnist"`, `"fashion_mnist"`, `"cifar10"` or `"celeb_a"`.
@@ -56,7 +41,10 @@ def load_tfds(name, split="train", data_dir=None, image_size=None):
         image_size: int, `(height, width)` or `None` (keep the dataset's size).
 
     Returns:
-        An unbatched `tf.data.Dataset` of `(image, label)`, or of images for `celeb_a`.
+        An unbatched `tf.data.Dataset` of `(image, label int32)`, or of images for `celeb_a`.
+
+    Raises:
+        DatasetNotPreparedError: the dataset is not prepared; the message gives the command.
 
     Example:
 
@@ -72,8 +60,7 @@ def load_tfds(name, split="train", data_dir=None, image_size=None):
 
     builder = tfds.builder(name, data_dir=None if data_dir is None else os.fspath(data_dir))
     if not builder.is_prepared():
-        # `as_dataset` only reads (it checks the files and never downloads); it still works when
-        # `tfds.testing.mock_data` replaces the reading.
+        # `as_dataset` never downloads, and works under `tfds.testing.mock_data`.
         try:
             dataset = builder.as_dataset(split=split)
         except (AssertionError, KeyError, FileNotFoundError, tf.errors.NotFoundError):
@@ -87,7 +74,7 @@ def load_tfds(name, split="train", data_dir=None, image_size=None):
         image = example["image"]
         if size is not None:
             image = _center_crop_resize(tf.cast(image, tf.float32), size)
-        image = tf.clip_by_value(rescale_images(image, (0, 255)), -1.0, 1.0)
+        image = scale_pixels(image)
         if with_label:
             return image, tf.cast(example["label"], tf.int32)
         return image

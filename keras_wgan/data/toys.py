@@ -1,9 +1,4 @@
-"""The 2-D toy distributions: a ring of 8 Gaussians, a grid of 25, a swiss roll.
-
-They follow the definitions of the WGAN-GP, VEEGAN and PacGAN papers' code (see
-`shared/EVALUATION.md` in the repository). `TOY_DATASETS` maps each name to its sampler and
-`toy_modes` gives the mixtures' means and spread, for the mode metrics.
-"""
+"""The 2-D toy distributions of the WGAN-GP, VEEGAN and PacGAN papers' code: ring8, grid25, roll."""
 
 import numpy as np
 
@@ -39,43 +34,20 @@ def _mixture(modes, std, num_samples, seed):
 
 
 def ring8(num_samples, seed=None):
-    """Samples of a ring of 8 Gaussians (radius 1, std 0.01), equal weights.
-
-    Args:
-        num_samples: int.
-        seed: int or `None`. Seed of NumPy's generator.
-
-    Returns:
-        float32 array `[num_samples, 2]`.
-    """
+    """float32 `[num_samples, 2]` from a ring of 8 Gaussians (radius 1, std 0.01), seeded."""
     return _mixture(ring8_modes(), RING8_STD, num_samples, seed)
 
 
 def grid25(num_samples, seed=None):
-    """Samples of a 5x5 grid of Gaussians (means {-4, ..., 4}^2, spacing 2, std 0.05).
-
-    Args:
-        num_samples: int.
-        seed: int or `None`.
-
-    Returns:
-        float32 array `[num_samples, 2]`.
-    """
+    """float32 `[num_samples, 2]` from a 5x5 grid of Gaussians (spacing 2, std 0.05), seeded."""
     return _mixture(grid25_modes(), GRID25_STD, num_samples, seed)
 
 
 def swiss_roll(num_samples, seed=None):
-    """Samples of the swiss roll as in the WGAN-GP toy code.
+    """float32 `[num_samples, 2]` from the WGAN-GP code's swiss roll, seeded.
 
     `t = 1.5 * pi * (1 + 2u)`, `u ~ U[0, 1]`; the point `(t cos t, t sin t) + N(0, 0.25^2)`,
     divided by 7.5.
-
-    Args:
-        num_samples: int.
-        seed: int or `None`.
-
-    Returns:
-        float32 array `[num_samples, 2]`.
     """
     check_positive_int("num_samples", num_samples)
     rng = np.random.default_rng(seed)
@@ -89,14 +61,7 @@ TOY_DATASETS = {"ring8": ring8, "grid25": grid25, "swissroll": swiss_roll}
 
 
 def toy_modes(name):
-    """The mode means and standard deviation of a toy mixture, for the mode metrics.
-
-    Args:
-        name: str. `"ring8"` or `"grid25"`.
-
-    Returns:
-        A tuple `(means [num_modes, 2], std)`.
-    """
+    """`(means [num_modes, 2], std)` of the toy mixture `"ring8"` or `"grid25"`."""
     if name == "ring8":
         return ring8_modes(), RING8_STD
     if name == "grid25":

@@ -33,9 +33,7 @@ def check_normalization(normalization):
 
 
 def normalize(x, normalization, name):
-    """`x` (a feature map `[batch, height, width, channels]`) after the normalization named by
-    `normalization`: BatchNormalization, LayerNormalization over all of an example's features, or
-    none (`None`)."""
+    """A feature map `x` after `normalization` ("batch", "layer" or `None`)."""
     if normalization == "batch":
         return layers.BatchNormalization(name=name)(x)
     if normalization == "layer":

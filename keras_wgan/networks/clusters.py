@@ -1,12 +1,10 @@
 """Unconditional sampling from a generator conditioned on clusters of its training images.
 
 A self-conditioned GAN (Liu et al., 2020, "Diverse Image Generation via Self-Conditioned GANs")
-trains class-conditional networks on cluster ids instead of labels, then samples the generator
-unconditionally by drawing each sample's cluster with the clusters' frequencies in the data.
-`build_cluster_sampler` makes that sampler a Functional model from one latent vector to one
-image: the latent's first entry picks the cluster, the rest is the conditional generator's
-latent. So every path that samples an unconditional generator (drawings, scores, the exports and
-their serving signatures) samples a clustered one unchanged, its latent one entry longer.
+trains class-conditional networks on cluster ids, then samples unconditionally by drawing each
+sample's cluster with the clusters' frequencies. The sampler is a Functional model whose latent's
+first entry picks the cluster, so every path that samples an unconditional generator (drawings,
+scores, exports) samples it unchanged.
 """
 
 import itertools
@@ -19,11 +17,7 @@ from keras import ops
 
 
 def check_cluster_frequencies(frequencies):
-    """Checks the clusters' frequencies and returns them as floats summing to 1.
-
-    Raises:
-        ValueError: not a list of at least 2 positive finite numbers.
-    """
+    """Checks the clusters' frequencies (at least 2 positive numbers); returns them summing to 1."""
     try:
         values = [float(value) for value in frequencies]
     except (TypeError, ValueError):
@@ -43,14 +37,11 @@ def check_cluster_frequencies(frequencies):
 class ClusterChoice(layers.Layer):
     """Splits a latent vector into a cluster id and the generator's latent.
 
-    For an input `z` of `[batch, latent_dim + 1]`, the cluster is the category whose cumulative
-    frequency first exceeds `Phi(z[:, 0])` (`Phi`: the standard normal's CDF), so a standard
-    normal `z[:, 0]` picks cluster `c` with probability `frequencies[c]`; the outputs are
-    `(z[:, 1:], cluster)`, float and int32. The layer compares `z[:, 0]` with the normal
-    quantiles of the cumulative frequencies, computed once: comparisons and a sum, which every
-    export format runs (TFLite has no `erf`). Clusters are ordered along `z[:, 0]`, so
-    truncating that entry would starve the first and last clusters (at `t=1.5`, 20 equal
-    clusters would lose both): sampling-time truncation leaves it as drawn (`cluster_entries`).
+    For `z` of `[batch, latent_dim + 1]`, the cluster is the first whose cumulative frequency
+    exceeds `Phi(z[:, 0])` (the standard normal's CDF), so a standard normal draw picks cluster
+    `c` with probability `frequencies[c]`; outputs `(z[:, 1:], cluster int32)`. It compares
+    `z[:, 0]` with precomputed normal quantiles, which every export format runs (TFLite has no
+    `erf`).
 
     Args:
         frequencies: list of floats. The clusters' frequencies (normalized to sum to 1).
@@ -86,16 +77,13 @@ def build_cluster_sampler(generator, frequencies, name=None):
     """An unconditional sampler of a generator conditioned on cluster ids.
 
     Args:
-        generator: `keras.Model` with inputs `[latent, labels]` (`latent`: `[batch,
-            latent_dim]`, `labels`: int cluster ids `[batch]`), e.g.
-            `build_generator(..., num_classes=len(frequencies))`.
+        generator: `keras.Model` with inputs `[latent, labels]`, the labels int cluster ids.
         frequencies: list of floats. Each cluster's share of the training images.
         name: str or `None`. The sampler's name; `None`: the generator's with `_sampler`.
 
     Returns:
         A Functional `keras.Model` from a latent of `[batch, latent_dim + 1]` to the
-        generator's samples. A standard normal latent draws cluster `c` with probability
-        `frequencies[c]` (see `ClusterChoice`).
+        generator's samples (see `ClusterChoice`).
     """
     inputs = list(getattr(generator, "inputs", None) or [])
     if len(inputs) != 2:
@@ -111,18 +99,9 @@ def build_cluster_sampler(generator, frequencies, name=None):
 
 
 def cluster_entries(generator):
-    """The leading latent entries of `generator` that pick a cluster: 1 for a sampler made by
-    `build_cluster_sampler` (its first entry, read by `ClusterChoice`), else 0.
+    """The leading latent entries of `generator` that pick a cluster: 1 for a cluster sampler.
 
-    Sampling-time truncation (`evaluation.generate(..., truncation=t)`, the export's
-    `sample_truncated` signature) leaves these entries as the untruncated draw has them, so it
-    truncates the noise only: each sample keeps the cluster it would have had untruncated, and
-    the clusters keep their frequencies (as BigGAN truncates the noise, not the class).
-
-    Args:
-        generator: `keras.Model`. A generator network.
-
-    Returns:
-        An int, 0 or 1.
+    Truncation leaves them as drawn, so it truncates the noise, not the cluster (as BigGAN
+    truncates the noise, not the class): clusters keep their frequencies.
     """
     return int(any(isinstance(layer, ClusterChoice) for layer in getattr(generator, "layers", ())))

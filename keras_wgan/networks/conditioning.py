@@ -2,12 +2,8 @@
 
 Generators take the label through an embedding concatenated to the latent vector. Critics take it
 through a projection head (Miyato and Koyama, "cGANs with Projection Discriminator", 2018):
-`score(x, y) = w . h(x) + b + embed(y) . h(x)`, with `h(x)` the critic's last features. We chose
-projection over concatenating the label to the input: the label then acts on the features the
-critic has learned rather than on raw pixels, and the critic's output stays linear in `h(x)`.
-
-`generator_inputs` and `critic_from_features` give every builder its generator's inputs and its
-critic's score head, with or without a class.
+`score(x, y) = w . h(x) + b + embed(y) . h(x)`, so the label acts on learned features and the
+score stays linear in `h(x)`.
 """
 
 import keras
@@ -35,17 +31,7 @@ def with_label_embedding(latent, labels, num_classes):
 
 
 def generator_inputs(latent_dim, num_classes):
-    """A generator's inputs and the tensor its first layer takes.
-
-    Args:
-        latent_dim: int. Size of the latent vector.
-        num_classes: int or `None`. `None`: the latent input alone. An int: the inputs
-            `[latent, labels]` and the latent joined to the label's embedding
-            (`with_label_embedding`).
-
-    Returns:
-        A tuple `(inputs, x)` for `keras.Model(inputs, ...)` and the network's first layer.
-    """
+    """`(inputs, x)`: a generator's inputs (`[latent, labels]` with classes) and first tensor."""
     latent = keras.Input((latent_dim,), name="latent")
     if not num_classes:
         return latent, latent
@@ -64,21 +50,9 @@ def projection_scores(features, labels, num_classes):
 
 
 def critic_from_features(inputs, features, num_classes, name):
-    """A critic as a Functional model: its last features to one linear score per sample.
+    """A critic from its last features `[batch, units]` to `[batch, 1]` float32 `scores`.
 
-    Every builder's critic ends here, so that conditional and unconditional critics name their
-    output layer `scores` alike.
-
-    Args:
-        inputs: the critic's samples input (a `keras.Input`).
-        features: tensor `[batch, units]`, the critic's last features `h(x)`.
-        num_classes: int or `None`. `None`: a `Dense(1)` score. An int: a labels input is added
-            (inputs `[inputs, labels]`) and the score is the projection head
-            (`projection_scores`).
-        name: str. The model's name.
-
-    Returns:
-        A Functional `keras.Model` with `[batch, 1]` float32 scores.
+    With `num_classes`, a labels input is added and the score is the projection head.
     """
     if num_classes:
         labels = labels_input()

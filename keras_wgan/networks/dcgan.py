@@ -1,17 +1,8 @@
 """DCGAN-style convolutional generator and critic (Radford et al., 2016), as Functional models.
 
-The generator projects the latent vector to a small feature map and doubles its size with
-stride-2 transposed convolutions; the critic mirrors it with stride-2 convolutions. The number of
-doublings is read from the image shape: each side is halved while it stays even and larger than
-4, so 8x8 starts from 4x4, 28x28 from 7x7, 32x32 from 4x4 and 64x64 from 4x4.
-
-Options reproduce other common DCGAN variants, such as the keras.io WGAN-GP example's networks
-(`kernel_size=5`, `stages=4`, `padded_size=32`, `dropout=0.3` for the critic; `kernel_size=3`,
-`upsampling="nearest"`, `padded_size=32` for the generator of 28x28 images):
-`padded_size` makes the networks work at a larger size (the critic zero-pads its input, the
-generator crops its output), `upsampling="nearest"` doubles the generator's maps with
-nearest-neighbour upsampling and a stride-1 convolution instead of a transposed convolution
-(free of checkerboard artifacts, Odena et al., 2016).
+The number of stride-2 stages is read from the image shape (`halvings_to_start`); the options
+(`kernel_size`, `padded_size`, `upsampling="nearest"` after Odena et al., 2016, `dropout`)
+reproduce other common variants, such as the keras.io WGAN-GP example's networks.
 """
 
 import keras
@@ -55,17 +46,9 @@ def _margins(padded, size):
 
 
 def halvings_to_start(height, width):
-    """How many times (height, width) halves, while both sides are even and above 4.
+    """How many times (height, width) halves while both sides are even and above 4.
 
-    The number of stride-2 stages between a network's starting feature map and an image of
-    this size: 3 for 32x32 (from 4x4), 2 for 28x28 (from 7x7), 0 for 4x4 or 7x7.
-
-    Args:
-        height: int. The image's height.
-        width: int. The image's width.
-
-    Returns:
-        An int >= 0.
+    The stride-2 stages from a network's starting map: 3 for 32x32 (from 4x4), 2 for 28x28.
     """
     count = 0
     while height % 2 == 0 and width % 2 == 0 and height > 4 and width > 4:
@@ -98,21 +81,17 @@ def build_generator(
     """DCGAN generator: latent vectors to images in [-1, 1].
 
     Args:
-        image_shape: tuple `(height, width, channels)`, e.g. `(28, 28, 1)` or `(64, 64, 3)`.
-            Height and width must be even and at least 8.
+        image_shape: tuple `(height, width, channels)`; height and width even and at least 8.
         latent_dim: int. Size of the latent vector.
         base_filters: int. Filters of the last hidden stage; each earlier stage has twice as many.
         normalization: `"batch"` (DCGAN), `"layer"` or `None`, after each hidden stage.
         num_classes: int or `None`. Makes a class-conditional generator with inputs
-            `[latent, labels]` (labels int32 `[batch]`), the label embedded and concatenated to
-            the latent (see `keras_wgan.networks.conditioning`).
+            `[latent, labels]` (labels int32 `[batch]`).
         kernel_size: int. Kernel size of every convolution (4 in DCGAN).
-        upsampling: `"transpose"` (DCGAN: stride-2 transposed convolutions) or `"nearest"`
-            (nearest-neighbour `UpSampling2D` then a stride-1 convolution, as in the keras.io
-            WGAN-GP example; free of checkerboard artifacts).
+        upsampling: `"transpose"` (stride-2 transposed convolutions) or `"nearest"`
+            (`UpSampling2D` then a stride-1 convolution: no checkerboard artifacts).
         padded_size: int, `(height, width)` or `None`. Generate at this larger size and crop the
-            centre to `image_shape` (e.g. 32 for 28x28 images: starts from 4x4 instead of 7x7).
-            The number of doublings is read from this size.
+            centre to `image_shape`; the number of doublings is read from this size.
         name: str. The model's name.
 
     Returns:
@@ -148,7 +127,6 @@ def build_generator(
         filters //= 2
         x = upsample(filters)(x)
         x = layers.ReLU()(normalize(x, normalization, f"norm_{stage}"))
-    # float32 output under mixed precision.
     if padded == (height, width):
         images = upsample(channels, activation="tanh", dtype="float32", name="images")(x)
         return keras.Model(inputs, images, name=name)
@@ -175,22 +153,19 @@ def build_critic(
     Args:
         image_shape: tuple `(height, width, channels)`.
         base_filters: int. Filters of the first convolution; each later stage has twice as many.
-        normalization: `"layer"` (for WGAN-GP: the paper's choice), `None`, or `"batch"` (DCGAN;
-            allowed for WGAN and GAN critics, refused by `WGANGP`). The first stage is never
-            normalized, as in DCGAN.
+        normalization: `"layer"`, `None`, or `"batch"` (refused by `WGANGP`), after every
+            stage but the first.
         num_classes: int or `None`. Makes a class-conditional critic with inputs
-            `[images, labels]` and a projection head (see `keras_wgan.networks.conditioning`).
+            `[images, labels]` and a projection head.
         kernel_size: int. Kernel size of every convolution (4 in DCGAN).
         stages: int or `None`. Number of stride-2 convolutions; by default read from the size
             as for the generator (down to 4x4). At most log2 of the smaller side.
         padded_size: int, `(height, width)` or `None`. Zero-pad the images (centred) to this
             larger size before the first convolution (e.g. 32 for 28x28 images).
         dropout: float in [0, 1). Rate of a `Dropout` after every stage but the first and the
-            last, and before the score layer; 0 (DCGAN) adds none.
+            last, and before the score layer.
         unroll_small_maps: bool. Compute the convolutions whose input map has no more pixels
-            than the kernel has taps (e.g. 4x4 maps under a 5x5 kernel) as one matrix product
-            (`UnrolledConv2D`: the same weights and outputs as `Conv2D`, faster on CPU; see
-            docs/speed.md). `False` keeps every layer a `Conv2D`.
+            than the kernel has taps as `UnrolledConv2D` (same weights and outputs as `Conv2D`).
         name: str. The model's name.
 
     Returns:

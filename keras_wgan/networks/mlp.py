@@ -1,8 +1,4 @@
-"""Multilayer perceptrons for vector data, such as the 2-D toy distributions.
-
-As in the WGAN-GP paper's toy experiments: three hidden layers of 512 ReLU units for both
-networks, a linear output.
-"""
+"""Multilayer perceptrons for vector data, as in the WGAN-GP paper's toy experiments."""
 
 import keras
 from keras import layers
@@ -44,7 +40,7 @@ def build_mlp_generator(
 
     Args:
         output_dim: int. Size of a generated sample.
-        latent_dim: int. Size of the latent vector (2 in the WGAN-GP toy experiments).
+        latent_dim: int. Size of the latent vector.
         hidden_units: sequence of ints. Units of each hidden ReLU layer.
         normalization: `None`, `"layer"` or `"batch"` after each hidden layer.
         num_classes: int or `None`. Class-conditional: inputs `[latent, labels]`.

@@ -1,24 +1,7 @@
 """Networks of the stacked (two-stage) GAN, StackGAN (Zhang et al., 2017) on class labels.
 
 Stage I draws a low-resolution image from noise and an augmented class condition; stage II
-refines it to the full resolution. Each stage has its own conditioning augmentation and its own
-class-conditional critic (projection head, see `keras_wgan.networks.conditioning`).
-
-Conditioning augmentation (section 3.1 of the paper): rather than a fixed class embedding, the
-generator gets `c = mean(y) + exp(log_sigma(y)) * eps`, `eps ~ N(0, I)`, drawn afresh for every
-sample, and the model adds `KL(N(mean, sigma^2) || N(0, I))` to the generator loss. With text the
-paper uses a dense layer on the sentence embedding; with class labels a dense layer on a one-hot
-label is a lookup table, so here `mean` and `log_sigma` are two `Embedding(num_classes,
-condition_dim)` tables. The noise `eps` is an input of the networks, not drawn inside them: the
-model draws it with its own seed generator, and a generator is a deterministic function of its
-inputs (which is what an export needs).
-
-Networks (`N` the batch, `h x w` the low and `H x W` the full resolution, `C` channels):
-    stage I generator:  `[noise (N, noise_dim), labels (N,), condition_noise (N, condition_dim)]`
-                        -> images `(N, h, w, C)` in [-1, 1].
-    stage II generator: `[low-resolution images (N, h, w, C), labels, condition_noise]`
-                        -> images `(N, H, W, C)` in [-1, 1].
-    stage critics:      `[images, labels]` -> one linear score `(N, 1)`, float32.
+refines it to the full resolution; each stage has its own class-conditional critic.
 """
 
 import keras
@@ -34,15 +17,23 @@ from keras_wgan.networks._layers import normalize
 from keras_wgan.networks.dcgan import halvings_to_start
 
 
+def _check_num_classes(num_classes):
+    conditioning.check_num_classes(num_classes)
+    if num_classes is None:
+        raise ValueError(
+            "The stacked GAN is class-conditional: `num_classes` must be an int >= 2. "
+            "Received: num_classes=None"
+        )
+
+
 @keras.saving.register_keras_serializable(package="keras_wgan")
 class ConditioningAugmentation(layers.Layer):
     """Conditioning augmentation: an augmented class condition `c = mean + sigma * eps`.
 
-    `mean(y)` and `log_sigma(y)` are looked up in two tables `[num_classes, condition_dim]`
-    (`means`, initialised from N(0, 1), and `log_sigmas`, from zeros). The layer takes the noise
-    `eps ~ N(0, I)` as an input so that the randomness stays with the model's seed generator.
-    `moments(labels)` gives `(mean, log_sigma)`, from which the model computes the KL term of
-    the generator loss.
+    Section 3.1 of the paper, with class labels: `mean(y)` and `log_sigma(y)` are two
+    `Embedding(num_classes, condition_dim)` tables. The noise `eps ~ N(0, I)` is an input, so
+    the network stays deterministic (as an export needs) and the model draws it with its seed
+    generator. `moments(labels)` gives `(mean, log_sigma)` for the loss's KL term.
 
     Args:
         num_classes: int >= 2. Number of classes.
@@ -59,15 +50,11 @@ class ConditioningAugmentation(layers.Layer):
 
     def __init__(self, num_classes, condition_dim, **kwargs):
         super().__init__(**kwargs)
-        conditioning.check_num_classes(num_classes)
-        if num_classes is None:
-            raise ValueError("`num_classes` must be an int >= 2. Received: num_classes=None")
+        _check_num_classes(num_classes)
         check_positive_int("condition_dim", condition_dim)
         self.num_classes = num_classes
         self.condition_dim = condition_dim
-        # Each class's mean starts at a random point of N(0, I) (as a class code would), so the
-        # classes are told apart from the first step; every sigma starts at 1. The means move at
-        # the optimizer's pace: started near 0 they take thousands of steps to separate.
+        # Means start apart (N(0, I)), so classes differ from the first step; sigmas start at 1.
         self.means = layers.Embedding(
             num_classes,
             condition_dim,
@@ -101,22 +88,8 @@ class ConditioningAugmentation(layers.Layer):
         return config
 
 
-def _check_num_classes(num_classes):
-    conditioning.check_num_classes(num_classes)
-    if num_classes is None:
-        raise ValueError(
-            "The stacked GAN is class-conditional: `num_classes` must be an int >= 2. "
-            "Received: num_classes=None"
-        )
-
-
 def upscale_factor(low_resolution_shape, image_shape):
-    """The integer factor from the stage-I to the stage-II resolution: 2 or 4.
-
-    Raises:
-        ValueError: if the full resolution is not 2 or 4 times the low one on both sides, or the
-            channels differ.
-    """
+    """The integer factor, 2 or 4, from the stage-I to the stage-II resolution."""
     low = check_image_shape("low_resolution_shape", low_resolution_shape)
     full = check_image_shape("image_shape", image_shape)
     factor = full[0] // low[0]
@@ -165,18 +138,13 @@ def build_stage1_generator(
 ):
     """Stage-I generator: noise and an augmented class condition to a low-resolution image.
 
-    `[noise, c]` is projected to a 4x4 map (or the image size when it is below 8) and doubled
-    with stride-2 transposed convolutions up to `image_shape`, as in the DCGAN generator; a last
-    3x3 convolution with tanh gives the image.
-
     Args:
-        image_shape: tuple `(height, width, channels)`, the stage-I resolution (e.g. `(8, 8, 1)`
-            for 16x16 final images).
+        image_shape: tuple `(height, width, channels)`, the stage-I resolution.
         num_classes: int >= 2. Number of classes.
         noise_dim: int. Size of the noise `z`.
         condition_dim: int. Size of the augmented condition `c` (and of its noise).
         base_filters: int. Filters of the last hidden stage; earlier stages have twice as many.
-        normalization: `"batch"` (StackGAN, DCGAN), `"layer"` or `None`, after hidden layers.
+        normalization: `"batch"`, `"layer"` or `None`, after hidden layers.
         name: str. The model's name.
 
     Returns:
@@ -224,11 +192,8 @@ def build_stage2_generator(
 ):
     """Stage-II generator: refines a stage-I image to the full resolution, given the class.
 
-    As in StackGAN's stage II: the low-resolution image is encoded by a convolution, joined with
-    its own augmented condition `c` (repeated over the image), passed through residual blocks,
-    then upsampled (nearest neighbour and a 3x3 convolution per doubling). The last convolution
-    sees the upsampled features and the bilinearly upsampled stage-I image, so the refinement
-    can start from the stage-I image and correct it.
+    As in StackGAN's stage II (encoder, condition, residual blocks, upsampling); the last
+    convolution also sees the bilinearly upsampled stage-I image, so it can correct it.
 
     Args:
         image_shape: tuple `(height, width, channels)`, the full resolution.
@@ -238,8 +203,7 @@ def build_stage2_generator(
         condition_dim: int. Size of this stage's augmented condition.
         base_filters: int. Filters at the full resolution; the low-resolution blocks have
             `base_filters * factor`.
-        residual_blocks: int >= 0. Residual blocks at the low resolution (2 in StackGAN's
-            stage II for 64 -> 256; fewer suit small images).
+        residual_blocks: int >= 0. Residual blocks at the low resolution.
         normalization: `"batch"`, `"layer"` or `None`, after hidden layers.
         name: str. The model's name.
 
@@ -267,7 +231,6 @@ def build_stage2_generator(
     labels, condition_noise, condition = _condition_inputs(num_classes, condition_dim)
     filters = base_filters * factor
     x = layers.ReLU()(_conv(filters, 3, "encode")(low_images))
-    # The condition repeated over the image: nearest upsampling of a 1x1 map is a tile.
     tiled = layers.Reshape((1, 1, condition_dim))(condition)
     tiled = layers.UpSampling2D((low_height, low_width), name="tile_condition")(tiled)
     x = layers.Concatenate(name="image_and_condition")([x, tiled])
@@ -296,16 +259,14 @@ def build_stage_critic(
 ):
     """A class-conditional critic for one stage: images to one linear score (projection head).
 
-    A 3x3 convolution, then stride-2 convolutions (filters doubling) down to 4x4, then the
-    projection head of `keras_wgan.networks.conditioning`. Unlike `build_critic`, it takes 4x4
-    images too (the stage I of 8x8 images). No BatchNormalization: the critics are trained with
-    a gradient penalty.
+    Stride-2 convolutions down to 4x4, then the projection head; unlike `build_critic`, it takes
+    4x4 images too. No BatchNormalization: the critics are trained with a gradient penalty.
 
     Args:
         image_shape: tuple `(height, width, channels)`.
         num_classes: int >= 2. Number of classes.
         base_filters: int. Filters of the first convolution.
-        normalization: `"layer"` (WGAN-GP's choice) or `None`, after each stride-2 convolution.
+        normalization: `"layer"` or `None`, after each stride-2 convolution.
         name: str. The model's name.
 
     Returns:

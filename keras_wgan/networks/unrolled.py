@@ -1,10 +1,4 @@
-"""A 2-D convolution computed as one matrix product, for feature maps no larger than the kernel.
-
-When a convolution's input map is small next to its kernel (the keras.io WGAN-GP critic's last
-layer maps 4x4 to 2x2 with a 5x5 kernel), each output pixel sees nearly the whole input, and the
-convolution is a dense layer whose matrix repeats the kernel's taps. Written that way it runs as
-one large matrix product, which CPUs do far better than a convolution with a 2x2 output.
-"""
+"""A 2-D convolution computed as one matrix product, for feature maps no larger than the kernel."""
 
 import keras
 import numpy as np
@@ -16,16 +10,10 @@ from keras import ops
 class UnrolledConv2D(layers.Conv2D):
     """`keras.layers.Conv2D` evaluated as one matrix product with the kernel unrolled.
 
-    Same arguments, weights (`kernel` `[kh, kw, in, out]` and `bias`) and outputs as `Conv2D`,
-    first and second derivatives included; only the computation differs. At build time the
-    layer maps every (input pixel, output pixel) pair to the kernel tap that joins them, or to
-    none. Each call gathers the taps into an `[h * w * in, out_h * out_w * out]` matrix and
-    multiplies the flattened input by it. Multiplications by the zero padding are skipped.
-
-    It pays when the input map has at most as many pixels as the kernel has taps
-    (`h * w <= kh * kw`): the matrix then has no more entries to multiply than the convolution.
-    Above that bound it measured slower than `Conv2D`, so the DCGAN critic builder uses it only
-    below it (docs/speed.md; `benchmarks/step_speed.py`).
+    Same arguments, weights and outputs as `Conv2D`, derivatives included. Each call gathers the
+    kernel's taps into an `[h * w * in, out_h * out_w * out]` matrix: one large matrix product,
+    which CPUs run faster than a convolution with a tiny output. It pays when
+    `h * w <= kh * kw` (`pays_to_unroll`).
 
     Supports `data_format="channels_last"`, `dilation_rate=1`, `groups=1` and a known input
     height and width.
@@ -83,21 +71,12 @@ class UnrolledConv2D(layers.Conv2D):
 
 
 def pays_to_unroll(input_size, kernel_size):
-    """Whether `UnrolledConv2D` multiplies no more entries than a convolution would.
-
-    Args:
-        input_size: `(height, width)` of the input map.
-        kernel_size: `(kernel_height, kernel_width)`.
-    """
+    """Whether `UnrolledConv2D` multiplies no more entries than a convolution would."""
     return input_size[0] * input_size[1] <= kernel_size[0] * kernel_size[1]
 
 
 def _tap_offsets(size, kernel, stride, padding):
-    """For one axis: `offsets[i, o]`, the kernel tap joining input `i` to output `o`, or -1.
-
-    Returns:
-        A tuple `(offsets, out_size)`; `offsets` is an int array `[size, out_size]`.
-    """
+    """For one axis: `(offsets [size, out_size], out_size)`, the tap joining `i` to `o`, or -1."""
     if padding == "same":
         out_size = -(-size // stride)
         before = max((out_size - 1) * stride + kernel - size, 0) // 2
@@ -110,13 +89,7 @@ def _tap_offsets(size, kernel, stride, padding):
 
 
 def unrolled_tap_index(rows, cols, kernel_size):
-    """The tap index `[in_pixels, out_pixels]` of a 2-D kernel, `kh * kw` where none joins.
-
-    Args:
-        rows: `[height, out_height]` offsets from `_tap_offsets`.
-        cols: `[width, out_width]` offsets.
-        kernel_size: `(kernel_height, kernel_width)`.
-    """
+    """The tap index `[in_pixels, out_pixels]` of a 2-D kernel, `kh * kw` where none joins."""
     kernel_height, kernel_width = kernel_size
     # [height, width, out_height, out_width]
     row, col = rows[:, None, :, None], cols[None, :, None, :]
