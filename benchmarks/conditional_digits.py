@@ -103,7 +103,7 @@ def main():
     model.fit(dataset, epochs=args.epochs, verbose=0)
     seconds = time.perf_counter() - start
 
-    classifier = evaluation.train_digits_classifier()
+    classifier = evaluation.train_classifier("digits")
     wanted = np.repeat(np.arange(10, dtype="int32"), 100)
     latent = np.random.default_rng(args.seed + 1).standard_normal((1000, 64)).astype("float32")
     samples = keras.ops.convert_to_numpy(

@@ -28,7 +28,6 @@ import tensorflow as tf  # noqa: E402
 
 import keras_wgan  # noqa: E402
 from keras_wgan import evaluation  # noqa: E402
-from keras_wgan import metrics  # noqa: E402
 
 CRITIC_STEPS = 5
 MODELS = {
@@ -79,9 +78,10 @@ def score(model, dataset, seed):
     if dataset == "grid25":
         latent = np.random.default_rng(seed + 1).standard_normal((2500, 2)).astype("float32")
         samples = model.generator.predict(latent, batch_size=2500, verbose=0)
-        result = metrics.mode_metrics(samples, *keras_wgan.data.toy_modes("grid25"))
+        result = evaluation.mode_metrics(samples, *keras_wgan.data.toy_modes("grid25"))
         result.pop("mode_histogram")
-        result["w1"] = metrics.wasserstein1(samples[:1000], keras_wgan.data.grid25(1000, seed + 2))
+        real = keras_wgan.data.grid25(1000, seed + 2)
+        result["w1"] = evaluation.wasserstein1(samples[:1000], real)
         return result
     scored = evaluation.score_generator(model.generator, "digits", seed=seed)
     return {name: value["generated"] for name, value in scored["scores"].items()} | {

@@ -191,18 +191,17 @@ def score(model, dataset, seed):
 
     import keras_wgan
     from keras_wgan import evaluation
-    from keras_wgan import metrics
 
     if dataset == "grid25":
         means, std = keras_wgan.data.toy_modes("grid25")
         latent = np.random.default_rng(seed + 1000).standard_normal((2500, 2)).astype("float32")
         samples = model.generator.predict(latent, batch_size=2500, verbose=0)
         real = keras_wgan.data.grid25(1000, seed=seed + 2000)
-        result = metrics.mode_metrics(samples, means, std)
+        result = evaluation.mode_metrics(samples, means, std)
         result.pop("mode_histogram")
-        result["w1"] = metrics.wasserstein1(samples[:1000], real)
+        result["w1"] = evaluation.wasserstein1(samples[:1000], real)
         # Reference at the same n: another real set against the same real set.
-        result["w1_floor"] = metrics.wasserstein1(
+        result["w1_floor"] = evaluation.wasserstein1(
             keras_wgan.data.grid25(1000, seed=seed + 3000), real
         )
         result["samples_finite"] = bool(np.all(np.isfinite(samples)))

@@ -157,7 +157,7 @@ def main():
     else:
         phases["joint"] = train(model, dataset, args.joint_steps, steps_per_epoch)
 
-    classifier = evaluation.train_digits_classifier()
+    classifier = evaluation.train_classifier("digits")
     accuracy = evaluation.heldout_accuracy(classifier)
     wanted = np.repeat(np.arange(10, dtype="int32"), SAMPLES_PER_CLASS)
     latent = np.random.default_rng(args.seed + 1).standard_normal((len(wanted), model.latent_dim))

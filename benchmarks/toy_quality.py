@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_wgan  # noqa: E402
-from keras_wgan import metrics  # noqa: E402
+from keras_wgan import evaluation  # noqa: E402
 from keras_wgan import training  # noqa: E402
 
 
@@ -36,9 +36,9 @@ def score(model, dataset, seed):
     latent = np.random.default_rng(seed + 1000).standard_normal((2500, 2)).astype("float32")
     samples = model.generator.predict(latent, batch_size=2500, verbose=0)
     real = keras_wgan.data.TOY_DATASETS[dataset](1000, seed=seed + 2000)
-    result = metrics.mode_metrics(samples, means, std)
+    result = evaluation.mode_metrics(samples, means, std)
     result.pop("mode_histogram")
-    result["w1"] = metrics.wasserstein1(samples[:1000], real)
+    result["w1"] = evaluation.wasserstein1(samples[:1000], real)
     return result
 
 

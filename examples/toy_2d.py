@@ -31,7 +31,7 @@ import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_wgan  # noqa: E402
-from keras_wgan import metrics  # noqa: E402
+from keras_wgan import evaluation  # noqa: E402
 from keras_wgan import run_config  # noqa: E402
 from keras_wgan import training  # noqa: E402
 
@@ -111,7 +111,7 @@ def main(argv=None):
 
     # 5. Mode coverage (VEEGAN protocol) for the mixtures.
     if args.dataset in ("ring8", "grid25"):
-        scores = metrics.mode_metrics(samples, *keras_wgan.data.toy_modes(args.dataset))
+        scores = evaluation.mode_metrics(samples, *keras_wgan.data.toy_modes(args.dataset))
         with open(os.path.join(args.output_dir, f"{args.dataset}_modes.json"), "w") as file:
             json.dump(scores, file, indent=1, default=float)
         print(

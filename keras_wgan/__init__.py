@@ -29,7 +29,6 @@ _SUBMODULES = (
     "data",
     "evaluation",
     "export",
-    "export_formats",
     "losses",
     "models",
     "networks",

@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 import keras_wgan
-from keras_wgan import metrics
+from keras_wgan import evaluation
 from keras_wgan import run_config
 from keras_wgan import training
 
@@ -64,7 +64,7 @@ def train_toy(dataset, seed=0):
         (2500, generator.input_shape[-1])
     ).astype("float32")
     samples = generator.predict(latent, batch_size=2500, verbose=0)
-    return metrics.mode_metrics(samples, *keras_wgan.data.toy_modes(dataset))
+    return evaluation.mode_metrics(samples, *keras_wgan.data.toy_modes(dataset))
 
 
 # Slow (about 36 s each on a quiet Ice Lake or AMX Xeon): run by .ci/run after the default run.

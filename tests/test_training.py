@@ -145,7 +145,7 @@ def test_digits_run_writes_metrics_json_with_every_score_beside_its_references(t
     written = json.loads(open(summary["metrics"]).read())
     assert written == json.loads(json.dumps(summary["quality"]))
     assert written["dataset"] == "digits" and written["degraded_classes"] == [0, 1, 2]
-    assert written["feature_extractor"].startswith(evaluation.CLASSIFIER_VERSION)
+    assert written["feature_extractor"].startswith(evaluation.CLASSIFIERS["digits"]["version"])
     assert written["num_samples"] > 800 and written["num_heldout"] == 500
     assert 0.9 < written["classifier_heldout_accuracy"] <= 1
     assert set(written["scores"]) == set(IMAGE_SCORES)

@@ -5,7 +5,7 @@ import sys
 
 from keras_wgan.cli import arguments
 
-# savedmodel by keras_wgan.export, the others by keras_wgan.export_formats.
+# All three written by keras_wgan.export.
 FORMATS = ("savedmodel", "onnx", "tflite")
 
 
@@ -32,7 +32,6 @@ def add_parser(commands):
 
 def run(parser, args):
     from keras_wgan import export
-    from keras_wgan import export_formats
 
     output = args.output
     if args.format == "savedmodel":
@@ -47,7 +46,7 @@ def run(parser, args):
         arguments.check_output_folder(parser, "--output", output)
     if args.format == "onnx":
         try:
-            export_formats.require_onnx()
+            export.require_onnx()
         except ImportError as error:  # before loading the model: a missing extra, no traceback
             print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
             return 1
@@ -55,8 +54,8 @@ def run(parser, args):
     if args.format == "savedmodel":
         written = export.export_generator(generator, output)
     elif args.format == "onnx":
-        written = export_formats.export_onnx(generator, output)
+        written = export.export_onnx(generator, output)
     else:
-        written = export_formats.export_tflite(generator, output)
+        written = export.export_tflite(generator, output)
     print(f"Exported {generator.name!r} as {args.format} to {written}", flush=True)
     return 0
