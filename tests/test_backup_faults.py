@@ -182,8 +182,8 @@ def test_a_read_only_run_folder_is_refused_before_training_and_left_as_it_is(
     def read_only(*args, dir=None, **kwargs):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), dir)
 
-    monkeypatch.setattr(checkpointing.tempfile, "TemporaryFile", read_only)
-    monkeypatch.setattr(training, "load_training_data", lambda config: pytest.fail("trained"))
+    monkeypatch.setattr(checkpointing.run_folder.tempfile, "TemporaryFile", read_only)
+    monkeypatch.setattr(training.data, "load_training_data", lambda config: pytest.fail("trained"))
     before = files(run)
     with pytest.raises(checkpointing.RunFolderError) as raised:
         training.train(config, run)
@@ -329,5 +329,5 @@ def test_written_files_get_the_umask_permissions_not_mkstemps(tmp_path):
     path = tmp_path / "settings.json"
     checkpointing.write_file(str(path), b"{}")
     # As open() would make it: 0644 under the usual umask 022, where mkstemp gives 0600.
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~checkpointing._UMASK
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~checkpointing.backup.UMASK
     assert path.read_bytes() == b"{}"

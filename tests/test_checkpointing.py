@@ -14,6 +14,7 @@ import pytest
 
 import keras_wgan
 from keras_wgan import WGANGP
+from keras_wgan import callbacks
 from keras_wgan import checkpointing
 from keras_wgan.data import make_dataset
 from tests.helpers import assert_same_training_state
@@ -149,7 +150,9 @@ def test_step_backup_saves_at_each_multiple_and_reads_the_counter_seldom(
     model.compile(steps_per_execution=steps_per_execution)
     read_counter = checkpointing.steps_done
     reads, saved = [], []
-    monkeypatch.setattr(checkpointing, "steps_done", lambda m: reads.append(1) or read_counter(m))
+    monkeypatch.setattr(
+        checkpointing.backup, "steps_done", lambda m: reads.append(1) or read_counter(m)
+    )
     backup = checkpointing.StepBackup(tmp_path / "backup", every=4)
     monkeypatch.setattr(backup, "save", lambda: saved.append(read_counter(model)))
     data = make_dataset(toy_points(64), 4, critic_steps=2, shuffle=False).repeat()
@@ -182,9 +185,9 @@ def test_stop_on_non_finite_names_the_step_and_keeps_the_last_good_backup(tmp_pa
             saved[int(self.model.generator_optimizer.iterations)] = self.model.get_weights()
 
     backup_dir = tmp_path / "backup"
-    guard = checkpointing.StopOnNonFinite(backup_dir)
+    guard = callbacks.StopOnNonFinite(backup_dir)
     backup = checkpointing.StepBackup(backup_dir, every=1)
-    with pytest.raises(checkpointing.NonFiniteError) as raised:
+    with pytest.raises(callbacks.NonFiniteError) as raised:
         model.fit(inf_at_step(4), epochs=1, callbacks=[Record(), guard, backup], verbose=0)
     message = str(raised.value)
     assert message.startswith("Stopped at epoch 1, step 4 (generator step 4): ")
@@ -211,9 +214,9 @@ def test_with_several_steps_per_call_the_guard_stops_at_the_calls_end_before_its
     model = WGANGP(generator, critic, critic_steps=2, seed=0)
     model.compile(steps_per_execution=2)
     backup_dir = tmp_path / "backup"
-    guard = checkpointing.StopOnNonFinite(backup_dir)
+    guard = callbacks.StopOnNonFinite(backup_dir)
     backup = checkpointing.StepBackup(backup_dir, every=2)
-    with pytest.raises(checkpointing.NonFiniteError,
+    with pytest.raises(callbacks.NonFiniteError,
                        match=r"^Stopped at epoch 1, step 4 \(generator step 4\): "):
         model.fit(inf_at_step(3), epochs=1, callbacks=[guard, backup], verbose=0)
     restored = WGANGP(*tiny_mlp_pair(), critic_steps=2, seed=0)
@@ -224,12 +227,12 @@ def test_with_several_steps_per_call_the_guard_stops_at_the_calls_end_before_its
 
 def test_stop_on_non_finite_checks_the_weights(tmp_path):
     model = tiny_image_model()
-    guard = checkpointing.StopOnNonFinite()
+    guard = callbacks.StopOnNonFinite()
     guard.set_model(model)
     guard.on_train_batch_end(0, {"critic_loss": 1.0})  # all finite: nothing happens
     variable = model.generator.trainable_weights[0]
     variable.assign(np.full(variable.shape, np.nan, "float32"))
-    with pytest.raises(checkpointing.NonFiniteError,
+    with pytest.raises(callbacks.NonFiniteError,
                        match=r"step 1 \(generator step 0\): generator "
                        f"weight {variable.path} is non-finite"):
         guard.on_train_batch_end(0, {"critic_loss": 1.0})
@@ -242,10 +245,6 @@ def test_step_backup_restores_nothing_from_an_empty_directory(tmp_path):
         checkpointing.StepBackup(tmp_path, every=0)
 
 
-def test_the_callbacks_package_still_exports_the_backups():
-    from keras_wgan import callbacks
-
+def test_the_callbacks_package_exports_the_backups():
     assert callbacks.StepBackup is checkpointing.StepBackup
-    assert callbacks.StopOnNonFinite is checkpointing.StopOnNonFinite
-    assert callbacks.NonFiniteError is checkpointing.NonFiniteError
     assert callbacks.restore_backup is checkpointing.restore_backup

@@ -69,7 +69,7 @@ def train(config, workdir, **options):
             of other settings, or a file could not be written; the last good backup is kept.
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset is not prepared in
             `config.data_dir` (nothing is downloaded).
-        keras_wgan.checkpointing.NonFiniteError: a step gave a NaN or an Inf; the backup of the
+        keras_wgan.callbacks.NonFiniteError: a step gave a NaN or an Inf; the backup of the
             last good state is kept.
 
     Example:

@@ -80,7 +80,7 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
         json_history,
         *([_tensorboard(config, paths["tensorboard"], samples, real, every)]
           if config.tensorboard else []),
-        checkpointing.StopOnNonFinite(paths["backup"] if config.backup_every else None),
+        callbacks_lib.StopOnNonFinite(paths["backup"] if config.backup_every else None),
         callbacks_lib.WarnOnDivergence(),
     ]
     if config.backup_every:
