@@ -7,9 +7,8 @@ Generative Adversarial Networks", 2016.
 DiffAugment: Zhao et al., "Differentiable Augmentation for Data-Efficient GAN Training", 2020.
 ADA: Karras et al., "Training Generative Adversarial Networks with Limited Data", 2020.
 
-Constants, and the papers' optimizers as functions. Keras is imported only when an optimizer is
-made, so that `keras_wgan.run_config` (and through it the command line) can read these numbers
-without loading TensorFlow.
+Constants only, no imports: the command line reads them without loading TensorFlow. Each model
+makes its paper's optimizer from them (`make_optimizer`).
 """
 
 # WGAN (weight clipping), Algorithm 1: alpha = 5e-5, c = 0.01, n_critic = 5.
@@ -61,29 +60,8 @@ ADA_INTERVAL = 4
 ADA_IMAGES_TO_SATURATE = 500_000
 
 
-def wgan_optimizer():
-    """RMSprop(5e-5), the WGAN paper's optimizer for both networks."""
-    import keras
-
-    return keras.optimizers.RMSprop(learning_rate=WGAN_LEARNING_RATE)
-
-
-def wgan_gp_optimizer():
-    """Adam(1e-4, beta_1=0.5, beta_2=0.9), the WGAN-GP paper's optimizer for both networks."""
-    import keras
-
-    return keras.optimizers.Adam(
-        learning_rate=WGAN_GP_LEARNING_RATE, beta_1=WGAN_GP_BETA_1, beta_2=WGAN_GP_BETA_2
-    )
-
 # The original GAN with DCGAN's settings (Radford et al., 2016): Adam(2e-4, beta_1=0.5), one
 # discriminator update per generator update.
 GAN_LEARNING_RATE = 2e-4
 GAN_BETA_1 = 0.5
-
-
-def gan_optimizer():
-    """Adam(2e-4, beta_1=0.5), DCGAN's optimizer for both networks."""
-    import keras
-
-    return keras.optimizers.Adam(learning_rate=GAN_LEARNING_RATE, beta_1=GAN_BETA_1)
+GAN_CRITIC_STEPS = 1

@@ -15,6 +15,10 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_wgan._framework import flatten_layers
+from keras_wgan._framework import in_multi_worker_mode
+from keras_wgan._framework import maybe_merge_call
+
 
 def replicas():
     """The number of replicas of the current strategy (1 without one)."""
@@ -95,13 +99,6 @@ def compiled_per_replica(methods):
     return {method.__name__: tf.function(method, jit_compile=True) for method in methods}
 
 
-def in_multi_worker_mode(strategy):
-    """Whether `strategy` is a `MultiWorkerMirroredStrategy` over several workers."""
-    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
-        strategy.extended._in_multi_worker_mode()
-    )
-
-
 def logs_for_fit(logs):
     """A step's logs shaped so that `fit` can average them over the replicas of all workers.
 
@@ -119,7 +116,7 @@ def logs_for_fit(logs):
 def computes_in_float16(network):
     """Whether any layer of `network` computes in float16 (the `mixed_float16` policy)."""
     return any(
-        getattr(layer, "compute_dtype", None) == "float16" for layer in network._flatten_layers()
+        getattr(layer, "compute_dtype", None) == "float16" for layer in flatten_layers(network)
     )
 
 
@@ -161,6 +158,4 @@ def move_averages(averages, values, decay):
         for average, value in zip(averages, values):
             strategy.extended.update(average, interpolate, args=(value, decay), group=False)
 
-    tf.__internal__.distribute.interim.maybe_merge_call(
-        update, tf.distribute.get_strategy(), decay
-    )
+    maybe_merge_call(update, tf.distribute.get_strategy(), decay)

@@ -57,7 +57,7 @@ class GAN(BaseGAN):
         critic,
         loss="non_saturating",
         latent_dim=None,
-        critic_steps=1,
+        critic_steps=config.GAN_CRITIC_STEPS,
         seed=None,
         **kwargs,
     ):
@@ -71,9 +71,12 @@ class GAN(BaseGAN):
             generator, critic, latent_dim=latent_dim, critic_steps=critic_steps, seed=seed, **kwargs
         )
 
-    def default_optimizer(self):
-        """Adam(2e-4, beta_1=0.5), DCGAN's optimizer."""
-        return config.gan_optimizer()
+    @classmethod
+    def paper_optimizer(cls):
+        """Adam(2e-4, beta_1=0.5), DCGAN's optimizer for both networks."""
+        return keras.optimizers.Adam, {
+            "learning_rate": config.GAN_LEARNING_RATE, "beta_1": config.GAN_BETA_1
+        }
 
     def critic_objective(self, real_scores, fake_scores):
         loss = losses.discriminator_loss(real_scores, fake_scores)

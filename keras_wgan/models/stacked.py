@@ -6,7 +6,8 @@ from keras import ops
 from keras_wgan import config
 from keras_wgan import losses
 from keras_wgan._checks import check_nonnegative_float
-from keras_wgan.models._batches import after_checks
+from keras_wgan._checks import check_penalty_weight
+from keras_wgan._framework import flatten_layers
 from keras_wgan.models._networks import check_model
 from keras_wgan.models._networks import check_without_batch_normalization
 from keras_wgan.models.wgan_gp import WGANGP
@@ -142,7 +143,7 @@ class StackedGAN(WGANGP):
                 "StackedGAN does not support `augment` (its own generator loss and per-stage "
                 f"critics are not augmented). Received: augment={kwargs['augment']!r}"
             )
-        check_nonnegative_float("penalty_weight", penalty_weight)
+        check_penalty_weight(penalty_weight)
         kl_weight = check_nonnegative_float("kl_weight", kl_weight)
         noise_dim, condition_dims = _check_networks(**given)
         self.stage1_generator = stage1_generator
@@ -258,87 +259,40 @@ class StackedGAN(WGANGP):
         )
         self.stage1_critic_optimizer.build(self.stage1_critic.trainable_variables)
 
-    # ----------------------------------------------------------------------------------------
-    # Training
-    # ----------------------------------------------------------------------------------------
+    # Training: the hooks of `BaseGAN`'s loop
 
-    def train_step(self, data):
-        real_batches, label_batches = self.split_real_batches(data)
-        # Nothing of the step runs unless the batch passed its checks.
-        with after_checks(real_batches, label_batches):
-            batch_size = ops.shape(real_batches)[0]
+    def stage_images(self, latent, labels):
+        """The trained stages' generated images from one latent, by stage.
 
-            # Samples of every critic update: the generators do not change during the critic
-            # loop, so one call per stage makes them all.
-            low_batches, fake_batches = self.generate_critic_batches(batch_size, label_batches)
-
-            # Critic loop: `critic_steps` updates of each trained stage's critic, each on a fresh
-            # real batch (average-pooled for stage I).
-            for index in range(self.critic_steps):
-                self.update_critics(
-                    real_batches[:, index],
-                    label_batches[:, index],
-                    low_batches[:, index],
-                    None if fake_batches is None else fake_batches[:, index],
-                )
-
-            # Generator step.
-            self.update_generator(batch_size, label_batches[:, 0])
-            # The averaged generator follows the new weights (when the model keeps one).
-            self.update_ema()
-            # Only the trained stages' metrics: the others have not been measured.
-            return self.step_logs(name for name in self.trackers if self._measures(name))
-
-    def generate_critic_batches(self, batch_size, label_batches):
-        """Both stages' samples for every critic update of a step, `[batch, critic_steps, ...]`.
-
-        The latent vectors are drawn `[batch, critic_steps, latent_dim]`, batch axis first, so
-        that under a strategy each replica takes its slice of the global draw (see `draw`).
-        Column `i` has the labels of real batch `i`. A frozen stage I (stage 2) runs in
-        inference mode; stage II runs only when it is trained.
-
-        Returns:
-            A tuple `(low_resolution_batches, image_batches)`; `image_batches` is `None` when
-            stage II is not trained.
+        A frozen stage I (stage 2) runs in inference mode; stage II runs only when trained (in
+        training mode its BatchNormalization statistics would move).
         """
-        steps = self.critic_steps
-        latent = self.draw(keras.random.normal, (batch_size, steps, self.latent_dim))
-        latent = ops.reshape(latent, (-1, self.latent_dim))
-        labels = ops.reshape(label_batches, (-1,))
         noise, first, second = self.split_latent(latent)
-        low = self.stage1_generator([noise, labels, first], training=self._stage != 2)
-        fake = None
+        images = {1: self.stage1_generator([noise, labels, first], training=self._stage != 2)}
         if self._trains(2):
-            fake = self.stage2_generator([low, labels, second], training=True)
-            fake = ops.reshape(fake, (-1, steps) + tuple(fake.shape[1:]))
-        return ops.reshape(low, (-1, steps) + tuple(low.shape[1:])), fake
+            images[2] = self.stage2_generator([images[1], labels, second], training=True)
+        return images
 
-    def update_critics(self, real, labels, low, fake=None):
-        """One update of each trained stage's critic on one real batch and generated batches.
-
-        Args:
-            real: full-resolution real images `[batch, H, W, C]`.
-            labels: their labels `[batch]`.
-            low: stage-I samples `[batch, h, w, C]` for these labels.
-            fake: stage-II samples `[batch, H, W, C]` (needed when stage II is trained).
-        """
+    def update_critic(self, real, labels=None):
+        """One update of each trained stage's critic on one real batch (average-pooled for
+        stage I) and the stages' images from one fresh latent, of the same labels."""
+        images = self.stage_images(self.sample_latent(ops.shape(real)[0]), labels)
         total = ops.zeros((), "float32")
         if self._trains(1):
             total += self._update_stage_critic(
-                1, self.stage1_critic, self.stage1_critic_optimizer, self.downsample(real), low,
-                labels,
+                1, self.stage1_critic, self.stage1_critic_optimizer, self.downsample(real),
+                images[1], labels,
             )
         if self._trains(2):
             total += self._update_stage_critic(
-                2, self.critic, self.critic_optimizer, real, fake, labels
+                2, self.critic, self.critic_optimizer, real, images[2], labels
             )
         self._record(critic_loss=total)
 
     def _update_stage_critic(self, stage, critic, optimizer, real, fake, labels):
-        # The penalty's interpolation weights are drawn here, outside the function that
-        # `compile(jit_compile=True)` compiles: XLA draws other random numbers.
+        # The penalty's weights are drawn outside the function `compile(jit_compile=True)`
+        # compiles per replica (XLA draws other random numbers); the fakes are constants here.
         weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
-        # The fakes are constants here: only the critic learns.
         fake = ops.stop_gradient(fake)
         logs = self.update(
             optimizer, critic.trainable_variables, self.stage_critic_gradients, stage, real, fake,
@@ -394,12 +348,7 @@ class StackedGAN(WGANGP):
             A tuple `(loss, logs)`: the logs hold `generator_loss` and each trained stage's
             adversarial loss and KL term.
         """
-        noise, first, second = self.split_latent(latent)
-        # A frozen stage I (stage 2) runs in inference mode; stage II runs only if trained
-        # (in training mode its BatchNormalization statistics would move).
-        images = {1: self.stage1_generator([noise, labels, first], training=self._stage != 2)}
-        if self._trains(2):
-            images[2] = self.stage2_generator([images[1], labels, second], training=True)
+        images = self.stage_images(latent, labels)
         loss = ops.zeros((), "float32")
         logs = {}
         for stage, critic in ((1, self.stage1_critic), (2, self.critic)):
@@ -412,6 +361,10 @@ class StackedGAN(WGANGP):
             logs[f"stage{stage}_generator_loss"] = adversarial
             logs[f"stage{stage}_kl"] = kl
         return loss, {"generator_loss": loss, **logs}
+
+    def measured_metrics(self):
+        """The metrics of the trained stages only: the others are not measured."""
+        return [name for name in self.trackers if self._measures(name)]
 
     def _per_replica_methods(self):
         return (self.stage_critic_gradients, self.stacked_generator_gradients)
@@ -445,7 +398,7 @@ def _check_stage(stage):
 
 def _augmentation_layers(network):
     return [
-        layer for layer in network._flatten_layers() if isinstance(layer, ConditioningAugmentation)
+        layer for layer in flatten_layers(network) if isinstance(layer, ConditioningAugmentation)
     ]
 
 

@@ -8,7 +8,7 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan import losses
-from keras_wgan._checks import check_positive_float
+from keras_wgan._checks import check_clip_value
 from keras_wgan.constraints import WeightClip
 from keras_wgan.models.base import BaseGAN
 
@@ -87,9 +87,7 @@ class WGAN(BaseGAN):
         seed=None,
         **kwargs,
     ):
-        if clip_value is not None:
-            clip_value = check_positive_float("clip_value", clip_value)
-        self.clip_value = clip_value
+        self.clip_value = check_clip_value(clip_value)
         self.critic_warmup = bool(critic_warmup)
         super().__init__(
             generator, critic, latent_dim=latent_dim, critic_steps=critic_steps, seed=seed, **kwargs
@@ -101,9 +99,10 @@ class WGAN(BaseGAN):
                 variable.constraint = WeightClip(self.clip_value)
         super().build(input_shape)
 
-    def default_optimizer(self):
+    @classmethod
+    def paper_optimizer(cls):
         """RMSprop(5e-5), the paper's optimizer for both networks."""
-        return config.wgan_optimizer()
+        return keras.optimizers.RMSprop, {"learning_rate": config.WGAN_LEARNING_RATE}
 
     def critic_objective(self, real_scores, fake_scores):
         estimate = losses.wasserstein_estimate(real_scores, fake_scores)

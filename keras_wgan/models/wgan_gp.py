@@ -5,8 +5,8 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan import penalties
-from keras_wgan._checks import check_nonnegative_float
-from keras_wgan._checks import check_positive_float
+from keras_wgan._checks import check_penalty_target
+from keras_wgan._checks import check_penalty_weight
 from keras_wgan.models._networks import check_without_batch_normalization
 from keras_wgan.models.wgan import WGAN
 
@@ -62,8 +62,8 @@ class WGANGP(WGAN):
         penalty_weight=config.PENALTY_WEIGHT, penalty_target=config.PENALTY_TARGET,
         one_sided=False, critic_warmup=False, seed=None, **kwargs,
     ):
-        penalty_weight = check_nonnegative_float("penalty_weight", penalty_weight)
-        penalty_target = check_positive_float("penalty_target", penalty_target)
+        penalty_weight = check_penalty_weight(penalty_weight)
+        penalty_target = check_penalty_target(penalty_target)
         check_without_batch_normalization("critic", critic)
         super().__init__(
             generator,
@@ -79,8 +79,14 @@ class WGANGP(WGAN):
         self.penalty_target = penalty_target
         self.one_sided = bool(one_sided)
 
-    def default_optimizer(self):
-        return config.wgan_gp_optimizer()
+    @classmethod
+    def paper_optimizer(cls):
+        """Adam(1e-4, beta_1=0.5, beta_2=0.9), the paper's optimizer for both networks."""
+        return keras.optimizers.Adam, {
+            "learning_rate": config.WGAN_GP_LEARNING_RATE,
+            "beta_1": config.WGAN_GP_BETA_1,
+            "beta_2": config.WGAN_GP_BETA_2,
+        }
 
     def critic_penalty(self, real, fake, labels=None, critic=None, weights=None):
         """The weighted gradient penalty of `critic` (by default `self.critic`) and its logs.

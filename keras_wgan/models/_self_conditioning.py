@@ -1,0 +1,51 @@
+"""Self-conditioned sampling (Liu et al., 2020, "Diverse Image Generation via Self-Conditioned
+GANs"): conditional networks trained on cluster ids, sampled unconditionally with the clusters'
+frequencies through `keras_wgan.networks.build_cluster_sampler` (a latent one entry longer, its
+first entry drawing the cluster)."""
+
+from keras_wgan.networks.clusters import build_cluster_sampler
+from keras_wgan.networks.clusters import check_cluster_frequencies
+
+
+def check_clusters(cluster_frequencies, conditional, num_classes):
+    """Checks `cluster_frequencies` against the networks; returns them normalized, or `None`.
+
+    Raises:
+        ValueError: bad frequencies, or networks without one class per cluster.
+    """
+    if cluster_frequencies is None:
+        return None
+    frequencies = check_cluster_frequencies(cluster_frequencies)
+    if not conditional or num_classes not in (None, len(frequencies)):
+        networks = (
+            f"conditional networks with num_classes={num_classes}" if conditional
+            else "unconditional networks"
+        )
+        raise ValueError(
+            "`cluster_frequencies` needs conditional networks with one class per cluster "
+            f"(`num_classes={len(frequencies)}`). Received: "
+            f"cluster_frequencies={cluster_frequencies!r} ({len(frequencies)} clusters) for "
+            f"{networks}"
+        )
+    return frequencies
+
+
+class ClusterSamplers:
+    """The unconditional samplers of one model, built once per generator network.
+
+    A plain object, so that Keras does not track the samplers as layers of the model (they hold
+    no weights of their own).
+
+    Args:
+        frequencies: list of floats. The clusters' frequencies.
+    """
+
+    def __init__(self, frequencies):
+        self.frequencies = frequencies
+        self.models = {}
+
+    def sampler(self, network, key):
+        """The sampler around `network` (a conditional generator), cached under `key`."""
+        if key not in self.models:
+            self.models[key] = build_cluster_sampler(network, self.frequencies)
+        return self.models[key]
