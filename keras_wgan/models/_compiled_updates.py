@@ -14,30 +14,42 @@ from keras_wgan.models._distribution import with_loss_scale
 
 
 class CompiledUpdates:
-    """`compile` with a generator and a critic optimizer, and the optimizer update of a step.
+    """`compile` with two optimizers, and one optimizer update: a mixin of `BaseGAN` (before
+    `keras.Model`), which sets the attributes read here in `__init__`."""
 
-    A mixin of `BaseGAN`, before `keras.Model`. The model sets `generator`, `critic`, and
-    `generator_optimizer = critic_optimizer = None`, `step_jit_compile = loss_scaling = False`,
-    `_replica_functions = {}` and `trackers` (`keras.metrics.Mean` by name) in `__init__`, and
-    defines `make_optimizer` and `_per_replica_methods`.
-    """
+    @classmethod
+    def make_optimizer(cls, learning_rate=None, **options):
+        """A new instance of the paper's optimizer, `compile`'s default for each network.
+
+        Args:
+            learning_rate: float, `keras.optimizers.schedules.LearningRateSchedule`, or `None`
+                for the paper's.
+            **options: other keyword arguments of the optimizer, over the paper's.
+
+        Example:
+
+        >>> keras_wgan.WGANGP.make_optimizer(2e-4, beta_1=0.0)  # Adam(2e-4, 0.0, 0.9)
+        """
+        optimizer_class, settings = cls.paper_optimizer()
+        settings = {**settings, **options}
+        if learning_rate is not None:
+            settings["learning_rate"] = learning_rate
+        return optimizer_class(**settings)
+
+    @classmethod
+    def paper_optimizer(cls):
+        """The hook of `make_optimizer`: `(optimizer class, the paper's keyword arguments)`."""
+        raise NotImplementedError(f"{cls.__name__} must define paper_optimizer().")
 
     def compile(self, generator_optimizer=None, critic_optimizer=None, jit_compile=False, **kwargs):
-        """Sets the two optimizers and builds them, so checkpoints and strategies work at once.
-
-        Under the `mixed_float16` policy both optimizers are wrapped in
-        `keras.optimizers.LossScaleOptimizer`: an update whose gradients overflow on any replica
-        is skipped on every replica, and the logs report `critic_loss_scale` and
-        `generator_loss_scale`.
+        """Sets and builds the two optimizers (wrapped for loss scaling under `mixed_float16`).
 
         Args:
             generator_optimizer: `keras.optimizers.Optimizer`, its name or config, or `None`
                 for the paper's (`make_optimizer()`).
             critic_optimizer: same, for the critic; another object than `generator_optimizer`.
-            jit_compile: bool. Compile the train step with XLA (Keras's `"auto"` would turn it
-                off on CPU and under any strategy). Under a strategy with several replicas each
-                replica's losses and gradients are compiled, and the cross-replica reduction
-                and the updates run outside XLA, which cannot compile a step across devices.
+            jit_compile: bool. Compile the train step with XLA; under several replicas, each
+                replica's losses and gradients (XLA cannot compile a step across devices).
             **kwargs: passed to `keras.Model.compile` (`run_eagerly`, `steps_per_execution`).
 
         Raises:
@@ -94,21 +106,11 @@ class CompiledUpdates:
         )
 
     def update(self, optimizer, variables, gradients_function, *arguments, norm_name=None):
-        """One update of `variables` by `optimizer`, from `gradients_function(*arguments)`.
+        """One update of `variables` by `optimizer` from a method of the model,
+        `gradients_function(*arguments) -> (gradients, logs)` for this replica; returns the logs
+        (also added to the epoch's means), with the global gradient norm as `norm_name`.
 
-        Under loss scaling, an update whose gradients overflow on any replica is skipped on
-        every replica. The logs are added to the epoch's means (a skipped update's left out).
-
-        Args:
-            optimizer: the `keras.optimizers.Optimizer` of `variables`.
-            variables: list of the variables to update.
-            gradients_function: a method of the model, `(*arguments) -> (gradients, logs)` for
-                this replica; compiled per replica under `jit_compile=True` with replicas.
-            *arguments: its arguments.
-            norm_name: str or `None`. Also log the global gradient norm under this name.
-
-        Returns:
-            The logs of the update.
+        Under loss scaling, an update that overflows on any replica is skipped on all of them.
         """
         gradients, logs = self._compiled(gradients_function)(*arguments)
         applied = None
@@ -122,20 +124,8 @@ class CompiledUpdates:
         return logs
 
     def loss_gradients(self, optimizer, variables, loss_function, *arguments):
-        """This replica's gradients of `loss_function(*arguments)` with respect to `variables`.
-
-        The loss is scaled for the replicas (Keras sums their gradients) and by `optimizer`'s
-        loss scale.
-
-        Args:
-            optimizer: the optimizer that will apply the gradients.
-            variables: list of variables.
-            loss_function: `(*arguments) -> (loss, logs)`, the loss a float32 scalar.
-            *arguments: its arguments.
-
-        Returns:
-            A tuple `(gradients, logs)`.
-        """
+        """This replica's `(gradients, logs)` of `loss_function(*arguments) -> (loss, logs)`
+        with respect to `variables`, the loss scaled for the replicas and by `optimizer`."""
         with tf.GradientTape() as tape:
             loss, logs = loss_function(*arguments)
             scaled_loss = optimizer.scale_loss(scale_for_replicas(loss))
@@ -151,11 +141,8 @@ class CompiledUpdates:
         }
 
     def critic_loss_scale(self):
-        """The critic optimizer's current loss scale: 1 unless under `mixed_float16`.
-
-        A penalty that differentiates the critic inside the loss (WGAN-GP's) scales that inner
-        gradient by it too, so that its float16 backward pass stays in range.
-        """
+        """The critic optimizer's loss scale (1 unless under `mixed_float16`), for a penalty
+        that differentiates the critic inside the loss."""
         return loss_scale(self.critic_optimizer)
 
     def _record(self, applied=None, **values):

@@ -1,9 +1,6 @@
-"""The generator average (EMA): its clone of the generator, its warmed-up decay and its update.
+"""The generator average (EMA; Yazici et al., 2019), after each generator update:
 
-Yazici et al., 2019, "The Unusual Effectiveness of Averaging in GAN Training"; StyleGAN's `G_ema`.
-After every generator update, with `n` the generator updates before it:
-
-    decay_t = min(ema_decay, n / (n + W))              # W: `ema_warmup`; no warm-up: ema_decay
+    decay_t = min(ema_decay, n / (n + W))              # n: updates before; W: `ema_warmup`
     ema <- decay_t * ema + (1 - decay_t) * generator   # trainable weights
     ema <- generator                                   # non-trainable (BatchNorm statistics)
 """
@@ -15,11 +12,7 @@ from keras_wgan.models._distribution import move_averages
 
 
 def averaged_clone(generator):
-    """A non-trainable copy of `generator`, its weights equal: the start of the average.
-
-    Raises:
-        ValueError: `keras.models.clone_model` cannot copy the generator exactly.
-    """
+    """A non-trainable exact copy of `generator`: the start of the average."""
     try:
         clone = keras.models.clone_model(generator)
     except (ValueError, TypeError, NotImplementedError) as error:
@@ -39,16 +32,8 @@ def averaged_clone(generator):
 
 
 def warmed_up_decay(ema_decay, ema_warmup, updates):
-    """The decay of the average's next update.
-
-    Args:
-        ema_decay: float in [0, 1).
-        ema_warmup: int W >= 1, or `False` for no warm-up.
-        updates: int tensor. Generator updates so far, the one just made included.
-
-    Returns:
-        A float32 scalar tensor: `min(ema_decay, n / (n + W))`, `n = updates - 1`.
-    """
+    """`min(ema_decay, n / (n + W))` (a float32 scalar), `n = updates - 1` the generator updates
+    before the last one, `W = ema_warmup` (`False`: `ema_decay`)."""
     decay = ops.convert_to_tensor(ema_decay, "float32")
     if ema_warmup is False:
         return decay

@@ -8,11 +8,7 @@ from keras_wgan.networks.clusters import check_cluster_frequencies
 
 
 def check_clusters(cluster_frequencies, conditional, num_classes):
-    """Checks `cluster_frequencies` against the networks; returns them normalized, or `None`.
-
-    Raises:
-        ValueError: bad frequencies, or networks without one class per cluster.
-    """
+    """`cluster_frequencies` normalized (or `None`), checked against the networks' classes."""
     if cluster_frequencies is None:
         return None
     frequencies = check_cluster_frequencies(cluster_frequencies)
@@ -31,14 +27,8 @@ def check_clusters(cluster_frequencies, conditional, num_classes):
 
 
 class ClusterSamplers:
-    """The unconditional samplers of one model, built once per generator network.
-
-    A plain object, so that Keras does not track the samplers as layers of the model (they hold
-    no weights of their own).
-
-    Args:
-        frequencies: list of floats. The clusters' frequencies.
-    """
+    """A model's unconditional samplers, one per generator network: a plain object, so that
+    Keras does not track them as layers (they hold no weights of their own)."""
 
     def __init__(self, frequencies):
         self.frequencies = frequencies

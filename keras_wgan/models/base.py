@@ -35,26 +35,16 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
     """Generator and critic trained adversarially with `model.fit`; subclass it for a model.
 
     One `fit` step is one generator update after `critic_steps` critic updates, each on a fresh
-    real batch and its own generated batch. Every element `fit` receives holds
-    `critic_steps * batch_size` real samples (or `(samples, labels)`); row `i` goes to critic
-    update `i % critic_steps`. `keras_wgan.data.make_dataset(x, batch_size, critic_steps)`
-    builds such batches, and `fit(samples, batch_size=64)` builds them from arrays.
+    real batch and its own generated batch. Each element `fit` receives holds
+    `critic_steps * batch_size` samples (or `(samples, labels)`), row `i` for critic update
+    `i % critic_steps`: `keras_wgan.data.make_dataset(x, batch_size, critic_steps)` builds them.
 
-    A model is a set of hooks: `critic_objective` and `generator_objective` (the losses),
-    `critic_penalty`, `warm_up_critic`, `make_optimizer`; a model with several networks
-    (`StackedGAN`) also overrides `update_critic`, `update_generator` and `measured_metrics`.
-
-    Conditional networks (`[latent, labels]`, `[samples, labels]`) train on `(samples, labels)`:
-    each critic update generates with the labels of its real batch. A self-conditioned model
-    (`cluster_frequencies`, Liu et al., 2020) trains on cluster ids and samples unconditionally
-    from a latent of `latent_dim + 1` entries (`keras_wgan.networks.build_cluster_sampler`).
-    With `ema_decay` (Yazici et al., 2019) the model keeps `ema_generator`, an average of the
-    generator's weights that every sampling path uses unless `use_ema=False`. With `augment`
-    (`"diffaugment"` or `"ada"`) the critic sees augmented batches only (`keras_wgan.augment`).
-
-    Logs: `critic_loss`, `generator_loss`, `generator_gradient_norm`, then `objective_names`
-    and `diagnostic_names` (epoch means); with ADA `overfitting_heuristic` and
-    `augmentation_probability`.
+    A model is a set of hooks: `critic_objective`, `generator_objective`, `critic_penalty`,
+    `warm_up_critic`, `paper_optimizer`; one with several networks (`StackedGAN`) overrides
+    `update_critic`, `update_generator` and `measured_metrics` too. Conditional networks train
+    on `(samples, labels)`, each critic update generating with its real batch's labels. Logs:
+    `critic_loss`, `generator_loss`, `generator_gradient_norm`, `objective_names`,
+    `diagnostic_names` (epoch means).
 
     Args:
         generator: `keras.Model`. Latent vectors `[batch, latent_dim]` to samples.
@@ -62,13 +52,15 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         latent_dim: int or `None`. Read from the generator's input when `None`.
         critic_steps: int. Critic updates per generator update.
         seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        ema_decay: float in [0, 1) or `None`. Decay of the generator average; `None`: none.
-        ema_warmup: int >= 1 or `False`. The average's warm-up W: its decay is
-            `min(ema_decay, n / (n + W))` after `n` generator updates; `False`: no warm-up.
+        ema_decay: float in [0, 1) or `None`. Keep `ema_generator`, an average of the
+            generator's weights (Yazici et al., 2019) that sampling uses unless `use_ema=False`.
+        ema_warmup: int >= 1 or `False`. The average's decay is `min(ema_decay, n / (n + W))`
+            after `n` generator updates, W this value; `False`: `ema_decay` from the start.
         augment: `None`, `"diffaugment"` or `"ada"`. Augment the critic's inputs (images).
         augment_policy: str. Comma-separated from `"color"`, `"translation"`, `"cutout"`.
-        cluster_frequencies: list of floats or `None`. Each cluster's share of the training
-            images, one per class of the conditional networks (a self-conditioned model).
+        cluster_frequencies: list of floats or `None`. A self-conditioned model (Liu et al.,
+            2020): each cluster's share of the images, one per class of the conditional
+            networks; it samples unconditionally from a latent of `latent_dim + 1` entries.
         **kwargs: passed to `keras.Model` (e.g. `name`).
     """
 
@@ -129,40 +121,9 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         self.built = True
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        # Keras builds a model made under a strategy on a first batch before `fit`. Ours is
-        # built in `__init__`; that extra pass would reshuffle `make_dataset`'s data, and fails
-        # on `(samples, labels)` under MultiWorkerMirroredStrategy with several workers.
+        # Built in `__init__`: Keras's extra pass over a first batch under a strategy would
+        # reshuffle `make_dataset`'s data, and fails with several workers on labelled data.
         return
-
-    @classmethod
-    def make_optimizer(cls, learning_rate=None, **options):
-        """A new instance of the model's paper optimizer (`compile`'s default for each network).
-
-        Args:
-            learning_rate: float, `keras.optimizers.schedules.LearningRateSchedule` or `None`
-                for the paper's.
-            **options: the optimizer's other keyword arguments, over the paper's
-                (e.g. `beta_1=0.0`).
-
-        Returns:
-            A `keras.optimizers.Optimizer`.
-
-        Example:
-
-        >>> keras_wgan.WGANGP.make_optimizer(2e-4, beta_1=0.0)  # Adam(2e-4, 0.0, 0.9)
-        """
-        optimizer_class, settings = cls.paper_optimizer()
-        settings = {**settings, **options}
-        if learning_rate is not None:
-            settings["learning_rate"] = learning_rate
-        return optimizer_class(**settings)
-
-    @classmethod
-    def paper_optimizer(cls):
-        """The paper's optimizer: `(optimizer class, keyword arguments)`."""
-        raise NotImplementedError(f"{cls.__name__} must define paper_optimizer().")
-
-    # Sampling
 
     def call(self, inputs, training=False):
         """Generates samples from latent vectors (`[latent, labels]` when conditional)."""
@@ -216,8 +177,6 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    # Training
-
     def train_step(self, data):
         real_batches, label_batches = self.split_real_batches(data)
 
@@ -244,15 +203,8 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         return self.draw(keras.random.normal, (batch_size, self.latent_dim))
 
     def draw(self, sampler, shape):
-        """Random values of `shape` (batch first) from the model's seed generator.
-
-        Under several replicas each draws the global batch and keeps its slice, so N replicas
-        use the noise of one device on the global batch.
-
-        Args:
-            sampler: a `keras.random` function taking `(shape, seed=...)`.
-            shape: tuple, `(batch_size, ...)`; `batch_size` may be a scalar tensor.
-        """
+        """`sampler(shape, seed=...)` (a `keras.random` function; `shape` batch first) from the
+        model's seed generator: N replicas draw the noise of one device on the global batch."""
         return draw_for_replica(sampler, shape, self.seed_generator)
 
     def update_critic(self, real, labels=None):
@@ -277,18 +229,10 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         )
 
     def critic_loss(self, real, fake, labels=None, critic=None, weights=None):
-        """A critic's loss on a real and a generated batch: its objective plus its penalty.
+        """A critic's `(loss, logs)` on a real and a generated batch: objective plus penalty.
 
-        Args:
-            real: real samples.
-            fake: generated samples, as many.
-            labels: their labels (a conditional model), or `None`.
-            critic: `keras.Model` or `None`. The critic, `self.critic` by default.
-            weights: tensor `[batch]` or `None`: the penalty's random numbers, when drawn by
-                the caller.
-
-        Returns:
-            A tuple `(loss, logs)`: `critic_loss` and the objective's and penalty's logs.
+        `critic` defaults to `self.critic`; `weights` are the penalty's random numbers when the
+        caller drew them. The logs hold `critic_loss` and the objective's and penalty's logs.
         """
         # The critic sees augmented samples only, its penalty's interpolates included.
         real, fake = self.augment_samples(real), self.augment_samples(fake)
@@ -363,8 +307,6 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         """What `compile(jit_compile=True)` compiles per replica under several replicas."""
         return (self.critic_gradients, self.generator_gradients)
 
-    # Hooks
-
     def critic_objective(self, real_scores, fake_scores):
         """The critic's loss from its scores: `(loss, logs)`, logs named as `objective_names`."""
         raise NotImplementedError(f"{type(self).__name__} must define critic_objective().")
@@ -389,8 +331,6 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
     def measured_metrics(self):
         """The names of the metrics a step reports: all the trackers by default."""
         return list(self.trackers)
-
-    # Serialization
 
     def get_config(self):
         config_ = super().get_config()

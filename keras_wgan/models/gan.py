@@ -17,28 +17,23 @@ GENERATOR_LOSSES = {
 class GAN(BaseGAN):
     """The original GAN, with the minimax or the non-saturating generator loss.
 
-    The critic here is the discriminator: it outputs one logit per sample (the same builders
-    serve, their output is linear) and is trained with the binary cross-entropy computed from
-    logits, so that no `log(sigmoid)` ever saturates to `-inf`. The generator minimises either
-    `mean(log(1 - D(fake)))` (`"minimax"`, the game of the 2014 paper, whose gradient vanishes
-    when the discriminator wins) or `-mean(log D(fake))` (`"non_saturating"`, the paper's
-    practical variant). Same base, data contract and `fit` behaviour as `WGAN`; BatchNorm is
-    allowed in both networks (DCGAN).
+    The critic is the discriminator: one logit per sample, trained with the binary
+    cross-entropy from logits (no `log(sigmoid)` saturates). The generator minimises
+    `mean(log(1 - D(fake)))` (`"minimax"`, the 2014 game) or `-mean(log D(fake))`
+    (`"non_saturating"`, the paper's practical variant). BatchNorm is allowed (DCGAN).
 
-    Metrics: `critic_loss` (the discriminator's cross-entropy), `generator_loss`,
-    `generator_gradient_norm`, and `real_probability` / `fake_probability`, the mean
-    `sigmoid(D(x))` on real and generated samples: a discriminator that wins drives them to 1 and
-    0, where the minimax generator gets no gradient.
+    Metrics: `critic_loss`, `generator_loss`, `generator_gradient_norm`, and
+    `real_probability` / `fake_probability`, the mean `sigmoid(D(x))` on real and generated
+    samples (near 1 and 0, the minimax generator gets no gradient).
 
     Args:
-        generator: `keras.Model`. Maps latent vectors to samples.
+        generator: `keras.Model`. Latent vectors to samples.
         critic: `keras.Model`. The discriminator: one logit per sample, `[batch, 1]`.
-        loss: str. `"non_saturating"` (default) or `"minimax"`.
+        loss: str. `"non_saturating"` or `"minimax"`.
         latent_dim: int or `None`. Read from the generator's input when `None`.
-        critic_steps: int. Discriminator updates per generator update (1 in DCGAN).
+        critic_steps: int. Discriminator updates per generator update.
         seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
-            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
+        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`, ...) and `keras.Model`.
 
     Example:
 

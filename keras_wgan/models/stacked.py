@@ -7,21 +7,17 @@ from keras_wgan import config
 from keras_wgan import losses
 from keras_wgan._checks import check_nonnegative_float
 from keras_wgan._checks import check_penalty_weight
-from keras_wgan._framework import flatten_layers
 from keras_wgan.models._networks import check_model
-from keras_wgan.models._networks import check_without_batch_normalization
+from keras_wgan.models._stacked_networks import augmentation_layers
+from keras_wgan.models._stacked_networks import check_stacked_networks
+from keras_wgan.models._stacked_networks import compose_generator
 from keras_wgan.models.wgan_gp import WGANGP
-from keras_wgan.networks.stacked import ConditioningAugmentation
 from keras_wgan.networks.stacked import upscale_factor
 
 STAGES = (1, 2, "joint")
 # Metrics logged for each stage, prefixed `stage1_` / `stage2_`.
 STAGE_METRICS = (
-    "critic_loss",
-    "wasserstein_estimate",
-    "gradient_penalty",
-    "gradient_norm",
-    "generator_loss",
+    "critic_loss", "wasserstein_estimate", "gradient_penalty", "gradient_norm", "generator_loss",
     "kl",
 )
 
@@ -31,84 +27,52 @@ class StackedGAN(WGANGP):
     """A two-stage class-conditional GAN in the spirit of StackGAN, with WGAN-GP losses.
 
     Stage I draws a low-resolution image from noise and an augmented class condition; stage II
-    refines it, given the class again (its own augmented condition), to the full resolution.
-    Each stage has a class-conditional critic at its resolution; the stage-I critic sees the
-    real images average-pooled to the stage-I resolution. Both critics are trained with the
-    Wasserstein loss and the gradient penalty of WGAN-GP (`keras_wgan.losses`,
-    `keras_wgan.penalties`); each generator loss is `-mean(critic(fake))` plus
-    `kl_weight * KL`, the KL of its stage's conditioning augmentation
-    (`keras_wgan.losses.conditioning_kl`).
+    refines it to the full resolution, given the class again. Each stage has a conditional
+    critic at its resolution (stage I's sees the real images average-pooled), trained with
+    WGAN-GP's loss and penalty; each generator loss is `-mean(critic(fake))` plus `kl_weight`
+    times the KL of its stage's conditioning augmentation (`losses.conditioning_kl`).
 
-    `model.generator` is a Functional model `[latent, labels] -> full-resolution images`, so
-    `generate`, `keras_wgan.export_generator` and the sample callbacks work as for any
-    conditional model. Its latent vector holds all the randomness of both stages, each part
-    N(0, I) (`sample_latent` draws it from the model's seed generator):
+    `generator` is one Functional model `[latent, labels] -> images`, so sampling, export and
+    callbacks work as for any conditional model. The latent holds all the randomness:
 
         latent = [z (noise_dim) | eps_1 (condition_dim_1) | eps_2 (condition_dim_2)]
-        c_1 = mean_1(y) + sigma_1(y) * eps_1;  low = stage1_generator([z, y, eps_1])
-        c_2 = mean_2(y) + sigma_2(y) * eps_2;  images = stage2_generator([low, y, eps_2])
+        low = stage1_generator([z, y, eps_1]);  images = stage2_generator([low, y, eps_2])
 
-    (the generators apply the augmentation themselves: see
-    `keras_wgan.networks.stacked.ConditioningAugmentation`). As in StackGAN the condition stays
-    random at sampling time.
+    `stage` says what `fit` trains (setting it takes effect at the next `fit`): `1` stage I
+    alone; `2` stage II alone, stage I frozen in inference mode; `"joint"` both at every step,
+    the generator step minimising the sum of both stages' losses (StackGAN++). The model runs
+    `BaseGAN`'s loop: each critic update generates both stages' images from one fresh latent
+    and updates each trained stage's critic. `generator_optimizer` covers both generators,
+    `critic_optimizer` the stage-II critic and a copy of it (`stage1_critic_optimizer`) the
+    stage-I critic; `compile`'s default is WGAN-GP's.
 
-    Training stages (`stage`): `fit` trains what `stage` says, and setting `model.stage`
-    takes effect at the next `fit`.
-        `1`: stage I alone: the stage-I generator and critic.
-        `2`: stage II alone, stage I frozen: the stage-II generator and critic are trained on
-            the stage-I generator's outputs (in inference mode, so its BatchNormalization
-            statistics do not move either); no stage-I variable changes.
-        `"joint"` (default): both stages at every step, end to end: each critic update trains
-            both critics, and the generator step minimises the sum of both stages' generator
-            losses over all generator variables, the stage-II loss reaching stage I through
-            its images (as in StackGAN++, Zhang et al. 2018).
-    StackGAN trains stage by stage: `stage=1`, `fit`, then `model.stage = 2`, `fit`.
-
-    Data contract (`BaseGAN`'s): every element holds `critic_steps * batch_size` pairs
-    `(images, labels)` of full-resolution images in [-1, 1] and int labels.
-
-    Implementation: a `WGANGP` whose full-resolution critic is `critic`; each stage's critic loss
-    is WGAN-GP's (`critic_loss` with the stage's critic), and the train step is written from
-    `BaseGAN`'s pieces (`update`, `loss_gradients`, `step_logs`).
-
-    Optimizers: `generator_optimizer` covers both generators (a frozen stage's variables are
-    simply left out of the update); `critic_optimizer` trains the stage-II critic and a copy of
-    its configuration (`stage1_critic_optimizer`) the stage-I critic. Defaults to WGAN-GP's
-    Adam(1e-4, beta_1=0.5, beta_2=0.9).
-
-    Metrics: `critic_loss` and `generator_loss` (sums over the trained stages, the KL terms
-    included), `generator_gradient_norm`, and for each trained stage `stage<k>_critic_loss`,
-    `stage<k>_wasserstein_estimate`, `stage<k>_gradient_penalty` (weighted),
-    `stage<k>_gradient_norm` (mean critic gradient norm at the interpolates),
-    `stage<k>_generator_loss` (the adversarial part, `-mean(critic(fake))`) and `stage<k>_kl`
-    (unweighted).
+    Metrics: `critic_loss` and `generator_loss` (sums over the trained stages),
+    `generator_gradient_norm`, and per trained stage `stage<k>_` + `critic_loss`,
+    `wasserstein_estimate`, `gradient_penalty`, `gradient_norm`, `generator_loss`, `kl`.
 
     Args:
         stage1_generator: `keras.Model`. `[noise, labels, condition_noise]` to low-resolution
-            images (see `keras_wgan.networks.build_stage1_generator`).
+            images (`keras_wgan.networks.build_stage1_generator`).
         stage2_generator: `keras.Model`. `[low_resolution_images, labels, condition_noise]` to
-            full-resolution images (`keras_wgan.networks.build_stage2_generator`).
+            images (`keras_wgan.networks.build_stage2_generator`).
         stage1_critic: `keras.Model`. `[low_resolution_images, labels]` to scores `[batch, 1]`.
         stage2_critic: `keras.Model`. `[images, labels]` to scores `[batch, 1]`.
-        stage: `1`, `2` or `"joint"`. What `fit` trains (see above).
-        critic_steps: int. Critic updates per generator update (5, as in WGAN-GP).
-        penalty_weight: float >= 0. lambda of the gradient penalty of both critics (10).
-        kl_weight: float >= 0. Weight of the KL term in each generator loss. StackGAN uses 1 on
-            a KL averaged over the condition's dimensions; ours is summed over them (see
-            `conditioning_kl`), so its 1.0 default weighs the KL `condition_dim` times more.
+        stage: `1`, `2` or `"joint"`. What `fit` trains.
+        critic_steps: int. Critic updates per generator update.
+        penalty_weight: float >= 0. lambda of both critics' gradient penalty.
+        kl_weight: float >= 0. Weight of the KL term (summed over the condition's dimensions,
+            where StackGAN averages) in each generator loss.
         seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
-            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
+        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`) and `keras.Model`.
 
     Example:
 
     >>> networks = keras_wgan.networks.build_stacked_networks((16, 16, 1), num_classes=10)
     >>> model = keras_wgan.StackedGAN(**networks, stage=1)
     >>> model.compile()
-    >>> data = keras_wgan.data.make_dataset((images, labels), 64, critic_steps=5)
-    >>> model.fit(data, epochs=50)
+    >>> model.fit(keras_wgan.data.make_dataset((images, labels), 64, critic_steps=5))
     >>> model.stage = 2  # stage I frozen from now on
-    >>> model.fit(data, epochs=50)
+    >>> model.fit(keras_wgan.data.make_dataset((images, labels), 64, critic_steps=5))
     """
 
     objective_names = tuple(f"stage{k}_{name}" for k in (1, 2) for name in STAGE_METRICS)
@@ -145,7 +109,7 @@ class StackedGAN(WGANGP):
             )
         check_penalty_weight(penalty_weight)
         kl_weight = check_nonnegative_float("kl_weight", kl_weight)
-        noise_dim, condition_dims = _check_networks(**given)
+        noise_dim, condition_dims = check_stacked_networks(**given)
         self.stage1_generator = stage1_generator
         self.stage2_generator = stage2_generator
         self.stage1_critic = stage1_critic
@@ -158,7 +122,7 @@ class StackedGAN(WGANGP):
         self.kl_weight = kl_weight
         self.stage1_critic_optimizer = None
         super().__init__(
-            _compose(stage1_generator, stage2_generator, noise_dim, condition_dims),
+            compose_generator(stage1_generator, stage2_generator, noise_dim, condition_dims),
             stage2_critic,
             critic_steps=critic_steps,
             penalty_weight=penalty_weight,
@@ -192,10 +156,6 @@ class StackedGAN(WGANGP):
         is trained."""
         return not metric.startswith("stage") or self._trains(int(metric[5]))
 
-    # ----------------------------------------------------------------------------------------
-    # Sampling
-    # ----------------------------------------------------------------------------------------
-
     def split_latent(self, latent):
         """Splits the latent into `(z, eps_1, eps_2)`: stage I's noise and both conditions'."""
         first, second = self.condition_dims
@@ -206,12 +166,10 @@ class StackedGAN(WGANGP):
         """Both stages' images from one latent: `(low_resolution_images, images)`.
 
         Args:
-            latent: tensor or array `[batch, latent_dim]` (see the class docstring for its
-                layout).
+            latent: tensor or array `[batch, latent_dim]`, laid out as in the class docstring.
             labels: int tensor or array `[batch]`.
             training: bool. Mode of the stage-II generator.
-            stage1_training: bool or `None`. Mode of the stage-I generator; `None` for
-                `training`.
+            stage1_training: bool or `None`. Mode of the stage-I generator (`training`'s).
         """
         # Tensors, so that NumPy labels can sit beside stage I's images in stage II's inputs.
         latent, labels = ops.convert_to_tensor(latent), ops.convert_to_tensor(labels)
@@ -232,21 +190,13 @@ class StackedGAN(WGANGP):
         if isinstance(stage, bool) or stage not in (1, 2):
             raise ValueError(f"`stage` must be 1 or 2. Received: stage={stage!r}")
         network = self.stage1_generator if stage == 1 else self.stage2_generator
-        layers = _augmentation_layers(network)
+        layers = augmentation_layers(network)
         terms = [losses.conditioning_kl(*layer.moments(labels)) for layer in layers]
         return ops.sum(ops.stack(terms)) if terms else ops.zeros((), "float32")
 
-    # ----------------------------------------------------------------------------------------
-    # Compilation
-    # ----------------------------------------------------------------------------------------
-
     def compile(self, generator_optimizer=None, critic_optimizer=None, **kwargs):
-        """Sets the optimizers, as `BaseGAN.compile` does, and one for the stage-I critic.
-
-        `generator_optimizer` updates both generators; `critic_optimizer` the stage-II critic,
-        and a new optimizer with its configuration (`stage1_critic_optimizer`) the stage-I
-        critic, so that each critic has its own slots and step count.
-        """
+        """`BaseGAN.compile`, and `stage1_critic_optimizer`: a new optimizer configured as
+        `critic_optimizer`, so that each critic has its own slots and step count."""
         super().compile(generator_optimizer, critic_optimizer, **kwargs)
         if self.loss_scaling:
             raise ValueError(
@@ -258,8 +208,6 @@ class StackedGAN(WGANGP):
             self.critic_optimizer.get_config()
         )
         self.stage1_critic_optimizer.build(self.stage1_critic.trainable_variables)
-
-    # Training: the hooks of `BaseGAN`'s loop
 
     def stage_images(self, latent, labels):
         """The trained stages' generated images from one latent, by stage.
@@ -301,19 +249,9 @@ class StackedGAN(WGANGP):
         return logs[f"stage{stage}_critic_loss"]
 
     def stage_critic_gradients(self, stage, real, fake, labels, weights):
-        """This replica's gradients and metrics of one stage's critic loss (WGAN-GP's).
-
-        Args:
-            stage: 1 or 2.
-            real: real images at the stage's resolution `[batch, h, w, C]`.
-            fake: generated images, same shape.
-            labels: their labels `[batch]`.
-            weights: the penalty's interpolation weights `[batch]`, drawn by the caller.
-
-        Returns:
-            A tuple `(gradients, logs)`: the gradients of the loss scaled for the replicas, and
-            the stage's critic metrics (`stage<k>_critic_loss`, ...).
-        """
+        """This replica's `(gradients, logs)` of stage `stage`'s critic loss (WGAN-GP's) on
+        batches at its resolution, `weights` the penalty's interpolation weights; the logs
+        named `stage<k>_...`."""
         critic = self.stage1_critic if stage == 1 else self.critic
         optimizer = self.stage1_critic_optimizer if stage == 1 else self.critic_optimizer
         gradients, logs = self.loss_gradients(
@@ -341,13 +279,8 @@ class StackedGAN(WGANGP):
         )
 
     def generator_loss(self, latent, labels=None):
-        """The trained stages' generator losses, summed: each `-mean(critic(fake))` plus
-        `kl_weight` times its KL term.
-
-        Returns:
-            A tuple `(loss, logs)`: the logs hold `generator_loss` and each trained stage's
-            adversarial loss and KL term.
-        """
+        """The trained stages' generator losses summed, each `-mean(critic(fake))` plus
+        `kl_weight` times its KL term, and the logs: `generator_loss` and each stage's parts."""
         images = self.stage_images(latent, labels)
         loss = ops.zeros((), "float32")
         logs = {}
@@ -377,14 +310,9 @@ class StackedGAN(WGANGP):
             variables += self.stage2_generator.trainable_variables
         return variables
 
-    # ----------------------------------------------------------------------------------------
-    # Serialization
-    # ----------------------------------------------------------------------------------------
-
     def get_config(self):
         config_ = super().get_config()
-        # WGAN-GP's arguments that StackedGAN does not take: its generator is composed, the
-        # penalty is the paper's.
+        # WGAN-GP's arguments that StackedGAN does not take.
         for key in ("latent_dim", "penalty_target", "one_sided", "critic_warmup"):
             del config_[key]
         config_.update({"stage": self._stage, "kl_weight": self.kl_weight})
@@ -394,78 +322,3 @@ class StackedGAN(WGANGP):
 def _check_stage(stage):
     if isinstance(stage, bool) or stage not in STAGES:
         raise ValueError(f"`stage` must be 1, 2 or 'joint'. Received: stage={stage!r}")
-
-
-def _augmentation_layers(network):
-    return [
-        layer for layer in flatten_layers(network) if isinstance(layer, ConditioningAugmentation)
-    ]
-
-
-def _shapes(network, argument):
-    try:
-        inputs = [tuple(x.shape) for x in network.inputs]
-        output = tuple(network.output.shape)
-    except (AttributeError, ValueError, TypeError) as error:
-        raise ValueError(
-            f"`{argument}` must be a Functional model with known inputs and one output. "
-            f"Received: {argument}={network.name!r} of type {type(network).__name__}"
-        ) from error
-    return inputs, output
-
-
-def _check_networks(stage1_generator, stage2_generator, stage1_critic, stage2_critic):
-    """Checks that the four networks fit together; returns `(noise_dim, condition_dims)`."""
-    shapes = {
-        name: _shapes(network, name)
-        for name, network in (
-            ("stage1_generator", stage1_generator),
-            ("stage2_generator", stage2_generator),
-            ("stage1_critic", stage1_critic),
-            ("stage2_critic", stage2_critic),
-        )
-    }
-    for name in ("stage1_generator", "stage2_generator"):
-        inputs, _ = shapes[name]
-        first = "noise" if name == "stage1_generator" else "low_resolution_images"
-        if len(inputs) != 3 or inputs[1] not in ((None,), (None, 1)) or len(inputs[2]) != 2:
-            raise ValueError(
-                f"`{name}` must take [{first}, labels (batch,), condition_noise (batch, "
-                f"condition_dim)]. Received: {name} with input shapes {inputs}"
-            )
-    for name in ("stage1_critic", "stage2_critic"):
-        inputs, output = shapes[name]
-        if len(inputs) != 2 or output[1:] not in ((1,), ()):
-            raise ValueError(
-                f"`{name}` must take [images, labels] and give one score each, [batch, 1]. "
-                f"Received: {name} with input shapes {inputs}, output shape {output}"
-            )
-    check_without_batch_normalization("stage1_critic", stage1_critic)
-    check_without_batch_normalization("stage2_critic", stage2_critic)
-    low = shapes["stage1_generator"][1][1:]
-    full = shapes["stage2_generator"][1][1:]
-    pairs = (
-        ("stage2_generator's low-resolution input", shapes["stage2_generator"][0][0][1:], low),
-        ("stage1_critic's input", shapes["stage1_critic"][0][0][1:], low),
-        ("stage2_critic's input", shapes["stage2_critic"][0][0][1:], full),
-    )
-    for what, taken, made in pairs:
-        if taken != made:
-            raise ValueError(
-                f"The {what} has shape {taken} but the generator feeding it makes {made}. "
-                f"Received: stage1_generator output {low}, stage2_generator output {full}"
-            )
-    noise_dim = shapes["stage1_generator"][0][0][1]
-    condition_dims = (shapes["stage1_generator"][0][2][1], shapes["stage2_generator"][0][2][1])
-    return noise_dim, condition_dims
-
-
-def _compose(stage1_generator, stage2_generator, noise_dim, condition_dims):
-    """The full generator `[latent, labels] -> images` over the two stages (shared layers)."""
-    latent = keras.Input((noise_dim + sum(condition_dims),), name="latent")
-    labels = keras.Input(stage1_generator.inputs[1].shape[1:], dtype="int32", name="labels")
-    first, second = condition_dims
-    noise = latent[:, :noise_dim]
-    low = stage1_generator([noise, labels, latent[:, noise_dim : noise_dim + first]])
-    images = stage2_generator([low, labels, latent[:, noise_dim + first :]])
-    return keras.Model([latent, labels], images, name="stacked_generator")

@@ -15,43 +15,34 @@ from keras_wgan.models.wgan import WGAN
 class WGANGP(WGAN):
     """Wasserstein GAN with a gradient penalty, trained with `model.fit`.
 
-    The same model as `WGAN` with one hook changed: instead of clipping weights, the critic loss
-    gets `penalty_weight * mean((||grad critic(x_hat)||_2 - target) ** 2)` at
-    `x_hat = eps * real + (1 - eps) * fake`, `eps ~ U[0, 1]` drawn per example, the norm over all
-    non-batch axes, computed in float32 (see `keras_wgan.penalties.gradient_penalty`).
-    The critic must not use BatchNormalization: the penalty is per example, and batch statistics
-    make each score depend on the whole batch (the paper uses layer normalization instead).
+    `WGAN` with one hook changed: instead of clipping weights, the critic loss gets
+    `penalty_weight * mean((||grad critic(x_hat)||_2 - target) ** 2)` at
+    `x_hat = eps * real + (1 - eps) * fake`, `eps ~ U[0, 1]` per example
+    (`keras_wgan.penalties.gradient_penalty`). The critic must not use BatchNormalization: the
+    penalty is per example (the paper uses layer normalization).
 
-    The data contract and metrics are `WGAN`'s, with two diagnostics in place of
-    `clipped_fraction`:
-        `gradient_penalty`: the weighted penalty added to the critic loss (so
-            `critic_loss = gradient_penalty - wasserstein_estimate`).
-        `gradient_norm`: the mean gradient norm of the critic at the interpolates; near 1 for a
-            critic the penalty keeps 1-Lipschitz.
-
-    Defaults to Adam(1e-4, beta_1=0.5, beta_2=0.9) for both networks (the paper's 64x64
-    experiments use beta_1=0: pass `keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)`).
+    Metrics: `WGAN`'s, with `gradient_penalty` (the weighted penalty in the critic loss) and
+    `gradient_norm` (the critic's mean gradient norm at the interpolates, near the target)
+    in place of `clipped_fraction`.
 
     Args:
-        generator: `keras.Model`. Maps latent vectors `[batch, latent_dim]` to samples.
-        critic: `keras.Model`. Maps samples to one linear score each; no BatchNormalization.
+        generator: `keras.Model`. Latent vectors `[batch, latent_dim]` to samples.
+        critic: `keras.Model`. Samples to one linear score each; no BatchNormalization.
         latent_dim: int or `None`. Read from the generator's input when `None`.
-        critic_steps: int. Critic updates per generator update (5 in the paper).
-        penalty_weight: float, finite and >= 0. lambda, 10 in the paper.
-        penalty_target: float, finite and positive. The gradient norm the penalty pulls towards
-            (1).
+        critic_steps: int. Critic updates per generator update.
+        penalty_weight: float >= 0. lambda.
+        penalty_target: float > 0. The gradient norm the penalty pulls towards.
         one_sided: bool. Penalise only gradient norms above the target.
         critic_warmup: bool. See `WGAN`.
         seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
-            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
+        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`, ...) and `keras.Model`.
 
     Example:
 
     >>> generator = keras_wgan.networks.build_generator((28, 28, 1), latent_dim=128)
     >>> critic = keras_wgan.networks.build_critic((28, 28, 1), normalization="layer")
     >>> model = keras_wgan.WGANGP(generator, critic)
-    >>> model.compile()
+    >>> model.compile()  # Adam(1e-4, beta_1=0.5, beta_2=0.9) for both networks
     >>> model.fit(keras_wgan.data.make_dataset(images, 64, critic_steps=5), epochs=5)
     """
 
@@ -89,10 +80,8 @@ class WGANGP(WGAN):
         }
 
     def critic_penalty(self, real, fake, labels=None, critic=None, weights=None):
-        """The weighted gradient penalty of `critic` (by default `self.critic`) and its logs.
-
-        `weights`, the interpolation weights `[batch]`, are drawn from `U[0, 1]` when `None`.
-        """
+        """The weighted gradient penalty of `critic` (default `self.critic`) and its logs;
+        `weights` (the interpolation weights `[batch]`) drawn from `U[0, 1]` when `None`."""
         if weights is None:
             weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
         penalty, norms = penalties.gradient_penalty(
