@@ -1,9 +1,5 @@
-"""The private Keras and TensorFlow APIs keras_wgan needs, one wrapper each.
-
-A leaf module: Keras and TensorFlow are imported inside the functions, so importing it loads
-neither. Each wrapper says why no public API serves; `tests/test_framework.py` fails clearly when
-an upgrade removes one.
-"""
+"""The private Keras and TensorFlow APIs keras_wgan needs, one wrapper each (a leaf module that
+loads neither at import; `tests/test_framework.py` checks each API is still there)."""
 
 
 def flatten_layers(layer):

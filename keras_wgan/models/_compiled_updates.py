@@ -14,8 +14,7 @@ from keras_wgan.models._distribution import with_loss_scale
 
 
 class CompiledUpdates:
-    """`compile` with two optimizers, and one optimizer update: a mixin of `BaseGAN` (before
-    `keras.Model`), which sets the attributes read here in `__init__`."""
+    """`compile` with two optimizers, and one update: a mixin of `BaseGAN`, before `keras.Model`."""
 
     @classmethod
     def make_optimizer(cls, learning_rate=None, **options):
@@ -46,14 +45,11 @@ class CompiledUpdates:
 
         Args:
             generator_optimizer: `keras.optimizers.Optimizer`, its name or config, or `None`
-                for the paper's (`make_optimizer()`).
+                for `make_optimizer()`.
             critic_optimizer: same, for the critic; another object than `generator_optimizer`.
             jit_compile: bool. Compile the train step with XLA; under several replicas, each
                 replica's losses and gradients (XLA cannot compile a step across devices).
             **kwargs: passed to `keras.Model.compile` (`run_eagerly`, `steps_per_execution`).
-
-        Raises:
-            ValueError: `optimizer` or `loss` given, or one optimizer object for both networks.
         """
         if "optimizer" in kwargs or "loss" in kwargs:
             raise ValueError(
@@ -107,11 +103,8 @@ class CompiledUpdates:
 
     def update(self, optimizer, variables, gradients_function, *arguments, norm_name=None):
         """One update of `variables` by `optimizer` from a method of the model,
-        `gradients_function(*arguments) -> (gradients, logs)` for this replica; returns the logs
-        (also added to the epoch's means), with the global gradient norm as `norm_name`.
-
-        Under loss scaling, an update that overflows on any replica is skipped on all of them.
-        """
+        `gradients_function(*arguments) -> (gradients, logs)` for this replica, skipped on all
+        replicas if it overflows on one; returns the logs, the gradient norm as `norm_name`."""
         gradients, logs = self._compiled(gradients_function)(*arguments)
         applied = None
         if self.loss_scaling:
@@ -124,8 +117,8 @@ class CompiledUpdates:
         return logs
 
     def loss_gradients(self, optimizer, variables, loss_function, *arguments):
-        """This replica's `(gradients, logs)` of `loss_function(*arguments) -> (loss, logs)`
-        with respect to `variables`, the loss scaled for the replicas and by `optimizer`."""
+        """This replica's `(gradients, logs)` of `loss_function(*arguments) -> (loss, logs)`,
+        the loss scaled for the replicas and by `optimizer`'s loss scale."""
         with tf.GradientTape() as tape:
             loss, logs = loss_function(*arguments)
             scaled_loss = optimizer.scale_loss(scale_for_replicas(loss))
@@ -141,13 +134,11 @@ class CompiledUpdates:
         }
 
     def critic_loss_scale(self):
-        """The critic optimizer's loss scale (1 unless under `mixed_float16`), for a penalty
-        that differentiates the critic inside the loss."""
+        """The critic optimizer's loss scale (1 unless under `mixed_float16`), for a penalty."""
         return loss_scale(self.critic_optimizer)
 
     def _record(self, applied=None, **values):
-        """Adds a step's values to the epoch's means; `applied=False` (a skipped update under
-        loss scaling, its values possibly infinite) leaves them out."""
+        """Adds a step's values to the epoch's means, unless `applied` is False (skipped)."""
         for name, value in values.items():
             if applied is None:
                 self.trackers[name].update_state(value)

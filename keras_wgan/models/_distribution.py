@@ -1,8 +1,4 @@
-"""Replicas, loss scaling and `fit`'s logs: the tf.distribute and mixed-precision plumbing.
-
-Keras 3 sums gradients across replicas; a `LossScaleOptimizer` checks the first replica's
-gradients only; random numbers are drawn for the global batch and sliced per replica.
-"""
+"""Replicas, loss scaling and `fit`'s logs: the tf.distribute and mixed-precision plumbing."""
 
 import keras
 import tensorflow as tf

@@ -1,5 +1,4 @@
-"""`fit` under the data contract: the checks of what `fit` receives, and the split of each element
-into one real batch per critic update."""
+"""`fit` under the data contract, and the split of each element into the critic updates' batches."""
 
 import keras
 import tensorflow as tf
@@ -17,9 +16,7 @@ from keras_wgan.models._networks import sample_shape
 
 
 class ContractFit:
-    """`fit`, `check_fit_data` and `split_real_batches`: a mixin of `BaseGAN`, before
-    `keras.Model`, for a model with `critic_steps`, `conditional`, `num_classes`, `generator`
-    and `critic_optimizer`."""
+    """`fit` and the checks of its data: a mixin of `BaseGAN`, before `keras.Model`."""
 
     def fit(
         self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -30,17 +27,12 @@ class ContractFit:
         """`keras.Model.fit` on arrays or a dataset, the data contract checked.
 
         Arrays (`fit(samples, batch_size=64)`, `fit(samples, labels)`) are batched by
-        `keras_wgan.data.make_dataset(..., batch_size, critic_steps, shuffle)`: `batch_size`
-        (32 by default) is the batch of each critic update, and `shuffle=True` reshuffles
-        every epoch with the model's `seed`. A dataset is batched already.
-
-        Returns:
-            A `keras.callbacks.History`.
+        `keras_wgan.data.make_dataset`, `batch_size` (32) samples per critic update, reshuffled
+        every epoch with the model's `seed` when `shuffle`.
 
         Raises:
-            ValueError: `validation_*`, `sample_weight` or `class_weight` given (no meaning for
-                a GAN); data made for other `critic_steps`; rows that do not split into
-                `critic_steps` batches; labels out of range or missing.
+            ValueError: `validation_*`, `sample_weight` or `class_weight` given; data that
+                breaks the contract (other `critic_steps`, labels out of range or missing).
         """
         check_fit_arguments(validation_split, validation_data, class_weight, sample_weight)
         arrays = arrays_of(x, y)

@@ -1,7 +1,5 @@
-"""Self-conditioned sampling (Liu et al., 2020, "Diverse Image Generation via Self-Conditioned
-GANs"): conditional networks trained on cluster ids, sampled unconditionally with the clusters'
-frequencies through `keras_wgan.networks.build_cluster_sampler` (a latent one entry longer, its
-first entry drawing the cluster)."""
+"""Self-conditioned sampling (Liu et al., 2020): conditional networks trained on cluster ids,
+sampled unconditionally through `keras_wgan.networks.build_cluster_sampler`."""
 
 from keras_wgan.networks.clusters import build_cluster_sampler
 from keras_wgan.networks.clusters import check_cluster_frequencies

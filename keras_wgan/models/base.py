@@ -35,16 +35,14 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
     """Generator and critic trained adversarially with `model.fit`; subclass it for a model.
 
     One `fit` step is one generator update after `critic_steps` critic updates, each on a fresh
-    real batch and its own generated batch. Each element `fit` receives holds
-    `critic_steps * batch_size` samples (or `(samples, labels)`), row `i` for critic update
-    `i % critic_steps`: `keras_wgan.data.make_dataset(x, batch_size, critic_steps)` builds them.
+    real batch and its own generated batch (of the real batch's labels when conditional). Each
+    element holds `critic_steps * batch_size` samples (or `(samples, labels)`), row `i` for
+    critic update `i % critic_steps`, as `keras_wgan.data.make_dataset` builds them. Logs:
+    `critic_loss`, `generator_loss`, `generator_gradient_norm` and the model's own.
 
     A model is a set of hooks: `critic_objective`, `generator_objective`, `critic_penalty`,
     `warm_up_critic`, `paper_optimizer`; one with several networks (`StackedGAN`) overrides
-    `update_critic`, `update_generator` and `measured_metrics` too. Conditional networks train
-    on `(samples, labels)`, each critic update generating with its real batch's labels. Logs:
-    `critic_loss`, `generator_loss`, `generator_gradient_norm`, `objective_names`,
-    `diagnostic_names` (epoch means).
+    `update_critic`, `update_generator` and `measured_metrics` too.
 
     Args:
         generator: `keras.Model`. Latent vectors `[batch, latent_dim]` to samples.
@@ -64,7 +62,7 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         **kwargs: passed to `keras.Model` (e.g. `name`).
     """
 
-    # Metrics a subclass logs besides the losses: from `critic_objective` and `critic_penalty`.
+    # The logs of `critic_objective` and `critic_penalty`.
     objective_names = ()
     diagnostic_names = ()
     # The constructor arguments that are networks, serialized by `get_config`.
@@ -131,11 +129,8 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         return generator(inputs, training=training)
 
     def generate(self, latent, labels=None, training=False, use_ema=None):
-        """Samples from latent vectors, and from labels for a conditional model.
-
-        `use_ema`: bool or `None`. Sample from `ema_generator`; `None`: `sampling_generator`'s
-        default, but the trained generator when `training=True`.
-        """
+        """Samples from latent vectors (and labels), by `sampling_generator(use_ema)`; the
+        trained generator when `training=True` and `use_ema` is `None`."""
         if training and use_ema is None:
             use_ema = False
         if labels is None:
@@ -143,16 +138,8 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         return self._generator_network(use_ema)([latent, labels], training=training)
 
     def sampling_generator(self, use_ema=None):
-        """The network every sampling path (`generate`, callbacks, evaluation, export) uses.
-
-        Args:
-            use_ema: bool or `None`. `None`: `ema_generator` when the model keeps one, else
-                `generator`. `True`: `ema_generator`. `False`: `generator`.
-
-        Returns:
-            A `keras.Model`: the chosen generator, inside its unconditional cluster sampler for
-            a self-conditioned model.
-        """
+        """The network every sampling path uses: `ema_generator` if `use_ema` (`None`: if the
+        model keeps one), else `generator`; inside its cluster sampler when self-conditioned."""
         network = self._generator_network(use_ema)
         if self.cluster_frequencies is None:
             return network
@@ -316,13 +303,7 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         raise NotImplementedError(f"{type(self).__name__} must define generator_objective().")
 
     def critic_penalty(self, real, fake, labels=None, critic=None, weights=None):
-        """A term added to the critic loss: `(penalty, diagnostics)`, none by default.
-
-        Args:
-            real, fake, labels: the batches of the critic loss.
-            critic: the critic (`self.critic` when `None`).
-            weights: the penalty's random numbers when the caller drew them, else `None`.
-        """
+        """A term added to the critic loss (see `critic_loss`): `(penalty, diagnostics)`."""
         return ops.zeros((), "float32"), {}
 
     def warm_up_critic(self, real_batches, label_batches=None):

@@ -17,23 +17,13 @@ GENERATOR_LOSSES = {
 class GAN(BaseGAN):
     """The original GAN, with the minimax or the non-saturating generator loss.
 
-    The critic is the discriminator: one logit per sample, trained with the binary
-    cross-entropy from logits (no `log(sigmoid)` saturates). The generator minimises
-    `mean(log(1 - D(fake)))` (`"minimax"`, the 2014 game) or `-mean(log D(fake))`
-    (`"non_saturating"`, the paper's practical variant). BatchNorm is allowed (DCGAN).
+    The critic is the discriminator (one logit per sample, the binary cross-entropy from
+    logits); BatchNorm is allowed. Metrics: `BaseGAN`'s, and `real_probability` /
+    `fake_probability`, the mean `sigmoid(D(x))` on real and generated samples.
 
-    Metrics: `critic_loss`, `generator_loss`, `generator_gradient_norm`, and
-    `real_probability` / `fake_probability`, the mean `sigmoid(D(x))` on real and generated
-    samples (near 1 and 0, the minimax generator gets no gradient).
-
-    Args:
-        generator: `keras.Model`. Latent vectors to samples.
-        critic: `keras.Model`. The discriminator: one logit per sample, `[batch, 1]`.
-        loss: str. `"non_saturating"` or `"minimax"`.
-        latent_dim: int or `None`. Read from the generator's input when `None`.
-        critic_steps: int. Discriminator updates per generator update.
-        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`, ...) and `keras.Model`.
+    Args (the others: `BaseGAN`'s):
+        loss: str. `"non_saturating"` (`-mean(log D(fake))`) or `"minimax"`
+            (`mean(log(1 - D(fake)))`, whose gradient vanishes when the discriminator wins).
 
     Example:
 

@@ -26,29 +26,20 @@ STAGE_METRICS = (
 class StackedGAN(WGANGP):
     """A two-stage class-conditional GAN in the spirit of StackGAN, with WGAN-GP losses.
 
-    Stage I draws a low-resolution image from noise and an augmented class condition; stage II
-    refines it to the full resolution, given the class again. Each stage has a conditional
-    critic at its resolution (stage I's sees the real images average-pooled), trained with
-    WGAN-GP's loss and penalty; each generator loss is `-mean(critic(fake))` plus `kl_weight`
-    times the KL of its stage's conditioning augmentation (`losses.conditioning_kl`).
-
-    `generator` is one Functional model `[latent, labels] -> images`, so sampling, export and
-    callbacks work as for any conditional model. The latent holds all the randomness:
+    Stage I draws a low-resolution image from noise and an augmented class condition, stage II
+    refines it. Each stage has a conditional critic at its resolution (stage I's sees the real
+    images average-pooled) with WGAN-GP's loss; each generator loss is `-mean(critic(fake))`
+    plus `kl_weight` times its conditioning augmentation's KL. `generator` composes the stages:
 
         latent = [z (noise_dim) | eps_1 (condition_dim_1) | eps_2 (condition_dim_2)]
         low = stage1_generator([z, y, eps_1]);  images = stage2_generator([low, y, eps_2])
 
-    `stage` says what `fit` trains (setting it takes effect at the next `fit`): `1` stage I
-    alone; `2` stage II alone, stage I frozen in inference mode; `"joint"` both at every step,
-    the generator step minimising the sum of both stages' losses (StackGAN++). The model runs
-    `BaseGAN`'s loop: each critic update generates both stages' images from one fresh latent
-    and updates each trained stage's critic. `generator_optimizer` covers both generators,
-    `critic_optimizer` the stage-II critic and a copy of it (`stage1_critic_optimizer`) the
-    stage-I critic; `compile`'s default is WGAN-GP's.
-
-    Metrics: `critic_loss` and `generator_loss` (sums over the trained stages),
-    `generator_gradient_norm`, and per trained stage `stage<k>_` + `critic_loss`,
-    `wasserstein_estimate`, `gradient_penalty`, `gradient_norm`, `generator_loss`, `kl`.
+    `stage` is what the next `fit` trains: `1` stage I; `2` stage II, stage I frozen (inference
+    mode); `"joint"` both, the generator step minimising their summed losses (StackGAN++). Each
+    critic update of `BaseGAN`'s loop generates both stages' images from one fresh latent and
+    updates each trained stage's critic; `stage1_critic_optimizer` is a copy of
+    `critic_optimizer`. Metrics: `BaseGAN`'s (sums over the stages), and `stage<k>_` + each of
+    `STAGE_METRICS` per trained stage.
 
     Args:
         stage1_generator: `keras.Model`. `[noise, labels, condition_noise]` to low-resolution
@@ -58,12 +49,8 @@ class StackedGAN(WGANGP):
         stage1_critic: `keras.Model`. `[low_resolution_images, labels]` to scores `[batch, 1]`.
         stage2_critic: `keras.Model`. `[images, labels]` to scores `[batch, 1]`.
         stage: `1`, `2` or `"joint"`. What `fit` trains.
-        critic_steps: int. Critic updates per generator update.
-        penalty_weight: float >= 0. lambda of both critics' gradient penalty.
-        kl_weight: float >= 0. Weight of the KL term (summed over the condition's dimensions,
-            where StackGAN averages) in each generator loss.
-        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`) and `keras.Model`.
+        kl_weight: float >= 0. Weight of the KL term in each generator loss.
+        critic_steps, penalty_weight, seed, **kwargs: `WGANGP`'s (no `augment`).
 
     Example:
 
@@ -76,7 +63,6 @@ class StackedGAN(WGANGP):
     """
 
     objective_names = tuple(f"stage{k}_{name}" for k in (1, 2) for name in STAGE_METRICS)
-    # The stages' metrics replace WGAN-GP's diagnostics.
     diagnostic_names = ()
     network_arguments = ("stage1_generator", "stage2_generator", "stage1_critic", "stage2_critic")
 
@@ -152,8 +138,7 @@ class StackedGAN(WGANGP):
         return self._stage in (stage, "joint")
 
     def _measures(self, metric):
-        """Whether `fit` measures `metric` at this stage: a `stage<k>_` metric only if stage k
-        is trained."""
+        # A `stage<k>_` metric is measured only when stage k is trained.
         return not metric.startswith("stage") or self._trains(int(metric[5]))
 
     def split_latent(self, latent):
@@ -163,14 +148,8 @@ class StackedGAN(WGANGP):
         return noise, latent[:, self.noise_dim : self.noise_dim + first], latent[:, -second:]
 
     def generate_stages(self, latent, labels, training=False, stage1_training=None):
-        """Both stages' images from one latent: `(low_resolution_images, images)`.
-
-        Args:
-            latent: tensor or array `[batch, latent_dim]`, laid out as in the class docstring.
-            labels: int tensor or array `[batch]`.
-            training: bool. Mode of the stage-II generator.
-            stage1_training: bool or `None`. Mode of the stage-I generator (`training`'s).
-        """
+        """Both stages' images `(low_resolution_images, images)` from one latent and labels;
+        `training` is stage II's mode, `stage1_training` stage I's (`None`: `training`)."""
         # Tensors, so that NumPy labels can sit beside stage I's images in stage II's inputs.
         latent, labels = ops.convert_to_tensor(latent), ops.convert_to_tensor(labels)
         noise, first, second = self.split_latent(latent)
@@ -195,8 +174,7 @@ class StackedGAN(WGANGP):
         return ops.sum(ops.stack(terms)) if terms else ops.zeros((), "float32")
 
     def compile(self, generator_optimizer=None, critic_optimizer=None, **kwargs):
-        """`BaseGAN.compile`, and `stage1_critic_optimizer`: a new optimizer configured as
-        `critic_optimizer`, so that each critic has its own slots and step count."""
+        """`BaseGAN.compile`, and `stage1_critic_optimizer`, configured as `critic_optimizer`."""
         super().compile(generator_optimizer, critic_optimizer, **kwargs)
         if self.loss_scaling:
             raise ValueError(
@@ -210,11 +188,8 @@ class StackedGAN(WGANGP):
         self.stage1_critic_optimizer.build(self.stage1_critic.trainable_variables)
 
     def stage_images(self, latent, labels):
-        """The trained stages' generated images from one latent, by stage.
-
-        A frozen stage I (stage 2) runs in inference mode; stage II runs only when trained (in
-        training mode its BatchNormalization statistics would move).
-        """
+        """The trained stages' images from one latent, by stage: a frozen stage I in inference
+        mode, stage II only when trained (its BatchNormalization statistics would move)."""
         noise, first, second = self.split_latent(latent)
         images = {1: self.stage1_generator([noise, labels, first], training=self._stage != 2)}
         if self._trains(2):
@@ -271,8 +246,7 @@ class StackedGAN(WGANGP):
         )
 
     def stacked_generator_gradients(self, latent, labels):
-        """This replica's gradients (with respect to `_trained_generator_variables()`) and logs
-        of the trained stages' generator loss (`generator_loss`)."""
+        """This replica's `(gradients, logs)` of `generator_loss` for the trained generators."""
         return self.loss_gradients(
             self.generator_optimizer, self._trained_generator_variables(), self.generator_loss,
             latent, labels,
@@ -296,7 +270,7 @@ class StackedGAN(WGANGP):
         return loss, {"generator_loss": loss, **logs}
 
     def measured_metrics(self):
-        """The metrics of the trained stages only: the others are not measured."""
+        """The metrics of the trained stages only."""
         return [name for name in self.trackers if self._measures(name)]
 
     def _per_replica_methods(self):

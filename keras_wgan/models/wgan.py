@@ -17,27 +17,15 @@ from keras_wgan.models.base import BaseGAN
 class WGAN(BaseGAN):
     """Wasserstein GAN with weight clipping, trained with `model.fit` (Algorithm 1).
 
-    The critic has a linear output and the losses no log (`keras_wgan.losses`). Every trainable
-    critic variable gets a `WeightClip(clip_value)` constraint, which Keras optimizers apply
-    after each update. The data contract is `BaseGAN`'s.
+    Every trainable critic variable gets a `WeightClip(clip_value)` constraint, which Keras
+    optimizers apply after each update. Metrics: `BaseGAN`'s, `wasserstein_estimate` (falls as
+    the generator improves) and `clipped_fraction` (the share of critic weights at the bound).
 
-    Metrics: `critic_loss` (`gradient_penalty - wasserstein_estimate`, no penalty here),
-    `generator_loss` (`-mean(critic(fake))`), `generator_gradient_norm`,
-    `wasserstein_estimate` (`mean(critic(real)) - mean(critic(fake))`, falls as the generator
-    improves) and `clipped_fraction` (the share of critic weights at the clip bound: near 1,
-    clipping dominates the critic).
-
-    Args:
-        generator: `keras.Model`. Latent vectors `[batch, latent_dim]` to samples.
-        critic: `keras.Model`. Samples to one linear score each, `[batch, 1]`.
-        latent_dim: int or `None`. Read from the generator's input when `None`.
+    Args (the others: `BaseGAN`'s):
         critic_steps: int. Critic updates per generator update (`n_critic`).
         clip_value: float > 0 or `None`. The clipping bound `c`; `None`: no clipping.
         critic_warmup: bool. The authors' schedule: 100 critic updates per generator update
-            for the first 25 generator updates and every 500th one, cycling through the
-            step's real batches. Runs in a `tf.while_loop`: not under several replicas.
-        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`, ...) and `keras.Model`.
+            for the first 25 generator updates and every 500th one (not under replicas).
 
     Example:
 

@@ -18,24 +18,15 @@ class WGANGP(WGAN):
     `WGAN` with one hook changed: instead of clipping weights, the critic loss gets
     `penalty_weight * mean((||grad critic(x_hat)||_2 - target) ** 2)` at
     `x_hat = eps * real + (1 - eps) * fake`, `eps ~ U[0, 1]` per example
-    (`keras_wgan.penalties.gradient_penalty`). The critic must not use BatchNormalization: the
-    penalty is per example (the paper uses layer normalization).
+    (`keras_wgan.penalties`). The critic must not use BatchNormalization (a per-example penalty).
 
-    Metrics: `WGAN`'s, with `gradient_penalty` (the weighted penalty in the critic loss) and
-    `gradient_norm` (the critic's mean gradient norm at the interpolates, near the target)
-    in place of `clipped_fraction`.
+    Metrics: `WGAN`'s, with `gradient_penalty` (weighted) and `gradient_norm` (the mean norm
+    at the interpolates) in place of `clipped_fraction`.
 
-    Args:
-        generator: `keras.Model`. Latent vectors `[batch, latent_dim]` to samples.
-        critic: `keras.Model`. Samples to one linear score each; no BatchNormalization.
-        latent_dim: int or `None`. Read from the generator's input when `None`.
-        critic_steps: int. Critic updates per generator update.
+    Args (the others: `WGAN`'s and `BaseGAN`'s):
         penalty_weight: float >= 0. lambda.
         penalty_target: float > 0. The gradient norm the penalty pulls towards.
         one_sided: bool. Penalise only gradient norms above the target.
-        critic_warmup: bool. See `WGAN`.
-        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`, ...) and `keras.Model`.
 
     Example:
 
