@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_wgan import config
+from keras_wgan._checks import check_positive_float
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
@@ -22,11 +23,7 @@ class WeightClip(keras.constraints.Constraint):
     """
 
     def __init__(self, clip_value=config.CLIP_VALUE):
-        if not clip_value > 0:
-            raise ValueError(
-                f"`clip_value` must be a positive float. Received: clip_value={clip_value}"
-            )
-        self.clip_value = float(clip_value)
+        self.clip_value = check_positive_float("clip_value", clip_value)
 
     def __call__(self, w):
         return ops.clip(w, -self.clip_value, self.clip_value)

@@ -6,7 +6,6 @@ from keras import ops
 from keras_wgan import config
 from keras_wgan import losses
 from keras_wgan._checks import check_nonnegative_float
-from keras_wgan._checks import check_penalty_weight
 from keras_wgan.models._networks import check_model
 from keras_wgan.models._stacked_networks import augmentation_layers
 from keras_wgan.models._stacked_networks import check_stacked_networks
@@ -93,7 +92,6 @@ class StackedGAN(WGANGP):
                 "StackedGAN does not support `augment` (its own generator loss and per-stage "
                 f"critics are not augmented). Received: augment={kwargs['augment']!r}"
             )
-        check_penalty_weight(penalty_weight)
         kl_weight = check_nonnegative_float("kl_weight", kl_weight)
         noise_dim, condition_dims = check_stacked_networks(**given)
         self.stage1_generator = stage1_generator
