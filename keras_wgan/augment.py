@@ -1,24 +1,8 @@
 """Differentiable augmentation of the critic's inputs: DiffAugment and ADA.
 
-DiffAugment (Zhao et al., 2020) transforms every image the critic sees in training, real and
-generated, with the same random differentiable transformations: the critic cannot memorise a
-small training set, and the generator's gradient flows back through the transformations, so the
-generator learns the un-augmented distribution. ADA (Karras et al., 2020) applies each
-transformation to each image only with a probability `p`, which it moves up or down so that an
-overfitting heuristic of the critic stays at a target.
-
-The transformations are pure functions of the images and of their random parameters
-(`translate`, `cutout`, `adjust_brightness`, `adjust_saturation`, `adjust_contrast`).
-`augment(images, uniforms, policy, probability)` maps uniform random numbers
-`[batch, uniform_count(policy)]` to those parameters: the caller draws them from its own seed
-generator (the models from theirs, `BaseGAN.augment_samples`). They are written with
-`keras.ops`, so they run under `jit_compile` and in each replica of a `tf.distribute` strategy.
-
-Images are `[batch, height, width, channels]` in [-1, 1] (the data contract). Translation pads
-with 0 and cutout fills with 0, the middle of that range, as DiffAugment does.
-
-`Augmentation` holds a policy and, for ADA, `p` and the running heuristic: the layer a model
-keeps, so that `p` is saved with it.
+DiffAugment (Zhao et al., 2020) transforms every image the critic sees with random
+differentiable transformations; ADA (Karras et al., 2020) applies each with a probability `p`
+following the critic's overfitting. Images are `[batch, height, width, channels]` in [-1, 1].
 """
 
 import keras
@@ -37,18 +21,8 @@ _PARAMETER_COUNTS = {"brightness": 1, "saturation": 1, "contrast": 1, "translati
 
 
 def transformations(policy):
-    """The transformations of a policy such as `"color,translation,cutout"`, in order.
-
-    Args:
-        policy: str. Comma-separated names from `"color"` (brightness, saturation, contrast),
-            `"translation"` and `"cutout"`, each at most once.
-
-    Returns:
-        A tuple of transformation names.
-
-    Raises:
-        ValueError: for an empty policy, an unknown or a repeated name.
-    """
+    """The transformations of a policy such as `"color,translation,cutout"` (each name at
+    most once), in order; a `ValueError` for an empty policy, an unknown or repeated name."""
     names = [name.strip() for name in policy.split(",")] if isinstance(policy, str) else []
     if not names or any(name not in POLICY_NAMES for name in names) or len(set(names)) < len(
         names
@@ -65,24 +39,9 @@ def uniform_count(policy):
     return sum(_PARAMETER_COUNTS[name] + 1 for name in transformations(policy))
 
 
-# --------------------------------------------------------------------------------------------
-# The transformations, from their parameters
-# --------------------------------------------------------------------------------------------
-
-
 def translate(images, shifts):
-    """Images moved by whole pixels, the uncovered border filled with 0.
-
-    `output[b, i, j] = images[b, i - shifts[b, 0], j - shifts[b, 1]]`, 0 where that falls
-    outside the image. Differentiable with respect to `images` (a gather).
-
-    Args:
-        images: tensor `[batch, height, width, channels]`.
-        shifts: int tensor `[batch, 2]`: rows down and columns right.
-
-    Returns:
-        A tensor shaped like `images`.
-    """
+    """`output[b, i, j] = images[b, i - shifts[b, 0], j - shifts[b, 1]]`, 0 outside the image;
+    `shifts` an int tensor `[batch, 2]` (rows down, columns right)."""
     shifts = ops.cast(shifts, "int32")
     for axis in (1, 2):
         size = images.shape[axis]
@@ -98,17 +57,8 @@ def translate(images, shifts):
 
 
 def cutout(images, corners, size):
-    """Images with a `size` rectangle set to 0 at `corners` (clipped to the image).
-
-    Args:
-        images: tensor `[batch, height, width, channels]`.
-        corners: int tensor `[batch, 2]`: the rectangle's top row and left column; it may start
-            above or left of the image (negative) or run past its bottom or right edge.
-        size: tuple `(rows, columns)`.
-
-    Returns:
-        A tensor shaped like `images`.
-    """
+    """Images with a `size` (`(rows, columns)`) rectangle set to 0 at `corners` (int
+    `[batch, 2]`, top row and left column, possibly outside the image; clipped to it)."""
     return images * (1 - _rectangle(images, corners, size))
 
 
@@ -118,16 +68,13 @@ def adjust_brightness(images, offsets):
 
 
 def adjust_saturation(images, factors):
-    """Each pixel's channels pulled towards (factor < 1) or pushed from (factor > 1) their mean:
-    `mean_c + factor * (x - mean_c)`, one factor per image (`factors`, `[batch]`). A
-    one-channel image is unchanged."""
+    """`mean_c + factor * (x - mean_c)` over each pixel's channels, one factor per image."""
     mean = ops.mean(images, axis=3, keepdims=True)
     return mean + ops.reshape(ops.cast(factors, images.dtype), (-1, 1, 1, 1)) * (images - mean)
 
 
 def adjust_contrast(images, factors):
-    """`mean + factor * (x - mean)`, the mean over each image's pixels and channels, one factor
-    per image (`factors`, `[batch]`)."""
+    """`mean + factor * (x - mean)` over each image's pixels and channels, one factor each."""
     mean = ops.mean(images, axis=(1, 2, 3), keepdims=True)
     return mean + ops.reshape(ops.cast(factors, images.dtype), (-1, 1, 1, 1)) * (images - mean)
 
@@ -142,11 +89,6 @@ def _rectangle(images, corners, size):
         inside.append((index >= start) & (index < start + size[axis - 1]))
     rows, columns = inside
     return ops.cast(rows[:, :, None, None] & columns[:, None, :, None], images.dtype)
-
-
-# --------------------------------------------------------------------------------------------
-# DiffAugment's random parameters, each transformation gated per image (ADA)
-# --------------------------------------------------------------------------------------------
 
 
 def _brightness(images, uniforms, gate):
@@ -174,8 +116,7 @@ def _translation(images, uniforms, gate):
 
 
 def _cutout(images, uniforms, gate):
-    # DiffAugment: a square of half the image's size, its centre uniform over the image (an
-    # even size has one more position), so that it can cover an edge.
+    # DiffAugment: a square of half the size, its centre uniform over the image.
     size = [int(images.shape[axis] * config.CUTOUT_RATIO + 0.5) for axis in (1, 2)]
     positions = ops.convert_to_tensor(
         [images.shape[axis] + 1 - size[axis - 1] % 2 for axis in (1, 2)], "float32"
@@ -196,24 +137,10 @@ _RANDOM_TRANSFORMATIONS = {
 
 
 def augment(images, uniforms, policy=config.AUGMENT_POLICY, probability=1.0):
-    """Images transformed by `policy`, with random parameters read from `uniforms`.
+    """Images transformed by `policy` (DiffAugment's ranges), differentiably.
 
-    DiffAugment's transformations and ranges: brightness offset in [-0.5, 0.5), saturation
-    factor in [0, 2), contrast factor in [0.5, 1.5), translation by up to 1/8 of the height and
-    width (zero padding), cutout of a square of half the size (`keras_wgan.config`). Each
-    transformation of each image is applied when its gate uniform is below `probability`: 1
-    (DiffAugment) applies all, ADA passes its `p`. The gates are drawn even at 1, so that a
-    seeded model's random numbers do not depend on the mode.
-
-    Args:
-        images: tensor `[batch, height, width, channels]`, height and width known.
-        uniforms: tensor `[batch, uniform_count(policy)]` of U[0, 1) numbers: for each
-            transformation in order, its parameters then its gate.
-        policy: str. See `transformations`.
-        probability: float or scalar tensor. The probability of each transformation.
-
-    Returns:
-        A tensor shaped like `images`, differentiable with respect to it.
+    `uniforms` (`[batch, uniform_count(policy)]`, U[0, 1)) give each transformation in order
+    its parameters, then its gate: applied when the gate is below `probability` (ADA's `p`).
     """
     images = ops.convert_to_tensor(images)
     uniforms = ops.cast(uniforms, "float32")
@@ -227,30 +154,12 @@ def augment(images, uniforms, policy=config.AUGMENT_POLICY, probability=1.0):
     return images
 
 
-# --------------------------------------------------------------------------------------------
-# ADA's adjustment of p
-# --------------------------------------------------------------------------------------------
-
-
 def overfitting_heuristic(real_scores, fake_scores):
-    """ADA's `r_t = E[sign(D(real))]`, with the sign taken from the middle of the scores.
+    """ADA's `r_t = E[sign(D(real))]`, the sign taken from the middle of the scores: a float32
+    scalar in [-1, 1], `mean(sign(real - (mean(real) + mean(fake)) / 2))`.
 
-    ADA's discriminator outputs logits, whose decision threshold is 0. A Wasserstein critic's
-    scores have no threshold: neither its loss nor its gradient penalty changes when a constant
-    is added to them, so the sign of a raw score means nothing. The threshold here is the
-    midpoint of the batch's mean real and mean generated scores, the critic's decision boundary
-    between the two: `r_t = mean(sign(real_scores - (mean(real_scores) + mean(fake_scores)) /
-    2))`. It is 1 when every real score lies on the real side (a critic that separates the real
-    batch perfectly, as an overfitting one does), near 0 when they straddle it. For logits of a
-    balanced discriminator the midpoint is near 0, ADA's own form (and `(r_t + 1) / 2` is the
-    accuracy on the reals that keras.io's `gan_ada` example tracks).
-
-    Args:
-        real_scores: tensor `[batch, 1]`, the critic's scores of a real batch.
-        fake_scores: tensor `[batch, 1]`, its scores of a generated batch.
-
-    Returns:
-        A float32 scalar in [-1, 1].
+    A Wasserstein critic's scores have no threshold (adding a constant changes neither its loss
+    nor its penalty), so the midpoint of the mean real and generated scores stands for ADA's 0.
     """
     real_scores = ops.cast(real_scores, "float32")
     middle = (ops.mean(real_scores) + ops.mean(ops.cast(fake_scores, "float32"))) / 2
@@ -260,12 +169,7 @@ def overfitting_heuristic(real_scores, fake_scores):
 def adjusted_probability(probability, heuristic, target, step):
     """ADA's update of `p`: `clip(p + sign(heuristic - target) * step, 0, 1)`.
 
-    Args:
-        probability: float scalar. The current `p`.
-        heuristic: float scalar. The overfitting heuristic `r_t` over the last interval.
-        target: float. Its target (0.6 in the ADA paper).
-        step: float scalar. The images seen since the last adjustment divided by
-            `images_to_saturate`, so that `p` can go from 0 to 1 in that many images.
+    `step` is the images seen since the last adjustment over `images_to_saturate`.
     """
     moved = probability + ops.sign(heuristic - target) * step
     return ops.clip(moved, 0.0, 1.0)
@@ -275,20 +179,12 @@ def adjusted_probability(probability, heuristic, target, step):
 class Augmentation(keras.layers.Layer):
     """A model's augmentation of the critic's inputs: DiffAugment, or ADA with its state.
 
-    `augment_images(images, uniforms)` applies `augment` with probability 1 (DiffAugment) or
-    `p` (ADA). For ADA the layer holds `p` (starting at 0) and the heuristic's running sums as
-    non-trainable float32 variables, saved with the model; `observe` adds one critic update's
-    heuristic, and every `interval` updates moves `p` by `adjusted_probability`, its step the
-    interval's real images over `images_to_saturate`.
-
     Args:
         policy: str. See `transformations`.
-        adaptive: bool. ADA's probability `p`; DiffAugment (every transformation always) if
-            `False`.
-        target: float. ADA's target of the overfitting heuristic (0.6 in the paper).
-        interval: int. Critic updates between adjustments of `p` (4 in the paper).
-        images_to_saturate: int. Real images in which `p` can go from 0 to 1 (500k in the
-            paper).
+        adaptive: bool. ADA (`p`) or DiffAugment (every transformation always).
+        target: float. ADA's target of the overfitting heuristic.
+        interval: int. Critic updates between adjustments of `p`.
+        images_to_saturate: int. Real images in which `p` can go from 0 to 1.
         **kwargs: passed to `keras.layers.Layer`.
     """
 
@@ -310,8 +206,7 @@ class Augmentation(keras.layers.Layer):
         self.images_to_saturate = int(images_to_saturate)
         self.probability = None
         if self.adaptive:
-            # Assigned in each replica with the same value (the heuristic is averaged over the
-            # replicas first): the first replica's assignment stands for all.
+            # Every replica assigns the same value: the first replica's stands for all.
             self.probability, self.sign_total, self.image_total, self.update_count = (
                 self.add_weight(
                     shape=(), initializer="zeros", dtype="float32", trainable=False, name=name,
@@ -359,18 +254,9 @@ MODES = ("diffaugment", "ada")
 
 
 def make_augmentation(augment, policy, sample_shape):
-    """The `Augmentation` of a model given `augment` and `augment_policy`, or `None`.
-
-    Args:
-        augment: `None`, `"diffaugment"` or `"ada"`.
-        policy: str. See `transformations`.
-        sample_shape: tuple or `None`. The generator's sample shape without the batch axis.
-
-    Raises:
-        ValueError: for another `augment`, a bad policy, or samples known not to be images
-            `[height, width, channels]` (2-D points, say). Samples of unknown shape (a
-            subclassed generator) pass, as in the models' other checks.
-    """
+    """The `Augmentation` for `augment` (`None`, `"diffaugment"`, `"ada"`) and `policy`, or
+    `None`; a `ValueError` for another mode, a bad policy, or samples (`sample_shape`, without
+    the batch axis, `None` if unknown) known not to be images."""
     if augment is not None and augment not in MODES:
         raise ValueError(
             f"`augment` must be None, 'diffaugment' or 'ada'. Received: augment={augment!r}"

@@ -1,11 +1,8 @@
 """Checks of the data `fit` feeds a model: the batches' sizes against `critic_steps`, the labels.
 
-What the trace knows (a static batch size, the labels' dtype and rank) is checked in Python, with a
-`ValueError`. What only the step knows (a dynamic batch size, the labels' values) is checked by a
-graph assertion whose message starts with `FAILED_CHECK`: `BaseGAN.fit` turns the
-`InvalidArgumentError` it raises into a `ValueError` with that message (`failed_check_message`).
-Under whole-step XLA (`compile(jit_compile=True)` on one device) XLA ignores assertions, so the
-step-time checks are left out (`runtime=False`) and `fit` checks the first batch eagerly instead.
+What the trace knows is checked in Python; what only the step knows (a dynamic batch size, the
+labels' values) by a graph assertion whose message starts with `FAILED_CHECK`, which `fit`
+turns into a `ValueError` (`failed_check_message`). XLA ignores assertions (`runtime=False`).
 """
 
 import tensorflow as tf
@@ -25,14 +22,8 @@ def rows_message(rows, critic_steps):
 
 
 def check_rows(real, critic_steps, runtime=True):
-    """`real`, checked to hold a multiple of `critic_steps` samples (rows).
-
-    A static batch size is checked now; a dynamic one (e.g. `Dataset.batch(n)` without
-    `drop_remainder`) in the step, unless `runtime` is False.
-
-    Raises:
-        ValueError: (now, or from `fit`) naming the batch size and `critic_steps`.
-    """
+    """`real`, checked to hold a multiple of `critic_steps` samples (rows): a static batch
+    size now, a dynamic one in the step unless `runtime` is False."""
     rows = real.shape[0]
     if rows is not None:
         if rows % critic_steps:
@@ -45,15 +36,9 @@ def check_rows(real, critic_steps, runtime=True):
 
 
 def check_labels(labels, num_classes, runtime=True):
-    """Labels of a batch, checked and cast to int32: integer class indices, one per sample, in
-    `[0, num_classes)` (`>= 0` when `num_classes` is `None`).
-
-    The dtype and rank are checked now; the values in the step, unless `runtime` is False (a label
-    outside the range would fail inside a gather, or on CPU silently wrap to another class).
-
-    Raises:
-        ValueError: (now, or from `fit`) naming the dtype, shape or values received.
-    """
+    """Labels of a batch as int32, checked to be class indices in `[0, num_classes)` (`>= 0`
+    when `num_classes` is `None`): dtype and rank now, values in the step unless `runtime` is
+    False (on CPU an index out of range would silently wrap to another class)."""
     labels = tf.convert_to_tensor(labels)
     if not labels.dtype.is_integer:
         raise ValueError(
@@ -90,12 +75,8 @@ def check_labels(labels, num_classes, runtime=True):
 
 
 def checked(value, condition, template, inputs):
-    """`value`, once the scalar `condition` holds; else the check fails with `template` (a
-    `tf.strings.format` template) formatted with `inputs`.
-
-    Eagerly, a failure is a `ValueError` at once; in a graph, an `InvalidArgumentError` whose
-    message holds `FAILED_CHECK` and the formatted message (see `failed_check_message`).
-    """
+    """`value`, once the scalar `condition` holds; else a `ValueError` (eagerly) or an
+    `InvalidArgumentError` (in a graph) with the `tf.strings.format` `template` of `inputs`."""
     message = tf.strings.format(FAILED_CHECK + template, inputs)
     if tf.executing_eagerly():
         if not bool(condition):
@@ -107,9 +88,8 @@ def checked(value, condition, template, inputs):
 
 
 def after_checks(*tensors):
-    """A context in which every op created runs after `tensors` (the checked batches; `None`s are
-    skipped), so that a failed step-time check stops the whole step: not only what reads the
-    data, but also the optimizers' counters and the seed generator. A no-op eagerly."""
+    """A context whose ops run after `tensors` (the checked batches), so that a failed check
+    stops the whole step, the optimizers' counters and the seed generator included."""
     return tf.control_dependencies([tensor for tensor in tensors if tensor is not None])
 
 
@@ -126,13 +106,8 @@ def failed_check_message(error):
 
 
 def batching_message(batching, critic_steps):
-    """The message for a `make_dataset` dataset whose `critic_steps` is not the model's, or
-    `None` when they agree.
-
-    Args:
-        batching: `keras_wgan._data_contract.Batching`, what the dataset was made with.
-        critic_steps: int. The model's.
-    """
+    """The message for a dataset made (`batching`, a `_data_contract.Batching`) for other
+    `critic_steps` than the model's, or `None` when they agree."""
     if batching.critic_steps == critic_steps:
         return None
     rows = batching.batch_size * batching.critic_steps

@@ -1,19 +1,12 @@
-"""Replicas, loss scaling and `fit`'s logs: the tf.distribute and mixed-precision plumbing of
-the models.
-
-`BaseGAN` calls these so that its updates read as the algorithm. Three facts shape them:
-- Keras 3 sums gradients across replicas, so each replica's loss is divided by the number of
-  replicas (`scale_for_replicas`), and a gradient's norm is the norm of that sum (`global_norm`).
-- Under `mixed_float16` each optimizer is wrapped in a `LossScaleOptimizer`
-  (`with_loss_scale`), whose check of the gradients sees the first replica only: an overflow on
-  any replica must make every replica skip the update (`finite_on_all_replicas`).
-- Random numbers are drawn for the global batch and sliced per replica (`draw_for_replica`), so
-  that a step on N replicas uses the noise of a one-device step on the global batch.
-"""
+"""Replicas, loss scaling and `fit`'s logs: the tf.distribute and mixed-precision plumbing."""
 
 import keras
 import tensorflow as tf
 from keras import ops
+
+from keras_wgan._framework import flatten_layers
+from keras_wgan._framework import in_multi_worker_mode
+from keras_wgan._framework import maybe_merge_call
 
 
 def replicas():
@@ -22,25 +15,13 @@ def replicas():
 
 
 def scale_for_replicas(loss):
-    """This replica's share of a loss whose gradients Keras sums over the replicas.
-
-    Keras 3 sums gradients across replicas: a per-replica mean loss divided by the number of
-    replicas gives the gradient of the global-batch mean.
-    """
+    """This replica's share of a mean loss whose gradients Keras sums over the replicas."""
     return loss / replicas()
 
 
 def draw_for_replica(sampler, shape, seed):
-    """Random values of `shape` (batch first) for this replica, from the seed generator `seed`.
-
-    Under a strategy with several replicas, every replica draws the same global batch (their
-    seed generators advance in step) and keeps its own slice.
-
-    Args:
-        sampler: a `keras.random` function taking `(shape, seed=...)`.
-        shape: tuple, `(batch_size, ...)`; `batch_size` may be a scalar tensor.
-        seed: `keras.random.SeedGenerator`.
-    """
+    """`sampler(shape, seed=seed)` for this replica: every replica draws the global batch
+    (their seed generators advance in step) and keeps its slice. `shape` is batch first."""
     context = tf.distribute.get_replica_context()
     count = replicas()
     if count == 1 or context is None:
@@ -68,12 +49,8 @@ def global_norm(gradients):
 
 
 def finite_on_all_replicas(gradients):
-    """The gradients, made non-finite on every replica if any replica's are, and whether they are
-    finite: so that under loss scaling all replicas skip an overflowing update together.
-
-    Returns:
-        A tuple `(gradients, finite)`, `finite` a boolean scalar.
-    """
+    """`(gradients, finite)`: the gradients made non-finite on every replica if any replica's
+    are, so that all replicas skip an overflowing update together; `finite` a boolean."""
     present = [g for g in gradients if g is not None]
     finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in present])
     finite = tf.cast(finite, "float32")
@@ -82,35 +59,20 @@ def finite_on_all_replicas(gradients):
         # 1 on every replica exactly when all replicas' flags are 1.
         count = context.all_reduce(tf.distribute.ReduceOp.SUM, finite)
         finite = tf.cast(count >= replicas(), "float32")
-        # Keras's LossScaleOptimizer reads the first replica's gradients only: dividing by 0
-        # makes every replica's gradients non-finite when one replica's are.
+        # Dividing by 0 makes every replica's gradients non-finite when one replica's are.
         gradients = [None if g is None else g / tf.cast(finite, g.dtype) for g in gradients]
     return gradients, finite > 0
 
 
 def compiled_per_replica(methods):
-    """Each method compiled with XLA as a `tf.function`, by name: what runs on each replica when
-    a step spans several devices (XLA cannot compile a step that spans devices, tensorflow issue
-    56423)."""
+    """Each method compiled with XLA as a `tf.function`, by name: what runs on each replica
+    when a step spans several devices (XLA cannot compile such a step)."""
     return {method.__name__: tf.function(method, jit_compile=True) for method in methods}
 
 
-def in_multi_worker_mode(strategy):
-    """Whether `strategy` is a `MultiWorkerMirroredStrategy` over several workers."""
-    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
-        strategy.extended._in_multi_worker_mode()
-    )
-
-
 def logs_for_fit(logs):
-    """A step's logs shaped so that `fit` can average them over the replicas of all workers.
-
-    Under `MultiWorkerMirroredStrategy` with several workers, Keras 3.15 reduces a step's logs with
-    `strategy.reduce("MEAN", value, axis=0)`, which fails on scalars ("Invalid reduction dimension
-    0 for input with 0 dimensions", tensorflow issue 72388). Given a leading axis of one, each log
-    is averaged over the replicas of all workers, as `fit` does under `MirroredStrategy`.
-    """
-    # The condition under which Keras's `reduce_per_replica` takes that path.
+    """A step's logs shaped so that `fit` can average them over the replicas of all workers:
+    with several workers Keras reduces them along axis 0, which scalars lack."""
     if in_multi_worker_mode(tf.distribute.get_strategy()):
         return {name: ops.reshape(value, (1,)) for name, value in logs.items()}
     return logs
@@ -119,7 +81,7 @@ def logs_for_fit(logs):
 def computes_in_float16(network):
     """Whether any layer of `network` computes in float16 (the `mixed_float16` policy)."""
     return any(
-        getattr(layer, "compute_dtype", None) == "float16" for layer in network._flatten_layers()
+        getattr(layer, "compute_dtype", None) == "float16" for layer in flatten_layers(network)
     )
 
 
@@ -140,15 +102,9 @@ def loss_scale(optimizer):
 def move_averages(averages, values, decay):
     """`average <- decay * average + (1 - decay) * value` for each pair, on every replica.
 
-    The averages are assigned in cross-replica context, each replica's copy from that replica's
-    copy of the value (Keras creates variables without an aggregation, which a replica may not
-    assign alone): with mirrored values and the same `decay` everywhere, the averages stay equal
-    on all replicas, with no communication.
-
-    Args:
-        averages: list of variables.
-        values: list of variables (or tensors) of the same shapes.
-        decay: float or float scalar tensor, in [0, 1]; 0 copies the values.
+    Assigned in cross-replica context (Keras's variables have no aggregation, so a replica may
+    not assign one alone), each replica's copy from its copy of the value: no communication.
+    `decay` is a float in [0, 1]; 0 copies the values.
     """
     averages = [a.value if isinstance(a, keras.Variable) else a for a in averages]
     values = [v.value if isinstance(v, keras.Variable) else v for v in values]
@@ -161,6 +117,4 @@ def move_averages(averages, values, decay):
         for average, value in zip(averages, values):
             strategy.extended.update(average, interpolate, args=(value, decay), group=False)
 
-    tf.__internal__.distribute.interim.maybe_merge_call(
-        update, tf.distribute.get_strategy(), decay
-    )
+    maybe_merge_call(update, tf.distribute.get_strategy(), decay)

@@ -1,11 +1,5 @@
-"""`fit` on arrays: the batches built from NumPy samples (and labels), and the arguments of
-`keras.Model.fit` a GAN refuses.
-
-Keras batches arrays by `batch_size` itself; a model's step takes `critic_steps * batch_size`
-samples and splits them into one batch per critic update. So `BaseGAN.fit` gives arrays to
-`keras_wgan.data.make_dataset` with the model's `critic_steps` (`array_batches`): `batch_size`
-stays the batch of each critic update, as with a dataset.
-"""
+"""`fit` on arrays: their `make_dataset` batches (`batch_size` per critic update, as with a
+dataset), and the arguments of `keras.Model.fit` a GAN refuses."""
 
 import tensorflow as tf
 
@@ -49,11 +43,8 @@ def arrays_of(x, y):
 
 
 def array_batches(model, samples, labels, batch_size, shuffle):
-    """The `make_dataset` batches of `samples` (and `labels`) for `model`: `batch_size` samples
-    for each of its `critic_steps` critic updates, one step's batches in each element.
-
-    Shuffled (when `shuffle`) with the model's seed moved by its generator updates so far, so that
-    a run repeats its orders and a later `fit` call does not replay the first call's.
+    """The `make_dataset` batches of `samples` (and `labels`) for `model`'s critic updates,
+    shuffled with its seed moved by its generator updates (a later `fit` does not replay).
 
     Raises:
         ValueError: labels given to an unconditional model, or what `make_dataset` refuses.

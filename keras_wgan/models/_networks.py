@@ -7,6 +7,7 @@ what a Functional network's shapes tell, and lets a subclassed network through.
 import keras
 
 from keras_wgan._checks import check_positive_int
+from keras_wgan._framework import flatten_layers
 
 
 def check_model(argument, network):
@@ -82,7 +83,7 @@ def check_without_batch_normalization(argument, critic):
         return
     names = [
         layer.name
-        for layer in critic._flatten_layers()
+        for layer in flatten_layers(critic)
         if isinstance(layer, keras.layers.BatchNormalization)
     ]
     if names:
@@ -102,7 +103,7 @@ def num_classes_of(*networks):
         layer.input_dim
         for network in networks
         if isinstance(network, keras.Layer)
-        for layer in network._flatten_layers()
+        for layer in flatten_layers(network)
         if isinstance(layer, keras.layers.Embedding)
     ]
     return min(sizes) if sizes else None

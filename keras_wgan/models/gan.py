@@ -17,28 +17,13 @@ GENERATOR_LOSSES = {
 class GAN(BaseGAN):
     """The original GAN, with the minimax or the non-saturating generator loss.
 
-    The critic here is the discriminator: it outputs one logit per sample (the same builders
-    serve, their output is linear) and is trained with the binary cross-entropy computed from
-    logits, so that no `log(sigmoid)` ever saturates to `-inf`. The generator minimises either
-    `mean(log(1 - D(fake)))` (`"minimax"`, the game of the 2014 paper, whose gradient vanishes
-    when the discriminator wins) or `-mean(log D(fake))` (`"non_saturating"`, the paper's
-    practical variant). Same base, data contract and `fit` behaviour as `WGAN`; BatchNorm is
-    allowed in both networks (DCGAN).
+    The critic is the discriminator (one logit per sample, the binary cross-entropy from
+    logits); BatchNorm is allowed. Metrics: `BaseGAN`'s, and `real_probability` /
+    `fake_probability`, the mean `sigmoid(D(x))` on real and generated samples.
 
-    Metrics: `critic_loss` (the discriminator's cross-entropy), `generator_loss`,
-    `generator_gradient_norm`, and `real_probability` / `fake_probability`, the mean
-    `sigmoid(D(x))` on real and generated samples: a discriminator that wins drives them to 1 and
-    0, where the minimax generator gets no gradient.
-
-    Args:
-        generator: `keras.Model`. Maps latent vectors to samples.
-        critic: `keras.Model`. The discriminator: one logit per sample, `[batch, 1]`.
-        loss: str. `"non_saturating"` (default) or `"minimax"`.
-        latent_dim: int or `None`. Read from the generator's input when `None`.
-        critic_steps: int. Discriminator updates per generator update (1 in DCGAN).
-        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
-            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
+    Args (the others: `BaseGAN`'s):
+        loss: str. `"non_saturating"` (`-mean(log D(fake))`) or `"minimax"`
+            (`mean(log(1 - D(fake)))`, whose gradient vanishes when the discriminator wins).
 
     Example:
 
@@ -57,7 +42,7 @@ class GAN(BaseGAN):
         critic,
         loss="non_saturating",
         latent_dim=None,
-        critic_steps=1,
+        critic_steps=config.GAN_CRITIC_STEPS,
         seed=None,
         **kwargs,
     ):
@@ -71,9 +56,12 @@ class GAN(BaseGAN):
             generator, critic, latent_dim=latent_dim, critic_steps=critic_steps, seed=seed, **kwargs
         )
 
-    def default_optimizer(self):
-        """Adam(2e-4, beta_1=0.5), DCGAN's optimizer."""
-        return config.gan_optimizer()
+    @classmethod
+    def paper_optimizer(cls):
+        """Adam(2e-4, beta_1=0.5), DCGAN's optimizer for both networks."""
+        return keras.optimizers.Adam, {
+            "learning_rate": config.GAN_LEARNING_RATE, "beta_1": config.GAN_BETA_1
+        }
 
     def critic_objective(self, real_scores, fake_scores):
         loss = losses.discriminator_loss(real_scores, fake_scores)

@@ -6,21 +6,17 @@ from keras import ops
 from keras_wgan import config
 from keras_wgan import losses
 from keras_wgan._checks import check_nonnegative_float
-from keras_wgan.models._batches import after_checks
 from keras_wgan.models._networks import check_model
-from keras_wgan.models._networks import check_without_batch_normalization
+from keras_wgan.models._stacked_networks import augmentation_layers
+from keras_wgan.models._stacked_networks import check_stacked_networks
+from keras_wgan.models._stacked_networks import compose_generator
 from keras_wgan.models.wgan_gp import WGANGP
-from keras_wgan.networks.stacked import ConditioningAugmentation
 from keras_wgan.networks.stacked import upscale_factor
 
 STAGES = (1, 2, "joint")
 # Metrics logged for each stage, prefixed `stage1_` / `stage2_`.
 STAGE_METRICS = (
-    "critic_loss",
-    "wasserstein_estimate",
-    "gradient_penalty",
-    "gradient_norm",
-    "generator_loss",
+    "critic_loss", "wasserstein_estimate", "gradient_penalty", "gradient_norm", "generator_loss",
     "kl",
 )
 
@@ -29,89 +25,43 @@ STAGE_METRICS = (
 class StackedGAN(WGANGP):
     """A two-stage class-conditional GAN in the spirit of StackGAN, with WGAN-GP losses.
 
-    Stage I draws a low-resolution image from noise and an augmented class condition; stage II
-    refines it, given the class again (its own augmented condition), to the full resolution.
-    Each stage has a class-conditional critic at its resolution; the stage-I critic sees the
-    real images average-pooled to the stage-I resolution. Both critics are trained with the
-    Wasserstein loss and the gradient penalty of WGAN-GP (`keras_wgan.losses`,
-    `keras_wgan.penalties`); each generator loss is `-mean(critic(fake))` plus
-    `kl_weight * KL`, the KL of its stage's conditioning augmentation
-    (`keras_wgan.losses.conditioning_kl`).
-
-    `model.generator` is a Functional model `[latent, labels] -> full-resolution images`, so
-    `generate`, `keras_wgan.export_generator` and the sample callbacks work as for any
-    conditional model. Its latent vector holds all the randomness of both stages, each part
-    N(0, I) (`sample_latent` draws it from the model's seed generator):
+    Stage I draws a low-resolution image from noise and an augmented class condition, stage II
+    refines it. Each stage has a conditional critic at its resolution (stage I's sees the real
+    images average-pooled) with WGAN-GP's loss; each generator loss is `-mean(critic(fake))`
+    plus `kl_weight` times its conditioning augmentation's KL. `generator` composes the stages:
 
         latent = [z (noise_dim) | eps_1 (condition_dim_1) | eps_2 (condition_dim_2)]
-        c_1 = mean_1(y) + sigma_1(y) * eps_1;  low = stage1_generator([z, y, eps_1])
-        c_2 = mean_2(y) + sigma_2(y) * eps_2;  images = stage2_generator([low, y, eps_2])
+        low = stage1_generator([z, y, eps_1]);  images = stage2_generator([low, y, eps_2])
 
-    (the generators apply the augmentation themselves: see
-    `keras_wgan.networks.stacked.ConditioningAugmentation`). As in StackGAN the condition stays
-    random at sampling time.
-
-    Training stages (`stage`): `fit` trains what `stage` says, and setting `model.stage`
-    takes effect at the next `fit`.
-        `1`: stage I alone: the stage-I generator and critic.
-        `2`: stage II alone, stage I frozen: the stage-II generator and critic are trained on
-            the stage-I generator's outputs (in inference mode, so its BatchNormalization
-            statistics do not move either); no stage-I variable changes.
-        `"joint"` (default): both stages at every step, end to end: each critic update trains
-            both critics, and the generator step minimises the sum of both stages' generator
-            losses over all generator variables, the stage-II loss reaching stage I through
-            its images (as in StackGAN++, Zhang et al. 2018).
-    StackGAN trains stage by stage: `stage=1`, `fit`, then `model.stage = 2`, `fit`.
-
-    Data contract (`BaseGAN`'s): every element holds `critic_steps * batch_size` pairs
-    `(images, labels)` of full-resolution images in [-1, 1] and int labels.
-
-    Implementation: a `WGANGP` whose full-resolution critic is `critic`; each stage's critic loss
-    is WGAN-GP's (`critic_loss` with the stage's critic), and the train step is written from
-    `BaseGAN`'s pieces (`update`, `loss_gradients`, `step_logs`).
-
-    Optimizers: `generator_optimizer` covers both generators (a frozen stage's variables are
-    simply left out of the update); `critic_optimizer` trains the stage-II critic and a copy of
-    its configuration (`stage1_critic_optimizer`) the stage-I critic. Defaults to WGAN-GP's
-    Adam(1e-4, beta_1=0.5, beta_2=0.9).
-
-    Metrics: `critic_loss` and `generator_loss` (sums over the trained stages, the KL terms
-    included), `generator_gradient_norm`, and for each trained stage `stage<k>_critic_loss`,
-    `stage<k>_wasserstein_estimate`, `stage<k>_gradient_penalty` (weighted),
-    `stage<k>_gradient_norm` (mean critic gradient norm at the interpolates),
-    `stage<k>_generator_loss` (the adversarial part, `-mean(critic(fake))`) and `stage<k>_kl`
-    (unweighted).
+    `stage` is what the next `fit` trains: `1` stage I; `2` stage II, stage I frozen (inference
+    mode); `"joint"` both, the generator step minimising their summed losses (StackGAN++). Each
+    critic update of `BaseGAN`'s loop generates both stages' images from one fresh latent and
+    updates each trained stage's critic; `stage1_critic_optimizer` is a copy of
+    `critic_optimizer`. Metrics: `BaseGAN`'s (sums over the stages), and `stage<k>_` + each of
+    `STAGE_METRICS` per trained stage.
 
     Args:
         stage1_generator: `keras.Model`. `[noise, labels, condition_noise]` to low-resolution
-            images (see `keras_wgan.networks.build_stage1_generator`).
+            images (`keras_wgan.networks.build_stage1_generator`).
         stage2_generator: `keras.Model`. `[low_resolution_images, labels, condition_noise]` to
-            full-resolution images (`keras_wgan.networks.build_stage2_generator`).
+            images (`keras_wgan.networks.build_stage2_generator`).
         stage1_critic: `keras.Model`. `[low_resolution_images, labels]` to scores `[batch, 1]`.
         stage2_critic: `keras.Model`. `[images, labels]` to scores `[batch, 1]`.
-        stage: `1`, `2` or `"joint"`. What `fit` trains (see above).
-        critic_steps: int. Critic updates per generator update (5, as in WGAN-GP).
-        penalty_weight: float >= 0. lambda of the gradient penalty of both critics (10).
-        kl_weight: float >= 0. Weight of the KL term in each generator loss. StackGAN uses 1 on
-            a KL averaged over the condition's dimensions; ours is summed over them (see
-            `conditioning_kl`), so its 1.0 default weighs the KL `condition_dim` times more.
-        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
-            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
+        stage: `1`, `2` or `"joint"`. What `fit` trains.
+        kl_weight: float >= 0. Weight of the KL term in each generator loss.
+        critic_steps, penalty_weight, seed, **kwargs: `WGANGP`'s (no `augment`).
 
     Example:
 
     >>> networks = keras_wgan.networks.build_stacked_networks((16, 16, 1), num_classes=10)
     >>> model = keras_wgan.StackedGAN(**networks, stage=1)
     >>> model.compile()
-    >>> data = keras_wgan.data.make_dataset((images, labels), 64, critic_steps=5)
-    >>> model.fit(data, epochs=50)
+    >>> model.fit(keras_wgan.data.make_dataset((images, labels), 64, critic_steps=5))
     >>> model.stage = 2  # stage I frozen from now on
-    >>> model.fit(data, epochs=50)
+    >>> model.fit(keras_wgan.data.make_dataset((images, labels), 64, critic_steps=5))
     """
 
     objective_names = tuple(f"stage{k}_{name}" for k in (1, 2) for name in STAGE_METRICS)
-    # The stages' metrics replace WGAN-GP's diagnostics.
     diagnostic_names = ()
     network_arguments = ("stage1_generator", "stage2_generator", "stage1_critic", "stage2_critic")
 
@@ -142,9 +92,8 @@ class StackedGAN(WGANGP):
                 "StackedGAN does not support `augment` (its own generator loss and per-stage "
                 f"critics are not augmented). Received: augment={kwargs['augment']!r}"
             )
-        check_nonnegative_float("penalty_weight", penalty_weight)
         kl_weight = check_nonnegative_float("kl_weight", kl_weight)
-        noise_dim, condition_dims = _check_networks(**given)
+        noise_dim, condition_dims = check_stacked_networks(**given)
         self.stage1_generator = stage1_generator
         self.stage2_generator = stage2_generator
         self.stage1_critic = stage1_critic
@@ -157,7 +106,7 @@ class StackedGAN(WGANGP):
         self.kl_weight = kl_weight
         self.stage1_critic_optimizer = None
         super().__init__(
-            _compose(stage1_generator, stage2_generator, noise_dim, condition_dims),
+            compose_generator(stage1_generator, stage2_generator, noise_dim, condition_dims),
             stage2_critic,
             critic_steps=critic_steps,
             penalty_weight=penalty_weight,
@@ -187,13 +136,8 @@ class StackedGAN(WGANGP):
         return self._stage in (stage, "joint")
 
     def _measures(self, metric):
-        """Whether `fit` measures `metric` at this stage: a `stage<k>_` metric only if stage k
-        is trained."""
+        # A `stage<k>_` metric is measured only when stage k is trained.
         return not metric.startswith("stage") or self._trains(int(metric[5]))
-
-    # ----------------------------------------------------------------------------------------
-    # Sampling
-    # ----------------------------------------------------------------------------------------
 
     def split_latent(self, latent):
         """Splits the latent into `(z, eps_1, eps_2)`: stage I's noise and both conditions'."""
@@ -202,16 +146,8 @@ class StackedGAN(WGANGP):
         return noise, latent[:, self.noise_dim : self.noise_dim + first], latent[:, -second:]
 
     def generate_stages(self, latent, labels, training=False, stage1_training=None):
-        """Both stages' images from one latent: `(low_resolution_images, images)`.
-
-        Args:
-            latent: tensor or array `[batch, latent_dim]` (see the class docstring for its
-                layout).
-            labels: int tensor or array `[batch]`.
-            training: bool. Mode of the stage-II generator.
-            stage1_training: bool or `None`. Mode of the stage-I generator; `None` for
-                `training`.
-        """
+        """Both stages' images `(low_resolution_images, images)` from one latent and labels;
+        `training` is stage II's mode, `stage1_training` stage I's (`None`: `training`)."""
         # Tensors, so that NumPy labels can sit beside stage I's images in stage II's inputs.
         latent, labels = ops.convert_to_tensor(latent), ops.convert_to_tensor(labels)
         noise, first, second = self.split_latent(latent)
@@ -231,21 +167,12 @@ class StackedGAN(WGANGP):
         if isinstance(stage, bool) or stage not in (1, 2):
             raise ValueError(f"`stage` must be 1 or 2. Received: stage={stage!r}")
         network = self.stage1_generator if stage == 1 else self.stage2_generator
-        layers = _augmentation_layers(network)
+        layers = augmentation_layers(network)
         terms = [losses.conditioning_kl(*layer.moments(labels)) for layer in layers]
         return ops.sum(ops.stack(terms)) if terms else ops.zeros((), "float32")
 
-    # ----------------------------------------------------------------------------------------
-    # Compilation
-    # ----------------------------------------------------------------------------------------
-
     def compile(self, generator_optimizer=None, critic_optimizer=None, **kwargs):
-        """Sets the optimizers, as `BaseGAN.compile` does, and one for the stage-I critic.
-
-        `generator_optimizer` updates both generators; `critic_optimizer` the stage-II critic,
-        and a new optimizer with its configuration (`stage1_critic_optimizer`) the stage-I
-        critic, so that each critic has its own slots and step count.
-        """
+        """`BaseGAN.compile`, and `stage1_critic_optimizer`, configured as `critic_optimizer`."""
         super().compile(generator_optimizer, critic_optimizer, **kwargs)
         if self.loss_scaling:
             raise ValueError(
@@ -258,87 +185,35 @@ class StackedGAN(WGANGP):
         )
         self.stage1_critic_optimizer.build(self.stage1_critic.trainable_variables)
 
-    # ----------------------------------------------------------------------------------------
-    # Training
-    # ----------------------------------------------------------------------------------------
-
-    def train_step(self, data):
-        real_batches, label_batches = self.split_real_batches(data)
-        # Nothing of the step runs unless the batch passed its checks.
-        with after_checks(real_batches, label_batches):
-            batch_size = ops.shape(real_batches)[0]
-
-            # Samples of every critic update: the generators do not change during the critic
-            # loop, so one call per stage makes them all.
-            low_batches, fake_batches = self.generate_critic_batches(batch_size, label_batches)
-
-            # Critic loop: `critic_steps` updates of each trained stage's critic, each on a fresh
-            # real batch (average-pooled for stage I).
-            for index in range(self.critic_steps):
-                self.update_critics(
-                    real_batches[:, index],
-                    label_batches[:, index],
-                    low_batches[:, index],
-                    None if fake_batches is None else fake_batches[:, index],
-                )
-
-            # Generator step.
-            self.update_generator(batch_size, label_batches[:, 0])
-            # The averaged generator follows the new weights (when the model keeps one).
-            self.update_ema()
-            # Only the trained stages' metrics: the others have not been measured.
-            return self.step_logs(name for name in self.trackers if self._measures(name))
-
-    def generate_critic_batches(self, batch_size, label_batches):
-        """Both stages' samples for every critic update of a step, `[batch, critic_steps, ...]`.
-
-        The latent vectors are drawn `[batch, critic_steps, latent_dim]`, batch axis first, so
-        that under a strategy each replica takes its slice of the global draw (see `draw`).
-        Column `i` has the labels of real batch `i`. A frozen stage I (stage 2) runs in
-        inference mode; stage II runs only when it is trained.
-
-        Returns:
-            A tuple `(low_resolution_batches, image_batches)`; `image_batches` is `None` when
-            stage II is not trained.
-        """
-        steps = self.critic_steps
-        latent = self.draw(keras.random.normal, (batch_size, steps, self.latent_dim))
-        latent = ops.reshape(latent, (-1, self.latent_dim))
-        labels = ops.reshape(label_batches, (-1,))
+    def stage_images(self, latent, labels):
+        """The trained stages' images from one latent, by stage: a frozen stage I in inference
+        mode, stage II only when trained (its BatchNormalization statistics would move)."""
         noise, first, second = self.split_latent(latent)
-        low = self.stage1_generator([noise, labels, first], training=self._stage != 2)
-        fake = None
+        images = {1: self.stage1_generator([noise, labels, first], training=self._stage != 2)}
         if self._trains(2):
-            fake = self.stage2_generator([low, labels, second], training=True)
-            fake = ops.reshape(fake, (-1, steps) + tuple(fake.shape[1:]))
-        return ops.reshape(low, (-1, steps) + tuple(low.shape[1:])), fake
+            images[2] = self.stage2_generator([images[1], labels, second], training=True)
+        return images
 
-    def update_critics(self, real, labels, low, fake=None):
-        """One update of each trained stage's critic on one real batch and generated batches.
-
-        Args:
-            real: full-resolution real images `[batch, H, W, C]`.
-            labels: their labels `[batch]`.
-            low: stage-I samples `[batch, h, w, C]` for these labels.
-            fake: stage-II samples `[batch, H, W, C]` (needed when stage II is trained).
-        """
+    def update_critic(self, real, labels=None):
+        """One update of each trained stage's critic on one real batch (average-pooled for
+        stage I) and the stages' images from one fresh latent, of the same labels."""
+        images = self.stage_images(self.sample_latent(ops.shape(real)[0]), labels)
         total = ops.zeros((), "float32")
         if self._trains(1):
             total += self._update_stage_critic(
-                1, self.stage1_critic, self.stage1_critic_optimizer, self.downsample(real), low,
-                labels,
+                1, self.stage1_critic, self.stage1_critic_optimizer, self.downsample(real),
+                images[1], labels,
             )
         if self._trains(2):
             total += self._update_stage_critic(
-                2, self.critic, self.critic_optimizer, real, fake, labels
+                2, self.critic, self.critic_optimizer, real, images[2], labels
             )
         self._record(critic_loss=total)
 
     def _update_stage_critic(self, stage, critic, optimizer, real, fake, labels):
-        # The penalty's interpolation weights are drawn here, outside the function that
-        # `compile(jit_compile=True)` compiles: XLA draws other random numbers.
+        # The penalty's weights are drawn outside the function `compile(jit_compile=True)`
+        # compiles per replica (XLA draws other random numbers); the fakes are constants here.
         weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
-        # The fakes are constants here: only the critic learns.
         fake = ops.stop_gradient(fake)
         logs = self.update(
             optimizer, critic.trainable_variables, self.stage_critic_gradients, stage, real, fake,
@@ -347,19 +222,9 @@ class StackedGAN(WGANGP):
         return logs[f"stage{stage}_critic_loss"]
 
     def stage_critic_gradients(self, stage, real, fake, labels, weights):
-        """This replica's gradients and metrics of one stage's critic loss (WGAN-GP's).
-
-        Args:
-            stage: 1 or 2.
-            real: real images at the stage's resolution `[batch, h, w, C]`.
-            fake: generated images, same shape.
-            labels: their labels `[batch]`.
-            weights: the penalty's interpolation weights `[batch]`, drawn by the caller.
-
-        Returns:
-            A tuple `(gradients, logs)`: the gradients of the loss scaled for the replicas, and
-            the stage's critic metrics (`stage<k>_critic_loss`, ...).
-        """
+        """This replica's `(gradients, logs)` of stage `stage`'s critic loss (WGAN-GP's) on
+        batches at its resolution, `weights` the penalty's interpolation weights; the logs
+        named `stage<k>_...`."""
         critic = self.stage1_critic if stage == 1 else self.critic
         optimizer = self.stage1_critic_optimizer if stage == 1 else self.critic_optimizer
         gradients, logs = self.loss_gradients(
@@ -379,27 +244,16 @@ class StackedGAN(WGANGP):
         )
 
     def stacked_generator_gradients(self, latent, labels):
-        """This replica's gradients (with respect to `_trained_generator_variables()`) and logs
-        of the trained stages' generator loss (`generator_loss`)."""
+        """This replica's `(gradients, logs)` of `generator_loss` for the trained generators."""
         return self.loss_gradients(
             self.generator_optimizer, self._trained_generator_variables(), self.generator_loss,
             latent, labels,
         )
 
     def generator_loss(self, latent, labels=None):
-        """The trained stages' generator losses, summed: each `-mean(critic(fake))` plus
-        `kl_weight` times its KL term.
-
-        Returns:
-            A tuple `(loss, logs)`: the logs hold `generator_loss` and each trained stage's
-            adversarial loss and KL term.
-        """
-        noise, first, second = self.split_latent(latent)
-        # A frozen stage I (stage 2) runs in inference mode; stage II runs only if trained
-        # (in training mode its BatchNormalization statistics would move).
-        images = {1: self.stage1_generator([noise, labels, first], training=self._stage != 2)}
-        if self._trains(2):
-            images[2] = self.stage2_generator([images[1], labels, second], training=True)
+        """The trained stages' generator losses summed, each `-mean(critic(fake))` plus
+        `kl_weight` times its KL term, and the logs: `generator_loss` and each stage's parts."""
+        images = self.stage_images(latent, labels)
         loss = ops.zeros((), "float32")
         logs = {}
         for stage, critic in ((1, self.stage1_critic), (2, self.critic)):
@@ -413,6 +267,10 @@ class StackedGAN(WGANGP):
             logs[f"stage{stage}_kl"] = kl
         return loss, {"generator_loss": loss, **logs}
 
+    def measured_metrics(self):
+        """The metrics of the trained stages only."""
+        return [name for name in self.trackers if self._measures(name)]
+
     def _per_replica_methods(self):
         return (self.stage_critic_gradients, self.stacked_generator_gradients)
 
@@ -424,14 +282,9 @@ class StackedGAN(WGANGP):
             variables += self.stage2_generator.trainable_variables
         return variables
 
-    # ----------------------------------------------------------------------------------------
-    # Serialization
-    # ----------------------------------------------------------------------------------------
-
     def get_config(self):
         config_ = super().get_config()
-        # WGAN-GP's arguments that StackedGAN does not take: its generator is composed, the
-        # penalty is the paper's.
+        # WGAN-GP's arguments that StackedGAN does not take.
         for key in ("latent_dim", "penalty_target", "one_sided", "critic_warmup"):
             del config_[key]
         config_.update({"stage": self._stage, "kl_weight": self.kl_weight})
@@ -441,78 +294,3 @@ class StackedGAN(WGANGP):
 def _check_stage(stage):
     if isinstance(stage, bool) or stage not in STAGES:
         raise ValueError(f"`stage` must be 1, 2 or 'joint'. Received: stage={stage!r}")
-
-
-def _augmentation_layers(network):
-    return [
-        layer for layer in network._flatten_layers() if isinstance(layer, ConditioningAugmentation)
-    ]
-
-
-def _shapes(network, argument):
-    try:
-        inputs = [tuple(x.shape) for x in network.inputs]
-        output = tuple(network.output.shape)
-    except (AttributeError, ValueError, TypeError) as error:
-        raise ValueError(
-            f"`{argument}` must be a Functional model with known inputs and one output. "
-            f"Received: {argument}={network.name!r} of type {type(network).__name__}"
-        ) from error
-    return inputs, output
-
-
-def _check_networks(stage1_generator, stage2_generator, stage1_critic, stage2_critic):
-    """Checks that the four networks fit together; returns `(noise_dim, condition_dims)`."""
-    shapes = {
-        name: _shapes(network, name)
-        for name, network in (
-            ("stage1_generator", stage1_generator),
-            ("stage2_generator", stage2_generator),
-            ("stage1_critic", stage1_critic),
-            ("stage2_critic", stage2_critic),
-        )
-    }
-    for name in ("stage1_generator", "stage2_generator"):
-        inputs, _ = shapes[name]
-        first = "noise" if name == "stage1_generator" else "low_resolution_images"
-        if len(inputs) != 3 or inputs[1] not in ((None,), (None, 1)) or len(inputs[2]) != 2:
-            raise ValueError(
-                f"`{name}` must take [{first}, labels (batch,), condition_noise (batch, "
-                f"condition_dim)]. Received: {name} with input shapes {inputs}"
-            )
-    for name in ("stage1_critic", "stage2_critic"):
-        inputs, output = shapes[name]
-        if len(inputs) != 2 or output[1:] not in ((1,), ()):
-            raise ValueError(
-                f"`{name}` must take [images, labels] and give one score each, [batch, 1]. "
-                f"Received: {name} with input shapes {inputs}, output shape {output}"
-            )
-    check_without_batch_normalization("stage1_critic", stage1_critic)
-    check_without_batch_normalization("stage2_critic", stage2_critic)
-    low = shapes["stage1_generator"][1][1:]
-    full = shapes["stage2_generator"][1][1:]
-    pairs = (
-        ("stage2_generator's low-resolution input", shapes["stage2_generator"][0][0][1:], low),
-        ("stage1_critic's input", shapes["stage1_critic"][0][0][1:], low),
-        ("stage2_critic's input", shapes["stage2_critic"][0][0][1:], full),
-    )
-    for what, taken, made in pairs:
-        if taken != made:
-            raise ValueError(
-                f"The {what} has shape {taken} but the generator feeding it makes {made}. "
-                f"Received: stage1_generator output {low}, stage2_generator output {full}"
-            )
-    noise_dim = shapes["stage1_generator"][0][0][1]
-    condition_dims = (shapes["stage1_generator"][0][2][1], shapes["stage2_generator"][0][2][1])
-    return noise_dim, condition_dims
-
-
-def _compose(stage1_generator, stage2_generator, noise_dim, condition_dims):
-    """The full generator `[latent, labels] -> images` over the two stages (shared layers)."""
-    latent = keras.Input((noise_dim + sum(condition_dims),), name="latent")
-    labels = keras.Input(stage1_generator.inputs[1].shape[1:], dtype="int32", name="labels")
-    first, second = condition_dims
-    noise = latent[:, :noise_dim]
-    low = stage1_generator([noise, labels, latent[:, noise_dim : noise_dim + first]])
-    images = stage2_generator([low, labels, latent[:, noise_dim + first :]])
-    return keras.Model([latent, labels], images, name="stacked_generator")

@@ -8,60 +8,24 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan import losses
-from keras_wgan._checks import check_positive_float
+from keras_wgan._checks import check_clip_value
 from keras_wgan.constraints import WeightClip
 from keras_wgan.models.base import BaseGAN
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
 class WGAN(BaseGAN):
-    """Wasserstein GAN with weight clipping, trained with `model.fit`.
+    """Wasserstein GAN with weight clipping, trained with `model.fit` (Algorithm 1).
 
-    One `fit` step is one generator update, preceded by `critic_steps` critic updates, each on a
-    fresh batch of real samples (Algorithm 1 of the paper). The critic has a linear output (no
-    sigmoid) and the losses have no log (see `keras_wgan.losses` for the sign convention). After
-    every critic update each trainable critic variable is clipped to `[-clip_value, clip_value]`:
-    the model gives every critic variable a `WeightClip` constraint, which Keras optimizers apply
-    right after each update.
+    Every trainable critic variable gets a `WeightClip(clip_value)` constraint, which Keras
+    optimizers apply after each update. Metrics: `BaseGAN`'s, `wasserstein_estimate` (falls as
+    the generator improves) and `clipped_fraction` (the share of critic weights at the bound).
 
-    Data contract: every element `fit` receives holds `critic_steps * batch_size` real samples
-    (or a tuple whose first item does; labels are ignored). The step splits it into
-    `critic_steps` batches of `batch_size`, row `i` going to critic update `i % critic_steps`,
-    and generates `batch_size` samples for each update. An epoch therefore makes
-    `num_samples / (critic_steps * batch_size)` generator updates and sees every real sample once.
-    `keras_wgan.data.make_dataset(x, batch_size, critic_steps)` builds such batches.
-
-    Metrics (averaged over the epoch's critic updates, or generator updates for
-    `generator_loss` and `generator_gradient_norm`):
-        `critic_loss`: the loss the critic minimises, `gradient_penalty - wasserstein_estimate`
-            (no penalty for WGAN).
-        `generator_loss`: `-mean(critic(fake))`.
-        `generator_gradient_norm`: global norm of the generator's gradient.
-        `wasserstein_estimate`: `mean(critic(real)) - mean(critic(fake))`, without any penalty;
-            it estimates the Wasserstein-1 distance (times the critic's Lipschitz constant) and
-            should fall as the generator improves.
-        `clipped_fraction`: fraction of critic weights sitting at the clip bound as the critic
-            enters each update. Near 1, the clipping dominates the critic (the paper's warning
-            about capacity); near 0, `clip_value` is loose.
-
-    Args:
-        generator: `keras.Model`. Maps latent vectors `[batch, latent_dim]` to samples.
-        critic: `keras.Model`. Maps samples to one linear score each, `[batch, 1]`.
-        latent_dim: int or `None`. Size of the latent vectors; read from the generator's input
-            when `None`.
-        critic_steps: int. Critic updates per generator update (`n_critic`, 5 in the paper).
-        clip_value: float. The clipping bound `c` (0.01 in the paper), positive and finite;
-            `None` for no clipping.
-        critic_warmup: bool. The authors' code schedule: 100 critic updates per generator update
-            for the first 25 generator updates and on every 500th one. The warm-up's extra
-            updates cycle through the step's `critic_steps` real batches (the batch size is fixed
-            by the data contract), each with fresh generated samples. Traced once; runs in a
-            `tf.while_loop`, which `tf.distribute` strategies with several replicas do not
-            support around optimizer updates.
-        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`, the source of all
-            its randomness (latent vectors, interpolation weights).
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
-            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
+    Args (the others: `BaseGAN`'s):
+        critic_steps: int. Critic updates per generator update (`n_critic`).
+        clip_value: float > 0 or `None`. The clipping bound `c`; `None`: no clipping.
+        critic_warmup: bool. The authors' schedule: 100 critic updates per generator update
+            for the first 25 generator updates and every 500th one (not under replicas).
 
     Example:
 
@@ -69,8 +33,7 @@ class WGAN(BaseGAN):
     >>> critic = keras_wgan.networks.build_mlp_critic(input_dim=2)
     >>> model = keras_wgan.WGAN(generator, critic)
     >>> model.compile()  # RMSprop(5e-5) for both networks
-    >>> data = keras_wgan.data.make_dataset(keras_wgan.data.ring8(10_000), 64, critic_steps=5)
-    >>> model.fit(data, epochs=10)
+    >>> model.fit(keras_wgan.data.make_dataset(keras_wgan.data.ring8(10_000), 64, critic_steps=5))
     """
 
     objective_names = ("wasserstein_estimate",)
@@ -87,9 +50,7 @@ class WGAN(BaseGAN):
         seed=None,
         **kwargs,
     ):
-        if clip_value is not None:
-            clip_value = check_positive_float("clip_value", clip_value)
-        self.clip_value = clip_value
+        self.clip_value = check_clip_value(clip_value)
         self.critic_warmup = bool(critic_warmup)
         super().__init__(
             generator, critic, latent_dim=latent_dim, critic_steps=critic_steps, seed=seed, **kwargs
@@ -101,9 +62,10 @@ class WGAN(BaseGAN):
                 variable.constraint = WeightClip(self.clip_value)
         super().build(input_shape)
 
-    def default_optimizer(self):
+    @classmethod
+    def paper_optimizer(cls):
         """RMSprop(5e-5), the paper's optimizer for both networks."""
-        return config.wgan_optimizer()
+        return keras.optimizers.RMSprop, {"learning_rate": config.WGAN_LEARNING_RATE}
 
     def critic_objective(self, real_scores, fake_scores):
         estimate = losses.wasserstein_estimate(real_scores, fake_scores)

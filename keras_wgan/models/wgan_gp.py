@@ -5,8 +5,8 @@ from keras import ops
 
 from keras_wgan import config
 from keras_wgan import penalties
-from keras_wgan._checks import check_nonnegative_float
-from keras_wgan._checks import check_positive_float
+from keras_wgan._checks import check_penalty_target
+from keras_wgan._checks import check_penalty_weight
 from keras_wgan.models._networks import check_without_batch_normalization
 from keras_wgan.models.wgan import WGAN
 
@@ -15,43 +15,25 @@ from keras_wgan.models.wgan import WGAN
 class WGANGP(WGAN):
     """Wasserstein GAN with a gradient penalty, trained with `model.fit`.
 
-    The same model as `WGAN` with one hook changed: instead of clipping weights, the critic loss
-    gets `penalty_weight * mean((||grad critic(x_hat)||_2 - target) ** 2)` at
-    `x_hat = eps * real + (1 - eps) * fake`, `eps ~ U[0, 1]` drawn per example, the norm over all
-    non-batch axes, computed in float32 (see `keras_wgan.penalties.gradient_penalty`).
-    The critic must not use BatchNormalization: the penalty is per example, and batch statistics
-    make each score depend on the whole batch (the paper uses layer normalization instead).
+    `WGAN` with one hook changed: instead of clipping weights, the critic loss gets
+    `penalty_weight * mean((||grad critic(x_hat)||_2 - target) ** 2)` at
+    `x_hat = eps * real + (1 - eps) * fake`, `eps ~ U[0, 1]` per example
+    (`keras_wgan.penalties`). The critic must not use BatchNormalization (a per-example penalty).
 
-    The data contract and metrics are `WGAN`'s, with two diagnostics in place of
-    `clipped_fraction`:
-        `gradient_penalty`: the weighted penalty added to the critic loss (so
-            `critic_loss = gradient_penalty - wasserstein_estimate`).
-        `gradient_norm`: the mean gradient norm of the critic at the interpolates; near 1 for a
-            critic the penalty keeps 1-Lipschitz.
+    Metrics: `WGAN`'s, with `gradient_penalty` (weighted) and `gradient_norm` (the mean norm
+    at the interpolates) in place of `clipped_fraction`.
 
-    Defaults to Adam(1e-4, beta_1=0.5, beta_2=0.9) for both networks (the paper's 64x64
-    experiments use beta_1=0: pass `keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)`).
-
-    Args:
-        generator: `keras.Model`. Maps latent vectors `[batch, latent_dim]` to samples.
-        critic: `keras.Model`. Maps samples to one linear score each; no BatchNormalization.
-        latent_dim: int or `None`. Read from the generator's input when `None`.
-        critic_steps: int. Critic updates per generator update (5 in the paper).
-        penalty_weight: float, finite and >= 0. lambda, 10 in the paper.
-        penalty_target: float, finite and positive. The gradient norm the penalty pulls towards
-            (1).
+    Args (the others: `WGAN`'s and `BaseGAN`'s):
+        penalty_weight: float >= 0. lambda.
+        penalty_target: float > 0. The gradient norm the penalty pulls towards.
         one_sided: bool. Penalise only gradient norms above the target.
-        critic_warmup: bool. See `WGAN`.
-        seed: int or `None`. Seed of the model's `keras.random.SeedGenerator`.
-        **kwargs: passed to `BaseGAN` (`ema_decay`, `ema_warmup`: a moving average of the
-            generator's weights, see `BaseGAN`) and to `keras.Model` (e.g. `name`).
 
     Example:
 
     >>> generator = keras_wgan.networks.build_generator((28, 28, 1), latent_dim=128)
     >>> critic = keras_wgan.networks.build_critic((28, 28, 1), normalization="layer")
     >>> model = keras_wgan.WGANGP(generator, critic)
-    >>> model.compile()
+    >>> model.compile()  # Adam(1e-4, beta_1=0.5, beta_2=0.9) for both networks
     >>> model.fit(keras_wgan.data.make_dataset(images, 64, critic_steps=5), epochs=5)
     """
 
@@ -62,8 +44,8 @@ class WGANGP(WGAN):
         penalty_weight=config.PENALTY_WEIGHT, penalty_target=config.PENALTY_TARGET,
         one_sided=False, critic_warmup=False, seed=None, **kwargs,
     ):
-        penalty_weight = check_nonnegative_float("penalty_weight", penalty_weight)
-        penalty_target = check_positive_float("penalty_target", penalty_target)
+        penalty_weight = check_penalty_weight(penalty_weight)
+        penalty_target = check_penalty_target(penalty_target)
         check_without_batch_normalization("critic", critic)
         super().__init__(
             generator,
@@ -79,14 +61,18 @@ class WGANGP(WGAN):
         self.penalty_target = penalty_target
         self.one_sided = bool(one_sided)
 
-    def default_optimizer(self):
-        return config.wgan_gp_optimizer()
+    @classmethod
+    def paper_optimizer(cls):
+        """Adam(1e-4, beta_1=0.5, beta_2=0.9), the paper's optimizer for both networks."""
+        return keras.optimizers.Adam, {
+            "learning_rate": config.WGAN_GP_LEARNING_RATE,
+            "beta_1": config.WGAN_GP_BETA_1,
+            "beta_2": config.WGAN_GP_BETA_2,
+        }
 
     def critic_penalty(self, real, fake, labels=None, critic=None, weights=None):
-        """The weighted gradient penalty of `critic` (by default `self.critic`) and its logs.
-
-        `weights`, the interpolation weights `[batch]`, are drawn from `U[0, 1]` when `None`.
-        """
+        """The weighted gradient penalty of `critic` (default `self.critic`) and its logs;
+        `weights` (the interpolation weights `[batch]`) drawn from `U[0, 1]` when `None`."""
         if weights is None:
             weights = self.draw(keras.random.uniform, (ops.shape(real)[0],))
         penalty, norms = penalties.gradient_penalty(
