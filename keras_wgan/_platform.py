@@ -3,14 +3,7 @@
 import os
 import warnings
 
-
-def onednn_enabled():
-    """Whether this TensorFlow process runs with oneDNN, or `None` if it cannot tell."""
-    try:
-        from tensorflow.python.util import _pywrap_util_port
-    except ImportError:  # the private module moved
-        return None
-    return bool(_pywrap_util_port.IsMklEnabled())
+from keras_wgan._framework import onednn_enabled
 
 
 def warn_if_onednn_off():

@@ -10,6 +10,23 @@ from keras import ops
 
 from keras_wgan import config
 
+__all__ = [
+    "MODES",
+    "POLICY_NAMES",
+    "Augmentation",
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_saturation",
+    "adjusted_probability",
+    "augment",
+    "cutout",
+    "make_augmentation",
+    "overfitting_heuristic",
+    "transformations",
+    "translate",
+    "uniform_count",
+]
+
 # The names a policy may list, and the transformations each stands for, in the order applied.
 POLICY_NAMES = {
     "color": ("brightness", "saturation", "contrast"),

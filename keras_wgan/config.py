@@ -5,6 +5,33 @@ WGAN: Arjovsky et al., 2017. WGAN-GP: Gulrajani et al., 2017. DCGAN: Radford et 
 DiffAugment: Zhao et al., 2020. ADA: Karras et al., 2020.
 """
 
+__all__ = [
+    "ADA_IMAGES_TO_SATURATE",
+    "ADA_INTERVAL",
+    "ADA_TARGET",
+    "AUGMENT_POLICY",
+    "CLIP_VALUE",
+    "CRITIC_STEPS",
+    "CUTOUT_RATIO",
+    "DIVERGENCE_THRESHOLD",
+    "EMA_WARMUP",
+    "GAN_BETA_1",
+    "GAN_CRITIC_STEPS",
+    "GAN_LEARNING_RATE",
+    "PENALTY_EPSILON",
+    "PENALTY_TARGET",
+    "PENALTY_WEIGHT",
+    "TRANSLATION_RATIO",
+    "TRUNCATION_ROUNDS",
+    "WARMUP_CRITIC_STEPS",
+    "WARMUP_EVERY",
+    "WARMUP_GENERATOR_STEPS",
+    "WGAN_GP_BETA_1",
+    "WGAN_GP_BETA_2",
+    "WGAN_GP_LEARNING_RATE",
+    "WGAN_LEARNING_RATE",
+]
+
 # WGAN, Algorithm 1: alpha = 5e-5, c = 0.01, n_critic = 5.
 CRITIC_STEPS = 5
 CLIP_VALUE = 0.01

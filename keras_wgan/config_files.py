@@ -9,6 +9,17 @@ command and results file that measured them). The measured recipes ship as such 
 import json
 import os
 
+__all__ = [
+    "DESCRIPTION_KEYS",
+    "RECIPE_DIR",
+    "describe",
+    "read",
+    "read_recipes",
+    "recipe_names",
+    "recipe_path",
+    "write",
+]
+
 RECIPE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "recipes")
 # Keys a settings file may hold besides the fields: prose, never settings.
 DESCRIPTION_KEYS = ("about", "measured_by")
@@ -73,6 +84,11 @@ def recipe_path(name):
     if name not in recipe_names():
         raise ValueError(f"`name` must be one of {recipe_names()}. Received: name={name!r}")
     return os.path.join(RECIPE_DIR, f"{name}.json")
+
+
+def read_recipes():
+    """Every packaged recipe's settings, by name."""
+    return {name: read(recipe_path(name)) for name in recipe_names()}
 
 
 def describe(name):

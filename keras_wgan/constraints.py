@@ -6,6 +6,10 @@ from keras import ops
 from keras_wgan import config
 from keras_wgan._checks import check_positive_float
 
+__all__ = [
+    "WeightClip",
+]
+
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
 class WeightClip(keras.constraints.Constraint):

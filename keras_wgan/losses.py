@@ -9,6 +9,16 @@ Sign convention: the critic D gives real samples high scores.
 
 from keras import ops
 
+__all__ = [
+    "conditioning_kl",
+    "critic_loss",
+    "discriminator_loss",
+    "generator_loss",
+    "minimax_generator_loss",
+    "non_saturating_generator_loss",
+    "wasserstein_estimate",
+]
+
 
 def _mean(scores):
     return ops.mean(ops.cast(scores, "float32"))

@@ -4,6 +4,12 @@ import tensorflow as tf
 
 from keras_wgan import config
 
+__all__ = [
+    "gradient_norms",
+    "gradient_penalty",
+    "interpolate",
+]
+
 
 def interpolate(real_samples, fake_samples, weights):
     """`w * real + (1 - w) * fake` in float32, one weight per example (`weights`, `[batch]`),

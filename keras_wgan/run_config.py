@@ -8,11 +8,48 @@ so that the command line checks its arguments without loading them.
 
 import dataclasses
 import json
-import re
 
 from keras_wgan import config as paper
 from keras_wgan import config_files
+from keras_wgan._checks import check_critic_steps
+from keras_wgan._checks import check_ema_decay
+from keras_wgan._checks import check_penalty_weight
+from keras_wgan._checks import check_positive_float
 from keras_wgan._checks import check_positive_int
+
+__all__ = [
+    "AUGMENTS",
+    "CLASSIFIER_DATASETS",
+    "CLUSTER_DATASETS",
+    "CONDITIONAL_DATASETS",
+    "CRITIC_STEPS",
+    "DATASETS",
+    "DATASET_DEFAULTS",
+    "DIGITS_STEPS_PER_EPOCH",
+    "FEATURES",
+    "GAN_LOSSES",
+    "HIDDEN_UNITS",
+    "IMAGE_DATASETS",
+    "KIND_DEFAULTS",
+    "LATER_FIELDS",
+    "LR_DECAY_FINAL_FRACTION",
+    "MODELS",
+    "PAPER_LEARNING_RATES",
+    "PRECISIONS",
+    "RECIPES",
+    "RESUMABLE_CHANGES",
+    "SCORED_DATASETS",
+    "TFDS_DATASETS",
+    "TOY_DATASETS",
+    "TOY_LEARNING_RATES",
+    "TOY_STEPS_PER_EPOCH",
+    "TrainConfig",
+    "dataset_defaults",
+    "dataset_kind",
+    "default_run_name",
+    "field_names",
+    "measured_recipe",
+]
 
 # --- Choices -----------------------------------------------------------------------------------
 
@@ -51,7 +88,8 @@ LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False, "critic_stages
 # --- Defaults ----------------------------------------------------------------------------------
 
 # Discriminator updates per generator update: the papers' 5 for the WGANs, DCGAN's 1 for GANs.
-CRITIC_STEPS = {"wgan-gp": paper.CRITIC_STEPS, "wgan": paper.CRITIC_STEPS, "gan": 1, "ns-gan": 1}
+CRITIC_STEPS = {"wgan-gp": paper.CRITIC_STEPS, "wgan": paper.CRITIC_STEPS,
+                "gan": paper.GAN_CRITIC_STEPS, "ns-gan": paper.GAN_CRITIC_STEPS}
 # A pass over the 1,297 training digits is only a few generator steps: a digits epoch is this
 # many steps instead, the data repeated and reshuffled.
 DIGITS_STEPS_PER_EPOCH = 100
@@ -90,15 +128,8 @@ TOY_LEARNING_RATES = {
 LR_DECAY_FINAL_FRACTION = 0.05
 
 
-def _read_recipes():
-    recipes = {}
-    for name in config_files.recipe_names():
-        recipes[name] = config_files.read(config_files.recipe_path(name))
-    return recipes
-
-
 # The measured recipes by name, as their files in `keras_wgan/recipes/` hold them.
-RECIPES = _read_recipes()
+RECIPES = config_files.read_recipes()
 
 
 def measured_recipe(dataset, model):
@@ -314,56 +345,37 @@ class TrainConfig:
             self.run_name = default_run_name(self.model, self.dataset, self.conditional)
 
     def _check_values(self):
-        for name in ("batch_size", "critic_steps", "epochs", "base_filters", "latent_dim",
-                     "steps_per_execution"):
+        # The models' hyperparameters are checked by the models' own checks (`_checks`), here
+        # too, so that the command line refuses them before TensorFlow loads.
+        check_critic_steps(self.critic_steps)
+        check_ema_decay(self.ema_decay)
+        for name in ("batch_size", "epochs", "base_filters", "latent_dim", "steps_per_execution"):
             check_positive_int(name, getattr(self, name))
-        for name in ("num_samples", "image_size", "critic_stages", "critic_filters"):
+        for name in ("num_samples", "image_size", "critic_stages", "critic_filters",
+                     "ema_warmup"):
             if getattr(self, name) is not None:
                 check_positive_int(name, getattr(self, name))
         for name in ("generator_lr", "critic_lr"):
-            value = getattr(self, name)
-            if value is not None and not (
-                isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-            ):
-                raise ValueError(
-                    f"`{name}` must be a positive float or None. Received: {name}={value!r}"
-                )
+            if getattr(self, name) is not None:
+                check_positive_float(name, getattr(self, name))
         for name in ("lr_decay", "jit_compile"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(
                     f"`{name}` must be a bool or None. Received: {name}={getattr(self, name)!r}"
                 )
-        for name in ("backup_every", "quality_every", "steps_per_epoch"):
+        for name in ("seed", "backup_every", "quality_every", "steps_per_epoch"):
             value = getattr(self, name)
-            if name != "backup_every" and value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"`{name}` must be an int >= 0. Received: {name}={value!r}")
-        if self.ema_decay is not None and (
-            isinstance(self.ema_decay, bool)
-            or not isinstance(self.ema_decay, (int, float))
-            or not 0 <= self.ema_decay < 1
-        ):
-            raise ValueError(
-                "`ema_decay` must be a float in [0, 1) or None. "
-                f"Received: ema_decay={self.ema_decay!r}"
-            )
-        if self.ema_warmup is not None:
-            check_positive_int("ema_warmup", self.ema_warmup)
-        if self.penalty_weight is not None:
-            value = self.penalty_weight
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                0 <= value < float("inf")
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
             ):
-                raise ValueError(
-                    "`penalty_weight` must be a finite float >= 0 or None. "
-                    f"Received: penalty_weight={value!r}"
-                )
+                raise ValueError(f"`{name}` must be an int >= 0. Received: {name}={value!r}")
+        if self.penalty_weight is not None:
+            check_penalty_weight(self.penalty_weight)
             if self.model != "wgan-gp":
                 raise ValueError(
                     "`penalty_weight` is the gradient penalty's weight: set it for "
-                    f"model='wgan-gp' only. Received: penalty_weight={value!r} with "
-                    f"model={self.model!r}"
+                    f"model='wgan-gp' only. Received: penalty_weight={self.penalty_weight!r} "
+                    f"with model={self.model!r}"
                 )
         if isinstance(self.clusters, bool) or not isinstance(self.clusters, int) or (
             self.clusters < 0 or self.clusters == 1
@@ -450,18 +462,6 @@ class TrainConfig:
 def field_names():
     """`TrainConfig`'s fields, in order."""
     return tuple(field.name for field in dataclasses.fields(TrainConfig))
-
-
-def field_help(name):
-    """A field's description from `TrainConfig`'s docstring (its `Args:` entry, without the
-    type), e.g. for the command line's help."""
-    match = re.search(
-        rf"^ {{8}}{name}: [^.]+\. (.*?)(?=^ {{8}}\w+: |^\s*$)",
-        TrainConfig.__doc__, flags=re.MULTILINE | re.DOTALL,
-    )
-    if match is None:
-        raise ValueError(f"`TrainConfig` documents no field {name!r}")
-    return " ".join(match.group(1).split())
 
 
 def _is_positive_int(*values):

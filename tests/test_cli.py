@@ -311,7 +311,7 @@ def test_ema_decay_reaches_the_config_and_the_model():
     assert config.ema_decay == 0.99
     model = training.build_model(config, (2,))
     assert model.ema_decay == 0.99 and model.ema_generator is not None
-    assert model.ema_warmup is True  # the models' own warm-up (W = 10)
+    assert model.ema_warmup == 10  # the models' own warm-up (config.EMA_WARMUP)
     config = run_config.TrainConfig(**make_config(parse(["train", "--ema-warmup", "3"])))
     assert config.ema_warmup == 3
     assert training.build_model(config, (8, 8, 1), cluster_frequencies=[1.0] * 20).ema_warmup == 3

@@ -44,7 +44,14 @@ def describe(value):
     if inspect.isclass(value) or callable(value):
         return _first_line(inspect.getdoc(value))
     text = repr(value)
-    return f"`{text}`" if len(text) <= 60 else f"a {type(value).__name__}"
+    if len(text) <= 60:
+        return f"`{text}`"
+    items = list(value) if isinstance(value, (dict, tuple, list)) else []
+    shown = ", ".join(str(item) for item in items)
+    if len(shown) > 70:
+        shown = shown[:70].rsplit(", ", 1)[0] + ", ..."
+    kind = "keys" if isinstance(value, dict) else "items"
+    return f"a {type(value).__name__}; {kind}: {shown}" if items else f"a {type(value).__name__}"
 
 
 def _first_line(doc):

@@ -7,6 +7,7 @@ import tempfile
 import keras
 
 from keras_wgan._checks import check_positive_int
+from keras_wgan._framework import write_weights_h5
 from keras_wgan.checkpointing.errors import BackupError
 
 
@@ -124,19 +125,10 @@ def weights_file_bytes(model):
     broken file handle, and h5py (3.14) crashes the process with a segmentation fault when it
     closes it (measured with Keras 3.15: exit 139 after the `OSError`). Made in memory, the file
     reaches the disk through `write_file`, whose failures are ordinary `OSError`s. The file is
-    Keras's own (`keras.src.saving.saving_lib`, what `save_weights_only` does for a
-    `.weights.h5` path), so `model.load_weights` reads it.
+    Keras's own, so `model.load_weights` reads it.
     """
-    from keras.src.saving import saving_lib
-
     buffer = io.BytesIO()
-    store = saving_lib.H5IOStore(buffer, mode="w")
-    try:
-        saving_lib._save_state(
-            model, weights_store=store, assets_store=None, inner_path="", visited_saveables=set()
-        )
-    finally:
-        store.close()
+    write_weights_h5(model, buffer)
     return buffer.getvalue()
 
 

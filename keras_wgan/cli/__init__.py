@@ -20,6 +20,8 @@ from keras_wgan.cli import export
 from keras_wgan.cli import sample
 from keras_wgan.cli import train
 
+__all__ = ["COMMANDS", "attach_negative_numbers", "build_parser", "main"]
+
 COMMANDS = {"train": train, "sample": sample, "evaluate": evaluate, "export": export}
 
 

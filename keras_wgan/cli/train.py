@@ -9,6 +9,7 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import sys
 
 from keras_wgan import config_files
@@ -59,7 +60,7 @@ def _add_field_flag(parser, field, default_run_value):
     flag = "--" + field.name.replace("_", "-")
     kind = _annotation_type(field.type)
     # The docstring's markup read as plain text; argparse %-formats help texts.
-    help_text = run_config.field_help(field.name).replace("`", "").replace('"', "")
+    help_text = field_help(field.name).replace("`", "").replace('"', "")
     help_text = help_text.replace("%", "%%")
     if field.default is not None and field.default is not dataclasses.MISSING:
         help_text += f" Default: {_show(field.default)}"
@@ -75,6 +76,18 @@ def _add_field_flag(parser, field, default_run_value):
     else:
         options["type"] = TYPES[kind]
     parser.add_argument(flag, **options)
+
+
+def field_help(name):
+    """A field's description from `TrainConfig`'s docstring (its `Args:` entry, without the
+    type), e.g. for the command line's help."""
+    match = re.search(
+        rf"^ {{8}}{name}: [^.]+\. (.*?)(?=^ {{8}}\w+: |^\s*$)",
+        run_config.TrainConfig.__doc__, flags=re.MULTILINE | re.DOTALL,
+    )
+    if match is None:
+        raise ValueError(f"`TrainConfig` documents no field {name!r}")
+    return " ".join(match.group(1).split())
 
 
 def _annotation_type(annotation):

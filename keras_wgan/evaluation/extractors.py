@@ -11,6 +11,7 @@ import keras
 import numpy as np
 
 from keras_wgan._checks import check_positive_int
+from keras_wgan._framework import inception_v3_weights_url
 from keras_wgan._policy import dtype_policy
 from keras_wgan.evaluation.classifier import CLASSIFIERS
 from keras_wgan.evaluation.classifier import NUM_CLASSES
@@ -143,7 +144,6 @@ class InceptionV3Features:
 
 
 def _inception_weights_path(timeout):
-    from keras.src.applications import inception_v3
 
     cached = os.path.join(_keras_cache_dir(), "models", InceptionV3Features.WEIGHTS_FILE)
     if os.path.isfile(cached):
@@ -153,13 +153,13 @@ def _inception_weights_path(timeout):
     try:
         return keras.utils.get_file(
             InceptionV3Features.WEIGHTS_FILE,
-            inception_v3.WEIGHTS_PATH_NO_TOP,
+            inception_v3_weights_url(),
             cache_subdir="models",
         )
     except Exception as error:  # urllib and Keras raise several types for a failed download
         raise FeatureWeightsUnavailableError(
             f"The Inception-v3 weights are not in the Keras cache ({cached}) and downloading "
-            f"them from {inception_v3.WEIGHTS_PATH_NO_TOP} failed ({error}). Either run, on a "
+            f"them from {inception_v3_weights_url()} failed ({error}). Either run, on a "
             "machine with internet, `python -c \"import keras; keras.applications.InceptionV3("
             "include_top=False, weights='imagenet')\"` and copy the file it caches, "
             f"~/.keras/models/{InceptionV3Features.WEIGHTS_FILE}, to {cached}; or pass its path "

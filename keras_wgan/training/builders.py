@@ -11,7 +11,6 @@ import math
 
 import keras
 
-from keras_wgan import config as paper
 from keras_wgan import networks
 from keras_wgan import run_config
 from keras_wgan._platform import warn_if_bfloat16_is_slow
@@ -166,11 +165,11 @@ def build_model(config, sample_shape, cluster_frequencies=None, *, generator_opt
 def make_optimizers(config, generator_steps, *, optimizer_options=None):
     """The `(generator, critic)` optimizers of a run of `config` lasting `generator_steps`.
 
-    Each is the model's paper optimizer at the config's starting rate; with `config.lr_decay`
-    the rate decays linearly to `LR_DECAY_FINAL_FRACTION` of its start, over `generator_steps`
-    for the generator and `generator_steps * config.critic_steps` critic updates for the
-    critic. A rate of `None` (and no `optimizer_options`) gives `None`: the model's own
-    optimizer.
+    Each is the model's paper optimizer (`make_optimizer`) at the config's starting rate; with
+    `config.lr_decay` the rate decays linearly to `LR_DECAY_FINAL_FRACTION` of its start, over
+    `generator_steps` for the generator and `generator_steps * config.critic_steps` critic
+    updates for the critic. A rate of `None` (and no `optimizer_options`) gives `None`: the
+    model's own optimizer.
 
     Args:
         config: `TrainConfig`.
@@ -188,18 +187,11 @@ def make_optimizers(config, generator_steps, *, optimizer_options=None):
 def _optimizer(config, learning_rate, total_updates, options):
     if learning_rate is None and not options:
         return None
-    if learning_rate is None:
-        learning_rate = run_config.PAPER_LEARNING_RATES[config.model]
-    if config.lr_decay:
+    if learning_rate is not None and config.lr_decay:
         learning_rate = keras.optimizers.schedules.PolynomialDecay(
             learning_rate,
             decay_steps=max(1, total_updates),
             end_learning_rate=learning_rate * run_config.LR_DECAY_FINAL_FRACTION,
             power=1.0,
         )
-    if config.model == "wgan-gp":
-        arguments = {"beta_1": paper.WGAN_GP_BETA_1, "beta_2": paper.WGAN_GP_BETA_2}
-        return keras.optimizers.Adam(learning_rate, **{**arguments, **options})
-    if config.model in run_config.GAN_LOSSES:
-        return keras.optimizers.Adam(learning_rate, **{"beta_1": paper.GAN_BETA_1, **options})
-    return keras.optimizers.RMSprop(learning_rate, **options)
+    return MODEL_CLASSES[config.model].make_optimizer(learning_rate, **options)
