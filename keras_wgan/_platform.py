@@ -37,9 +37,8 @@ def cpu_flags(cpuinfo="/proc/cpuinfo"):
 def warn_if_bfloat16_is_slow(precision, flags=None, accelerators=None):
     """Warns when `precision` computes in bfloat16 on a CPU without native bfloat16 arithmetic.
 
-    There TensorFlow emulates it: on an AMD EPYC with AVX2 only, a bfloat16 matmul ran at 78
-    GFLOP/s against float32's 154 (issue 16's measurement). With a GPU or TPU present, or flags
-    that cannot be read, it says nothing.
+    There TensorFlow emulates it, slower than float32 (docs/speed.md). With a GPU or TPU
+    present, or flags that cannot be read, it says nothing.
 
     Args:
         precision: str. The dtype policy name, e.g. "mixed_bfloat16".

@@ -2,6 +2,7 @@
 
 import ast
 import pathlib
+import re
 
 import pytest
 
@@ -90,3 +91,33 @@ def test_only_the_command_line_loads_the_package_lazily(monkeypatch, orig_argv, 
     monkeypatch.setattr(sys, "orig_argv", orig_argv)
     monkeypatch.setattr(sys, "argv", argv)
     assert keras_wgan._started_as_command_line() is lazy
+
+
+def prose_lines(path):
+    """`(docstring and comment lines, non-blank lines)` of a module."""
+    import io
+    import tokenize
+
+    source = path.read_text()
+    nonblank = {number for number, line in enumerate(source.splitlines(), 1) if line.strip()}
+    prose = {token.start[0] for token in tokenize.generate_tokens(io.StringIO(source).readline)
+             if token.type == tokenize.COMMENT}
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            prose.update(range(body[0].lineno, body[0].end_lineno + 1))
+    return len(prose & nonblank), len(nonblank)
+
+
+def test_the_house_modules_of_one_concept_contracts_not_notebooks():
+    sizes = {module: len(path.read_text().splitlines()) for module, path in MODULES.items()}
+    assert {module: size for module, size in sizes.items() if size > 450} == {}
+    counts = [prose_lines(path) for path in MODULES.values()]
+    prose, nonblank = (sum(column) for column in zip(*counts))
+    assert prose / nonblank <= 0.25, f"docstrings and comments: {prose / nonblank:.1%} of lines"
+    jargon = re.compile(r"\bstops? \d|\bissue \d|/work/|\(stop \d")
+    found = [f"{module}: {line.strip()}" for module, path in MODULES.items()
+             for line in path.read_text().splitlines() if jargon.search(line)]
+    assert found == []

@@ -39,13 +39,8 @@ class StepBackup(keras.callbacks.Callback):
     any moment, or a write that fails (a full disk), leaves the last complete backup.
 
     A write that fails stops training with a `BackupError` naming the folder and the step of the
-    backup that is kept.
-
-    Why not `keras.callbacks.BackupAndRestore` (Keras 3.15): with a step-level `save_freq` it
-    restarts the interrupted epoch from its first batch, with the weights from the middle of it
-    (it records the batch but never uses it), and `fit` then makes more steps than an
-    uninterrupted run. Resuming in the middle of an epoch needs the data pipeline's cooperation,
-    which `keras_wgan.training.train` wires up: see there.
+    backup that is kept. (Keras's `BackupAndRestore` restarts an interrupted epoch from its first
+    batch: docs/training.md.)
 
     Args:
         directory: str. Where to keep the backup; created when first needed.
@@ -119,14 +114,9 @@ class StepBackup(keras.callbacks.Callback):
 
 
 def weights_file_bytes(model):
-    """The bytes of the `.weights.h5` file that `model.save_weights` writes, made in memory.
-
-    Why not `save_weights` into the file: HDF5 writing straight to a disk that fills up leaves a
-    broken file handle, and h5py (3.14) crashes the process with a segmentation fault when it
-    closes it (measured with Keras 3.15: exit 139 after the `OSError`). Made in memory, the file
-    reaches the disk through `write_file`, whose failures are ordinary `OSError`s. The file is
-    Keras's own, so `model.load_weights` reads it.
-    """
+    """The bytes of the `.weights.h5` file that `model.save_weights` writes, made in memory:
+    HDF5 writing straight to a full disk crashes the process, where `write_file` fails with an
+    ordinary `OSError`. `model.load_weights` reads it."""
     buffer = io.BytesIO()
     write_weights_h5(model, buffer)
     return buffer.getvalue()

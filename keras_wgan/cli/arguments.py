@@ -53,6 +53,12 @@ def existing_file(text):
     return text
 
 
+def add_model_path(parser):
+    """The positional argument of the commands that read a saved model."""
+    parser.add_argument("model_path", metavar="MODEL.keras", type=existing_file,
+                        help="a model saved by `train` (OUTPUT_DIR/model.keras)")
+
+
 def check_output_folder(parser, option, path):
     """A parser error before any work when `path` cannot be written for lack of its folder."""
     if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):

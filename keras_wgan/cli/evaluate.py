@@ -17,8 +17,7 @@ def add_parser(commands):
         "and a degraded reference (the same without classes 0, 1, 2); for the toys W1 and mode "
         "coverage with a real-vs-real floor.",
     )
-    parser.add_argument("model_path", metavar="MODEL.keras", type=arguments.existing_file,
-                        help="a model saved by `train` (OUTPUT_DIR/model.keras)")
+    arguments.add_model_path(parser)
     parser.add_argument("--dataset", choices=run_config.SCORED_DATASETS, default=None,
                         help="what the model was trained on; default: the dataset with a "
                         "classifier of the generator's image shape (8x8: digits, 28x28: "

@@ -20,8 +20,7 @@ def add_parser(commands):
         "(needs: pip install \"keras-wgan[onnx]\") and tflite: one file holding serving_default "
         "(inputs latent and, for a conditional generator, labels; output images or samples).",
     )
-    parser.add_argument("model_path", metavar="MODEL.keras", type=arguments.existing_file,
-                        help="a model saved by `train` (OUTPUT_DIR/model.keras)")
+    arguments.add_model_path(parser)
     parser.add_argument("--format", choices=FORMATS, default="savedmodel",
                         help="default: %(default)s")
     parser.add_argument("--output", required=True,

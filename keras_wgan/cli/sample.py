@@ -9,8 +9,7 @@ def add_parser(commands):
         "sample",
         help="draw samples of a saved model: a PNG grid (images) or scatter (2-D points)",
     )
-    parser.add_argument("model_path", metavar="MODEL.keras", type=arguments.existing_file,
-                        help="a model saved by `train` (OUTPUT_DIR/model.keras)")
+    arguments.add_model_path(parser)
     parser.add_argument("--num", type=arguments.positive_int, default=64,
                         help="default: %(default)s")
     parser.add_argument("--output", required=True, help="the PNG to write")

@@ -30,23 +30,12 @@ def export_run_generator(model, config):
 
 
 def evaluate(model, config, real=None, scorer=None):
-    """Quality of the trained generator, each score beside references computed in the same run.
+    """Quality of the trained generator's sampling (averaged) generator, each score beside
+    references computed in the same run.
 
-    Digits and mnist5k: 1000 generated images scored by
-    `keras_wgan.evaluation.score_generator` (classifier-FID, KID, classifier score, class
-    coverage, precision/recall, density/coverage on the features of the dataset's cached
-    classifier) beside a `floor` (real training images) and a `degraded` reference (real images
-    missing classes 0, 1, 2); a conditional generator is sampled with balanced labels and also
-    gets `conditional_accuracy`. Toys: 2500 samples scored by `score_toy` (W1, and mode coverage
-    for ring8/grid25) beside a real-vs-real floor.
-
-    The model's sampling generator is scored: the averaged one when the run keeps one
-    (`TrainConfig.ema_decay`), as in the samples and the export.
-
-    Other image datasets (TFDS, folder): no learned scores, since the offline feature
-    extractors are the digits' and mnist5k's classifiers; the result holds the pixel mean and
-    standard deviation of 1000 generated images beside those of up to 1000 real ones (`floor`),
-    and says under `unavailable` which scores were not computed and why.
+    Digits, mnist5k and the toys: `keras_wgan.evaluation.score_generator`. Other image datasets
+    have no offline features: the pixel mean and standard deviation of generated images beside
+    real ones (`floor`), and the scores not computed under `unavailable`.
 
     Args:
         model: the trained `BaseGAN`.
