@@ -48,10 +48,10 @@ import records  # benchmarks/, the script's directory
 TITLE = "Image recipes (digits, MNIST-5k), measured"
 # An earlier default recipe as TrainConfig overrides (`nc2_crit2f16_ema999` below);
 # `recipe_clusters20` adds self-conditioning, and today's default run
-# (`run_config.DIGITS_RECIPES`) is `recipe_c20_lr4e-4@4000`: its rates 4e-4, 4,000 steps.
+# (`keras_wgan/recipes/digits.json`) is `recipe_c20_lr4e-4@4000`: its rates 4e-4, 4,000 steps.
 RECIPE = {"generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2, "ema_decay": 0.999,
           "critic_stages": 2, "critic_filters": 16}
-# Today's default run (`run_config.DIGITS_RECIPES`) as overrides: `recipe_c20_lr4e-4_xla`.
+# Today's default run (`keras_wgan/recipes/digits.json`) as overrides: `recipe_c20_lr4e-4_xla`.
 RECIPE_XLA = {**RECIPE, "clusters": 20, "generator_lr": 4e-4, "critic_lr": 4e-4,
               "jit_compile": True}
 # The generator average's decay and warm-up W (`TrainConfig.ema_warmup`) of the `xla_ema*`
@@ -145,7 +145,7 @@ CANDIDATES = {
         "`nc2_crit2f16_ema999` (the recipe) + ADA (DiffAugment's transformations at an "
         "adaptive probability)",
     ),
-    # The recipe (`nc2_crit2f16_ema999`, `run_config.DIGITS_RECIPES`) with one change each.
+    # The recipe (`nc2_crit2f16_ema999`, `keras_wgan/recipes/digits.json`) with one change each.
     "recipe_decay": (
         {**RECIPE, "lr_decay": True}, None,
         "the recipe, both rates decaying linearly to 5% over the run",
@@ -191,7 +191,7 @@ CANDIDATES = {
             ("ema9995", {"ema_decay": 0.9995}, "a generator average of decay 0.9995 (0.999)"),
         )
     },
-    # The recipe as it runs now (`run_config.DIGITS_RECIPES`: 20 clusters, 4e-4, XLA) with one
+    # The recipe as it runs now (`keras_wgan/recipes/digits.json`: 20 clusters, 4e-4, XLA) with one
     # change each: what else might lift precision at its 4,000 steps.
     **{
         f"xla_{suffix}": ({**RECIPE_XLA, **change}, betas, f"the recipe (4e-4, XLA), {note}")
@@ -413,20 +413,20 @@ def time_steps(name, steps, seed, warmup=20):
 def _configure(name, seed):
     """The candidate's `TrainConfig`."""
     from keras_wgan import config as paper
-    from keras_wgan import training
+    from keras_wgan import run_config
 
     overrides, betas, _ = CANDIDATES[name]
     if betas is not None and overrides.get("generator_lr") is None:
         raise ValueError(f"candidate {name!r} sets betas: it must set its rates too")
     # Every candidate names its critic: on digits DCGAN's one stage of 64 filters unless it
-    # says otherwise (the default run's recipe, `run_config.DIGITS_RECIPES`, has its own).
+    # says otherwise (the default run's recipe, `keras_wgan/recipes/digits.json`, has its own).
     # No clusters unless the candidate says so: the candidates before self-conditioning had none.
     # The average's warm-up W is the models' own (`config.EMA_WARMUP`, read) unless the
     # candidate says otherwise (the default recipe's is 2).
     base = {"dataset": "digits", "clusters": 0, "ema_warmup": paper.EMA_WARMUP}
     if overrides.get("dataset", "digits") == "digits":
         base.update(critic_stages=1, critic_filters=64)
-    return training.TrainConfig(**{**base, **overrides}, seed=seed, verbose=0)
+    return run_config.TrainConfig(**{**base, **overrides}, seed=seed, verbose=0)
 
 
 def _options(name):

@@ -1,6 +1,6 @@
 """The default run's training step, timed under XLA and several steps per call (by hand).
 
-The digits recipe (`run_config.DIGITS_RECIPES["wgan-gp"]`) trains networks so small that a step's
+The digits recipe (`keras_wgan/recipes/digits.json`) trains networks so small that a step's
 cost is TensorFlow's overhead per op and per call, not arithmetic. This benchmark times `fit` on
 the recipe's model and data, without callbacks, under variants of the compile options and the
 thread pools, each variant in its own process (thread pools are fixed when TensorFlow starts),

@@ -222,6 +222,7 @@ def run_one(dataset, precision, seed, steps, float32_critic=False):
     import keras
 
     import keras_wgan
+    from keras_wgan import run_config
     from keras_wgan import training
 
     state = code_state()  # at import time; compared with the end of the run below
@@ -232,7 +233,7 @@ def run_one(dataset, precision, seed, steps, float32_critic=False):
         policy = keras.mixed_precision.global_policy().name
         model = keras_wgan.WGANGP(generator, critic, critic_steps=CRITIC_STEPS, seed=seed)
         # The toy recipe's optimizers (keras_wgan.run_config), on both datasets.
-        recipe = training.TrainConfig(dataset="grid25", critic_steps=CRITIC_STEPS)
+        recipe = run_config.TrainConfig(dataset="grid25", critic_steps=CRITIC_STEPS)
         model.compile(*training.make_optimizers(recipe, steps))
         stream, steps_per_epoch, batch = real_stream(dataset, seed)
         load_before = os.getloadavg()

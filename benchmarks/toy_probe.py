@@ -116,12 +116,13 @@ def run(spec, seed):
     import tensorflow as tf
 
     from keras_wgan import data as data_lib
+    from keras_wgan import run_config
     from keras_wgan import training
     from keras_wgan.models import WGANGP
 
     name, steps = spec["name"], spec["steps"]
     overrides, extra = spec.get("overrides", {}), spec.get("extra", {})
-    config = training.TrainConfig(**{"dataset": "grid25", **overrides}, seed=seed, verbose=0)
+    config = run_config.TrainConfig(**{"dataset": "grid25", **overrides}, seed=seed, verbose=0)
     real = training.load_training_data(config)
     keras.utils.set_random_seed(seed)
     points, frequencies = training.split_training_data(config, real)

@@ -28,6 +28,7 @@ import tensorflow as tf  # noqa: E402
 
 import keras_wgan  # noqa: E402
 from keras_wgan import evaluation  # noqa: E402
+from keras_wgan import run_config  # noqa: E402
 from keras_wgan import training  # noqa: E402
 
 
@@ -78,7 +79,7 @@ def cpu_model():
 
 def run(args, seed):
     """One run of the command line's toy recipe (`keras_wgan.run_config`) with `args`' changes."""
-    config = training.TrainConfig(
+    config = run_config.TrainConfig(
         model=args.model, dataset=args.dataset, batch_size=args.batch, seed=seed,
         hidden_units=(args.units,) * 3, generator_lr=args.generator_lr,
         critic_lr=args.critic_lr, lr_decay=args.decay,
