@@ -9,6 +9,7 @@
 import argparse
 import importlib
 import inspect
+import os
 import pathlib
 import sys
 
@@ -43,6 +44,10 @@ def describe(value):
         return "module: " + _first_line(value.__doc__)
     if inspect.isclass(value) or callable(value):
         return _first_line(inspect.getdoc(value))
+    if isinstance(value, str) and os.path.isabs(value):
+        # A path of this machine: named from the repository's root, the same on every clone.
+        inside = os.path.commonpath([value, str(ROOT)]) == str(ROOT)
+        return f"a path: `{os.path.relpath(value, ROOT)}`" if inside else "a path"
     text = repr(value)
     if len(text) <= 60:
         return f"`{text}`"
