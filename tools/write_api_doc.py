@@ -14,6 +14,8 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# The repository's package, whatever is installed.
+sys.path.insert(0, str(ROOT))
 API_DOC = ROOT / "docs" / "api.md"
 # The public modules, in the order a reader meets them.
 MODULES = (
