@@ -10,6 +10,8 @@ __version__ = "0.1.0"
 import os as _os
 import sys as _sys
 
+from keras_wgan import _backend
+
 # oneDNN: TensorFlow 2.21 leaves it off on some CPUs (AMD Zen 3), where turning it on made a GAN
 # step about 5x faster. TensorFlow reads the variable once, when it is first imported, so our
 # default applies only if TensorFlow is not loaded yet, and a value the user set always wins.
@@ -70,6 +72,13 @@ def _started_as_command_line():
     program = _os.path.basename(_sys.argv[0]) if _sys.argv else ""
     return program.startswith("keras-wgan")
 
+
+# Other Keras backends fail deep inside Keras's trainer: refuse them at once, in one message.
+_backend_error = _backend.backend_error()
+if _backend_error is not None:
+    if _started_as_command_line():
+        _sys.exit(f"keras-wgan: error: {_backend_error}")
+    raise ImportError(_backend_error)
 
 if not _started_as_command_line():
     for _name in _SUBMODULES:
