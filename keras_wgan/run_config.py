@@ -133,8 +133,8 @@ def dataset_defaults(dataset):
 
 
 def default_run_name(model, dataset, conditional=False):
-    """A run's name from its model and dataset, e.g. `"wgan-gp-digits"`: the folder of its
-    outputs under `runs/` and of its export under the saved models folder."""
+    """A run's default folder name under `runs/` (and so its export's name), e.g.
+    `"wgan-gp-digits"`."""
     return f"{model}-{dataset}" + ("-conditional" if conditional else "")
 
 
@@ -184,8 +184,8 @@ class TrainConfig:
             even and at least 8; `None`: the dataset's own (required for `"folder"`).
         channels: int. Channels of folder images: 1 (grey), 3 (RGB) or 4 (RGBA).
         saved_models_dir: str. Parent folder of the exported SavedModel.
-        run_name: str or `None`. The run's name: its folder under `runs/` and its export's
-            under `saved_models_dir`; `None`: `default_run_name`.
+        run_name: str or `None`. The name the run's generator is exported under, in
+            `saved_models_dir`; `None`: the run folder's name.
         verbose: int. `fit`'s verbosity (1: progress bar).
         backup_every: int. Back up the training state into the run folder every this many
             generator steps (0: never); the same command then resumes there.
@@ -317,8 +317,6 @@ class TrainConfig:
             self.generator_lr = rates[0]
         if self.critic_lr is None:
             self.critic_lr = rates[1]
-        if self.run_name is None:
-            self.run_name = default_run_name(self.model, self.dataset, self.conditional)
 
     def _check_values(self):
         # The models' hyperparameters are checked by the models' own checks (`_checks`), here

@@ -52,8 +52,9 @@ def digits_smoke(tmp_path_factory, classifier_cache):
 @pytest.mark.parametrize(
     "dataset, run_name, extra_metric",
     [
-        ("digits", "wgan-gp-digits", "gradient_penalty"),
-        pytest.param("ring8", "wgan-gp-ring8", "gradient_penalty", marks=pytest.mark.slow),
+        # The export is named after the run folder (`run`).
+        ("digits", "run", "gradient_penalty"),
+        pytest.param("ring8", "run", "gradient_penalty", marks=pytest.mark.slow),
     ],
 )
 def test_smoke_run_writes_every_artifact(request, tmp_path, dataset, run_name, extra_metric):
@@ -492,7 +493,7 @@ def test_gan_models_precision_and_conditional_reach_the_config():
     assert (config.model, config.precision, config.conditional) == ("gan", "mixed_bfloat16", True)
     # DCGAN's one discriminator step; the model's own Adam(2e-4, beta_1=0.5) on images.
     assert config.critic_steps == 1 and config.learning_rates == (None, None)
-    assert config.quality_every == 3 and config.run_name == "gan-digits-conditional"
+    assert config.quality_every == 3 and config.run_name is None
     toy = run_config.TrainConfig(**make_config(parse(["train", "--model", "ns-gan",
                                                         "--dataset", "ring8"])))
     assert toy.critic_steps == 1 and toy.learning_rates == (2e-4, 2e-3) and toy.lr_decay
@@ -580,7 +581,9 @@ def test_default_run_folder_is_numbered_after_a_finished_run(tmp_path, capsys):
     base = tmp_path / "runs" / "wgan-gp-digits"
     assert cli.train._unfinished_run_dir(str(base)) == str(base)
     base.mkdir(parents=True)
-    (base / "model.keras").write_bytes(b"finished")
+    (base / "model.keras").write_bytes(b"saved, not yet scored")
+    assert cli.train._unfinished_run_dir(str(base)) == str(base)  # completed there
+    (base / "metrics.json").write_text("{}")
     assert cli.train._unfinished_run_dir(str(base)) == f"{base}-2"
     assert f"this one goes into {base}-2" in capsys.readouterr().out
     # An interrupted run in -2 (a backup) is resumed there; a finished -2 moves on to -3.

@@ -14,6 +14,7 @@ from keras_wgan.cli.train import make_config
 
 # Fields that stay `None` after resolution, and when.
 MAY_STAY_NONE = {
+    "run_name": "the run folder's name names the export",
     "data_dir": "always (TFDS's default directory)",
     "image_dir": "except for folder",
     "image_size": "native size of a TFDS dataset, and the toys and digits",
@@ -95,7 +96,7 @@ def test_defaults_follow_the_brief():
         "wgan-gp", "digits", 64, run_config.RECIPES["digits"]["critic_steps"]
     )
     assert config.jit_compile is True and config.seed == 0
-    assert config.run_name == "wgan-gp-digits"
+    assert config.run_name is None  # the run folder's name
     # The default run is the measured digits recipe; the papers' settings are one flag away.
     recipe = run_config.RECIPES["digits"]
     assert config.learning_rates == (recipe["generator_lr"], recipe["critic_lr"])
@@ -296,7 +297,7 @@ def test_mnist5k_is_a_labelled_scored_image_dataset_of_3100_recipe_steps():
     assert "mnist5k" in run_config.SCORED_DATASETS and config.image_size is None
     steps_per_epoch = 4000 // (config.batch_size * config.critic_steps)
     assert config.epochs * steps_per_epoch == 3100
-    assert config.run_name == "wgan-gp-mnist5k-conditional"
+    assert run_config.default_run_name("wgan-gp", "mnist5k", True) == "wgan-gp-mnist5k-conditional"
     # The recipe: the digits recipe's critic steps at its own rates (2e-4, the digits recipe's
     # before stop 25), DCGAN's critic, no decay; the CLI's help quotes them.
     recipe = run_config.RECIPES["mnist5k"]

@@ -51,17 +51,21 @@ def test_train_toy_returns_summary_and_writes_files(toy_run):
     assert final["wasserstein_estimate"] == pytest.approx(history["wasserstein_estimate"][-1])
     assert final["num_modes"] == 8 and 0 <= final["modes_captured"] <= 8  # ring8 is scored
     assert summary["samples"].endswith("epoch_002.png")
-    assert summary["export"] == os.path.join(config.saved_models_dir, "wgan-gp-ring8", "1")
+    # Served under the run folder's name, so that no other run becomes a version of it.
+    assert summary["export"] == os.path.join(config.saved_models_dir, "run", "1")
+    assert (summary["export_name"], summary["export_version"]) == ("run", 1)
+    assert summary["trained"] is True
     text = training.format_summary(summary)
     assert summary["model"] in text and summary["export"] in text
+    assert "--model_name=run, version 1" in text
 
 
 def test_exports_get_new_versions(toy_run):
     config, summary = toy_run
     # The run exported version 1; exporting the same run's generator again makes version 2.
     model = keras.models.load_model(summary["model"])
-    again = training.export_run_generator(model, config)
-    assert summary["export"].endswith("wgan-gp-ring8/1") and again.endswith("wgan-gp-ring8/2")
+    again = training.export_run_generator(model, config, "run")
+    assert summary["export"].endswith("run/1") and again.endswith("run/2")
 
 
 def test_learning_rates_reach_the_optimizers(tmp_path):
@@ -80,7 +84,7 @@ def test_a_finished_run_leaves_no_backup_and_is_never_overwritten(toy_run, tmp_p
     assert not os.path.exists(os.path.join(folder, "backup"))
     model_bytes = open(summary["model"], "rb").read()
     other = tiny_config(tmp_path, model="wgan", epochs=1)
-    with pytest.raises(checkpointing.RunFolderError, match=r"holds a finished run \(model"):
+    with pytest.raises(checkpointing.RunFolderError, match=r"holds a finished run \(metrics.json\)"):
         training.train(other, folder)
     assert open(summary["model"], "rb").read() == model_bytes
     assert not os.path.exists(os.path.join(folder, ".lock"))
@@ -333,7 +337,7 @@ def test_non_saturating_gan_on_a_toy(tmp_path):
     model = keras.models.load_model(summary["model"])
     assert model.generator_loss_name == "non_saturating" and model.critic_steps == 1
     assert float(model.critic_optimizer.learning_rate) == pytest.approx(2e-3 / 20)  # decayed
-    assert summary["export"].endswith("ns-gan-ring8/1")
+    assert summary["export"].endswith("run/1")
 
 
 def test_conditional_digits_reports_conditional_accuracy(tmp_path):
@@ -353,7 +357,7 @@ def test_conditional_digits_reports_conditional_accuracy(tmp_path):
     assert history["conditional_accuracy"][-1] == row["generated"]
     exported = tf.saved_model.load(summary["export"])
     assert "labels" in exported.signatures["serving_default"].structured_input_signature[1]
-    assert summary["export"].endswith("wgan-gp-digits-conditional/1")
+    assert summary["export"].endswith("run/1")
     steps = tensorboard_steps(tmp_path / "run" / "tensorboard")
     assert steps["conditional_accuracy"] == steps["critic/generated_scores"] == [0]
     # The export knows the 10 classes: a label outside them is refused, not served as class 9.

@@ -11,8 +11,9 @@ from keras_wgan.checkpointing.errors import BackupError
 from keras_wgan.checkpointing.errors import RunFolderError
 
 LOCK_FILENAME = ".lock"
-# What a finished run leaves (`keras_wgan.training.train`): a new run would overwrite it.
-FINISHED_RUN_FILES = ("model.keras", "metrics.json")
+# What a finished run's last phase leaves (`keras_wgan.training.train`): a new run would
+# overwrite it. A folder without it holds an unfinished run, which `train` completes.
+FINISHED_RUN_FILES = ("metrics.json",)
 
 
 def finished_run_files(directory, backup_dir):
@@ -61,14 +62,15 @@ def disk_error(error, directory, backup_dir):
     )
 
 
-def check_writable(directory):
-    """Refuses a run folder that cannot be written, before anything is trained.
+def check_writable(directory, option="--output-dir"):
+    """Refuses a folder a run writes into that cannot be written, before anything is trained.
 
     Creates `directory` if it is missing, then creates (and removes) a file in it.
 
     Raises:
         RunFolderError: the folder cannot be created or written (read-only, on a read-only
-            disk, or under a file); the message names it and the system's error.
+            disk, a file, or under a file); the message names it, the system's error and
+            `option`, the command line's flag that chooses it.
     """
     try:
         os.makedirs(directory, exist_ok=True)
@@ -76,7 +78,7 @@ def check_writable(directory):
     except OSError as error:
         raise RunFolderError(
             f"Cannot write into {directory} ({error}). Nothing was trained, and nothing there "
-            "was changed. Make the folder writable, or pass another --output-dir."
+            f"was changed. Make the folder writable, or pass another {option}."
         ) from error
 
 

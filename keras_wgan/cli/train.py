@@ -156,7 +156,10 @@ def run(parser, args):
             parser.error(f"--image-dir: {error}")
     output_dir = args.output_dir
     if output_dir is None:
-        output_dir = _unfinished_run_dir(os.path.join("runs", config.run_name))
+        name = run_config.default_run_name(config.model, config.dataset, config.conditional)
+        output_dir = _unfinished_run_dir(
+            os.path.join("runs", name + ("-smoke" if args.smoke else ""))
+        )
     steps = f" of {config.steps_per_epoch} generator steps" if config.steps_per_epoch else ""
     print(f"Training {config.model} on {config.dataset} for {config.epochs} epochs{steps} "
           f"into {output_dir}", flush=True)

@@ -10,19 +10,20 @@ from keras_wgan import run_config
 from keras_wgan.training import data as run_data
 
 
-def export_run_generator(model, config):
-    """Exports the run's generator for serving, to `<saved_models_dir>/<run_name>/<version>/`.
+def export_name(config, workdir):
+    """The name the run's generator is served under: `config.run_name`, or the run folder's
+    name, so that no other run's model becomes a version of it."""
+    return config.run_name or os.path.basename(os.path.normpath(os.path.abspath(workdir)))
 
-    The averaged generator when the run keeps one (`TrainConfig.ema_decay`).
 
-    Args:
-        model: the trained `BaseGAN`.
-        config: `TrainConfig`. Gives `saved_models_dir` and the run's name.
+def export_run_generator(model, config, name):
+    """Exports the run's generator (the averaged one when the run keeps one) for serving, to
+    `<saved_models_dir>/<name>/<version>/`.
 
     Returns:
         The SavedModel version directory (see `keras_wgan.export.export_generator`).
     """
-    base_dir = os.path.join(config.saved_models_dir, config.run_name)
+    base_dir = os.path.join(config.saved_models_dir, name)
     # A conditional export refuses labels outside [0, num_classes) instead of serving a wrong
     # class (an embedding lookup wraps -1 to the last class on CPU).
     num_classes = evaluation_lib.NUM_CLASSES if config.conditional else None
@@ -91,7 +92,8 @@ def format_summary(summary):
             f"  model:            {summary['model']}",
             f"  training curves:  {summary['curves']}",
             f"  last samples:     {summary['samples']}",
-            f"  exported model:   {summary['export']}",
+            f"  exported model:   {summary['export']} (TF Serving: --model_name="
+            f"{summary['export_name']}, version {summary['export_version']})",
             f"  quality scores:   {summary['metrics']}",
             *([f"  progression:      {summary['progression']}"] if summary["progression"] else []),
             *([f"  animation:        {summary['animation']}"] if summary.get("animation") else []),

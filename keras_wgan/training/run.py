@@ -1,23 +1,24 @@
-"""`train(config, workdir)`: a whole run, from its settings to its export and scores.
+"""`train(config, workdir)`: a whole run, from its settings to its export and scores, as phases.
 
-A run writes into `workdir`:
-    `config.json`             every setting of the run (`TrainConfig.to_file`): `keras-wgan
-                              train --config workdir/config.json` trains it again
-    `history.json`            the epoch metrics, `{name: [value per epoch]}` (every epoch)
-    `model.keras`             the whole model (`keras.models.load_model` reloads it, compiled)
-    `training_curves.png`     wasserstein_estimate, critic/generator losses, gradient penalty
-    `metrics.json`            quality scores beside their in-run references
-    `samples/epoch_XXX.png`   samples of a fixed latent batch (a grid, or a scatter for toys)
-    `samples/progression.png` and `.gif`: image datasets, the drawn epochs' samples
-    `backup/`                 while training: the training state every `backup_every` steps
-and the generator as a TF Serving SavedModel in `<saved_models_dir>/<run_name>/<version>/`.
+A run is a sequence of phases, each leaving its output in `workdir` (written atomically):
+    train    `config.json` (every setting), `history.json`, `training_curves.png`,
+             `samples/`, and while training `backup/` (the whole training state, kept until
+             the run is finished)
+    save     `model.keras` (the whole model; `keras.models.load_model` reloads it, compiled)
+    export   the generator as a TF Serving SavedModel in `<saved_models_dir>/<name>/<version>/`
+             (`name`: `config.run_name`, or the run folder's name), recorded in `export.json`
+    score    `metrics.json`: quality scores beside their in-run references; the run is finished
+Rerunning `train` on a folder whose run stopped in any phase completes the missing phases: it
+resumes training from the backup, or, once `model.keras` is saved, exports and scores that model
+without training again.
 
-Resuming: when `workdir/backup/` holds a backup, `train` restores it and goes on from its
-generator step, in the middle of an epoch if need be. The batches come from one seeded stream
-over all epochs, built anew for each `fit` and skipped to the step, so that with op determinism
+Resuming training: the batches come from one seeded stream over all epochs, built anew for each
+`fit` and skipped to the backup's step, so that with op determinism
 (`TrainConfig.deterministic`) a resumed run ends with the weights of an uninterrupted one.
 """
 
+import dataclasses
+import glob
 import hashlib
 import json
 import math
@@ -25,6 +26,7 @@ import os
 import shutil
 import time
 
+import keras
 import numpy as np
 
 from keras_wgan import callbacks as callbacks_lib
@@ -36,19 +38,17 @@ from keras_wgan.training.run_callbacks import run_callbacks
 
 BACKUP_DIR = "backup"
 CONFIG_FILE = "config.json"
+EXPORT_RECORD = "export.json"
 
 
 def train(config, workdir, **options):
-    """Trains a GAN as `config` says and writes everything into `workdir` (and the export).
-
-    If `workdir/backup/` holds a backup of an interrupted run, training resumes from it; the
-    backup must come from the same settings, except for `run_config.RESUMABLE_CHANGES` (e.g.
-    more `epochs`).
+    """Runs (or completes) the phases of a run as `config` says, in `workdir`.
 
     Args:
         config: `TrainConfig`.
-        workdir: str. Output folder; created if missing. A finished run in it is never
-            overwritten; an interrupted one (a backup) is resumed.
+        workdir: str. The run folder; created if missing. A finished run in it is never
+            overwritten; an unfinished one is completed (see the module docstring). A backup
+            must come from the same settings, except for `run_config.RESUMABLE_CHANGES`.
         **options: `generator_options`, `critic_options`, `model_options`,
             `optimizer_options` (dicts of keyword arguments over the config's; see
             `keras_wgan.training.build`).
@@ -57,16 +57,18 @@ def train(config, workdir, **options):
         A dict: `workdir`, `config` (the config.json path), `history`, `model`, `curves`,
         `samples` (the last sample PNG), `progression` and `animation` (image datasets, else
         `None`), `quality_seconds` (each scoring's wall time during training), `export` (the
-        SavedModel version folder), `final_metrics` (the last epoch's values and the quality
-        scores), `metrics` (the metrics.json path), `quality` (what metrics.json holds),
-        `generator_steps`, `resumed_from_step` (the backup's step, or `None`), `divergence`
-        (one dict `epoch`, `metric`, `value` per `WarnOnDivergence` warning) and `seconds`.
+        SavedModel version folder), `export_name`, `export_version`, `final_metrics` (the last
+        epoch's values and the quality scores), `metrics` (the metrics.json path), `quality`
+        (what metrics.json holds), `generator_steps`, `resumed_from_step` (the backup's step,
+        or `None`), `trained` (whether this call trained), `divergence` (one dict `epoch`,
+        `metric`, `value` per `WarnOnDivergence` warning) and `seconds`.
 
     Raises:
         keras_wgan.checkpointing.RunFolderError: `workdir` holds a finished run, another live
-            process trains in it, it cannot be written, or its backup is past `config.epochs`.
+            process trains in it, it or `config.saved_models_dir` cannot be written, or its
+            backup is past `config.epochs`.
         keras_wgan.checkpointing.BackupError: (a `RunFolderError`) the backup is unreadable or
-            of other settings, or a file could not be written; the last good backup is kept.
+            of other settings, or a file could not be written; what was trained is kept.
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset is not prepared in
             `config.data_dir` (nothing is downloaded).
         keras_wgan.callbacks.NonFiniteError: a step gave a NaN or an Inf; the backup of the
@@ -80,9 +82,10 @@ def train(config, workdir, **options):
     backup_dir = os.path.join(workdir, BACKUP_DIR)
     checkpointing.check_run_folder(workdir, backup_dir)
     checkpointing.check_writable(workdir)
+    checkpointing.check_writable(config.saved_models_dir, option="--saved-models-dir")
     with checkpointing.RunLock(workdir):
         try:
-            return _train(config, workdir, options)
+            return _run(config, workdir, options)
         except OSError as error:  # e.g. the disk filled up while writing the history
             failure = checkpointing.disk_error(error, workdir, backup_dir)
             if failure is None:
@@ -90,17 +93,82 @@ def train(config, workdir, **options):
             raise failure from error
 
 
-def _train(config, workdir, options):
-    started = time.perf_counter()
-    if config.deterministic:
-        import tensorflow as tf
+@dataclasses.dataclass
+class _Trained:
+    """What the train and save phases leave for the others."""
 
-        tf.config.experimental.enable_op_determinism()
+    model: keras.Model
+    history: dict
+    samples: object = None  # the training samples, for scores without learned features
+    drawings: object = None  # the SampleGrid or SampleScatter callback
+    quality: object = None  # the QualityScores callback
+    divergence: tuple = ()
+    resumed_step: int = None
+
+
+def _run(config, workdir, options):
+    started = time.perf_counter()
     paths = {name: os.path.join(workdir, file) for name, file in (
         ("config", CONFIG_FILE), ("history", "history.json"), ("model", "model.keras"),
         ("curves", "training_curves.png"), ("samples_dir", "samples"), ("backup", BACKUP_DIR),
         ("tensorboard", "tensorboard"), ("metrics", "metrics.json"),
+        ("export", EXPORT_RECORD),
     )}
+    if os.path.exists(paths["model"]):
+        trained = _load_trained(config, paths)
+    else:
+        trained = _train_and_save(config, paths, options)
+    model = trained.model
+    export = _export_once(model, config, workdir, paths["export"])
+    scores = _score_once(trained, config, paths["metrics"])
+    # Finished: the evidence the phases needed goes.
+    if os.path.isdir(paths["backup"]):
+        shutil.rmtree(paths["backup"])
+
+    final = {name: float(values[-1]) for name, values in trained.history.items() if values}
+    final.update({name: row["generated"] for name, row in scores["scores"].items()})
+    drawn = sorted(glob.glob(os.path.join(paths["samples_dir"], "epoch_*.png")))
+    extra = {name: os.path.join(paths["samples_dir"], f"progression.{ending}")
+             for name, ending in (("progression", "png"), ("animation", "gif"))}
+    return {
+        "workdir": workdir,
+        "config": paths["config"],
+        "history": paths["history"],
+        "model": paths["model"],
+        "curves": paths["curves"],
+        "samples": drawn[-1] if drawn else None,
+        **{name: path if os.path.exists(path) else None for name, path in extra.items()},
+        "quality_seconds": list(trained.quality.seconds) if trained.quality else [],
+        "export": export["path"],
+        "export_name": export["name"],
+        "export_version": export["version"],
+        "final_metrics": final,
+        "metrics": paths["metrics"],
+        "quality": scores,
+        "generator_steps": int(model.generator_optimizer.iterations),
+        "resumed_from_step": trained.resumed_step,
+        "trained": trained.drawings is not None,
+        "divergence": list(trained.divergence),
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _load_trained(config, paths):
+    """The train and save phases' output, left by an earlier process."""
+    if config.verbose:
+        print(f"{paths['model']} holds the trained model: exporting and scoring it, without "
+              "training again.", flush=True)
+    model = keras.models.load_model(paths["model"])
+    with open(paths["history"]) as file:
+        history = json.load(file)
+    return _Trained(model, history)
+
+
+def _train_and_save(config, paths, options):
+    if config.deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
 
     # Data, networks, model and optimizers, as `build` makes them for any user.
     run = builders.build(config, **options)
@@ -138,11 +206,11 @@ def _train(config, workdir, options):
     callbacks = run_callbacks(
         config, paths, real, history, backed_up_step=resumed_step, settings=settings
     )
-    drawings = (callbacks_lib.SampleGrid, callbacks_lib.SampleScatter)
-    samples = next(c for c in callbacks if isinstance(c, drawings))
-    json_history = next(c for c in callbacks if isinstance(c, callbacks_lib.JsonHistory))
-    quality = next((c for c in callbacks if isinstance(c, callbacks_lib.QualityScores)), None)
-    divergence = next(c for c in callbacks if isinstance(c, callbacks_lib.WarnOnDivergence))
+
+    def find(kind):
+        return next((c for c in callbacks if isinstance(c, kind)), None)
+
+    json_history = find(callbacks_lib.JsonHistory)
 
     # Fit: first the rest of an interrupted epoch, then whole epochs.
     def fit(epoch, end_epoch, steps):
@@ -163,17 +231,43 @@ def _train(config, workdir, options):
     if first_epoch < config.epochs:
         fit(first_epoch, config.epochs, steps_per_epoch)
 
-    # Save, export, score; the backup goes only once the model is saved.
-    history = json_history.history
+    # Save: atomically, so that a model.keras is always whole.
     json_history.save()
-    model.save(paths["model"])
-    if os.path.isdir(paths["backup"]):
-        shutil.rmtree(paths["backup"])
-    export_dir = report.export_run_generator(model, config)
-    final = {name: float(values[-1]) for name, values in history.items() if values}
+    temporary = os.path.join(os.path.dirname(paths["model"]), f".model.tmp-{os.getpid()}.keras")
+    model.save(temporary)
+    os.replace(temporary, paths["model"])
+    return _Trained(
+        model, json_history.history, samples=run.samples,
+        drawings=find((callbacks_lib.SampleGrid, callbacks_lib.SampleScatter)),
+        quality=find(callbacks_lib.QualityScores),
+        divergence=tuple(find(callbacks_lib.WarnOnDivergence).events),
+        resumed_step=resumed_step,
+    )
+
+
+def _export_once(model, config, workdir, record_path):
+    """The export phase: the SavedModel `record_path` names if it is there, else a new one."""
+    if os.path.exists(record_path):
+        with open(record_path) as file:
+            record = json.load(file)
+        if os.path.isdir(record.get("path", "")):
+            return record
+    name = report.export_name(config, workdir)
+    path = report.export_run_generator(model, config, name)
+    record = {"name": name, "version": int(os.path.basename(path)), "path": path}
+    checkpointing.write_file(record_path, json.dumps(record, indent=1).encode())
+    return record
+
+
+def _score_once(trained, config, metrics_path):
+    """The score phase: metrics.json, written last (the run is then finished)."""
+    if os.path.exists(metrics_path):
+        with open(metrics_path) as file:
+            return json.load(file)
+    model = trained.model
     # The scores during training built the references already: the same ones serve again.
-    scorer = quality.scorer if quality is not None else None
-    scores = report.evaluate(model, config, run.samples, scorer=scorer)
+    scorer = trained.quality.scorer if trained.quality is not None else None
+    scores = report.evaluate(model, config, trained.samples, scorer=scorer)
     scores["run"] = {
         "model": config.model,
         "precision": config.precision,
@@ -185,28 +279,8 @@ def _train(config, workdir, options):
         "clusters": config.clusters,
         "generator_steps": int(model.generator_optimizer.iterations),
     }
-    with open(paths["metrics"], "w") as file:
-        json.dump(scores, file, indent=1)
-    final.update({name: row["generated"] for name, row in scores["scores"].items()})
-    return {
-        "workdir": workdir,
-        "config": paths["config"],
-        "history": paths["history"],
-        "model": paths["model"],
-        "curves": paths["curves"],
-        "samples": samples.paths[-1] if samples.paths else None,
-        "progression": getattr(samples, "progression_path", None),
-        "animation": getattr(samples, "animation_path", None),
-        "quality_seconds": list(quality.seconds) if quality else [],
-        "export": export_dir,
-        "final_metrics": final,
-        "metrics": paths["metrics"],
-        "quality": scores,
-        "generator_steps": int(model.generator_optimizer.iterations),
-        "resumed_from_step": resumed_step,
-        "divergence": list(divergence.events),
-        "seconds": time.perf_counter() - started,
-    }
+    checkpointing.write_file(metrics_path, json.dumps(scores, indent=1).encode())
+    return scores
 
 
 def run_settings(config, real):
