@@ -1,10 +1,11 @@
 """A run folder: a finished run is never overwritten, a folder that cannot be written is refused
 before training, and `RunLock` keeps a second process out."""
 
+import contextlib
 import errno
+import fcntl
 import os
 import tempfile
-import time
 
 from keras_wgan.checkpointing.backup import StepBackup
 from keras_wgan.checkpointing.errors import BackupError
@@ -85,8 +86,8 @@ def check_writable(directory, option="--output-dir"):
 class RunLock:
     """Holds `directory/.lock` (the process id) while a run trains in `directory`.
 
-    A lock left by a process that no longer runs (killed, crashed) is taken over; a lock of a
-    live process is refused.
+    The lock is the OS's (`flock`), which the kernel lets go when its process ends, however it
+    ends: a killed run's lock is simply taken, whatever the file holds.
 
     Example:
 
@@ -94,60 +95,86 @@ class RunLock:
     ...     train()
 
     Raises:
-        RunFolderError: on entering, when another live process holds the lock.
+        RunFolderError: on entering, when another process holds the lock (the message names
+            it), or when `.lock` cannot be opened (a folder); the message says how to clear it.
     """
 
     def __init__(self, directory):
         self.path = os.path.join(os.fspath(directory), LOCK_FILENAME)
+        self._descriptor = None
 
     def __enter__(self):
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         while True:
+            descriptor = self._open()
             try:
-                descriptor = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                owner = self._owner()
-                if owner is None and _seconds_since_change(self.path) < 5:
-                    time.sleep(0.1)  # another process has just made it: let it write its pid
-                    continue
-                if owner is not None and owner != os.getpid() and _process_runs(owner):
-                    raise RunFolderError(
-                        f"Another run (process {owner}) is training in "
-                        f"{os.path.dirname(self.path)}. Wait for it to end, or train into "
-                        "another folder."
-                    ) from None
-                # A dead process's lock (or an unreadable one): take it over.
-                os.remove(self.path)
-                continue
-            with os.fdopen(descriptor, "w") as file:
-                file.write(str(os.getpid()))
-            return self
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as error:
+                holder = _holder_pid(descriptor)
+                os.close(descriptor)
+                raise self._refusal(error, holder) from None
+            if _names_file(self.path, descriptor):
+                break
+            os.close(descriptor)  # its holder removed it on letting go: open the new one
+        with contextlib.suppress(OSError):  # the pid only serves the message
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, str(os.getpid()).encode())
+        self._descriptor = descriptor
+        return self
 
     def __exit__(self, *exc_info):
-        if self._owner() == os.getpid():
-            os.remove(self.path)
-        return False
-
-    def _owner(self):
+        descriptor, self._descriptor = self._descriptor, None
+        # Removed before it is let go: a process that opened it meanwhile finds, once it has locked
+        # it, that the path no longer names it, and opens the path again.
         try:
-            with open(self.path) as file:
-                return int(file.read().strip())
-        except (OSError, ValueError):
-            return None
-
-
-def _seconds_since_change(path):
-    try:
-        return time.time() - os.path.getmtime(path)
-    except OSError:
-        return float("inf")
-
-
-def _process_runs(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+            if _names_file(self.path, descriptor):
+                with contextlib.suppress(OSError):  # a file left behind does not lock anything
+                    os.remove(self.path)
+        finally:
+            os.close(descriptor)
         return False
-    except PermissionError:  # it runs, as another user
-        return True
-    return True
+
+    def _open(self):
+        try:  # no O_TRUNC: another process may hold the file
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except IsADirectoryError:
+            raise RunFolderError(
+                f"The run lock {self.path} is a folder, not a file. No run makes it: remove the "
+                f"folder {self.path}, then run the same command again."
+            ) from None
+        except OSError as error:
+            raise RunFolderError(
+                f"Cannot open the run lock {self.path} ({error.strerror}). If no run is training "
+                f"in {os.path.dirname(self.path)}, remove {self.path}, then run the same command "
+                "again."
+            ) from None
+
+    def _refusal(self, error, holder):
+        directory = os.path.dirname(self.path)
+        if not isinstance(error, BlockingIOError):
+            return RunFolderError(
+                f"Cannot lock {self.path} ({error.strerror}): the file system of {directory} "
+                "does not support file locks. Train into a folder on a local disk."
+            )
+        process = f"process {holder}" if holder else f"the process that holds {self.path}"
+        return RunFolderError(
+            f"Another run is training in {directory} ({process}). Wait for it to end, or stop "
+            "that process, or train into another folder."
+        )
+
+
+def _holder_pid(descriptor):
+    try:
+        text = os.pread(descriptor, 32, 0).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+
+
+def _names_file(path, descriptor):
+    try:
+        found = os.stat(path)
+    except OSError:
+        return False
+    opened = os.fstat(descriptor)
+    return (found.st_dev, found.st_ino) == (opened.st_dev, opened.st_ino)
