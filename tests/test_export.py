@@ -224,7 +224,7 @@ def test_concurrent_exports_each_take_the_next_free_version(tmp_path, monkeypatc
             save(module, path, signatures=signatures, options=options)
 
     def rename_together(source, target):
-        if source not in first_tries:
+        if os.path.basename(source).startswith(".") and source not in first_tries:
             first_tries.add(source)
             all_listed.wait(timeout=120)
         try:

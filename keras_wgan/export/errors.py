@@ -2,6 +2,4 @@
 
 
 class ExportError(OSError):
-    """An export not written: its folder cannot be created or written (a full or read-only disk,
-    a file in the way). The message names the folder and the system's reason; nothing partial
-    is left behind."""
+    """An export's folder cannot be created or written; the message names it and the reason."""

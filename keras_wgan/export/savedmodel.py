@@ -23,7 +23,6 @@ _TEMP_PREFIX = ".tmp-export-"
 _FOLDER_MODE = 0o777 & ~UMASK
 # What `os.rename` of a folder onto a non-empty one raises: another export took the version.
 _TAKEN = (errno.EEXIST, errno.ENOTEMPTY)
-# What TensorFlow raises for a full, read-only or vanished destination.
 _WRITE_ERRORS = (
     OSError,
     tf.errors.ResourceExhaustedError,
@@ -65,9 +64,8 @@ def export_generator(
             `"<generator name>_export"`.
         max_samples: int >= 1. Largest `num_samples` the `sample` signatures accept.
         num_classes: Optional int >= 1, conditional generators only. The signatures refuse
-            labels outside `[0, num_classes)` (an embedding lookup wraps -1 to the last class
-            on CPU, and returns zeros on GPU). Defaults to the classes the generator's
-            `Embedding` layers hold (no check when it has none).
+            labels outside `[0, num_classes)` (an embedding wraps -1 to the last class on CPU).
+            Defaults to the classes of the generator's `Embedding` layers (none: no check).
         use_ema: bool or `None`. For a GAN model: the averaged generator (`True`), the trained
             one (`False`), or the model's choice (`None`).
 
@@ -132,7 +130,6 @@ def export_generator(
 
 
 def _check_num_classes(num_classes, generator, conditional):
-    """`num_classes` checked against the generator, or the generator's own when `None`."""
     if num_classes is None:
         return embedded_classes(generator) if conditional else None
     if not conditional:
@@ -164,8 +161,7 @@ def _claim_version(temp_dir, base_dir, version):
         number = version or max(_existing_versions(base_dir), default=0) + 1
         version_dir = os.path.join(base_dir, str(number))
         if version is not None:
-            # Checked again: another export may have taken it meanwhile, and `os.rename`
-            # silently replaces an empty directory.
+            # Again: another export may have taken it; `os.rename` replaces an empty folder.
             _refuse_existing(version_dir, version)
         try:
             os.rename(temp_dir, version_dir)
