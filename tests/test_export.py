@@ -1,24 +1,32 @@
 """Tests for `keras_wgan.export`: SavedModel export of generators for TF Serving."""
 
+import errno
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
+import threading
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_wgan import WGANGP
+from keras_wgan import cli
 from keras_wgan import export
 from keras_wgan import networks
+from keras_wgan.checkpointing.backup import UMASK
+from tests.helpers import tiny_dcgan_pair
 from tests.helpers import tiny_model_with_average
 
 LATENT_DIM = 4
 NUM_CLASSES = 3
 SEED = 7
+NO_SPACE = "saved_model.pb; No space left on device"
 
 # Runs in a fresh interpreter that imports only TensorFlow and NumPy, as a serving client would.
 LOADER = r"""
@@ -200,6 +208,117 @@ def test_failure_mid_export_leaves_nothing_behind(tmp_path, monkeypatch):
     assert os.path.dirname(written_to[0]) == str(tmp_path)
     assert os.path.basename(written_to[0]).startswith(".")
     assert os.listdir(tmp_path) == []
+
+
+def test_concurrent_exports_each_take_the_next_free_version(tmp_path, monkeypatch):
+    # All exporters list the versions, then rename at once: all aim at the same version, so all
+    # but one find it taken and must move on to the next free one.
+    exporters, rounds = 4, 2
+    save, rename = tf.saved_model.save, os.rename
+    one_save_at_a_time = threading.Lock()  # what is tested is the claim, not TF's writer
+    all_listed, round_done = threading.Barrier(exporters), threading.Barrier(exporters)
+    first_tries, clashes = set(), []
+
+    def serialized_save(module, path, signatures=None, options=None):
+        with one_save_at_a_time:
+            save(module, path, signatures=signatures, options=options)
+
+    def rename_together(source, target):
+        if os.path.basename(source).startswith(".") and source not in first_tries:
+            first_tries.add(source)
+            all_listed.wait(timeout=120)
+        try:
+            rename(source, target)
+        except OSError as error:
+            clashes.append(error.errno)
+            raise
+
+    monkeypatch.setattr(tf.saved_model, "save", serialized_save)
+    monkeypatch.setattr(export.savedmodel.os, "rename", rename_together)
+    generators = [_plain_generator() for _ in range(exporters)]
+    written, failures = [], []
+
+    def export_all(generator):
+        try:
+            for _ in range(rounds):
+                written.append((export.export_generator(generator, tmp_path), generator))
+                round_done.wait(timeout=120)
+        except BaseException as error:  # reported below
+            failures.append(error)
+            all_listed.abort()
+            round_done.abort()
+
+    threads = [threading.Thread(target=export_all, args=(g,)) for g in generators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(clashes) >= (exporters - 1) * rounds  # each round, all aimed at one version
+    assert set(clashes) <= {errno.EEXIST, errno.ENOTEMPTY}
+    total = exporters * rounds
+    assert sorted(path for path, _ in written) == sorted(
+        os.path.join(tmp_path, str(version)) for version in range(1, total + 1)
+    )
+    assert sorted(os.listdir(tmp_path), key=int) == [str(v) for v in range(1, total + 1)]
+    latent = np.random.default_rng(0).standard_normal((2, LATENT_DIM)).astype(np.float32)
+    for path, generator in written:
+        served = tf.saved_model.load(path).signatures["serving_default"](latent=latent)
+        np.testing.assert_allclose(served["images"], generator(latent), atol=1e-6)
+
+
+def test_version_folders_get_the_umask_permissions(exported):
+    # `tempfile.mkdtemp` makes 0o700 folders, which TF Serving running as another user cannot
+    # read; the export is then readable as any folder the process makes.
+    for folder, _, files in os.walk(exported["plain_dir"]):
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o777 & ~UMASK, folder
+        for file in files:
+            mode = stat.S_IMODE(os.stat(os.path.join(folder, file)).st_mode)
+            assert mode == 0o666 & ~UMASK, file
+
+
+@pytest.mark.parametrize(
+    "where, error",
+    [
+        ("mkdtemp", OSError(errno.EROFS, os.strerror(errno.EROFS))),
+        ("save", tf.errors.ResourceExhaustedError(None, None, NO_SPACE)),
+        ("save", tf.errors.PermissionDeniedError(None, None, "variables; Read-only file system")),
+        ("rename", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))),
+    ],
+)
+def test_a_full_or_read_only_disk_ends_in_one_line_naming_the_folder(
+    tmp_path, monkeypatch, where, error
+):
+    def fail(*args, **kwargs):
+        raise error
+
+    target = {"mkdtemp": (export.savedmodel.tempfile, "mkdtemp"),
+              "save": (tf.saved_model, "save"), "rename": (export.savedmodel.os, "rename")}[where]
+    monkeypatch.setattr(*target, fail)
+    base_dir = tmp_path / "model"
+    with pytest.raises(export.ExportError) as raised:
+        export.export_generator(_plain_generator(), base_dir)
+    message = str(raised.value)
+    assert message.startswith(f"Cannot write the export into {base_dir} (") and "\n" not in message
+    reason = str(error).splitlines()[0]
+    assert reason in message and message.endswith("then export again.")
+    assert isinstance(raised.value, OSError)
+    assert os.listdir(base_dir) == []  # the half-written temporary folder is gone
+
+
+def test_num_classes_defaults_to_the_generators_and_must_match_it(tmp_path):
+    generator = _conditional_generator()
+    loaded = tf.saved_model.load(export.export_generator(generator, tmp_path))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be < num_classes=3"):
+        loaded.signatures["serving_default"](
+            latent=tf.zeros((1, LATENT_DIM)), labels=tf.constant([3], tf.int32)
+        )
+    for wrong in (2, 4):
+        with pytest.raises(ValueError, match=re.escape(
+            f"generator 'conditional_generator' embeds (3), or None. Received: num_classes={wrong}"
+        )):
+            export.export_generator(generator, tmp_path, num_classes=wrong)
+    assert os.listdir(tmp_path) == ["1"]
 
 
 # Input validation at export time ------------------------------------------------------------
@@ -475,3 +594,85 @@ def test_vector_generator_exports_samples(tmp_path):
         generator.predict(sampled["latent"].numpy(), verbose=0),
         atol=1e-5,
     )
+
+
+# The command line --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def conditional_model_path(tmp_path_factory):
+    generator, critic = tiny_dcgan_pair(num_classes=10)
+    model = WGANGP(generator, critic, critic_steps=1, seed=0)
+    model.compile()
+    path = tmp_path_factory.mktemp("conditional") / "model.keras"
+    model.save(path)
+    return str(path)
+
+
+def test_cli_export_of_a_conditional_model_refuses_labels_outside_its_classes(
+    conditional_model_path, tmp_path, capsys
+):
+    # The same checks as the export `train` writes: -1 is not served as the last class.
+    output = tmp_path / "saved"
+    assert cli.main(["export", conditional_model_path, "--output", str(output)]) == 0
+    printed = capsys.readouterr().out
+    assert f"to {output / '1'}: version 1 of the model folder {output}" in printed
+    sample = tf.saved_model.load(str(output / "1")).signatures["sample"]
+    for label, message in ((-1, "must be >= 0"), (10, "must be < num_classes=10")):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            sample(num_samples=tf.constant(2), seed=tf.constant(1, tf.int64),
+                   labels=tf.constant([label], tf.int32))
+    served = sample(num_samples=tf.constant(2), seed=tf.constant(1, tf.int64),
+                    labels=tf.constant([9], tf.int32))
+    assert served["images"].shape == (2, 8, 8, 1)
+
+
+def test_cli_export_to_a_full_disk_prints_one_line(conditional_model_path, tmp_path, capsys,
+                                                    monkeypatch):
+    def disk_full(module, path, signatures=None, options=None):
+        with open(os.path.join(path, "saved_model.pb"), "wb") as partial:
+            partial.write(b"partial")
+        raise tf.errors.ResourceExhaustedError(None, None, NO_SPACE)
+
+    monkeypatch.setattr(tf.saved_model, "save", disk_full)
+    output = tmp_path / "saved"
+    assert cli.main(["export", conditional_model_path, "--output", str(output)]) == 1
+    error = capsys.readouterr().err
+    assert error == (
+        f"keras-wgan: error: Cannot write the export into {output} (saved_model.pb; No space "
+        "left on device). Free some disk space or make the folder writable, then export again.\n"
+    )
+    assert os.listdir(output) == []
+
+
+EXPORTER = r"""
+import sys
+import keras
+from keras_wgan import export
+
+latent = keras.Input((4,), name="latent")
+generator = keras.Model(latent, keras.layers.Dense(2)(latent), name="generator")
+for _ in range(int(sys.argv[2])):
+    print(export.export_generator(generator, sys.argv[1]), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_exporting_processes_racing_for_one_folder_each_get_their_versions(tmp_path):
+    exporters, rounds = 3, 3
+    processes = [
+        subprocess.Popen([sys.executable, "-c", EXPORTER, str(tmp_path), str(rounds)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=_environment())
+        for _ in range(exporters)
+    ]
+    written = []
+    for process in processes:
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err[-3000:]
+        written += out.split()
+    total = exporters * rounds
+    assert sorted(written) == sorted(os.path.join(tmp_path, str(v)) for v in range(1, total + 1))
+    assert sorted(os.listdir(tmp_path)) == sorted(str(v) for v in range(1, total + 1))
+    for path in written:
+        assert "sample" in tf.saved_model.load(path).signatures

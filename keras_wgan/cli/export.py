@@ -50,11 +50,16 @@ def run(parser, args):
             print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
             return 1
     generator = arguments.load_generator(parser, args.model_path)
-    if args.format == "savedmodel":
+    if args.format != "savedmodel":
+        write = export.export_onnx if args.format == "onnx" else export.export_tflite
+        written = write(generator, output)
+        print(f"Exported {generator.name!r} as {args.format} to {written}", flush=True)
+        return 0
+    try:
         written = export.export_generator(generator, output)
-    elif args.format == "onnx":
-        written = export.export_onnx(generator, output)
-    else:
-        written = export.export_tflite(generator, output)
-    print(f"Exported {generator.name!r} as {args.format} to {written}", flush=True)
+    except export.ExportError as error:
+        print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
+        return 1
+    print(f"Exported {generator.name!r} as savedmodel to {written}: version "
+          f"{os.path.basename(written)} of the model folder {output}", flush=True)
     return 0

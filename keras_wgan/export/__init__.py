@@ -12,6 +12,7 @@ out["images"]  # uint8 [16, H, W, C]
 ```
 """
 
+from keras_wgan.export.errors import ExportError
 from keras_wgan.export.formats import export_onnx
 from keras_wgan.export.formats import export_tflite
 from keras_wgan.export.formats import require_onnx
@@ -24,6 +25,7 @@ from keras_wgan.export.signatures import serving_function
 from keras_wgan.export.signatures import to_uint8
 
 __all__ = [
+    "ExportError",
     "SAMPLE_SIGNATURE_KEY",
     "SAMPLE_TRUNCATED_SIGNATURE_KEY",
     "SERVING_SIGNATURE_KEY",

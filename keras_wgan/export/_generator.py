@@ -4,6 +4,7 @@ import numbers
 
 import keras
 
+from keras_wgan._framework import flatten_layers
 from keras_wgan._generators import generator_for_sampling
 
 
@@ -73,3 +74,14 @@ def check_generator(generator):
 def is_int(value):
     """Whether `value` is an integer (NumPy's included), not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def embedded_classes(generator):
+    """The classes a conditional generator embeds: the smallest `input_dim` of its `Embedding`
+    layers (a label at or beyond it fails, or wraps to another class), `None` if it has none."""
+    sizes = [
+        layer.input_dim
+        for layer in flatten_layers(generator)
+        if isinstance(layer, keras.layers.Embedding)
+    ]
+    return min(sizes) if sizes else None

@@ -1,8 +1,8 @@
 """The generator for runtimes other than TensorFlow: ONNX and TFLite.
 
-Both files hold the `serving_default` function of the SavedModel, with its names and a dynamic
-batch. The seeded `sample` signatures and the checks of input values are not converted: draw the
-latent in the client (e.g. `keras_wgan.export.sample_latent`).
+Both files hold the SavedModel's `serving_default` function, with its names and a dynamic batch;
+not the seeded `sample` signatures nor the checks of input values: draw the latent in the client
+(e.g. `keras_wgan.export.sample_latent`).
 """
 
 import os
@@ -20,9 +20,8 @@ ONNX_EXTRA = 'pip install "keras-wgan[onnx]"'
 def export_onnx(model_or_generator, path, use_ema=None, opset=None):
     """Writes the generator's serving function as an ONNX model.
 
-    Converts `serving_function` with `tf2onnx.convert.from_function`: inputs `latent` (and
-    `labels`), output `images` (or `samples`), as the SavedModel's `serving_default`. The file
-    is written beside `path` and renamed when complete; an existing file is replaced.
+    Converts `serving_function` with `tf2onnx.convert.from_function`: the inputs and output of
+    the SavedModel's `serving_default`. Written beside `path`, then renamed over it.
 
     Args:
         model_or_generator: `keras.Model` or GAN model, as for `export_generator`.
@@ -61,8 +60,7 @@ def export_tflite(model_or_generator, path, use_ema=None):
     """Writes the generator's serving function as a TFLite (LiteRT) flatbuffer.
 
     Converts the `serving_default` signature of an `export_generator` SavedModel with
-    `tf.lite.TFLiteConverter` (float32, no quantization); the file keeps the signature. It is
-    written beside `path` and renamed when complete; an existing file is replaced.
+    `tf.lite.TFLiteConverter` (float32, no quantization). Written beside `path`, then renamed.
 
     Args:
         model_or_generator: `keras.Model` or GAN model, as for `export_generator`.
@@ -82,7 +80,6 @@ def export_tflite(model_or_generator, path, use_ema=None):
 
 
 def _write_atomically(path, content):
-    """Writes `content` to `path` through a temporary file beside it, renamed when complete."""
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     temp_path = f"{path}.tmp-{os.getpid()}"
