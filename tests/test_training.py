@@ -84,7 +84,7 @@ def test_a_finished_run_leaves_no_backup_and_is_never_overwritten(toy_run, tmp_p
     assert not os.path.exists(os.path.join(folder, "backup"))
     model_bytes = open(summary["model"], "rb").read()
     other = tiny_config(tmp_path, model="wgan", epochs=1)
-    with pytest.raises(checkpointing.RunFolderError, match=r"holds a finished run \(metrics.json\)"):
+    with pytest.raises(checkpointing.RunFolderError, match=r"finished run \(metrics.json\)"):
         training.train(other, folder)
     assert open(summary["model"], "rb").read() == model_bytes
     assert not os.path.exists(os.path.join(folder, ".lock"))

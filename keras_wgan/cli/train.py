@@ -147,6 +147,7 @@ def run(parser, args):
     from keras_wgan import callbacks
     from keras_wgan import checkpointing
     from keras_wgan import data
+    from keras_wgan import export
     from keras_wgan import training
 
     if config.dataset == "folder":
@@ -166,7 +167,8 @@ def run(parser, args):
     try:
         summary = training.train(config, output_dir)
     except (
-        callbacks.NonFiniteError, data.DatasetNotPreparedError, checkpointing.RunFolderError
+        callbacks.NonFiniteError, data.DatasetNotPreparedError, checkpointing.RunFolderError,
+        export.ExportError,
     ) as error:
         # A training outcome (NaN), a dataset to prepare first or a folder to change, not a
         # bug: the message says where and what; no traceback.

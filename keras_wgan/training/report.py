@@ -23,11 +23,7 @@ def export_run_generator(model, config, name):
     Returns:
         The SavedModel version directory (see `keras_wgan.export.export_generator`).
     """
-    base_dir = os.path.join(config.saved_models_dir, name)
-    # A conditional export refuses labels outside [0, num_classes) instead of serving a wrong
-    # class (an embedding lookup wraps -1 to the last class on CPU).
-    num_classes = evaluation_lib.NUM_CLASSES if config.conditional else None
-    return export_lib.export_generator(model, base_dir, num_classes=num_classes)
+    return export_lib.export_generator(model, os.path.join(config.saved_models_dir, name))
 
 
 def evaluate(model, config, real=None, scorer=None):
