@@ -603,3 +603,16 @@ def test_a_finished_output_dir_is_refused_without_a_traceback(tmp_path, capsys):
     assert code == 1 and "Traceback" not in err
     assert err.startswith(f"keras-wgan: error: {folder} holds a finished run (metrics.json)")
     assert sorted(p.name for p in folder.iterdir()) == ["metrics.json"]
+
+
+def test_an_interrupt_stops_in_one_line_saying_how_to_go_on(tmp_path, capsys, monkeypatch):
+    from keras_wgan import training
+
+    def interrupted(config, workdir):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "train", interrupted)
+    code = cli.main(["train", "--smoke", "--dataset", "ring8", "--output-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 130 and "Traceback" not in err
+    assert f"keras-wgan: interrupted. What was done is kept in {tmp_path}: run the same " in err

@@ -1,4 +1,4 @@
-"""A run as resumable phases: a failure in any phase, then the same call, ends as if nothing failed."""
+"""A run as resumable phases: a failure in any phase, then the same call, ends as if none had."""
 
 import json
 

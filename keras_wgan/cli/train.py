@@ -174,6 +174,10 @@ def run(parser, args):
         # bug: the message says where and what; no traceback.
         print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
         return 1
+    except KeyboardInterrupt:
+        print(f"\nkeras-wgan: interrupted. What was done is kept in {output_dir}: run the same "
+              "command again to go on from there.", file=sys.stderr, flush=True)
+        return 130
     print(training.format_summary(summary), flush=True)
     return 0
 
