@@ -119,7 +119,8 @@ def cli_command(output_dir, saved_models):
     # every 7 steps (mostly in mid-epoch).
     return [
         sys.executable, "-m", "keras_wgan", "train", "--smoke", "--dataset", "ring8",
-        "--epochs", "8", "--batch-size", "8", "--critic-steps", "2", "--backup-every", "7",
+        "--epochs", "8", "--steps-per-epoch", "0", "--batch-size", "8", "--critic-steps", "2",
+        "--backup-every", "7",
         "--deterministic", "--output-dir", str(output_dir),
         "--saved-models-dir", str(saved_models),
     ]
@@ -132,34 +133,51 @@ def run(command):
     return result
 
 
+def kill_when(process, path):
+    """SIGKILLs `process` as soon as `path` exists."""
+    deadline = time.monotonic() + 240
+    while not path.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, f"the run ended before {path.name} appeared"
+
+
 @pytest.mark.slow
-def test_cli_killed_mid_run_resumes_and_ends_as_an_uninterrupted_run(tmp_path):
+def test_cli_killed_in_any_phase_ends_as_an_uninterrupted_run(tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    command = cli_command(tmp_path / "run", tmp_path / "saved_models")
-    # The uninterrupted run goes alongside the one to be killed (2 cores).
+    # The uninterrupted run goes alongside the ones to be killed.
     reference = subprocess.Popen(
         cli_command(tmp_path / "reference", tmp_path / "saved_models_reference"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-    )
-    backup = tmp_path / "run" / "backup" / "latest.weights.h5"
-    deadline = time.monotonic() + 120
-    while not backup.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
-    assert not (tmp_path / "run" / "model.keras").exists()
+    # Killed mid-training (at its first backup), and killed once the model is saved (in the
+    # export or the scoring).
+    killed = {"training": "backup/latest.weights.h5", "saved": "model.keras"}
+    for name, evidence in killed.items():
+        process = subprocess.Popen(
+            cli_command(tmp_path / name, tmp_path / f"saved_models_{name}"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        )
+        kill_when(process, tmp_path / name / evidence)
+        assert not (tmp_path / name / "metrics.json").exists()
+    assert not (tmp_path / "training" / "model.keras").exists()
 
-    resumed = run(command)
+    resumed = run(cli_command(tmp_path / "training", tmp_path / "saved_models_training"))
     assert "Resuming from backup at epoch" in resumed.stdout
+    completed = run(cli_command(tmp_path / "saved", tmp_path / "saved_models_saved"))
+    assert "holds the trained model: exporting and scoring it" in completed.stdout
     out, err = reference.communicate(timeout=300)
     assert reference.returncode == 0, out[-3000:] + err[-3000:]
     assert "Resuming" not in out
-    assert_same_weights(
-        final_weights(tmp_path / "run" / "model.keras"),
-        final_weights(tmp_path / "reference" / "model.keras"),
-    )
-    assert len(json.loads((tmp_path / "run" / "history.json").read_text())["critic_loss"]) == 8
+    reference_metrics = json.loads((tmp_path / "reference" / "metrics.json").read_text())
+    for name in killed:
+        run_dir = tmp_path / name
+        assert_same_weights(final_weights(run_dir / "model.keras"),
+                            final_weights(tmp_path / "reference" / "model.keras"))
+        assert json.loads((run_dir / "metrics.json").read_text()) == reference_metrics
+        assert len(json.loads((run_dir / "history.json").read_text())["critic_loss"]) == 8
+        export = json.loads((run_dir / "export.json").read_text())
+        assert (export["name"], export["version"]) == (name, 1)
+        assert os.path.exists(os.path.join(export["path"], "saved_model.pb"))
+        assert not (run_dir / "backup").exists()
