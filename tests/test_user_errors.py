@@ -143,6 +143,16 @@ def test_the_folder_check_agrees_with_tensorflows_decoder(tmp_path, image_format
                 data.check_image_folder(tmp_path)
 
 
+def test_an_unprepared_tfds_dataset_is_one_line_holding_the_command(capsys, tmp_path):
+    line = refusal(capsys, ["train", "--smoke", "--dataset", "mnist", "--data-dir",
+                            str(tmp_path / "tfds"), "--output-dir", str(tmp_path / "run")], code=1)
+    assert line.startswith("keras-wgan: error: The TFDS dataset 'mnist'")
+    assert (
+        f"run `python -c \"import tensorflow_datasets as tfds; tfds.builder('mnist', "
+        f"data_dir='{tmp_path / 'tfds'}').download_and_prepare()\"`, then copy" in line
+    )
+
+
 # evaluate: too few samples, outputs that cannot be written, weights that are not weights.
 
 
