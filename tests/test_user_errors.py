@@ -201,6 +201,12 @@ def test_outputs_that_are_folders_are_refused(capsys, tmp_path, unread_model):
         )
 
 
+def test_a_file_name_past_the_os_limit_is_refused_before_loading(capsys, tmp_path, unread_model):
+    path = str(tmp_path / ("a" * 300 + ".json"))
+    line = refusal(capsys, ["evaluate", unread_model, "--output", path])
+    assert line.startswith(f"keras-wgan: error: --output: the name of {path!r} is longer than ")
+
+
 def test_sample_refuses_unknown_extensions_listing_the_known_ones(capsys, tmp_path, unread_model):
     line = refusal(capsys, ["sample", unread_model, "--output", str(tmp_path / "grid.xyz")])
     assert f"--output: {str(tmp_path / 'grid.xyz')!r} ends in '.xyz'; expected one of " in line

@@ -71,8 +71,8 @@ def check_output_file(parser, option, path, suffixes=None):
     """A parser error before any work when the file `path` cannot be written.
 
     Refuses a folder, a missing or read-only folder (a temporary file is created there and
-    removed), a read-only file, and with `suffixes` (lowercase, e.g. `(".npy",)`) a name
-    ending in none of them.
+    removed), a name too long, a read-only file, and with `suffixes` (lowercase, e.g.
+    `(".npy",)`) a name ending in none of them.
     """
     if path is None:
         return
@@ -84,8 +84,12 @@ def check_output_file(parser, option, path, suffixes=None):
         ending = f"ends in {suffix!r}" if suffix else "has no extension"
         parser.error(f"{option}: {path!r} {ending}; expected {wanted}")
     check_output_folder(parser, option, path)
+    folder = os.path.dirname(os.path.abspath(path))
+    name_max = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else None
+    if name_max and len(os.fsencode(os.path.basename(path))) > name_max:
+        parser.error(f"{option}: the name of {path!r} is longer than the {name_max} bytes allowed")
     try:
-        with tempfile.TemporaryFile(dir=os.path.dirname(os.path.abspath(path))):
+        with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
         parser.error(f"{option}: cannot write into the folder of {path!r} ({error.strerror})")
