@@ -73,8 +73,8 @@ def check_image_folder(directory, min_images=1):
 
     Args:
         directory: str or path-like. The folder of images.
-        min_images: int. The fewest images it must hold (e.g. the `batch_size * critic_steps`
-            images one generator step takes).
+        min_images: int. The fewest images it must hold: the `batch_size * critic_steps`
+            images one generator step takes (`make_dataset`) to train on it.
 
     Returns:
         The class subfolders' names, sorted (empty when the images sit in `directory` itself).
@@ -126,8 +126,8 @@ def check_image_folder(directory, min_images=1):
         named = ", ".join(repr(path) for path in paths[:3]) + (", ..." if len(paths) > 3 else "")
         raise ValueError(
             f"The image folder holds {len(paths)} image{'s' * (len(paths) > 1)} ({named}), "
-            f"fewer than the {min_images} needed. Received: directory={directory!r}, "
-            f"min_images={min_images}"
+            f"fewer than the {min_images} one generator step takes (batch_size x critic_steps). "
+            f"Received: directory={directory!r}, min_images={min_images}"
         )
     return subfolders
 
