@@ -3,6 +3,7 @@ and the epochs already done read back."""
 
 import json
 import os
+import reprlib
 
 from keras_wgan.checkpointing.backup import StepBackup
 from keras_wgan.checkpointing.backup import restore_backup
@@ -105,18 +106,38 @@ def load_history(path, epochs):
     """The first `epochs` epochs of a history.json written by an earlier run, or `{}`.
 
     Raises:
-        BackupError: the file is unreadable or not a history (`{name: [values]}`).
+        BackupError: the file is unreadable or not a history (`{name: [numbers or null]}`).
     """
     if not os.path.exists(path):
         return {}
     try:
         with open(path, encoding="utf-8") as file:
             history = json.load(file)
-        return {name: values[:epochs] for name, values in history.items()}
-    # ValueError: not JSON; AttributeError, TypeError: JSON of another shape.
-    except (OSError, ValueError, AttributeError, TypeError) as error:
-        raise BackupError(
-            f"The run's history {path} is unreadable ({type(error).__name__}: {error}). The "
-            "backup is intact: delete the history to resume without the earlier epochs' values "
-            "(they become null), or delete the backup to start over."
-        ) from error
+    except (OSError, ValueError) as error:  # ValueError: not JSON, not UTF-8
+        raise _unreadable_history(path, f"{type(error).__name__}: {error}") from error
+    problem = _history_problem(history)
+    if problem:
+        raise _unreadable_history(path, f"not a history {{name: [numbers]}}: {problem}")
+    return {name: values[:epochs] for name, values in history.items()}
+
+
+def _history_problem(history):
+    if not isinstance(history, dict):
+        return f"a JSON {type(history).__name__}, not an object"
+    for name, values in history.items():
+        if not isinstance(values, list):
+            return f"{name!r} holds a JSON {type(values).__name__}, not a list"
+        for value in values:
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float))
+            ):
+                return f"{name!r} holds {reprlib.repr(value)}, not a number"
+    return None
+
+
+def _unreadable_history(path, problem):
+    return BackupError(
+        f"The run's history {path} is unreadable ({problem}). The backup is intact: delete the "
+        "history to resume without the earlier epochs' values (they become null), or delete the "
+        "backup to start over."
+    )

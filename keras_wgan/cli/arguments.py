@@ -2,6 +2,8 @@
 
 import argparse
 import os
+import sys
+import tempfile
 
 TRUNCATION_HELP = (
     "draw the latents from a normal truncated at [-T, T] (BigGAN's truncation trick; a "
@@ -65,6 +67,48 @@ def check_output_folder(parser, option, path):
         parser.error(f"{option}: the folder of {path!r} does not exist")
 
 
+def check_output_file(parser, option, path, suffixes=None):
+    """A parser error before any work when the file `path` cannot be written.
+
+    Refuses a folder, a missing or read-only folder (a temporary file is created there and
+    removed), a name too long, a read-only file, and with `suffixes` (lowercase, e.g.
+    `(".npy",)`) a name ending in none of them.
+    """
+    if path is None:
+        return
+    if os.path.isdir(path):
+        parser.error(f"{option}: {path!r} is a folder; pass the file to write")
+    suffix = os.path.splitext(path)[1].lower()
+    if suffixes is not None and suffix not in suffixes:
+        wanted = suffixes[0] if len(suffixes) == 1 else f"one of {', '.join(suffixes)}"
+        ending = f"ends in {suffix!r}" if suffix else "has no extension"
+        parser.error(f"{option}: {path!r} {ending}; expected {wanted}")
+    check_output_folder(parser, option, path)
+    folder = os.path.dirname(os.path.abspath(path))
+    name_max = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else None
+    if name_max and len(os.fsencode(os.path.basename(path))) > name_max:
+        parser.error(f"{option}: the name of {path!r} is longer than the {name_max} bytes allowed")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        parser.error(f"{option}: cannot write into the folder of {path!r} ({error.strerror})")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        parser.error(f"{option}: {path!r} is read-only")
+
+
+def report_error(message):
+    """Prints `keras-wgan: error: <message>` (a runtime failure, not an argument's) and returns
+    the exit code, 1."""
+    print(f"keras-wgan: error: {message}", file=sys.stderr, flush=True)
+    return 1
+
+
+def one_line(error):
+    """The text of `error` on one line (some libraries' messages span several)."""
+    return " ".join(str(error).split())
+
+
 def load_generator(parser, path):
     """The sampling generator of the GAN model saved at `path`; a parser error otherwise."""
     import zipfile
@@ -85,7 +129,7 @@ def load_generator(parser, path):
     try:
         model = keras.models.load_model(path)
     except Exception as error:  # Keras raises several types for a file that is not a model.
-        parser.error(f"cannot load {path!r} as a Keras model: {error}")
+        parser.error(f"cannot load {path!r} as a Keras model: {one_line(error)}")
     if not callable(getattr(model, "sampling_generator", None)):
         parser.error(
             f"{path!r} holds a {type(model).__name__} named {model.name!r}, not a GAN model "

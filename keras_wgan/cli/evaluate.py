@@ -1,7 +1,5 @@
 """`keras-wgan evaluate`: a saved model's generator scored beside floor and degraded references."""
 
-import sys
-
 from keras_wgan import run_config
 from keras_wgan.cli import arguments
 
@@ -46,8 +44,9 @@ def run(parser, args):
     import json
 
     from keras_wgan import evaluation
+    from keras_wgan.evaluation.manifold import DENSITY_COVERAGE_K
 
-    arguments.check_output_folder(parser, "--output", args.output)
+    arguments.check_output_file(parser, "--output", args.output)
     generator = arguments.load_generator(parser, args.model_path)
     shape = tuple(generator.outputs[0].shape[1:])
     shapes = {name: spec["image_shape"] for name, spec in evaluation.CLASSIFIERS.items()}
@@ -68,22 +67,41 @@ def run(parser, args):
             f"--features {args.features} scores another dataset's images; --dataset "
             f"{dataset!r} is scored by {own} or inception_v3"
         )
+    if own is not None and args.num is not None and args.num <= DENSITY_COVERAGE_K:
+        parser.error(
+            f"--num: image scores need at least {DENSITY_COVERAGE_K + 1} samples (density and "
+            f"coverage compare {DENSITY_COVERAGE_K} nearest neighbours), got {args.num}"
+        )
     try:
         extractor = None if own is None else evaluation.get_extractor(
             args.features or own,
             **({"weights": args.inception_weights} if args.inception_weights else {}),
         )
     except evaluation.FeatureWeightsUnavailableError as error:
-        print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
-        return 1
-    result = evaluation.score_generator(
-        generator, dataset, num_samples=args.num, seed=args.seed, extractor=extractor,
-        truncation=args.truncation,
-    )
+        return arguments.report_error(error)
+    except (OSError, ValueError) as error:  # h5py and Keras: a file that is not these weights
+        if not args.inception_weights:
+            raise
+        parser.error(
+            f"--inception-weights: cannot load {args.inception_weights!r} as Inception-v3 "
+            f"weights: {arguments.one_line(error)}"
+        )
+    try:
+        result = evaluation.score_generator(
+            generator, dataset, num_samples=args.num, seed=args.seed, extractor=extractor,
+            truncation=args.truncation,
+        )
+    except MemoryError:
+        return arguments.report_error(
+            f"--num {args.num}: not enough memory for the samples; pass a smaller --num"
+        )
     result["truncation"] = args.truncation
     print(evaluation.format_table(result), flush=True)
     if args.output:
-        with open(args.output, "w") as file:
-            json.dump(result, file, indent=1)
+        try:
+            with open(args.output, "w") as file:
+                json.dump(result, file, indent=1)
+        except OSError as error:  # e.g. a full disk; the scores are printed above
+            return arguments.report_error(f"cannot write the scores: {error}")
         print(f"Wrote {args.output}", flush=True)
     return 0

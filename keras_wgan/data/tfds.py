@@ -89,10 +89,8 @@ def _not_prepared(name, builder, data_dir):
     return DatasetNotPreparedError(
         f"The TFDS dataset {name!r} (version {builder.version}) is not prepared in {root!r} "
         f"(looked for {builder.data_dir!r}), and keras_wgan does not download. On a machine "
-        "with internet access run\n"
-        f"    python -c \"import tensorflow_datasets as tfds; tfds.builder('{name}', "
-        f"data_dir='{root}').download_and_prepare()\"\n"
-        "then copy that directory here, or pass the directory that holds it as `data_dir` "
-        "(--data-dir)."
+        "with internet access run `python -c \"import tensorflow_datasets as tfds; "
+        f"tfds.builder('{name}', data_dir='{root}').download_and_prepare()\"`, then copy that "
+        "directory here, or pass the directory that holds it as `data_dir` (--data-dir)."
     )
 
