@@ -266,3 +266,18 @@ def test_a_failed_write_after_scoring_ends_in_one_line(capsys, tmp_path, image_m
                             str(tmp_path / "g.png"), "--npy", str(tmp_path / "raw.npy")], code=1)
     assert line == "keras-wgan: error: cannot write the samples: [Errno 28] No space left on device"
     assert (tmp_path / "g.png").stat().st_size > 0  # what was written before stays
+
+
+def test_the_command_line_refuses_a_folder_of_fewer_images_than_a_step(tmp_path, capsys):
+    folder = tmp_path / "images"
+    write_images(folder, 1)
+    line = train_on_folder(capsys, folder, tmp_path)
+    assert "fewer than the 320 one generator step takes" in line
+
+
+def test_too_few_samples_for_a_step_end_in_one_line(tmp_path, capsys):
+    code = cli.main(["train", "--dataset", "ring8", "--num-samples", "10", "--epochs", "1",
+                     "--output-dir", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith("keras-wgan: error: A generator step takes 1280 samples")

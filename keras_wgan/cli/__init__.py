@@ -42,7 +42,11 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     args = parser.parse_args(attach_negative_numbers(sys.argv[1:] if argv is None else argv))
-    return COMMANDS[args.command].run(parser, args)
+    try:
+        return COMMANDS[args.command].run(parser, args)
+    except BrokenPipeError:  # e.g. `keras-wgan train --print-config | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def attach_negative_numbers(argv):

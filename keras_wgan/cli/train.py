@@ -152,7 +152,9 @@ def run(parser, args):
 
     if config.dataset == "folder":
         try:
-            data.check_image_folder(config.image_dir)
+            data.check_image_folder(
+                config.image_dir, min_images=config.batch_size * config.critic_steps
+            )
         except ValueError as error:
             parser.error(f"--image-dir: {error}")
     output_dir = args.output_dir
@@ -168,7 +170,7 @@ def run(parser, args):
         summary = training.train(config, output_dir)
     except (
         callbacks.NonFiniteError, data.DatasetNotPreparedError, checkpointing.RunFolderError,
-        export.ExportError,
+        export.ExportError, training.TooFewSamplesError,
     ) as error:
         # A training outcome (NaN), a dataset to prepare first or a folder to change, not a
         # bug: the message says where and what; no traceback.

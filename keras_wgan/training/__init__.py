@@ -6,6 +6,7 @@ compiled model and its batches, for a `fit` of your own.
 
 from keras_wgan.training.builders import MODEL_CLASSES
 from keras_wgan.training.builders import BuiltRun
+from keras_wgan.training.builders import TooFewSamplesError
 from keras_wgan.training.builders import build
 from keras_wgan.training.builders import build_model
 from keras_wgan.training.builders import make_optimizers
@@ -26,6 +27,7 @@ __all__ = [
     "BACKUP_DIR",
     "CONFIG_FILE",
     "MODEL_CLASSES",
+    "TooFewSamplesError",
     "BuiltRun",
     "build",
     "build_model",
