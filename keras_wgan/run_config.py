@@ -337,6 +337,8 @@ class TrainConfig:
                 raise ValueError(
                     f"`{name}` must be a bool or None. Received: {name}={getattr(self, name)!r}"
                 )
+        if not isinstance(self.seed, bool) and isinstance(self.seed, int) and self.seed >= 2**32:
+            raise ValueError(f"`seed` must be below 2**32. Received: seed={self.seed!r}")
         for name in ("seed", "backup_every", "quality_every", "steps_per_epoch"):
             value = getattr(self, name)
             if value is not None and (

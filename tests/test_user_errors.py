@@ -281,3 +281,44 @@ def test_too_few_samples_for_a_step_end_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err
     assert err.startswith("keras-wgan: error: A generator step takes 1280 samples")
+
+
+@pytest.mark.parametrize("name, make", [
+    ("samples", lambda path: path.write_text("not a folder")),
+    ("history.json", lambda path: path.mkdir()),
+])
+def test_a_run_folder_holding_the_wrong_kind_of_path_is_refused(tmp_path, capsys, name, make):
+    run = tmp_path / "run"
+    run.mkdir()
+    make(run / name)
+    code = cli.main(["train", "--smoke", "--dataset", "ring8", "--output-dir", str(run)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith(f"keras-wgan: error: {run / name} is not a ")
+
+
+def test_a_seed_past_what_keras_takes_is_refused_before_tensorflow(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--seed", str(2**32)])
+    assert f"`seed` must be below 2**32. Received: seed={2**32}" in capsys.readouterr().err
+
+
+def test_more_clusters_than_samples_end_in_one_line(tmp_path, capsys):
+    code = cli.main(["train", "--smoke", "--dataset", "ring8", "--clusters", "5000",
+                     "--output-dir", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "keras-wgan: error: `clusters` must be at most the number of images" in err
+
+
+def test_running_out_of_memory_ends_in_one_line(tmp_path, capsys, monkeypatch):
+    from keras_wgan import training
+
+    def out_of_memory(config, workdir):
+        raise MemoryError("Unable to allocate 40.0 GiB")
+
+    monkeypatch.setattr(training, "train", out_of_memory)
+    code = cli.main(["train", "--smoke", "--dataset", "ring8", "--output-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "out of memory (Unable to allocate 40.0 GiB). A smaller --batch-size" in err

@@ -144,6 +144,8 @@ def run(parser, args):
         print(json.dumps(config.settings(), indent=1), flush=True)
         return 0
     # Imported here so that `--help` and argument errors answer without loading TensorFlow.
+    import tensorflow as tf
+
     from keras_wgan import callbacks
     from keras_wgan import checkpointing
     from keras_wgan import data
@@ -175,6 +177,12 @@ def run(parser, args):
         # A training outcome (NaN), a dataset to prepare first or a folder to change, not a
         # bug: the message says where and what; no traceback.
         print(f"keras-wgan: error: {error}", file=sys.stderr, flush=True)
+        return 1
+    except (MemoryError, tf.errors.ResourceExhaustedError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else "MemoryError"
+        print(f"keras-wgan: error: out of memory ({reason}). A smaller "
+              f"--batch-size (this run: {config.batch_size}) needs less.", file=sys.stderr,
+              flush=True)
         return 1
     except KeyboardInterrupt:
         print(f"\nkeras-wgan: interrupted. What was done is kept in {output_dir}: run the same "

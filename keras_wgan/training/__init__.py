@@ -6,11 +6,11 @@ compiled model and its batches, for a `fit` of your own.
 
 from keras_wgan.training.builders import MODEL_CLASSES
 from keras_wgan.training.builders import BuiltRun
-from keras_wgan.training.builders import TooFewSamplesError
 from keras_wgan.training.builders import build
 from keras_wgan.training.builders import build_model
 from keras_wgan.training.builders import make_optimizers
 from keras_wgan.training.builders import steps_per_execution
+from keras_wgan.training.data import TooFewSamplesError
 from keras_wgan.training.data import load_training_data
 from keras_wgan.training.data import num_classes_of
 from keras_wgan.training.data import split_training_data

@@ -23,9 +23,6 @@ from keras_wgan.training import data as run_data
 MODEL_CLASSES = {"wgan-gp": WGANGP, "wgan": WGAN, "gan": GAN, "ns-gan": GAN}
 
 
-class TooFewSamplesError(ValueError):
-    """The training data holds fewer samples than one generator step takes."""
-
 
 @dataclasses.dataclass
 class BuiltRun:
@@ -76,7 +73,7 @@ def build(config, **options):
     num_examples, sample_shape = run_data.size_and_shape(samples)
     steps_per_pass = num_examples // (config.batch_size * config.critic_steps)
     if steps_per_pass < 1:
-        raise TooFewSamplesError(
+        raise run_data.TooFewSamplesError(
             f"A generator step takes {config.batch_size * config.critic_steps} samples "
             f"(batch_size={config.batch_size} x critic_steps={config.critic_steps}), more than "
             f"the {num_examples} training samples. Use a smaller batch_size or more data."

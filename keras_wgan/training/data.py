@@ -7,6 +7,11 @@ from keras_wgan import evaluation as evaluation_lib
 from keras_wgan import run_config
 
 
+class TooFewSamplesError(ValueError):
+    """The training data holds fewer samples (or distinct ones) than the settings need: one
+    generator step's worth, or one per cluster."""
+
+
 def load_training_data(config):
     """The training samples, in [-1, 1] for images.
 
@@ -27,7 +32,7 @@ def load_training_data(config):
         if config.num_samples:
             images, labels = images[: config.num_samples], labels[: config.num_samples]
         if config.clusters:
-            return images, data_lib.cluster_images(images, config.clusters, seed=config.seed)[0]
+            return images, cluster_ids(config, images)
         return (images, labels) if config.conditional else images
     if config.is_image:
         if config.dataset == "folder":
@@ -44,8 +49,21 @@ def load_training_data(config):
     sampler = data_lib.TOY_DATASETS[config.dataset]
     points = sampler(config.num_samples, seed=config.seed)
     if config.clusters:
-        return points, data_lib.cluster_images(points, config.clusters, seed=config.seed)[0]
+        return points, cluster_ids(config, points)
     return points
+
+
+def cluster_ids(config, samples):
+    """The k-means cluster of each sample (`keras_wgan.data.cluster_images`, seeded by
+    `config.seed`).
+
+    Raises:
+        TooFewSamplesError: fewer samples, or distinct ones, than `config.clusters`.
+    """
+    try:
+        return data_lib.cluster_images(samples, config.clusters, seed=config.seed)[0]
+    except ValueError as error:
+        raise TooFewSamplesError(str(error)) from error
 
 
 def split_training_data(config, real):

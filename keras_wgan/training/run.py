@@ -83,6 +83,7 @@ def train(config, workdir, **options):
     checkpointing.check_run_folder(workdir, backup_dir)
     checkpointing.check_writable(workdir)
     checkpointing.check_writable(config.saved_models_dir, option="--saved-models-dir")
+    _check_run_paths(workdir)
     with checkpointing.RunLock(workdir):
         try:
             return _run(config, workdir, options)
@@ -91,6 +92,25 @@ def train(config, workdir, **options):
             if failure is None:
                 raise
             raise failure from error
+
+
+# What a run keeps in its folder, as folders and as files.
+RUN_FOLDERS = ("samples", BACKUP_DIR, "tensorboard")
+RUN_FILES = (CONFIG_FILE, "history.json", "model.keras", "metrics.json", "training_curves.png",
+             EXPORT_RECORD)
+
+
+def _check_run_paths(workdir):
+    """Refuses a run folder holding a file where the run keeps a folder, or the other way."""
+    for names, kind, wrong in ((RUN_FOLDERS, "folder", os.path.isfile),
+                               (RUN_FILES, "file", os.path.isdir)):
+        for name in names:
+            path = os.path.join(workdir, name)
+            if wrong(path):
+                raise checkpointing.RunFolderError(
+                    f"{path} is not a {kind}, where the run keeps its {kind} {name!r}. Move it "
+                    "away (or pass another --output-dir), then run the same command again."
+                )
 
 
 @dataclasses.dataclass
