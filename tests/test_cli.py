@@ -88,7 +88,7 @@ def test_wgan_smoke_run_logs_clipped_fraction(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert "clipped_fraction" in history
-    assert (tmp_path / "sm" / "wgan-grid25" / "1" / "saved_model.pb").exists()
+    assert (tmp_path / "sm" / "run" / "1" / "saved_model.pb").exists()  # the folder's name
 
 
 @pytest.mark.parametrize(
