@@ -17,6 +17,7 @@ from keras_wgan.export.formats import export_onnx
 from keras_wgan.export.formats import export_tflite
 from keras_wgan.export.formats import require_onnx
 from keras_wgan.export.savedmodel import export_generator
+from keras_wgan.export.savedmodel import remove_partial_exports
 from keras_wgan.export.signatures import SAMPLE_SIGNATURE_KEY
 from keras_wgan.export.signatures import SAMPLE_TRUNCATED_SIGNATURE_KEY
 from keras_wgan.export.signatures import SERVING_SIGNATURE_KEY
@@ -32,6 +33,7 @@ __all__ = [
     "export_generator",
     "export_onnx",
     "export_tflite",
+    "remove_partial_exports",
     "require_onnx",
     "sample_latent",
     "serving_function",

@@ -1,6 +1,7 @@
 """`export_generator`: a generator as a versioned SavedModel, the layout TF Serving polls."""
 
 import errno
+import glob
 import os
 import re
 import shutil
@@ -127,6 +128,22 @@ def export_generator(
     except BaseException:
         shutil.rmtree(temp_dir, ignore_errors=True)
         raise
+
+
+def remove_partial_exports(base_dir, older_than):
+    """Removes the temporary folders that exports into `base_dir` left when they were killed
+    before their rename (TF Serving ignores them), those last changed before `older_than` (a
+    `time.time()`), so that an export running now keeps its own.
+
+    Returns:
+        The folders removed, a list.
+    """
+    removed = []
+    for path in glob.glob(os.path.join(glob.escape(os.fspath(base_dir)), _TEMP_PREFIX + "*")):
+        if os.path.isdir(path) and os.path.getmtime(path) < older_than:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def _check_num_classes(num_classes, generator, conditional):

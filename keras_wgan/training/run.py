@@ -31,6 +31,7 @@ import numpy as np
 
 from keras_wgan import callbacks as callbacks_lib
 from keras_wgan import checkpointing
+from keras_wgan import export as export_lib
 from keras_wgan.training import builders
 from keras_wgan.training import data as run_data
 from keras_wgan.training import report
@@ -127,7 +128,7 @@ class _Trained:
 
 
 def _run(config, workdir, options):
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     paths = {name: os.path.join(workdir, file) for name, file in (
         ("config", CONFIG_FILE), ("history", "history.json"), ("model", "model.keras"),
         ("curves", "training_curves.png"), ("samples_dir", "samples"), ("backup", BACKUP_DIR),
@@ -139,7 +140,7 @@ def _run(config, workdir, options):
     else:
         trained = _train_and_save(config, paths, options)
     model = trained.model
-    export = _export_once(model, config, workdir, paths["export"])
+    export = _export_once(model, config, workdir, paths["export"], started_at)
     scores = _score_once(trained, config, paths["metrics"])
     # Finished: the evidence the phases needed goes.
     if os.path.isdir(paths["backup"]):
@@ -265,7 +266,7 @@ def _train_and_save(config, paths, options):
     )
 
 
-def _export_once(model, config, workdir, record_path):
+def _export_once(model, config, workdir, record_path, started_at):
     """The export phase: the SavedModel `record_path` names if it is there, else a new one."""
     if os.path.exists(record_path):
         with open(record_path) as file:
@@ -273,6 +274,8 @@ def _export_once(model, config, workdir, record_path):
         if os.path.isdir(record.get("path", "")):
             return record
     name = report.export_name(config, workdir)
+    # What an export of this run killed mid-write left (the name is the run's own).
+    export_lib.remove_partial_exports(os.path.join(config.saved_models_dir, name), started_at)
     path = report.export_run_generator(model, config, name)
     record = {"name": name, "version": int(os.path.basename(path)), "path": path}
     checkpointing.write_file(record_path, json.dumps(record, indent=1).encode())
