@@ -59,7 +59,8 @@ def test_a_run_watches_for_divergence_and_its_summary_says_so(tmp_path):
     assert sum(isinstance(c, callbacks.WarnOnDivergence) for c in run) == 1
     summary = {
         "generator_steps": 10, "seconds": 1.0, "final_metrics": {}, "history": "h", "model": "m",
-        "curves": "c", "samples": "s", "export": "e", "metrics": "x", "progression": None,
+        "curves": "c", "samples": "s", "export": "e", "export_name": "n", "export_version": 1,
+        "metrics": "x", "progression": None,
         "quality": {"note": "", "scores": {}, "unavailable": []},
         "divergence": [{"epoch": 2, "metric": "critic_loss", "value": -2.5e16}],
     }
