@@ -322,3 +322,12 @@ def test_running_out_of_memory_ends_in_one_line(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err
     assert "out of memory (Unable to allocate 40.0 GiB). A smaller --batch-size" in err
+
+
+def test_an_output_dir_past_the_os_limit_ends_in_one_line(tmp_path, capsys):
+    folder = tmp_path / ("x" * 300)
+    code = cli.main(["train", "--smoke", "--dataset", "ring8", "--output-dir", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith(f"keras-wgan: error: Cannot write into {folder} (")
+    assert "File name too long" in err and "--output-dir" in err
