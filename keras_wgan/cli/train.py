@@ -92,8 +92,6 @@ def field_help(name):
 
 def _annotation_type(annotation):
     """`int` for `int | None`, and so on: the field's type without `None`."""
-    if isinstance(annotation, str):  # postponed annotations
-        annotation = eval(annotation, {"tuple": tuple})  # noqa: S307 (our own source)
     for kind in (bool, tuple, int, float, str):
         if annotation is kind or kind in getattr(annotation, "__args__", ()):
             return kind

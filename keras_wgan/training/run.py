@@ -121,7 +121,7 @@ class _Trained:
     model: keras.Model
     history: dict
     samples: object = None  # the training samples, for scores without learned features
-    drawings: object = None  # the SampleGrid or SampleScatter callback
+    trained: bool = False  # whether this process trained (else it loaded model.keras)
     quality: object = None  # the QualityScores callback
     divergence: tuple = ()
     resumed_step: int = None
@@ -168,7 +168,7 @@ def _run(config, workdir, options):
         "quality": scores,
         "generator_steps": int(model.generator_optimizer.iterations),
         "resumed_from_step": trained.resumed_step,
-        "trained": trained.drawings is not None,
+        "trained": trained.trained,
         "divergence": list(trained.divergence),
         "seconds": time.perf_counter() - started,
     }
@@ -259,7 +259,7 @@ def _train_and_save(config, paths, options):
     os.replace(temporary, paths["model"])
     return _Trained(
         model, json_history.history, samples=run.samples,
-        drawings=find((callbacks_lib.SampleGrid, callbacks_lib.SampleScatter)),
+        trained=True,
         quality=find(callbacks_lib.QualityScores),
         divergence=tuple(find(callbacks_lib.WarnOnDivergence).events),
         resumed_step=resumed_step,
