@@ -37,7 +37,7 @@ import sys
 import time
 
 import digits_recipe
-import digits_step_speed
+import recipe_step_speed
 import records
 
 BENCHMARK = "image_scaling"
@@ -153,7 +153,7 @@ def main():
                 "steps_per_execution": args.steps_per_execution, "ema_decay": args.ema_decay}
     env = dict(os.environ)
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # as `import keras_wgan` first would set
-    cpu, code = digits_step_speed.cpu_description(), digits_recipe.code_state()
+    cpu, code = recipe_step_speed.cpu_description(), digits_recipe.code_state()
     run = datetime.datetime.now().isoformat(timespec="seconds")
     for round_ in range(args.rounds):
         for size, batch, precision in cells(args):
