@@ -1,5 +1,5 @@
 """Keras callbacks for a GAN's training: sample pictures, curves, history, scores, TensorBoard,
-the NaN guard, and the backups (`StepBackup`, defined with the backup format in
+the run's progress, the NaN guard, and the backups (`StepBackup`, defined with the backup format in
 `keras_wgan.checkpointing`)."""
 
 from keras_wgan.callbacks.curves import TrainingCurves
@@ -11,6 +11,7 @@ from keras_wgan.callbacks.nan_guard import NonFiniteError
 from keras_wgan.callbacks.nan_guard import StopOnNonFinite
 from keras_wgan.callbacks.plotting import image_grid
 from keras_wgan.callbacks.quality import QualityScores
+from keras_wgan.callbacks.run_progress import RunProgress
 from keras_wgan.callbacks.samples import SampleGrid
 from keras_wgan.callbacks.samples import SampleScatter
 from keras_wgan.callbacks.tensorboard import GANTensorBoard
@@ -23,6 +24,7 @@ __all__ = [
     "JsonHistory",
     "NonFiniteError",
     "QualityScores",
+    "RunProgress",
     "SampleGrid",
     "SampleScatter",
     "StepBackup",

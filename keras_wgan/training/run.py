@@ -146,7 +146,8 @@ def _run(config, workdir, options):
     if os.path.isdir(paths["backup"]):
         shutil.rmtree(paths["backup"])
 
-    final = {name: float(values[-1]) for name, values in trained.history.items() if values}
+    final = {name: float(values[-1]) for name, values in trained.history.items()
+             if values and name not in callbacks_lib.RunProgress.LOG_KEYS}
     final.update({name: row["generated"] for name, row in scores["scores"].items()})
     drawn = sorted(glob.glob(os.path.join(paths["samples_dir"], "epoch_*.png")))
     extra = {name: os.path.join(paths["samples_dir"], f"progression.{ending}")
@@ -225,7 +226,8 @@ def _train_and_save(config, paths, options):
 
     # Callbacks: samples, scores, curves and history as training goes; backups and the NaN guard.
     callbacks = run_callbacks(
-        config, paths, real, history, backed_up_step=resumed_step, settings=settings
+        config, paths, real, history, backed_up_step=resumed_step, settings=settings,
+        steps_per_epoch=steps_per_epoch,
     )
 
     def find(kind):

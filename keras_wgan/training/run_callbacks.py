@@ -1,8 +1,9 @@
-"""The callbacks of a run: samples, scores, curves and history as training goes; the NaN guard,
-the divergence warning and the backups."""
+"""The callbacks of a run: samples, scores, curves, history and the run's progress as training
+goes; the NaN guard, the divergence warning and the backups."""
 
 import dataclasses
 
+import keras
 import numpy as np
 
 from keras_wgan import callbacks as callbacks_lib
@@ -20,10 +21,11 @@ MAX_DRAWINGS = 25
 CURVES_MIN_SECONDS = 10
 
 
-def run_callbacks(config, paths, real, history, backed_up_step=None, settings=None):
-    """The callbacks of a run, in order: quality scores (digits, mnist5k), samples, curves,
-    history, the NaN guard, the divergence warning and the backup (the guard first, so that a bad
-    step is never backed up).
+def run_callbacks(config, paths, real, history, backed_up_step=None, settings=None,
+                  steps_per_epoch=None):
+    """The callbacks of a run, in order: quality scores (digits, mnist5k), the progress bar and
+    the run's progress, samples, curves, history, the NaN guard, the divergence warning and the
+    backup (the guard first, so that a bad step is never backed up).
 
     Args:
         config: `TrainConfig`.
@@ -31,14 +33,13 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
         real: the training samples (the toys' scatter draws some of them).
         history: dict. The epochs already done (`{}` for a fresh run).
         backed_up_step: int or `None`. The step of the backup the run resumed from.
-        settings: dict or `None`. What the backup records (`run_settings`); `None`: the
-            config's `settings_to_match()`.
+        settings: dict or `None`. What the backup records; `None`: `config.settings_to_match()`.
+        steps_per_epoch: int or `None`. Generator steps per epoch; `None`: no `RunProgress`.
     """
     # A fixed latent batch, so that the drawn epochs show the same samples.
     every = max(1, -(-config.epochs // MAX_DRAWINGS))
     latent_rng = np.random.default_rng(config.seed + 1)
-    # Self-conditioned: one more latent entry, which picks the cluster
-    # (`keras_wgan.networks.build_cluster_sampler`).
+    # Self-conditioned: one more latent entry picks the cluster (`networks.build_cluster_sampler`).
     latent_dim = config.latent_dim + (1 if config.clusters else 0)
     if config.is_image:
         # Conditional: 10 columns, one class each.
@@ -73,6 +74,7 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
         )
     callbacks = [
         *([quality] if quality else []),
+        *_progress(config, steps_per_epoch, backed_up_step),
         samples,
         callbacks_lib.TrainingCurves(
             paths["curves"], every=every, history=history, min_seconds=CURVES_MIN_SECONDS
@@ -92,6 +94,16 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
         ))
     return callbacks
 
+
+def _progress(config, steps_per_epoch, backed_up_step):
+    """`RunProgress` after its own bar, whose epoch line (without the run's values) comes first."""
+    if steps_per_epoch is None:
+        return []
+    progress = callbacks_lib.RunProgress(
+        config.epochs * steps_per_epoch, initial_step=backed_up_step or 0,
+        wait_for_progress_bar=False,
+    )
+    return [keras.callbacks.ProgbarLogger(), progress] if config.verbose else [progress]
 
 
 def _tensorboard(config, log_dir, samples, real, every):
