@@ -259,6 +259,27 @@ CANDIDATES = {
          "ema_decay": 0.999, "augment": "ada"}, None,
         "MNIST-5k, the digits recipe + ADA",
     ),
+    # The MNIST-5k recipe (50 clusters) on narrower networks, in float32 or mixed_bfloat16.
+    **{
+        f"mnist5k_c50_{suffix}": (
+            {"dataset": "mnist5k", "generator_lr": 2e-4, "critic_lr": 2e-4, "critic_steps": 2,
+             "ema_decay": 0.999, "clusters": 50, **change}, None,
+            f"MNIST-5k, the recipe (50 clusters), {note}",
+        )
+        for suffix, change, note in (
+            ("g32_c16", {"base_filters": 32, "critic_filters": 16},
+             "a generator half as wide (7x7x64 -> 14x14x32 -> 28x28), a critic a quarter"),
+            ("g32_c16_bf16", {"base_filters": 32, "critic_filters": 16,
+                              "precision": "mixed_bfloat16"},
+             "a generator half as wide, a critic a quarter, in mixed_bfloat16"),
+            ("g32_c32_bf16", {"base_filters": 32, "precision": "mixed_bfloat16"},
+             "both networks half as wide, in mixed_bfloat16"),
+            ("g32_c16_lr4e-4_bf16", {"base_filters": 32, "critic_filters": 16,
+                                     "precision": "mixed_bfloat16", "generator_lr": 4e-4,
+                                     "critic_lr": 4e-4},
+             "a generator half as wide, a critic a quarter, rates 4e-4, in mixed_bfloat16"),
+        )
+    },
 }
 # Network builder options (`keras_wgan.networks.build_generator` / `build_critic`) a candidate
 # changes; today's digits networks are one stage each (generator: dense to 4x4x64, one
@@ -363,15 +384,17 @@ def _model_and_stream(config, real, steps, options):
     makes them; `options` are the candidate's extension-point arguments (`_options`)."""
     from keras_wgan import data as data_lib
     from keras_wgan import training
+    from keras_wgan._policy import dtype_policy
 
     builder_options = {key: value for key, value in options.items()
                        if key != "optimizer_options"}
     optimizer_options = {key: value for key, value in options.items()
                          if key == "optimizer_options"}
     images, frequencies = training.split_training_data(config, real)
-    model = training.build_model(
-        config, images.shape[1:], cluster_frequencies=frequencies, **builder_options
-    )
+    with dtype_policy(config.precision):
+        model = training.build_model(
+            config, images.shape[1:], cluster_frequencies=frequencies, **builder_options
+        )
     model.compile(*training.make_optimizers(config, steps, **optimizer_options),
                   jit_compile=config.jit_compile)
     stream = data_lib.make_dataset(
@@ -508,6 +531,9 @@ def run_one(name, steps, seed, full=False):
         "ema_decay": config.ema_decay,
         "ema_warmup": config.ema_warmup,
         "augment": config.augment,
+        "precision": config.precision,
+        "base_filters": config.base_filters,
+        "critic_filters": config.critic_filters,
         "networks": NETWORKS.get(name, {}),
         "generator_params": None if full else model.generator.count_params(),
         "critic_params": None if full else model.critic.count_params(),

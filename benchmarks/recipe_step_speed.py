@@ -33,7 +33,8 @@ import records
 COLUMNS = [("date", "date"), ("recipe", "recipe"), ("variant", "variant"), ("round", "round"),
            ("ISA", "isa"), ("steps", "steps"), ("ms per step", "ms_per_step"),
            ("CPU ms per step", "cpu_ms_per_step"),
-           ("first fit, s", "first_fit_s"), ("of steps", "first_fit_steps"), ("parts, ms", "parts_ms"), ("load", "loadavg"),
+           ("first fit, s", "first_fit_s"), ("of steps", "first_fit_steps"),
+           ("parts, ms", "parts_ms"), ("load", "loadavg"),
            ("CPU", "cpu")]
 VARIANTS = {
     "recipe": {},
@@ -56,9 +57,8 @@ def measure(recipe, settings, steps, parts):
     """Runs in a fresh process: times `fit` of the recipe's model on its data."""
     settings = dict(settings)
     threads = settings.pop("threads", None)
+    import keras_wgan  # noqa: F401, I001  (first: oneDNN on, as a run has it)
     import tensorflow as tf
-
-    import keras_wgan  # noqa: F401  (oneDNN on, as a run has it)
 
     if threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads[0])

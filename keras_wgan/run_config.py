@@ -32,7 +32,7 @@ __all__ = [
 MODELS = ("wgan-gp", "wgan", "gan", "ns-gan")
 # The GAN baselines and their losses: the 2014 paper's minimax game and its non-saturating variant.
 GAN_LOSSES = {"gan": "minimax", "ns-gan": "non_saturating"}
-PRECISIONS = ("float32", "mixed_bfloat16")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 # Augmentation of the critic's inputs (`keras_wgan.augment`), images only; `None` for none.
 AUGMENTS = (None, "diffaugment", "ada")
 TOY_DATASETS = ("ring8", "grid25", "swissroll")
@@ -191,7 +191,8 @@ class TrainConfig:
             generator steps (0: never); the same command then resumes there.
         deterministic: bool. TensorFlow's op determinism (process-wide), so that a resumed
             run ends with exactly the weights of an uninterrupted one.
-        precision: str. The networks' dtype policy: `"float32"` or `"mixed_bfloat16"`.
+        precision: str. The networks' dtype policy: `"float32"`, `"mixed_bfloat16"`, or
+            `"auto"`: mixed_bfloat16 where the hardware computes bfloat16 natively, else float32.
         conditional: bool. Class-conditional networks trained on the labels (digits, mnist5k).
         quality_every: int or `None`. Score the generator every this many epochs (digits,
             mnist5k; 0: never); `None`: as often as the samples are drawn.

@@ -67,3 +67,36 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512_bf16\n\nprocessor\t: 1\n")
     assert _platform.cpu_flags(str(cpuinfo)) == {"fpu", "avx2", "avx512_bf16"}
     assert _platform.cpu_flags(str(tmp_path / "missing")) is None
+
+
+@pytest.mark.parametrize(
+    "precision, flags, accelerators, resolved",
+    [
+        ("auto", {"avx512f", "avx512_bf16"}, 0, "mixed_bfloat16"),  # Zen 5
+        ("auto", {"avx512f", "amx_bf16"}, 0, "mixed_bfloat16"),  # Sapphire Rapids
+        ("auto", {"avx2", "fma"}, 0, "float32"),  # AVX2 EPYC: bfloat16 emulated
+        ("auto", {"avx2"}, 1, "mixed_bfloat16"),  # an Ampere GPU or a TPU
+        ("auto", None, 0, "float32"),  # flags unknown: the safe choice
+        ("float32", {"amx_bf16"}, 1, "float32"),  # asked for: kept
+        ("mixed_bfloat16", {"avx2"}, 0, "mixed_bfloat16"),
+    ],
+)
+def test_auto_precision_is_bfloat16_only_where_the_hardware_has_it(
+    monkeypatch, precision, flags, accelerators, resolved
+):
+    monkeypatch.setattr(_platform, "cpu_flags", lambda: None)  # read when flags is None
+    assert _platform.resolve_precision(precision, flags, accelerators) == resolved
+
+
+def test_older_gpus_do_not_count_as_bfloat16_accelerators(monkeypatch):
+    import tensorflow as tf
+
+    gpus = ["gpu:0", "gpu:1"]
+    capabilities = {"gpu:0": (7, 0), "gpu:1": (8, 6)}
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind: gpus if kind == "GPU" else [])
+    monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                        lambda gpu: {"compute_capability": capabilities[gpu]})
+    assert _platform.bfloat16_accelerators() == 1
+    capabilities["gpu:1"] = (7, 5)  # V100 and T4: bfloat16 emulated
+    assert _platform.bfloat16_accelerators() == 0

@@ -13,6 +13,7 @@ import keras
 
 from keras_wgan import networks
 from keras_wgan import run_config
+from keras_wgan._platform import resolve_precision
 from keras_wgan._platform import warn_if_bfloat16_is_slow
 from keras_wgan._policy import dtype_policy
 from keras_wgan.models import GAN
@@ -79,8 +80,9 @@ def build(config, **options):
             f"the {num_examples} training samples. Use a smaller batch_size or more data."
         )
     steps_per_epoch = config.steps_per_epoch or steps_per_pass
-    warn_if_bfloat16_is_slow(config.precision)
-    with dtype_policy(config.precision):
+    precision = resolve_precision(config.precision)
+    warn_if_bfloat16_is_slow(precision)
+    with dtype_policy(precision):
         model = build_model(config, sample_shape, cluster_frequencies=frequencies, **options)
     generator_optimizer, critic_optimizer = make_optimizers(
         config, config.epochs * steps_per_epoch, optimizer_options=optimizer_options
@@ -106,7 +108,7 @@ def build_model(config, sample_shape, cluster_frequencies=None, *, generator_opt
                 critic_options=None, model_options=None):
     """The model `config.model` on DCGAN (images) or MLP (toys) networks, not compiled.
 
-    Built under the current dtype policy (`build` sets `config.precision` around this call).
+    Built under the current dtype policy (`build` sets the one `config.precision` stands for).
 
     Args:
         config: `TrainConfig`.

@@ -295,7 +295,8 @@ def _score_once(trained, config, metrics_path):
     scores = report.evaluate(model, config, trained.samples, scorer=scorer)
     scores["run"] = {
         "model": config.model,
-        "precision": config.precision,
+        # What `config.precision` stood for on this machine ("auto": the hardware decides).
+        "precision": model.generator.dtype_policy.name,
         "conditional": config.conditional,
         "seed": config.seed,
         "ema_decay": config.ema_decay,
