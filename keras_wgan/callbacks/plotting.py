@@ -1,4 +1,4 @@
-"""The shared pieces of the callbacks' figures: `load_pyplot` (Agg), `image_grid`."""
+"""The shared pieces of figures: `load_pyplot` (Agg), `image_grid`, `enlarge`, `write_gif`."""
 
 import numpy as np
 
@@ -27,3 +27,32 @@ def image_grid(images, columns):
         grid[top : top + height, left : left + width] = image
     return grid[..., 0] if channels == 1 else grid
 
+
+READABLE_PIXELS = 64
+
+
+def readable_scale(height, width, pixels=READABLE_PIXELS):
+    """The smallest integer factor that makes an image `pixels` or more on its longer side."""
+    return max(1, -(-pixels // max(height, width)))
+
+
+def enlarge(grid, factor):
+    """`grid` `[H, W]` or `[H, W, 3]` with every pixel repeated `factor` times each way."""
+    return np.repeat(np.repeat(grid, factor, axis=0), factor, axis=1)
+
+
+def write_gif(frames, path, durations):
+    """Writes `frames` (each `[H, W]` or `[H, W, 3]` in [0, 1]) to a looping GIF at `path`,
+    frame `i` shown for `durations[i]` milliseconds."""
+    from PIL import Image
+
+    images = []
+    for frame in frames:
+        image = Image.fromarray(np.round(np.clip(frame, 0.0, 1.0) * 255).astype("uint8"))
+        # Grey frames keep their 256 levels; colour ones get one adaptive palette each.
+        if image.mode != "L":
+            image = image.convert("P", palette=Image.Palette.ADAPTIVE)
+        images.append(image)
+    images[0].save(
+        path, save_all=True, append_images=images[1:], loop=0, duration=list(durations)
+    )

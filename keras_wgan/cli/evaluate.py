@@ -21,7 +21,9 @@ def add_parser(commands):
                         "classifier of the generator's image shape (8x8: digits, 28x28: "
                         "mnist5k; required for 2-D toys)")
     parser.add_argument("--num", type=arguments.positive_int, default=None,
-                        help="generated samples; default: 1000 (images), 2500 (toys)")
+                        help="generated samples; default: 1000 (images), 2500 (toys). Images "
+                        "are scored at n = the smaller of --num and the real training images "
+                        "outside the degraded classes (every set at one n), said when smaller")
     parser.add_argument("--seed", type=arguments.non_negative_int, default=0,
                         help="default: %(default)s")
     parser.add_argument("--output", default=None, help="also write the scores to this JSON")
@@ -87,9 +89,14 @@ def run(parser, args):
             f"weights: {arguments.one_line(error)}"
         )
     try:
+        scorer = None
+        if own is not None:
+            count = args.num or evaluation.IMAGE_SAMPLES
+            scorer = evaluation.dataset_scorer(dataset, extractor, count, seed=args.seed)
+            _say_n(scorer, count)
         result = evaluation.score_generator(
             generator, dataset, num_samples=args.num, seed=args.seed, extractor=extractor,
-            truncation=args.truncation,
+            scorer=scorer, truncation=args.truncation,
         )
     except MemoryError:
         return arguments.report_error(
@@ -105,3 +112,17 @@ def run(parser, args):
             return arguments.report_error(f"cannot write the scores: {error}")
         print(f"Wrote {args.output}", flush=True)
     return 0
+
+
+def _say_n(scorer, count):
+    """Prints why the image scores use fewer than the `count` samples asked for, if they do."""
+    from keras_wgan.evaluation.references import DEGRADED_CLASSES
+
+    if scorer.num_samples < count:
+        print(
+            f"Scoring n = {scorer.num_samples} of {count} generated images: the degraded "
+            f"reference has {scorer.num_samples} real training images (those outside classes "
+            f"{list(DEGRADED_CLASSES)}), and every set is scored at one n so that the scores "
+            "compare.",
+            flush=True,
+        )

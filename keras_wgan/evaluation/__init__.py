@@ -4,7 +4,7 @@ Scores on arrays (Frechet and kernel distances, precision/recall, density/covera
 score, class coverage, the toys' mode metrics and W1) need only NumPy and SciPy. Images are
 scored on the features of a dataset's shipped classifier or of Inception-v3, beside a `floor`
 (real images) and a `degraded` reference (real images missing three classes); 2-D toys beside
-real samples. See docs/evaluation.md.
+real samples. `generate` and `interpolate` draw the samples. See docs/evaluation.md.
 """
 
 from keras_wgan.evaluation.classes import class_coverage
@@ -34,6 +34,7 @@ from keras_wgan.evaluation.extractors import InceptionV3Features
 from keras_wgan.evaluation.extractors import dataset_extractor_name
 from keras_wgan.evaluation.extractors import get_extractor
 from keras_wgan.evaluation.generators import score_generator
+from keras_wgan.evaluation.interpolation import interpolate
 from keras_wgan.evaluation.manifold import density_coverage
 from keras_wgan.evaluation.manifold import precision_recall
 from keras_wgan.evaluation.modes import mode_metrics
@@ -87,6 +88,7 @@ __all__ = [
     "dataset_scorer",
     "format_table",
     "generate",
+    "interpolate",
     "num_classes_of",
     "score_generator",
     "score_images",

@@ -49,7 +49,7 @@ def generate(
     """
     generator = generator_for_sampling(generator, use_ema)
     latent_dim = int(generator.inputs[0].shape[-1])
-    latent = _seeded_latent(
+    latent = seeded_latent(
         num_samples, latent_dim, seed, truncation, cluster_entries(generator)
     )
     num_classes = num_classes_of(generator)
@@ -70,7 +70,8 @@ def generate(
     return np.concatenate([batch(i) for i in range(0, num_samples, batch_size)])
 
 
-def _seeded_latent(num_samples, latent_dim, seed, truncation, untruncated_entries=0):
+def seeded_latent(num_samples, latent_dim, seed, truncation, untruncated_entries=0):
+    """The latents of `generate`, float32 `[num_samples, latent_dim]` (see there)."""
     rng = np.random.default_rng(seed)
     latent = rng.standard_normal((num_samples, latent_dim))
     if truncation is None:

@@ -10,7 +10,7 @@ from keras_wgan import evaluation
 # The modules from the bottom up: each imports only from modules before it.
 LAYERS = [
     "_arrays", "modes", "distances", "manifold", "classes", "classifier", "extractors",
-    "references", "toys", "sampling", "generators", "report",
+    "references", "toys", "sampling", "interpolation", "generators", "report",
 ]
 PACKAGE = pathlib.Path(evaluation.__file__).parent
 
