@@ -39,7 +39,7 @@ def folder_config(tmp_path, image_dir, **overrides):
 
 def test_a_conditional_folder_trains_on_its_class_subfolders(tmp_path):
     images = write_folder(tmp_path / "images", classes=("circle", "square", "star"))
-    config = folder_config(tmp_path, images, conditional=True)
+    config = folder_config(tmp_path, images, conditional=True, tensorboard=True)
     summary = training.train(config, tmp_path / "run")
     model = keras.models.load_model(summary["model"])
     assert model.num_classes == 3 and summary["generator_steps"] == 2
@@ -47,6 +47,11 @@ def test_a_conditional_folder_trains_on_its_class_subfolders(tmp_path):
     # The run records the channels read from the images, and its scores stay unlearned.
     assert json.loads(open(summary["config"]).read())["channels"] == 1
     assert summary["samples"] and summary["export"] and "fid" in summary["quality"]["unavailable"]
+    assert any((tmp_path / "run" / "tensorboard").iterdir())  # real images read with labels
+    # Stopped before its scores, the run scores the saved model, the images read again.
+    (tmp_path / "run" / "metrics.json").unlink()
+    again = training.train(config, tmp_path / "run")
+    assert not again["trained"] and again["quality"]["scores"] == summary["quality"]["scores"]
 
 
 def test_the_sample_grid_has_one_column_per_class_of_the_folder(tmp_path):
