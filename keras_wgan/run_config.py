@@ -43,7 +43,8 @@ TFDS_DATASETS = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
 CLASSIFIER_DATASETS = ("digits", "mnist5k")
 IMAGE_DATASETS = CLASSIFIER_DATASETS + TFDS_DATASETS + ("folder",)
 DATASETS = IMAGE_DATASETS + TOY_DATASETS
-CONDITIONAL_DATASETS = CLASSIFIER_DATASETS
+# A folder's labels are its class subfolders (`keras_wgan.data.load_image_folder`).
+CONDITIONAL_DATASETS = CLASSIFIER_DATASETS + ("folder",)
 # Held in memory, so `clusters` can cluster their samples.
 CLUSTER_DATASETS = CLASSIFIER_DATASETS + TOY_DATASETS
 SCORED_DATASETS = CLASSIFIER_DATASETS + TOY_DATASETS
@@ -182,7 +183,8 @@ class TrainConfig:
         image_dir: str or `None`. The folder of images of `dataset="folder"`.
         image_size: int or `None`. Height and width images are centre-cropped and resized to,
             even and at least 8; `None`: the dataset's own (required for `"folder"`).
-        channels: int. Channels of folder images: 1 (grey), 3 (RGB) or 4 (RGBA).
+        channels: int or `None`. Channels of folder images: 1 (grey), 3 (RGB) or 4 (RGBA);
+            `None`: the images' own, set when a run loads them (`load_training_data`).
         saved_models_dir: str. Parent folder of the exported SavedModel.
         run_name: str or `None`. The name the run's generator is exported under, in
             `saved_models_dir`; `None`: the run folder's name.
@@ -193,7 +195,7 @@ class TrainConfig:
             run ends with exactly the weights of an uninterrupted one.
         precision: str. The networks' dtype policy: `"float32"`, `"mixed_bfloat16"`, or
             `"auto"`: mixed_bfloat16 where the hardware computes bfloat16 natively, else float32.
-        conditional: bool. Class-conditional networks trained on the labels (digits, mnist5k).
+        conditional: bool. Class-conditional networks on the labels (digits, mnist5k, subfolders).
         quality_every: int or `None`. Score the generator every this many epochs (digits,
             mnist5k; 0: never); `None`: as often as the samples are drawn.
         ema_decay: float or `None`. Decay of the generator's weight average (0 or `None`: no
@@ -237,7 +239,7 @@ class TrainConfig:
     data_dir: str | None = None
     image_dir: str | None = None
     image_size: int | None = None
-    channels: int = 3
+    channels: int | None = None
     saved_models_dir: str = "saved_models"
     run_name: str | None = None
     verbose: int = 1
@@ -283,8 +285,8 @@ class TrainConfig:
             )
         if self.conditional and self.dataset not in CONDITIONAL_DATASETS:
             raise ValueError(
-                f"`conditional` needs a labelled dataset scored by class: one of "
-                f"{list(CONDITIONAL_DATASETS)}. Received: dataset={self.dataset!r}"
+                f"`conditional` needs a labelled dataset: one of {list(CONDITIONAL_DATASETS)} "
+                f"(a folder of class subfolders). Received: dataset={self.dataset!r}"
             )
 
     def _resolve_defaults(self):
@@ -367,7 +369,7 @@ class TrainConfig:
                 f"Received: clusters={self.clusters!r} with dataset={self.dataset!r}, "
                 f"conditional={self.conditional!r}"
             )
-        if self.channels not in (1, 3, 4) or isinstance(self.channels, bool):
+        if self.channels not in (None, 1, 3, 4) or isinstance(self.channels, bool):
             raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={self.channels!r}")
         if self.dataset == "folder":
             for name in ("image_dir", "image_size"):
@@ -395,6 +397,8 @@ class TrainConfig:
         for name, neutral in LATER_FIELDS.items():
             if fields[name] is neutral:
                 fields.pop(name)
+        if fields["channels"] is None and self.dataset != "folder":
+            fields["channels"] = 3  # unused there; what backups recorded when it defaulted to 3
         return json.loads(json.dumps(fields))
 
     @property

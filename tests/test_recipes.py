@@ -19,7 +19,9 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize("name", keras_wgan.recipes.names())
 def test_every_recipe_is_a_valid_config_that_names_what_measured_it(name):
-    config = keras_wgan.recipes.get(name)
+    # A folder's recipe takes the user's folder and size.
+    folder = {"image_dir": "images", "image_size": 28} if name == "folder" else {}
+    config = keras_wgan.recipes.get(name, **folder)
     settings = config_files.read(keras_wgan.recipes.path(name))
     for field, value in settings.items():
         expected = tuple(value) if isinstance(value, list) else value
@@ -38,6 +40,23 @@ def test_the_default_run_is_the_digits_recipe():
     assert keras_wgan.recipes.get("digits") == run_config.TrainConfig()
     assert keras_wgan.recipes.get("papers").paper_settings is True
     assert keras_wgan.recipes.get("digits", seed=3, epochs=2).seed == 3
+
+
+def test_the_folder_recipe_is_mnist5ks_for_as_many_generator_steps():
+    # The MNIST-5k recipe's settings but its dataset's own; keep the two files in step.
+    folder, mnist5k = run_config.RECIPES["folder"], run_config.RECIPES["mnist5k"]
+    per_dataset = {"dataset", "clusters", "epochs", "steps_per_epoch"}
+    assert {k: v for k, v in folder.items() if k not in per_dataset} == {
+        k: v for k, v in mnist5k.items() if k not in per_dataset
+    }
+    # Its steps are a budget, whatever the folder's size: MNIST-5k's passes over 4,000 digits.
+    config = keras_wgan.recipes.get("folder", image_dir="images", image_size=28)
+    digits = run_config.TrainConfig(dataset="mnist5k")
+    train_size = 5000 - keras_wgan.data.MNIST_5K_TEST_SIZE
+    mnist5k_steps = digits.epochs * (train_size // (digits.batch_size * digits.critic_steps))
+    assert config.epochs * config.steps_per_epoch == mnist5k_steps
+    assert config.batch_size == digits.batch_size and config.clusters == 0
+    assert run_config.TrainConfig(dataset="folder", image_dir="images", image_size=28) == config
 
 
 def test_settings_files_refuse_unknown_fields_and_non_objects(tmp_path):

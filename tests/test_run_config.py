@@ -18,6 +18,7 @@ MAY_STAY_NONE = {
     "data_dir": "always (TFDS's default directory)",
     "image_dir": "except for folder",
     "image_size": "native size of a TFDS dataset, and the toys and digits",
+    "channels": "a folder's images' own, read when a run loads them (unused elsewhere)",
     "num_samples": "images: all of them",
     "ema_decay": "no generator average, except WGAN-GP's digits recipe",
     "ema_warmup": "the models' warm-up (W = 10), except WGAN-GP's digits recipe",
@@ -285,9 +286,25 @@ def test_folder_needs_a_directory_and_a_size():
         run_config.TrainConfig(dataset="folder", image_dir="faces")
 
 
-def test_conditional_needs_a_labelled_scored_dataset():
+def test_conditional_needs_a_labelled_dataset():
     with pytest.raises(ValueError, match=re.escape("dataset='ring8'")):
         run_config.TrainConfig(dataset="ring8", conditional=True)
+    folder = run_config.TrainConfig(dataset="folder", image_dir="a", image_size=8,
+                                    conditional=True)
+    assert folder.conditional and folder.clusters == 0
+
+
+def test_channels_are_the_images_unless_given_and_older_backups_still_match():
+    folder = {"dataset": "folder", "image_dir": "faces", "image_size": 16}
+    assert run_config.TrainConfig(**folder).channels is None
+    assert run_config.TrainConfig(channels=1, **folder).settings_to_match()["channels"] == 1
+    # Backups written when `channels` defaulted to 3 recorded it for every dataset: where it
+    # is unused, `None` matches them (a folder's is set when its images are loaded).
+    for dataset in ("digits", "mnist", "ring8"):
+        settings = run_config.TrainConfig(dataset=dataset).settings_to_match()
+        assert settings["channels"] == 3, dataset
+    args = cli.build_parser().parse_args(["train", "--channels", "4", "--image-dir", "faces"])
+    assert make_config(args)["channels"] == 4
 
 
 def test_mnist5k_is_a_labelled_scored_image_dataset_of_3100_recipe_steps():

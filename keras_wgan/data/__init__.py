@@ -7,6 +7,8 @@ from keras_wgan.data.clusters import cluster_frequencies
 from keras_wgan.data.clusters import cluster_images
 from keras_wgan.data.folder import IMAGE_EXTENSIONS
 from keras_wgan.data.folder import check_image_folder
+from keras_wgan.data.folder import image_folder_channels
+from keras_wgan.data.folder import image_folder_classes
 from keras_wgan.data.folder import load_image_folder
 from keras_wgan.data.images import load_digits
 from keras_wgan.data.images import rescale_images
@@ -47,6 +49,8 @@ __all__ = [
     "cluster_images",
     "grid25",
     "grid25_modes",
+    "image_folder_channels",
+    "image_folder_classes",
     "load_digits",
     "load_image_folder",
     "load_mnist_5k",

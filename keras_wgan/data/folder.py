@@ -12,9 +12,12 @@ IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 # The last bytes of a whole PNG (its IEND chunk), JPEG (end of image) and GIF (trailer).
 IMAGE_ENDINGS = ((b"\x89PNG", b"IEND\xaeB`\x82"), (b"\xff\xd8\xff", b"\xff\xd9"), (b"GIF8", b";"))
+# Files decoded to read a folder's channels (`image_folder_channels`), spread over the folder.
+CHANNEL_SAMPLES = 16
+COLOR_MODES = {1: "grayscale", 3: "rgb", 4: "rgba"}
 
 
-def load_image_folder(directory, image_size, channels=3):
+def load_image_folder(directory, image_size, channels=None):
     """Images from a folder, resized and scaled to [-1, 1].
 
     Subfolders, if any, are the classes (labels 0, 1, ... in alphabetical order); otherwise the
@@ -24,7 +27,8 @@ def load_image_folder(directory, image_size, channels=3):
     Args:
         directory: str or path-like. The folder of images (.bmp, .gif, .jpeg, .jpg, .png).
         image_size: int or `(height, width)`.
-        channels: int. 1 (grayscale), 3 (RGB) or 4 (RGBA).
+        channels: int or `None`. 1 (grayscale), 3 (RGB) or 4 (RGBA), images of other channels
+            converted; `None`: the images' own (`image_folder_channels`).
 
     Returns:
         An unbatched `tf.data.Dataset` of `(image, label)` with subfolders, else of images;
@@ -40,16 +44,17 @@ def load_image_folder(directory, image_size, channels=3):
     size = check_image_size(image_size)
     if size is None:
         raise ValueError("`image_size` is required. Received: image_size=None")
-    modes = {1: "grayscale", 3: "rgb", 4: "rgba"}
-    if channels not in modes:
+    if channels not in (None, *COLOR_MODES) or isinstance(channels, bool):
         raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={channels!r}")
     directory = os.fspath(directory)
-    subfolders = check_image_folder(directory)
+    subfolders = check_image_folder(directory, channels=channels)
+    if channels is None:
+        channels = image_folder_channels(directory)
     dataset = keras.utils.image_dataset_from_directory(
         directory,
         labels="inferred" if subfolders else None,
         label_mode="int" if subfolders else None,
-        color_mode=modes[channels],
+        color_mode=COLOR_MODES[channels],
         batch_size=None,
         image_size=size,
         shuffle=False,
@@ -64,7 +69,7 @@ def load_image_folder(directory, image_size, channels=3):
     return dataset.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def check_image_folder(directory, min_images=1):
+def check_image_folder(directory, min_images=1, channels=None):
     """Checks a folder for `load_image_folder` before anything is decoded.
 
     TensorFlow's error for a file it cannot decode names no file and comes mid-training: this
@@ -75,6 +80,7 @@ def check_image_folder(directory, min_images=1):
         directory: str or path-like. The folder of images.
         min_images: int. The fewest images it must hold: the `batch_size * critic_steps`
             images one generator step takes (`make_dataset`) to train on it.
+        channels: int or `None`. The channels the images will be read with.
 
     Returns:
         The class subfolders' names, sorted (empty when the images sit in `directory` itself).
@@ -82,32 +88,16 @@ def check_image_folder(directory, min_images=1):
     Raises:
         ValueError: the folder is missing or unreadable, holds fewer than `min_images` images,
             or holds files that are not images TensorFlow decodes (empty, cut short, of another
-            format, unreadable, or broken symbolic links).
+            format, unreadable, or broken symbolic links), or a GIF to read with other than 3
+            `channels` (TensorFlow decodes GIFs as RGB only).
     """
     if isinstance(min_images, bool) or not isinstance(min_images, int) or min_images < 1:
         raise ValueError(
             f"`min_images` must be a positive int. Received: min_images={min_images!r}"
         )
     directory = os.fspath(directory)
-    if not os.path.isdir(directory):
-        raise ValueError(
-            f"The image folder does not exist or is not a folder. Received: directory={directory!r}"
-        )
-    try:
-        entries = os.listdir(directory)
-    except OSError as error:
-        raise ValueError(
-            f"The image folder cannot be read ({error.strerror}). Received: "
-            f"directory={directory!r}"
-        ) from None
-    subfolders = sorted(entry for entry in entries if os.path.isdir(os.path.join(directory, entry)))
-    paths = [
-        os.path.join(root, name)
-        for top in ([os.path.join(directory, s) for s in subfolders] or [directory])
-        for root, _, names in sorted(os.walk(top))
-        for name in sorted(names)
-        if name.lower().endswith(IMAGE_EXTENSIONS)
-    ]
+    subfolders = image_folder_classes(directory)
+    paths = _image_paths(directory, subfolders)
     if not paths:
         where = f"its subfolders {subfolders}" if subfolders else "it"
         raise ValueError(
@@ -122,6 +112,12 @@ def check_image_folder(directory, min_images=1):
             f"TensorFlow can decode: {named}{', ...' if len(bad) > 3 else ''}. "
             "Remove or replace them."
         )
+    gif = _first_gif(paths) if channels not in (None, 3) else None
+    if gif is not None:
+        raise ValueError(
+            f"TensorFlow decodes GIF images as RGB only, such as {gif!r}: `channels` must be 3 "
+            f"or None for this folder. Received: channels={channels!r}"
+        )
     if len(paths) < min_images:
         named = ", ".join(repr(path) for path in paths[:3]) + (", ..." if len(paths) > 3 else "")
         raise ValueError(
@@ -130,6 +126,65 @@ def check_image_folder(directory, min_images=1):
             f"Received: directory={directory!r}, min_images={min_images}"
         )
     return subfolders
+
+
+def image_folder_classes(directory):
+    """The class subfolders of an image folder, sorted (label `i` is the `i`-th; `[]`: flat).
+
+    Raises:
+        ValueError: the folder is missing or unreadable.
+    """
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise ValueError(
+            f"The image folder does not exist or is not a folder. Received: directory={directory!r}"
+        )
+    try:
+        entries = os.listdir(directory)
+    except OSError as error:
+        raise ValueError(
+            f"The image folder cannot be read ({error.strerror}). Received: "
+            f"directory={directory!r}"
+        ) from None
+    return sorted(entry for entry in entries if os.path.isdir(os.path.join(directory, entry)))
+
+
+def image_folder_channels(directory):
+    """The channels `load_image_folder` reads a folder's images with by default: 1, 3 or 4.
+
+    The most channels among `CHANNEL_SAMPLES` files spread evenly over the folder, grey with
+    alpha counted as RGBA; images with fewer are converted when read (grey repeated). A folder
+    holding a GIF is RGB: TensorFlow decodes GIFs as RGB only.
+    """
+    directory = os.fspath(directory)
+    paths = _image_paths(directory, image_folder_classes(directory))
+    count = min(CHANNEL_SAMPLES, len(paths))
+    picked = {round(i * (len(paths) - 1) / max(1, count - 1)) for i in range(count)}
+    found = [
+        tf.io.decode_image(tf.io.read_file(paths[i]), expand_animations=False).shape[-1]
+        for i in sorted(picked)
+    ]
+    channels = max({1: 1, 2: 4, 3: 3, 4: 4}[count] for count in found)
+    return 3 if channels != 3 and _first_gif(paths) else channels
+
+
+def _image_paths(directory, subfolders):
+    """The image files `load_image_folder` reads, in its order."""
+    return [
+        os.path.join(root, name)
+        for top in ([os.path.join(directory, s) for s in subfolders] or [directory])
+        for root, _, names in sorted(os.walk(top))
+        for name in sorted(names)
+        if name.lower().endswith(IMAGE_EXTENSIONS)
+    ]
+
+
+def _first_gif(paths):
+    for path in paths:
+        with open(path, "rb") as file:
+            if file.read(6) in (b"GIF87a", b"GIF89a"):
+                return path
+    return None
 
 
 def _file_problem(path):

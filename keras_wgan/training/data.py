@@ -9,21 +9,26 @@ from keras_wgan import run_config
 
 class TooFewSamplesError(ValueError):
     """The training data holds fewer samples (or distinct ones) than the settings need: one
-    generator step's worth, or one per cluster."""
+    generator step's worth, one per cluster, or two classes for a conditional run."""
 
 
 def load_training_data(config):
     """The training samples, in [-1, 1] for images.
+
+    A folder's `channels=None` becomes the channels read from its images
+    (`keras_wgan.data.image_folder_channels`), set on `config` so that the run records them.
 
     Returns:
         digits, mnist5k: an array of images `[n, h, w, 1]` (`conditional`: a tuple `(images,
         labels)`; `clusters`: a tuple `(images, cluster_ids)`, the ids of
         `keras_wgan.data.cluster_images` seeded by `config.seed`); toys: an array of points
         `[n, 2]` (`clusters`: `(points, cluster_ids)`); TFDS and folder datasets: an unbatched
-        `tf.data.Dataset` of images (labels dropped), read lazily.
+        `tf.data.Dataset` of images, read lazily (a folder's `conditional`: of `(image,
+        label)`; otherwise labels dropped).
 
     Raises:
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset not prepared in `data_dir`.
+        TooFewSamplesError: a conditional folder with fewer than two class subfolders.
     """
     if config.dataset in run_config.CLASSIFIER_DATASETS:
         # Always the evaluation's split: the held-out images that score the generator must
@@ -36,14 +41,17 @@ def load_training_data(config):
         return (images, labels) if config.conditional else images
     if config.is_image:
         if config.dataset == "folder":
+            num_classes_of(config)  # a conditional run checks its classes first
             images = data_lib.load_image_folder(
                 config.image_dir, config.image_size, channels=config.channels
             )
+            spec = images.element_spec
+            config.channels = int((spec[0] if isinstance(spec, tuple) else spec).shape[-1])
         else:
             images = data_lib.load_tfds(
                 config.dataset, "train", data_dir=config.data_dir, image_size=config.image_size
             )
-        if isinstance(images.element_spec, tuple):
+        if isinstance(images.element_spec, tuple) and not config.conditional:
             images = images.map(lambda image, label: image)
         return images.take(config.num_samples) if config.num_samples else images
     sampler = data_lib.TOY_DATASETS[config.dataset]
@@ -70,6 +78,8 @@ def split_training_data(config, real):
     """`(samples, cluster_frequencies)`: `load_training_data`'s samples without their labels or
     cluster ids, and with `config.clusters` each cluster's share of them, else `None`."""
     samples = real[0] if isinstance(real, tuple) else real
+    if not isinstance(samples, np.ndarray) and isinstance(samples.element_spec, tuple):
+        samples = samples.map(lambda image, label: image)
     if not config.clusters:
         return samples, None
     return samples, data_lib.cluster_frequencies(real[1], config.clusters)
@@ -89,10 +99,27 @@ def size_and_shape(samples):
 
 
 def num_classes_of(config):
-    """The classes the run's networks embed: `clusters`, 10 (`conditional`) or `None`."""
+    """The classes the run's networks embed, or `None`: `clusters`, or a conditional run's (10
+    digits, a folder's class subfolders).
+
+    Raises:
+        TooFewSamplesError: a conditional folder with fewer than two class subfolders.
+    """
     if config.clusters:
         return config.clusters
-    return evaluation_lib.NUM_CLASSES if config.conditional else None
+    if not config.conditional:
+        return None
+    if config.dataset != "folder":
+        return evaluation_lib.NUM_CLASSES
+    classes = data_lib.image_folder_classes(config.image_dir)
+    if len(classes) < 2:
+        found = f"only the class {classes[0]!r}" if classes else "no class subfolders"
+        raise TooFewSamplesError(
+            f"A conditional run trains on the class subfolders of its image folder, one per "
+            f"class (at least two: {config.image_dir}/CLASS/IMAGE): {config.image_dir!r} holds "
+            f"{found}. Sort the images into them, or train without --conditional."
+        )
+    return len(classes)
 
 
 def batches_after(config, real, step=0):

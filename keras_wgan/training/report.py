@@ -51,7 +51,7 @@ def evaluate(model, config, real=None, scorer=None):
         )
     generated = evaluation_lib.generate(model, evaluation_lib.IMAGE_SAMPLES, seed=config.seed + 2)
     if real is None:
-        real = run_data.load_training_data(config)
+        real = run_data.split_training_data(config, run_data.load_training_data(config))[0]
     if not isinstance(real, np.ndarray):
         real = np.concatenate(
             list(real.take(evaluation_lib.IMAGE_SAMPLES).batch(250).as_numpy_iterator())

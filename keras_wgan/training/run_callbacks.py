@@ -10,6 +10,7 @@ from keras_wgan import callbacks as callbacks_lib
 from keras_wgan import checkpointing
 from keras_wgan import evaluation as evaluation_lib
 from keras_wgan import run_config
+from keras_wgan.training import data as run_data
 
 # Fixed samples per drawn epoch in samples/progression.png.
 PROGRESSION_SAMPLES = 8
@@ -41,18 +42,15 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
     latent_rng = np.random.default_rng(config.seed + 1)
     # Self-conditioned: one more latent entry picks the cluster (`networks.build_cluster_sampler`).
     latent_dim = config.latent_dim + (1 if config.clusters else 0)
+    classes = run_data.num_classes_of(config) if config.conditional else None
     if config.is_image:
-        # Conditional: 10 columns, one class each.
-        count = 100 if config.conditional else 64
+        # Conditional: one column per class, 10 rows (fewer past 10 classes, at least 1).
+        count = classes * max(1, min(10, 100 // classes)) if classes else 64
         latent = latent_rng.standard_normal((count, latent_dim)).astype("float32")
         samples = callbacks_lib.SampleGrid(
             latent, paths["samples_dir"], every=every, progression=PROGRESSION_SAMPLES,
-            animation=True, frame_seconds=ANIMATION_FRAME_SECONDS,
-            columns=evaluation_lib.NUM_CLASSES if config.conditional else None,
-            labels=(
-                evaluation_lib.balanced_labels(count, evaluation_lib.NUM_CLASSES)
-                if config.conditional else None
-            ),
+            animation=True, frame_seconds=ANIMATION_FRAME_SECONDS, columns=classes,
+            labels=evaluation_lib.balanced_labels(count, classes) if classes else None,
         )
     else:
         latent = latent_rng.standard_normal((1000, latent_dim)).astype("float32")
@@ -110,9 +108,13 @@ def _tensorboard(config, log_dir, samples, real, every):
     """`GANTensorBoard` on the samples' fixed latent batch and up to 1,000 real samples."""
     real, real_labels = real if isinstance(real, tuple) else (real, None)
     if not isinstance(real, np.ndarray):  # TFDS and folder datasets: read the first ones
-        real = np.stack(list(real.take(callbacks_lib.GANTensorBoard.MAX_REAL).as_numpy_iterator()))
+        first = list(real.take(callbacks_lib.GANTensorBoard.MAX_REAL).as_numpy_iterator())
+        if isinstance(first[0], tuple):  # a conditional folder's (image, label) pairs
+            first, real_labels = zip(*first)
+            real_labels = np.asarray(real_labels, dtype="int32")
+        real = np.stack(first)
     return callbacks_lib.GANTensorBoard(
         log_dir, samples.latent, real, labels=samples.labels, real_labels=real_labels,
         settings=dataclasses.asdict(config), every=every,
-        columns=evaluation_lib.NUM_CLASSES if config.conditional else None,
+        columns=samples.columns if config.conditional else None,
     )

@@ -7,14 +7,16 @@ from keras_wgan import data
 from tests.helpers import first_examples
 
 
-def _write_pngs(folder, count, size=(12, 10), seed=0):
+def _write_pngs(folder, count, size=(12, 10), seed=0, channels=3, start=0):
     from PIL import Image
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    for index in range(count):
-        pixels = rng.integers(0, 256, size=(*size, 3), dtype=np.uint8)
-        Image.fromarray(pixels).save(folder / f"image_{index}.png")
+    for index in range(start, start + count):
+        pixels = rng.integers(0, 256, size=(*size, channels), dtype=np.uint8)
+        Image.fromarray(pixels[..., 0] if channels == 1 else pixels).save(
+            folder / f"image_{index:03d}.png"
+        )
 
 
 def test_load_image_folder_without_subfolders_yields_images(tmp_path):
@@ -72,3 +74,53 @@ def test_load_image_folder_rejects_bad_channels(tmp_path):
     _write_pngs(tmp_path, 1)
     with pytest.raises(ValueError, match="`channels` must be 1, 3 or 4"):
         data.load_image_folder(tmp_path, image_size=8, channels=2)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_load_image_folder_reads_the_images_channels(tmp_path, channels):
+    # Grey stays grey; grey with alpha is read as RGBA, so that its alpha is kept.
+    _write_pngs(tmp_path, 3, channels=channels)
+    expected = {1: 1, 2: 4, 3: 3, 4: 4}[channels]
+    assert data.image_folder_channels(tmp_path) == expected
+    images = first_examples(data.load_image_folder(tmp_path, image_size=8), 10)
+    assert {image.shape for image in images} == {(8, 8, expected)}
+
+
+def test_load_image_folder_forces_the_channels_given(tmp_path):
+    _write_pngs(tmp_path, 2, channels=1)
+    for channels in (1, 3, 4):
+        images = first_examples(data.load_image_folder(tmp_path, 8, channels=channels), 10)
+        assert {image.shape for image in images} == {(8, 8, channels)}
+
+
+def test_mixed_images_are_read_with_the_most_channels_sampled_over_the_folder(tmp_path):
+    # 40 grey images, then one RGB: the files sampled include the last one.
+    _write_pngs(tmp_path / "a", 40, channels=1)
+    _write_pngs(tmp_path / "b", 1, channels=3)
+    assert data.image_folder_channels(tmp_path) == 3
+    dataset = data.load_image_folder(tmp_path, image_size=8)
+    assert dataset.element_spec[0].shape == (8, 8, 3)
+    grey = first_examples(dataset, 1)[0][0]  # a grey image, its value repeated
+    np.testing.assert_array_equal(grey[..., 0], grey[..., 2])
+
+
+def test_image_folder_classes_lists_the_class_subfolders(tmp_path):
+    _write_pngs(tmp_path, 1)
+    assert data.image_folder_classes(tmp_path) == []
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a").mkdir()
+    assert data.image_folder_classes(tmp_path) == ["a", "b"]
+    with pytest.raises(ValueError, match="does not exist"):
+        data.image_folder_classes(tmp_path / "missing")
+
+
+def test_a_folder_holding_a_gif_is_read_as_rgb(tmp_path):
+    from PIL import Image
+
+    _write_pngs(tmp_path, 2, channels=1)
+    Image.fromarray(np.zeros((8, 8), "uint8")).save(tmp_path / "frame.gif")
+    assert data.image_folder_channels(tmp_path) == 3  # TensorFlow decodes GIFs as RGB only
+    with pytest.raises(ValueError, match=r"GIF images as RGB only, such as .*frame\.gif"):
+        data.load_image_folder(tmp_path, image_size=8, channels=1)
+    images = first_examples(data.load_image_folder(tmp_path, image_size=8), 10)
+    assert {image.shape for image in images} == {(8, 8, 3)}
