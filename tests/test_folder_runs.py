@@ -70,15 +70,16 @@ def test_a_flat_folder_is_refused_for_conditional_in_one_line(tmp_path, capsys):
     with pytest.raises(training.TooFewSamplesError, match="no class subfolders"):
         training.build(folder_config(tmp_path, images, conditional=True))
     images = write_folder(tmp_path / "one", classes=("only",))
-    code = cli.main([
-        "train", "--dataset", "folder", "--image-dir", str(images), "--image-size", "8",
-        "--conditional", "--batch-size", "2", "--critic-steps", "2",
-        "--output-dir", str(tmp_path / "run"),
-    ])
+    with pytest.raises(SystemExit) as exit_info:  # refused before the run folder is made
+        cli.main([
+            "train", "--dataset", "folder", "--image-dir", str(images), "--image-size", "8",
+            "--conditional", "--batch-size", "2", "--critic-steps", "2",
+            "--output-dir", str(tmp_path / "run"),
+        ])
     error = capsys.readouterr().err
-    line = next(line for line in error.splitlines() if line.startswith("keras-wgan: error:"))
-    assert code == 1 and f"{str(images)!r} holds only the class 'only'" in line
-    assert "Traceback" not in error
+    line = next(line for line in error.splitlines() if "error: --image-dir:" in line)
+    assert exit_info.value.code == 2 and f"{str(images)!r} holds only the class 'only'" in line
+    assert "Traceback" not in error and not (tmp_path / "run").exists()
 
 
 def test_a_folder_of_100_images_repeats_them_for_the_recipes_steps(tmp_path):

@@ -152,10 +152,13 @@ def run(parser, args):
 
     if config.dataset == "folder":
         try:
-            data.check_image_folder(
-                config.image_dir, min_images=config.batch_size * config.critic_steps
+            classes = data.check_image_folder(
+                config.image_dir, min_images=config.batch_size * config.critic_steps,
+                channels=config.channels,
             )
-        except ValueError as error:
+            if config.conditional and len(classes) < 2:
+                training.num_classes_of(config)  # raises: the layout a conditional run needs
+        except (ValueError, training.TooFewSamplesError) as error:
             parser.error(f"--image-dir: {error}")
     output_dir = args.output_dir
     if output_dir is None:
