@@ -50,6 +50,15 @@ VARIANTS = {
     "critic32_bf16": {"critic_filters": 32, "precision": "mixed_bfloat16"},
     "narrow32": {"base_filters": 32},
     "narrow32_bf16": {"base_filters": 32, "precision": "mixed_bfloat16"},
+    "g32_c16": {"base_filters": 32, "critic_filters": 16},
+    "g32_c16_bf16": {"base_filters": 32, "critic_filters": 16, "precision": "mixed_bfloat16"},
+    "g32_c16_xla_per_call_20": {"base_filters": 32, "critic_filters": 16, "jit_compile": True,
+                                "steps_per_execution": 20, "steps_per_epoch": 100},
+    "g32_c16_bf16_xla_per_call_20": {"base_filters": 32, "critic_filters": 16,
+                                     "precision": "mixed_bfloat16", "jit_compile": True,
+                                     "steps_per_execution": 20, "steps_per_epoch": 100},
+    "narrow32_xla_per_call_20": {"base_filters": 32, "jit_compile": True,
+                                 "steps_per_execution": 20, "steps_per_epoch": 100},
 }
 
 

@@ -173,8 +173,8 @@ class TrainConfig:
         steps_per_execution: int or `None`. Generator steps per call into TensorFlow (the NaN
             guard and the backups look every this many steps), lowered to divide the epoch and
             `backup_every`.
-        base_filters: int. DCGAN width: the generator's last hidden stage and, unless
-            `critic_filters` says otherwise, the critic's first.
+        base_filters: int or `None`. DCGAN width (64): the generator's last hidden stage and,
+            unless `critic_filters` says otherwise, the critic's first.
         hidden_units: tuple of ints or `None`. MLP hidden layers (toys).
         num_samples: int or `None`. Use only this many training samples (images: the first
             ones; toys: how many to draw).
@@ -233,7 +233,7 @@ class TrainConfig:
     seed: int = 0
     jit_compile: bool | None = None
     steps_per_execution: int | None = None
-    base_filters: int = 64
+    base_filters: int | None = None
     hidden_units: tuple | None = None
     num_samples: int | None = None
     data_dir: str | None = None
@@ -295,8 +295,7 @@ class TrainConfig:
             **dataset_defaults(self.dataset),
             "critic_steps": CRITIC_STEPS[self.model],
             "hidden_units": HIDDEN_UNITS,
-            "jit_compile": False,
-            "steps_per_execution": 1,
+            "jit_compile": False, "steps_per_execution": 1, "base_filters": 64,
         }
         if self.paper_settings is True:
             defaults["lr_decay"] = False

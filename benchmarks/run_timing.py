@@ -1,13 +1,15 @@
-"""The default run's whole command, timed against another variant in alternated rounds (by hand).
+"""A run's whole command, timed against a variant in alternated rounds (by hand).
 
-Runs `keras-wgan train --seed 0` (the default run) and a variant (by default an earlier digits
-recipe: `--generator-lr 2e-4 --critic-lr 2e-4 --epochs 20`), one after the other, for
-`--rounds` rounds, each in its own process and output directory, and appends one JSON line per
-run to `benchmarks/results/default_run_timing.jsonl`: wall and CPU seconds of the command, the
-training seconds it prints (fit with its scorings and drawings), Python warnings and progress
-lines in its output, the run's scores (`metrics.json`), the CPU and the load; each line names
-its `variant` (`default` or `variant`), and the table `default_run_timing.md` is rewritten from
-all the lines. Compare the variants as ratios of the same rounds; run it on a quiet machine.
+Runs `keras-wgan train --seed 0` (the default run; `--main "--dataset mnist5k"` for another
+recipe's) and a variant (by default an earlier digits recipe: `--generator-lr 2e-4 --critic-lr
+2e-4 --epochs 20`; `--no-variant`: none), one after the other, for `--rounds` rounds, each in its
+own process and output directory, and appends one JSON line per run to
+`benchmarks/results/run_timing.jsonl`: wall and CPU seconds of the command, the seconds it
+prints ("Trained N generator steps in S s": data, training with its scorings and drawings,
+export, final scores), Python warnings, Keras epoch lines and whole-run progress lines in its
+output, the run's scores (`metrics.json`), the CPU and the load; each line names its `variant`
+(`default` or `variant`), and the table `run_timing.md` is rewritten from all the lines. Compare
+the variants as ratios of the same rounds; run it on a quiet machine.
 
 With `--variant-tree DIR` the variant runs the library found in DIR (`PYTHONPATH=DIR`: a
 checkout, or `git archive REV keras_wgan | tar -x -C DIR`) instead of this one, and its
@@ -19,12 +21,13 @@ CPU at this CPU's clock and caches) or TensorFlow's own kernels (`TF_ENABLE_ONED
 `--seeds` runs both commands for each seed in each round (`--seed S`; 0 by default).
 
 Usage:
-    python benchmarks/default_run_timing.py --rounds 2
-    python benchmarks/default_run_timing.py --variant --epochs 30 --rounds 1
-    python benchmarks/default_run_timing.py --variant-tree /tmp/old --rounds 3
-    python benchmarks/default_run_timing.py --rounds 1 --seeds 0 1 2 3 4 \
+    python benchmarks/run_timing.py --rounds 2
+    python benchmarks/run_timing.py --variant --epochs 30 --rounds 1
+    python benchmarks/run_timing.py --variant-tree /tmp/old --rounds 3
+    python benchmarks/run_timing.py --rounds 1 --seeds 0 1 2 3 4 \
         --variant-env ONEDNN_MAX_CPU_ISA=AVX2 XLA_FLAGS=--xla_cpu_max_isa=AVX2
-    python benchmarks/default_run_timing.py --table      # only rewrite the table
+    python benchmarks/run_timing.py --main "--dataset mnist5k" --no-variant --seeds 0 1 2 3 4
+    python benchmarks/run_timing.py --table      # only rewrite the table
 """
 
 import argparse
@@ -33,6 +36,7 @@ import json
 import os
 import re
 import resource
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -82,6 +86,7 @@ def run(arguments, workdir, tree=None, extra_env=None, seed=0):
         "train_s": float(trained.group(1)) if trained else None,
         "python_warnings": len(re.findall(r"\w+Warning: ", output)),
         "progress_lines": output.count("Epoch "),
+        "run_progress_lines": len(re.findall(r"^run: ", output, re.M)),
         "loadavg": round(os.getloadavg()[0], 2),
         **{name: round(value["generated"], 3) for name, value in scores.items()
            if isinstance(value, dict)},
@@ -101,6 +106,9 @@ def main():
     parser.add_argument("--variant-env", nargs="+", default=(), metavar="KEY=VALUE",
                         help="environment variables of the variant's process")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--main", default="", metavar="ARGUMENTS",
+                        help='the main command\'s arguments, one string (e.g. "--dataset mnist5k")')
+    parser.add_argument("--no-variant", action="store_true", help="run the main command only")
     parser.add_argument("--table", action="store_true", help="only rewrite the table")
     args = parser.parse_args()
     if args.table:
@@ -120,24 +128,26 @@ def main():
                             text=True, cwd=here).stdout.strip()
     runs = [(round_, seed) for round_ in range(args.rounds) for seed in args.seeds]
     for round_, seed in runs:
-        for name, arguments in (("default", []), ("variant", args.variant)):
+        commands = [("default", shlex.split(args.main))]
+        commands += [] if args.no_variant else [("variant", args.variant)]
+        for name, arguments in commands:
             tree = args.variant_tree if name == "variant" else None
             env = variant_env if name == "variant" else {}
             with tempfile.TemporaryDirectory() as workdir:
                 line = {"date": str(datetime.date.today()), "variant": name, "round": round_,
                         **run(arguments, workdir, tree, env, seed), "cpu": cpu,
                         "git": commit if tree is None else _tree_name(tree)}
-            records.append("default_run_timing", line)
+            records.append("run_timing", line)
             write_table()
             print(json.dumps(line), flush=True)
 
 
 def write_table():
-    with open(records.markdown_path("default_run_timing"), "w") as file:
-        file.write("# The default run's whole command, timed\n\n"
-                   "`python benchmarks/default_run_timing.py`: every line of "
-                   "`default_run_timing.jsonl`; compare `default` and `variant` within a "
-                   "round.\n\n" + records.table(records.read("default_run_timing"), COLUMNS))
+    with open(records.markdown_path("run_timing"), "w") as file:
+        file.write("# A run's whole command, timed\n\n"
+                   "`python benchmarks/run_timing.py`: every line of `run_timing.jsonl` (before "
+                   "its rename, `default_run_timing.py`); compare `default` and `variant` within "
+                   "a round.\n\n" + records.table(records.read("run_timing"), COLUMNS))
 
 
 def _tree_name(tree):
