@@ -278,6 +278,18 @@ CANDIDATES = {
                                      "precision": "mixed_bfloat16", "generator_lr": 4e-4,
                                      "critic_lr": 4e-4},
              "a generator half as wide, a critic a quarter, rates 4e-4, in mixed_bfloat16"),
+            ("g32_c16_lr4e-4_xla", {"base_filters": 32, "critic_filters": 16,
+                                    "generator_lr": 4e-4, "critic_lr": 4e-4,
+                                    "jit_compile": True},
+             "a generator half as wide, a critic a quarter, rates 4e-4, XLA"),
+            ("g32_c16_lr4e-4_w2_xla", {"base_filters": 32, "critic_filters": 16,
+                                       "generator_lr": 4e-4, "critic_lr": 4e-4,
+                                       "jit_compile": True, "ema_warmup": 2},
+             "a generator half as wide, a critic a quarter, rates 4e-4, EMA warm-up W = 2, XLA"),
+            ("g32_c24_lr4e-4_xla", {"base_filters": 32, "critic_filters": 24,
+                                    "generator_lr": 4e-4, "critic_lr": 4e-4,
+                                    "jit_compile": True},
+             "a generator half as wide, a critic of 24 filters, rates 4e-4, XLA"),
         )
     },
 }

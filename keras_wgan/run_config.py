@@ -189,8 +189,8 @@ class TrainConfig:
         run_name: str or `None`. The name the run's generator is exported under, in
             `saved_models_dir`; `None`: the run folder's name.
         verbose: int. `fit`'s verbosity (1: progress bar).
-        backup_every: int. Back up the training state into the run folder every this many
-            generator steps (0: never); the same command then resumes there.
+        backup_every: int or `None`. Back up the training state into the run folder every this
+            many generator steps (100; 0: never); the same command then resumes there.
         deterministic: bool. TensorFlow's op determinism (process-wide), so that a resumed
             run ends with exactly the weights of an uninterrupted one.
         precision: str. The networks' dtype policy: `"float32"`, `"mixed_bfloat16"`, or
@@ -243,7 +243,7 @@ class TrainConfig:
     saved_models_dir: str = "saved_models"
     run_name: str | None = None
     verbose: int = 1
-    backup_every: int = 100
+    backup_every: int | None = None
     deterministic: bool = False
     precision: str = "float32"
     conditional: bool = False
@@ -294,8 +294,8 @@ class TrainConfig:
         defaults = {
             **dataset_defaults(self.dataset),
             "critic_steps": CRITIC_STEPS[self.model],
-            "hidden_units": HIDDEN_UNITS,
-            "jit_compile": False, "steps_per_execution": 1, "base_filters": 64,
+            "hidden_units": HIDDEN_UNITS, "base_filters": 64, "backup_every": 100,
+            "jit_compile": False, "steps_per_execution": 1,
         }
         if self.paper_settings is True:
             defaults["lr_decay"] = False

@@ -19,7 +19,7 @@ ANIMATION_FRAME_SECONDS = 0.4
 # Aim for about this many sample/curve drawings per run; more only costs time.
 MAX_DRAWINGS = 25
 # The training curves are redrawn at most this often (seconds).
-CURVES_MIN_SECONDS = 10
+CURVES_MIN_SECONDS = 30
 
 
 def run_callbacks(config, paths, real, history, backed_up_step=None, settings=None,
