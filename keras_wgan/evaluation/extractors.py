@@ -100,6 +100,7 @@ class InceptionV3Features:
         self.batch_size = batch_size
         self.weights = weights if weights in ("imagenet", None) else os.fspath(weights)
         path = _inception_weights_path(download_timeout) if weights == "imagenet" else self.weights
+        self.weights_path = path
         with dtype_policy("float32"):
             self.model = keras.applications.InceptionV3(
                 include_top=False,
