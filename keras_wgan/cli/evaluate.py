@@ -163,6 +163,11 @@ def _run_own_data(parser, args, generator):
     _say(f"Read {len(data.train_images) + len(data.heldout_images)} images ({classes}) from "
          f"{data.source} at {'x'.join(map(str, shape))}, the generator's output shape (centre-"
          f"cropped and resized to it); {len(data.heldout_images)} held out for the floor")
+    count = args.num or evaluation.IMAGE_SAMPLES
+    try:
+        own_data.check_enough_images(data, count)
+    except ValueError as error:
+        return arguments.report_error(arguments.one_line(error))
     labels = evaluation.num_classes_of(generator)
     if labels is not None and labels != (data.num_classes if data.labelled else None):
         return arguments.report_error(
@@ -179,7 +184,6 @@ def _run_own_data(parser, args, generator):
         extractor = _extractor(parser, args, features, unlabelled)
         if isinstance(extractor, int):
             return extractor
-    count = args.num or evaluation.IMAGE_SAMPLES
     try:
         scorer = own_data.own_data_scorer(
             data, extractor, count, seed=args.seed, use_cache=not args.no_cache, log=_say

@@ -165,7 +165,8 @@ def _inception_weights_path(timeout):
             "include_top=False, weights='imagenet')\"` and copy the file it caches, "
             f"~/.keras/models/{InceptionV3Features.WEIGHTS_FILE}, to {cached}; or pass its path "
             "(`InceptionV3Features(weights=PATH)`, `keras-wgan evaluate --inception-weights "
-            "PATH`); or score with the digits classifier's features, which need no download."
+            "PATH`); or score with a classifier's features (a dataset's, or data_classifier "
+            "for your labelled images), which need no download."
         ) from None
     finally:
         socket.setdefaulttimeout(previous)

@@ -1,6 +1,7 @@
 """`score_generator`: draws samples of a trained generator and scores them, images or 2-D toys."""
 
 from keras_wgan._generators import generator_for_sampling
+from keras_wgan.data import TOY_DATASETS
 from keras_wgan.evaluation.classifier import CLASSIFIERS
 from keras_wgan.evaluation.extractors import get_extractor_name
 from keras_wgan.evaluation.references import IMAGE_SAMPLES
@@ -37,7 +38,7 @@ def score_generator(
         ValueError: if `extractor` differs from the `scorer`'s.
     """
     generator = generator_for_sampling(generator, use_ema)
-    if dataset in CLASSIFIERS or scorer is not None:
+    if dataset in CLASSIFIERS or (scorer is not None and dataset not in TOY_DATASETS):
         if scorer is None:
             scorer = dataset_scorer(dataset, extractor, num_samples or IMAGE_SAMPLES, seed=seed)
         elif extractor is not None and get_extractor_name(extractor) != scorer.extractor.name:

@@ -68,10 +68,10 @@ def load_folder_data(directory, image_shape, seed=SPLIT_SEED):
     least 2, are held out.
 
     Raises:
-        ValueError: for a missing folder, bad files or fewer than 4 images (`check_image_folder`).
+        ValueError: for a missing folder or bad files (`check_image_folder`).
     """
     directory = os.fspath(directory)
-    class_names = data_lib.check_image_folder(directory, min_images=4)
+    class_names = data_lib.check_image_folder(directory)
     dataset = data_lib.load_image_folder(directory, image_shape[:2], channels=image_shape[2])
     images, labels = _arrays(dataset, bool(class_names))
     order = np.random.default_rng(seed).permutation(len(images))
@@ -178,14 +178,7 @@ def own_data_scorer(data, extractor, num_samples, seed=0, use_cache=True, log=No
             dropped, share = dropped_clusters(labels, clusters)
             described = describe_degraded(data, dropped, clusters, share)
             text = f"a real set missing {share:.0%} of its images (k-means clusters)"
-        kept = int(np.count_nonzero(~np.isin(labels, dropped)))
-        n = min(kept, num_samples)
-        if n <= DENSITY_COVERAGE_K or len(data.heldout_images) < 2:
-            raise ValueError(
-                f"Too few images in {data.source}: {len(data.train_images)} for the references "
-                f"({kept} in the degraded one) and {len(data.heldout_images)} held out give "
-                f"n = {n}; image scores need n > {DENSITY_COVERAGE_K} and 2 held out: add images"
-            )
+        check_enough_images(data, num_samples, int(np.count_nonzero(~np.isin(labels, dropped))))
         heldout_labels = data.heldout_labels
         if heldout_labels is None:
             heldout_labels = np.full(len(data.heldout_images), -1)
@@ -195,6 +188,7 @@ def own_data_scorer(data, extractor, num_samples, seed=0, use_cache=True, log=No
             degraded_reference=described,
         )
 
+    check_enough_images(data, num_samples)
     key = reference_key(
         data.data_hash, extractor, num_samples=int(num_samples), seed=int(seed),
         image_shape=list(data.train_images.shape[1:]), split_seed=SPLIT_SEED,
@@ -202,3 +196,16 @@ def own_data_scorer(data, extractor, num_samples, seed=0, use_cache=True, log=No
         degraded_fraction=DEGRADED_FRACTION, clusters=DEGRADED_CLUSTERS,
     )
     return cached_scorer(build, extractor, key, refresh=not use_cache, log=log)
+
+
+def check_enough_images(data, num_samples, kept=None):
+    """Raises `ValueError` when `data` (`kept` images outside the degraded part) is too small."""
+    train = len(data.train_images)
+    n = min(train if kept is None else kept, num_samples)
+    if n <= DENSITY_COVERAGE_K or len(data.heldout_images) < 2:
+        degraded = "" if kept is None else f" ({kept} in the degraded one)"
+        raise ValueError(
+            f"Too few images in {data.source}: {train} for the references{degraded} and "
+            f"{len(data.heldout_images)} held out give n = {n}; image scores need "
+            f"n > {DENSITY_COVERAGE_K} and 2 held out: add images"
+        )

@@ -1,8 +1,4 @@
-"""Reference statistics of real images computed once: an `ImageScorer`'s state, cached on disk.
-
-The key holds everything the statistics depend on: the images' content, the features (name,
-version, weights), n, the seed, the image shape and the degraded reference.
-"""
+"""Reference statistics of real images computed once: an `ImageScorer`'s state, cached on disk."""
 
 import hashlib
 import json
@@ -44,6 +40,9 @@ def extractor_fingerprint(extractor):
 def reference_key(data_hash, extractor, **settings):
     """The cache key of reference statistics, or `None` if the extractor cannot be cached.
 
+    It holds all they depend on: the images' content, the features (name, version, weights)
+    and the settings.
+
     Args:
         data_hash: str. The real images' `content_hash`.
         extractor: the extractor the statistics use.
@@ -72,9 +71,6 @@ def cached_scorer(build, extractor, key, directory=None, refresh=False, log=None
         directory: str or `None`. Cache folder; `None` for `cache_dir()/reference_statistics`.
         refresh: bool. Build again (and overwrite the cache) even when cached.
         log: callable or `None`. Called with one line saying where the statistics come from.
-
-    Returns:
-        An `ImageScorer`.
     """
     log = log or (lambda line: None)
     if key is None:

@@ -300,3 +300,15 @@ def test_a_tfds_dataset_not_prepared_is_refused_before_loading_the_model(tmp_pat
         cli.main(["evaluate", __file__, "--dataset", "fashion_mnist", "--data-dir", str(tmp_path)])
     assert raised.value.code == 2
     assert "--dataset fashion_mnist: The TFDS dataset 'fashion_mnist'" in capsys.readouterr().err
+
+
+def test_a_folder_of_three_images_is_too_few_said_in_one_line(mnist_model, own_cache, tmp_path,
+                                                              capsys):
+    from PIL import Image
+
+    for index in range(3):
+        Image.fromarray(np.full((28, 28), 60 * index, "uint8")).save(tmp_path / f"{index}.png")
+    code = cli.main(["evaluate", mnist_model, "--dataset", "folder", "--image-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert f"Too few images in {tmp_path}: 1 for the references and 2 held out give n = 1" in err
