@@ -312,3 +312,29 @@ def test_a_folder_of_three_images_is_too_few_said_in_one_line(mnist_model, own_c
     err = capsys.readouterr().err
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert f"Too few images in {tmp_path}: 1 for the references and 2 held out give n = 1" in err
+
+
+@pytest.mark.parametrize("num_classes", [10, 3])
+def test_a_conditional_generator_is_scored_on_the_folder_classes_it_was_given(
+    num_classes, digit_folder, own_cache, tmp_path, capsys
+):
+    generator = networks.build_generator((28, 28, 1), latent_dim=4, base_filters=4,
+                                         num_classes=num_classes)
+    critic = networks.build_critic((28, 28, 1), base_filters=4, normalization="layer",
+                                   num_classes=num_classes)
+    model = WGANGP(generator, critic, seed=0)
+    model.compile()
+    model.save(tmp_path / "model.keras")
+    args = ["evaluate", str(tmp_path / "model.keras"), "--dataset", "folder", "--image-dir",
+            str(digit_folder), "--num", "50", "--output", str(tmp_path / "scores.json")]
+    code = cli.main(args)
+    captured = capsys.readouterr()
+    if num_classes == 3:
+        assert code == 1
+        assert f"the generator is conditional on 3 classes; {digit_folder} has 10 classes" in (
+            captured.err
+        )
+        return
+    assert code == 0, captured.err
+    accuracy = json.loads((tmp_path / "scores.json").read_text())["scores"]["conditional_accuracy"]
+    assert accuracy["floor"] > accuracy["degraded"] > 0
