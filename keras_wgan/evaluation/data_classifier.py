@@ -117,7 +117,7 @@ class DataClassifierFeatures:
 
     Args:
         classifier: `keras.Model`. From `train_data_classifier`.
-        key: str. Its cache key, named in `describe()` and in reference-statistics keys.
+        key: str. Its cache key, named in `describe()`.
     """
 
     name = DATA_CLASSIFIER_NAME
@@ -126,7 +126,9 @@ class DataClassifierFeatures:
         self.classifier = classifier
         self.key = key
         self.num_classes = int(classifier.outputs[0].shape[-1])
-        self.fingerprint = f"{DATA_CLASSIFIER_VERSION}:{key}"
+        weights = hashlib.sha256(b"".join(w.tobytes() for w in classifier.get_weights()))
+        # Its weights, not only its key: a classifier trained again may differ in round-off.
+        self.fingerprint = f"{DATA_CLASSIFIER_VERSION}:{key}:{weights.hexdigest()[:16]}"
 
     def __call__(self, images):
         return features_and_probabilities(self.classifier, images)
