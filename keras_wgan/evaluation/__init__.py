@@ -2,9 +2,10 @@
 
 Scores on arrays (Frechet and kernel distances, precision/recall, density/coverage, classifier
 score, class coverage, the toys' mode metrics and W1) need only NumPy and SciPy. Images are
-scored on the features of a dataset's shipped classifier or of Inception-v3, beside a `floor`
-(real images) and a `degraded` reference (real images missing three classes); 2-D toys beside
-real samples. `generate` and `interpolate` draw the samples. See docs/evaluation.md.
+scored on the features of a dataset's shipped classifier, of a classifier trained on your labelled
+images (`own_data`), or of Inception-v3, beside a `floor` (real images) and a `degraded` reference
+(real images missing some classes); 2-D toys beside real samples. `generate` and `interpolate`
+draw the samples. See docs/evaluation.md.
 """
 
 from keras_wgan.evaluation.classes import class_coverage
@@ -23,6 +24,8 @@ from keras_wgan.evaluation.classifier import load_split
 from keras_wgan.evaluation.classifier import packaged_classifier_path
 from keras_wgan.evaluation.classifier import probabilities
 from keras_wgan.evaluation.classifier import train_classifier
+from keras_wgan.evaluation.data_classifier import DataClassifierFeatures
+from keras_wgan.evaluation.data_classifier import train_data_classifier
 from keras_wgan.evaluation.distances import frechet_distance
 from keras_wgan.evaluation.distances import kernel_distance
 from keras_wgan.evaluation.distances import sliced_wasserstein1
@@ -38,6 +41,10 @@ from keras_wgan.evaluation.interpolation import interpolate
 from keras_wgan.evaluation.manifold import density_coverage
 from keras_wgan.evaluation.manifold import precision_recall
 from keras_wgan.evaluation.modes import mode_metrics
+from keras_wgan.evaluation.own_data import load_folder_data
+from keras_wgan.evaluation.own_data import load_tfds_data
+from keras_wgan.evaluation.own_data import own_data_extractor
+from keras_wgan.evaluation.own_data import own_data_scorer
 from keras_wgan.evaluation.references import HIGHER_IS_BETTER
 from keras_wgan.evaluation.references import IMAGE_SAMPLES
 from keras_wgan.evaluation.references import ImageScorer
@@ -74,6 +81,8 @@ __all__ = [
     "packaged_classifier_path",
     "probabilities",
     "train_classifier",
+    "DataClassifierFeatures",
+    "train_data_classifier",
     "FEATURE_EXTRACTORS",
     "ClassifierFeatures",
     "FeatureWeightsUnavailableError",
@@ -89,6 +98,10 @@ __all__ = [
     "format_table",
     "generate",
     "interpolate",
+    "load_folder_data",
+    "load_tfds_data",
+    "own_data_extractor",
+    "own_data_scorer",
     "num_classes_of",
     "score_generator",
     "score_images",

@@ -102,12 +102,28 @@ def build_classifier(dataset="digits", seed=0):
 
 
 def _build_classifier(spec, seed):
+    return build_image_classifier(
+        spec["image_shape"], NUM_CLASSES, seed, spec["first_stride"],
+        spec["version"].replace("-", "_"),
+    )
+
+
+def build_image_classifier(image_shape, num_classes, seed=0, first_stride=1, name="classifier"):
+    """The classifier of `build_classifier` for any image shape and class count (float32 caller).
+
+    Images larger than 32 pixels a side are average-pooled to at most 32 first, so the feature
+    layer stays small.
+    """
     init = lambda offset: keras.initializers.GlorotUniform(seed=seed * 100 + offset)  # noqa: E731
-    inputs = keras.Input(spec["image_shape"])
+    inputs = keras.Input(tuple(image_shape))
+    x = inputs
+    pool = max(image_shape[0], image_shape[1]) // 32
+    if pool > 1:
+        x = keras.layers.AveragePooling2D(pool, padding="same")(x)
     x = keras.layers.Conv2D(
-        32, 3, strides=spec["first_stride"], padding="same", activation="relu",
+        32, 3, strides=first_stride, padding="same", activation="relu",
         kernel_initializer=init(1),
-    )(inputs)
+    )(x)
     x = keras.layers.Conv2D(
         64, 3, strides=2, padding="same", activation="relu", kernel_initializer=init(2)
     )(x)
@@ -116,9 +132,9 @@ def _build_classifier(spec, seed):
         FEATURE_DIM, activation="relu", kernel_initializer=init(3), name=FEATURES_LAYER
     )(x)
     outputs = keras.layers.Dense(
-        NUM_CLASSES, activation="softmax", kernel_initializer=init(4), name="probabilities"
+        num_classes, activation="softmax", kernel_initializer=init(4), name="probabilities"
     )(x)
-    return keras.Model(inputs, outputs, name=spec["version"].replace("-", "_"))
+    return keras.Model(inputs, outputs, name=name)
 
 
 def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verbose=0):
@@ -148,7 +164,7 @@ def train_classifier(dataset="digits", seed=0, epochs=None, directory=None, verb
         if os.path.exists(found):
             return keras.models.load_model(found)
     classifier = fit_classifier(dataset, seed, epochs, verbose)
-    _save_atomically(classifier, path)
+    save_atomically(classifier, path)
     return classifier
 
 
@@ -159,9 +175,13 @@ def fit_classifier(dataset="digits", seed=0, epochs=None, verbose=0):
     """
     epochs = _epochs(CLASSIFIERS[check_dataset(dataset)], epochs)
     images, labels = load_split(dataset, "train")
+    return fit_images(build_classifier(dataset, seed), images, labels, seed, epochs, verbose)
+
+
+def fit_images(classifier, images, labels, seed, epochs, verbose=0):
+    """Fits `classifier` on `(images, labels)`, `epochs` passes shuffled by `seed`; returns it."""
     rng = np.random.default_rng(seed)
     order = np.concatenate([rng.permutation(len(images)) for _ in range(epochs)])
-    classifier = build_classifier(dataset, seed)
     classifier.compile(
         optimizer=keras.optimizers.Adam(1e-3),
         loss="sparse_categorical_crossentropy",
@@ -178,7 +198,8 @@ def _epochs(spec, epochs):
     return spec["epochs"] if epochs is None else epochs
 
 
-def _save_atomically(classifier, path):
+def save_atomically(classifier, path):
+    """Saves `classifier` at `path` (`.keras`) through a temporary file."""
     # Atomic: a concurrent reader never sees half a file.
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     temporary = f"{path[: -len('.keras')]}.tmp{os.getpid()}.keras"

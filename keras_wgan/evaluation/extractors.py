@@ -100,6 +100,7 @@ class InceptionV3Features:
         self.batch_size = batch_size
         self.weights = weights if weights in ("imagenet", None) else os.fspath(weights)
         path = _inception_weights_path(download_timeout) if weights == "imagenet" else self.weights
+        self.weights_path = path
         with dtype_policy("float32"):
             self.model = keras.applications.InceptionV3(
                 include_top=False,
@@ -164,7 +165,8 @@ def _inception_weights_path(timeout):
             "include_top=False, weights='imagenet')\"` and copy the file it caches, "
             f"~/.keras/models/{InceptionV3Features.WEIGHTS_FILE}, to {cached}; or pass its path "
             "(`InceptionV3Features(weights=PATH)`, `keras-wgan evaluate --inception-weights "
-            "PATH`); or score with the digits classifier's features, which need no download."
+            "PATH`); or score with a classifier's features (a dataset's, or data_classifier "
+            "for your labelled images), which need no download."
         ) from None
     finally:
         socket.setdefaulttimeout(previous)

@@ -1,6 +1,7 @@
 """`score_generator`: draws samples of a trained generator and scores them, images or 2-D toys."""
 
 from keras_wgan._generators import generator_for_sampling
+from keras_wgan.data import TOY_DATASETS
 from keras_wgan.evaluation.classifier import CLASSIFIERS
 from keras_wgan.evaluation.extractors import get_extractor_name
 from keras_wgan.evaluation.references import IMAGE_SAMPLES
@@ -21,7 +22,8 @@ def score_generator(
 
     Args:
         generator: as for `generate`; `use_ema` and `truncation` too.
-        dataset: str. A key of `CLASSIFIERS` (images) or a toy name.
+        dataset: str. A key of `CLASSIFIERS` (images) or a toy name; with a `scorer`, any
+            name of the images it scores (e.g. `"folder"`).
         num_samples: int or `None`. `None` for `IMAGE_SAMPLES` (images) or `TOY_SAMPLES` (toys).
         seed: int. Seed of the latents and of the reference subsets.
         extractor: images only: as for `get_extractor`; `None` for the dataset's classifier.
@@ -36,7 +38,7 @@ def score_generator(
         ValueError: if `extractor` differs from the `scorer`'s.
     """
     generator = generator_for_sampling(generator, use_ema)
-    if dataset in CLASSIFIERS:
+    if dataset in CLASSIFIERS or (scorer is not None and dataset not in TOY_DATASETS):
         if scorer is None:
             scorer = dataset_scorer(dataset, extractor, num_samples or IMAGE_SAMPLES, seed=seed)
         elif extractor is not None and get_extractor_name(extractor) != scorer.extractor.name:

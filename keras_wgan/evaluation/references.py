@@ -67,11 +67,14 @@ def _check_generated(generated):
     return generated
 
 
-def verdict(value, floor, degraded, higher_is_better):
+DEGRADED_TEXT = "a real set missing three classes"
+
+
+def verdict(value, floor, degraded, higher_is_better, degraded_text=DEGRADED_TEXT):
     """Where `value` sits between its references: `(closer_to, position, text)`.
 
     `position = (value - floor) / (degraded - floor)`: 0 at the floor, 1 at `degraded`; `None`
-    when the references do not separate.
+    when the references do not separate. `degraded_text` says what the degraded set is.
     """
     gap = degraded - floor
     scale = max(abs(floor), abs(degraded), 1e-12)
@@ -91,12 +94,12 @@ def verdict(value, floor, degraded, higher_is_better):
     elif position <= 1:
         text = "closer to degraded"
     else:
-        text = "beyond degraded (worse than a real set missing three classes)"
+        text = f"beyond degraded (worse than {degraded_text})"
     return ("floor" if position < 0.5 else "degraded"), float(position), text
 
 
-def _row(generated, floor, degraded, higher_is_better):
-    closer, position, text = verdict(generated, floor, degraded, higher_is_better)
+def _row(generated, floor, degraded, higher_is_better, degraded_text=DEGRADED_TEXT):
+    closer, position, text = verdict(generated, floor, degraded, higher_is_better, degraded_text)
     return dict(
         generated=float(generated), floor=float(floor), degraded=float(degraded),
         higher_is_better=higher_is_better, closer_to=closer, position=position, verdict=text,
@@ -107,8 +110,9 @@ class ImageScorer:
     """Scores sets of generated images beside a `floor` and a `degraded` reference, at one n.
 
     The references are computed once, so scoring again costs only the generated features.
-    Every set has `n = min(num_samples, real images outside DEGRADED_CLASSES)` images and is
-    scored against the whole held-out set.
+    Every set has `n = min(num_samples, real images outside degraded_classes)` images and is
+    scored against the whole held-out set. `state()` and `from_state` save and restore the
+    references without the images.
 
     Args:
         real_train: tuple `(images, labels)`. Real images not held out (the labels choose the
@@ -119,6 +123,9 @@ class ImageScorer:
         seed: int. Seed of the reference subsets and of the generated subset.
         accuracy: float or `None`. The classifier's held-out accuracy; `None` to compute it on
             `real_heldout` (extractors with probabilities only).
+        degraded_classes: sequence of int. The labels the degraded reference leaves out.
+        degraded_text: str. What the degraded reference is, in the verdicts.
+        degraded_reference: str or `None`. What it is, for the result's `degraded_reference`.
 
     Raises:
         ValueError: if `num_samples` is not an int or n is at most `DENSITY_COVERAGE_K`.
@@ -132,12 +139,16 @@ class ImageScorer:
 
     def __init__(
         self, real_train, real_heldout, extractor=None, num_samples=IMAGE_SAMPLES, seed=0,
-        accuracy=None,
+        accuracy=None, degraded_classes=DEGRADED_CLASSES, degraded_text=DEGRADED_TEXT,
+        degraded_reference=None,
     ):
         self.extractor = get_extractor(extractor)
+        self.degraded_classes = [int(label) for label in degraded_classes]
+        self.degraded_text = degraded_text
+        self.degraded_reference = degraded_reference
         train_images, train_labels = (np.asarray(a) for a in real_train)
         heldout_images, heldout_labels = (np.asarray(a) for a in real_heldout)
-        kept = np.flatnonzero(~np.isin(train_labels, DEGRADED_CLASSES))
+        kept = np.flatnonzero(~np.isin(train_labels, self.degraded_classes))
         if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
             raise ValueError(f"`num_samples` must be an int. Received: num_samples={num_samples!r}")
         self.num_generated = int(num_samples)
@@ -164,6 +175,27 @@ class ImageScorer:
             for name, images in references.items()
         }
         self.description = self.extractor.describe(self.accuracy)
+
+    def state(self):
+        """`(arrays, values)`: what `from_state` needs, as NumPy arrays and JSON values."""
+        arrays = {"heldout_features": self.heldout[0], "heldout_labels": self.heldout_labels}
+        if self.heldout[1] is not None:
+            arrays["heldout_probabilities"] = self.heldout[1]
+        names = ("num_generated", "num_samples", "seed", "num_heldout", "accuracy",
+                 "references", "description", "degraded_classes", "degraded_text",
+                 "degraded_reference")
+        return arrays, {name: getattr(self, name) for name in names}
+
+    @classmethod
+    def from_state(cls, extractor, arrays, values):
+        """An `ImageScorer` of `extractor` from a `state()`, without computing any features."""
+        scorer = cls.__new__(cls)
+        scorer.extractor = get_extractor(extractor)
+        scorer.__dict__.update(values)
+        probabilities = arrays.get("heldout_probabilities")
+        scorer.heldout = (arrays["heldout_features"], probabilities)
+        scorer.heldout_labels = arrays["heldout_labels"]
+        return scorer
 
     @property
     def score_names(self):
@@ -200,7 +232,7 @@ class ImageScorer:
         scores = {
             name: _row(
                 values[name], self.references["floor"][name],
-                self.references["degraded"][name], HIGHER_IS_BETTER[name],
+                self.references["degraded"][name], HIGHER_IS_BETTER[name], self.degraded_text,
             )
             for name in self.score_names
             if name in values
@@ -214,27 +246,34 @@ class ImageScorer:
             scores["conditional_accuracy"] = self._conditional_accuracy(
                 outputs[1], np.asarray(labels)[chosen]
             )
+        described = {} if self.degraded_reference is None else {
+            "degraded_reference": self.degraded_reference
+        }
         return {
             "features": self.extractor.name,
             "feature_extractor": self.description,
             "classifier_heldout_accuracy": self.accuracy,
             "num_samples": self.num_samples,
             "num_heldout": int(self.num_heldout),
-            "degraded_classes": list(DEGRADED_CLASSES),
+            "degraded_classes": list(self.degraded_classes),
             "class_histogram": histogram,
             "scores": scores,
+            **described,
         }
 
     def _conditional_accuracy(self, probabilities, labels):
-        # floor: the held-out class-balanced accuracy; degraded: DEGRADED_CLASSES counted wrong.
+        # floor: the held-out class-balanced accuracy; degraded: its left-out classes counted wrong.
         predicted = np.argmax(self.heldout[1], axis=1)
         classes = np.unique(self.heldout_labels)
         per_class = np.array(
             [np.mean(predicted[self.heldout_labels == c] == c) for c in classes]
         )
-        wrong = np.isin(classes, DEGRADED_CLASSES)
+        wrong = np.isin(classes, self.degraded_classes)
         generated = float(np.mean(np.argmax(probabilities, axis=1) == labels))
-        return _row(generated, per_class.mean(), np.where(wrong, 0.0, per_class).mean(), True)
+        return _row(
+            generated, per_class.mean(), np.where(wrong, 0.0, per_class).mean(), True,
+            self.degraded_text,
+        )
 
 
 def score_images(

@@ -8,7 +8,9 @@ def format_table(result):
         lines.append(f"features: {result['features']}: {result['feature_extractor']}")
         lines.append(
             f"n = {result['num_samples']} per set vs {result['num_heldout']} held-out images; "
-            f"degraded = real images without classes {result['degraded_classes']}"
+            "degraded = " + result.get(
+                "degraded_reference", f"real images without classes {result['degraded_classes']}"
+            )
         )
         header = f"{'score':<22}{'generated':>11}{'floor':>11}{'degraded':>11}  verdict"
     else:

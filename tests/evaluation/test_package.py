@@ -10,7 +10,8 @@ from keras_wgan import evaluation
 # The modules from the bottom up: each imports only from modules before it.
 LAYERS = [
     "_arrays", "modes", "distances", "manifold", "classes", "classifier", "extractors",
-    "references", "toys", "sampling", "interpolation", "generators", "report",
+    "data_classifier", "references", "reference_cache", "own_data", "toys", "sampling",
+    "interpolation", "generators", "report",
 ]
 PACKAGE = pathlib.Path(evaluation.__file__).parent
 
