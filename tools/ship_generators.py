@@ -134,31 +134,24 @@ def size(path):
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def canonical_command(flags, smoke):
-    """The command a user types to train the run again (the folders left to their defaults)."""
-    return " ".join(["keras-wgan", "train", *flags, "--seed", str(SEED),
-                     *(["--smoke"] if smoke else [])])
-
-
-def train_command(flags, run_dir, exports_dir, smoke):
-    return ("train", *flags, "--seed", str(SEED), *(["--smoke"] if smoke else []),
-            "--output-dir", shown(run_dir), "--saved-models-dir", shown(exports_dir))
+def train_args(flags, smoke):
+    """The arguments of `keras-wgan train` that make the run (the folders left out)."""
+    return ("train", *flags, "--seed", str(SEED), *(["--smoke"] if smoke else []))
 
 
 def check_run(run_dir, flags, smoke):
     """Refuses a run folder that is unfinished or holds another command's run."""
     if not (run_dir / "metrics.json").is_file():
         raise SystemExit(f"{run_dir} holds no finished run (no metrics.json)")
-    expected = json.loads(cli("train", *flags, "--seed", str(SEED),
-                              *(["--smoke"] if smoke else []), "--print-config", capture=True))
+    expected = json.loads(cli(*train_args(flags, smoke), "--print-config", capture=True))
     found = json.loads((run_dir / "config.json").read_text())
     ignored = set(run_config.RESUMABLE_CHANGES) - {"epochs"}
     differing = sorted(key for key in expected.keys() | found.keys()
                        if key not in ignored and expected.get(key) != found.get(key))
     if differing:
         raise SystemExit(
-            f"{run_dir} was not trained by `{canonical_command(flags, smoke)}`: its settings "
-            f"differ in {', '.join(differing)}")
+            f"{run_dir} was not trained by `keras-wgan {' '.join(train_args(flags, smoke))}`: "
+            f"its settings differ in {', '.join(differing)}")
 
 
 def run_export(run_dir):
@@ -240,7 +233,8 @@ def ship(description, flags, args, revision, host):
     """Trains (or takes) one run, ships it into `args.saved_models_dir`; its record."""
     name = model_name(flags)
     run_dir, exports_dir = args.runs_dir / name, args.runs_dir / "exports"
-    command = train_command(flags, run_dir, exports_dir, args.smoke)
+    command = (*train_args(flags, args.smoke), "--output-dir", shown(run_dir),
+               "--saved-models-dir", shown(exports_dir))
     trained = not (run_dir / "metrics.json").is_file()
     if trained:
         if args.from_runs:
@@ -262,7 +256,8 @@ def ship(description, flags, args, revision, host):
     return {
         "name": name,
         "description": description,
-        "command": canonical_command(flags, args.smoke),
+        "command": " ".join(["keras-wgan", *train_args(flags, args.smoke)]),
+        # `None`: a finished run taken as it was, trained on a machine not recorded.
         "run_command": " ".join(["keras-wgan", *command]) if trained else None,
         "run_dir": shown(run_dir),
         "seed": SEED,
@@ -270,6 +265,7 @@ def ship(description, flags, args, revision, host):
         "generator_steps": steps,
         "run_finished": datetime.datetime.fromtimestamp(finished, datetime.timezone.utc)
         .isoformat(timespec="seconds"),
+        "shipped": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "git_revision": revision,
         "machine": host,
         "savedmodel": savedmodel.relative_to(args.saved_models_dir).as_posix(),
@@ -291,6 +287,10 @@ def ship(description, flags, args, revision, host):
 
 def _value(value):
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _short(revision):
+    return revision[:12] + ("-dirty" if revision.endswith("-dirty") else "")
 
 
 def _image_shape(model):
@@ -354,10 +354,12 @@ def render_card(record):
             f"{model['bytes']['keras'] / 1e6:.2f} MB |")
     lines += [
         "",
-        f"Made on {host['cpu']} (model {host['cpu_model']}, {host['cpu_cores']} cores"
+        ("Trained and scored" if all(model["run_command"] for model in models) else
+         "Scored (trained from finished runs, on a machine not recorded)")
+        + f" on {host['cpu']} (model {host['cpu_model']}, {host['cpu_cores']} cores"
         + (f", {', '.join(flags)}" if flags else "") + f"), TensorFlow {host['tensorflow']}, "
-        f"Keras {host['keras']}, git revision {first['git_revision'][:12]}, "
-        f"{first['run_finished'][:10]}. A seed fixes a run for one CPU's rounding only: the "
+        f"Keras {host['keras']}, git revision {_short(first['git_revision'])}, "
+        f"{first['shipped'][:10]}. A seed fixes a run for one CPU's rounding only: the "
         "same command on another CPU trains a generator of similar, not equal, scores.",
         "",
         "## Scores",
