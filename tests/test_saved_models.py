@@ -154,9 +154,10 @@ def test_the_cards_python_block_runs(monkeypatch):
     assert namespace["images"].shape[0] == 16
 
 
-# Counts and fractions of samples move by whole samples; the other scores by the rounding of
-# the CPU's kernels, which a fixed seed does not fix across CPUs (oneDNN, XLA and AVX-512 give
-# other last bits, which can move a sample across a classifier's or a k-NN ball's boundary).
+# The CPU that shipped the models gives the card's scores exactly; another CPU's kernels
+# (oneDNN, XLA, its vector instructions) round otherwise, which a seed does not fix, and can move
+# a few samples across a classifier's or a k-NN ball's boundary: fractions of the samples may
+# then move by a few in n, a count of classes by one, the other scores by a little.
 FRACTIONS = {"precision", "recall", "coverage", "conditional_accuracy"}
 COUNTS = {"classes_covered"}
 RELATIVE = 0.02
