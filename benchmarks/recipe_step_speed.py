@@ -10,11 +10,12 @@ CPU and the load. With `--parts`, each process also times one step by its parts,
 generator's average (EMA) and one batch of the input pipeline.
 
 A variant is a set of `TrainConfig` settings over the recipe's (`VARIANTS`, or `--set
-key=value ...` for a one-off variant named after them), plus `threads` (intra-op, inter-op).
+key=value ...` for a one-off variant named after them), plus `threads` (intra-op, inter-op);
+each line records the settings that shape the step (`STEP_FIELDS`) as the variant resolved them.
 
 Usage:
     python benchmarks/recipe_step_speed.py --recipe digits --rounds 3
-    python benchmarks/recipe_step_speed.py --recipe mnist5k --variants recipe bf16 --parts
+    python benchmarks/recipe_step_speed.py --recipe mnist5k --variants recipe recipe_bf16 --parts
     python benchmarks/recipe_step_speed.py --recipe mnist5k --set critic_filters=32 --steps 60
 """
 
@@ -34,31 +35,30 @@ COLUMNS = [("date", "date"), ("recipe", "recipe"), ("variant", "variant"), ("rou
            ("ISA", "isa"), ("steps", "steps"), ("ms per step", "ms_per_step"),
            ("CPU ms per step", "cpu_ms_per_step"),
            ("first fit, s", "first_fit_s"), ("of steps", "first_fit_steps"),
-           ("parts, ms", "parts_ms"), ("load", "loadavg"),
+           ("parts, ms", "parts_ms"), ("step settings", "step_settings"), ("load", "loadavg"),
            ("CPU", "cpu")]
+# DCGAN's 28x28 networks of 64 filters, one step per call without XLA: the MNIST-5k recipe
+# before it took narrower networks and XLA.
+DCGAN64 = {"base_filters": 64, "critic_filters": 64, "jit_compile": False,
+           "steps_per_execution": 1}
+# The settings that shape the step, recorded with each measurement.
+STEP_FIELDS = ("base_filters", "critic_filters", "critic_stages", "precision", "jit_compile",
+               "steps_per_execution", "batch_size", "critic_steps", "clusters", "ema_decay")
 VARIANTS = {
     "recipe": {},
+    "recipe_bf16": {"precision": "mixed_bfloat16"},
     "plain": {"jit_compile": False, "steps_per_execution": 1},
+    "plain_bf16": {"jit_compile": False, "steps_per_execution": 1,
+                   "precision": "mixed_bfloat16"},
     "xla": {"jit_compile": True, "steps_per_execution": 1},
     "per_call_20": {"jit_compile": False, "steps_per_execution": 20, "steps_per_epoch": 100},
     "xla_per_call_20": {"jit_compile": True, "steps_per_execution": 20, "steps_per_epoch": 100},
     "threads_1_1": {"jit_compile": False, "steps_per_execution": 1, "threads": (1, 1)},
-    "bf16": {"precision": "mixed_bfloat16"},
-    "bf16_xla_per_call_20": {"precision": "mixed_bfloat16", "jit_compile": True,
-                             "steps_per_execution": 20, "steps_per_epoch": 100},
-    "critic32": {"critic_filters": 32},
-    "critic32_bf16": {"critic_filters": 32, "precision": "mixed_bfloat16"},
-    "narrow32": {"base_filters": 32},
-    "narrow32_bf16": {"base_filters": 32, "precision": "mixed_bfloat16"},
-    "g32_c16": {"base_filters": 32, "critic_filters": 16},
-    "g32_c16_bf16": {"base_filters": 32, "critic_filters": 16, "precision": "mixed_bfloat16"},
-    "g32_c16_xla_per_call_20": {"base_filters": 32, "critic_filters": 16, "jit_compile": True,
-                                "steps_per_execution": 20, "steps_per_epoch": 100},
-    "g32_c16_bf16_xla_per_call_20": {"base_filters": 32, "critic_filters": 16,
-                                     "precision": "mixed_bfloat16", "jit_compile": True,
-                                     "steps_per_execution": 20, "steps_per_epoch": 100},
-    "narrow32_xla_per_call_20": {"base_filters": 32, "jit_compile": True,
-                                 "steps_per_execution": 20, "steps_per_epoch": 100},
+    "dcgan64": DCGAN64,
+    "dcgan64_bf16": {**DCGAN64, "precision": "mixed_bfloat16"},
+    "dcgan64_g32": {**DCGAN64, "base_filters": 32, "critic_filters": 32},
+    "dcgan64_g32_bf16": {**DCGAN64, "base_filters": 32, "critic_filters": 32,
+                         "precision": "mixed_bfloat16"},
 }
 
 
@@ -84,7 +84,8 @@ def measure(recipe, settings, steps, parts):
     started, cpu = time.perf_counter(), time.process_time()
     run.model.fit(run.dataset, epochs=1, steps_per_epoch=steps, verbose=0)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    row = {"ms_per_step": round(1000 * wall / steps, 2),
+    row = {"step_settings": {name: getattr(run.config, name) for name in STEP_FIELDS},
+           "ms_per_step": round(1000 * wall / steps, 2),
            "cpu_ms_per_step": round(1000 * cpu / steps, 2),
            "first_fit_s": round(first_fit, 2), "first_fit_steps": warm}
     if parts:

@@ -423,3 +423,18 @@ def test_a_self_conditioned_backup_records_its_cluster_ids():
     assert training.run_settings(plain, training.load_training_data(plain)) == (
         plain.settings_to_match()
     )
+
+
+@pytest.mark.parametrize("flags, policy", [({"avx2", "fma"}, "float32"),
+                                           ({"avx512f", "amx_bf16"}, "mixed_bfloat16")])
+def test_auto_precision_builds_what_the_hardware_computes_natively(
+    tmp_path, monkeypatch, flags, policy
+):
+    from keras_wgan import _platform
+
+    monkeypatch.setattr(_platform, "cpu_flags", lambda: flags)
+    monkeypatch.setattr(_platform, "bfloat16_accelerators", lambda: 0)
+    config = tiny_config(tmp_path, precision="auto", base_filters=4)
+    model = training.build(config).model
+    assert {layer.dtype_policy.name for layer in model.generator.layers[1:-1]} == {policy}
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
