@@ -196,7 +196,7 @@ def summary(rows):
         chosen = [row for row in rows if row["precision"] == precision]
         if chosen:
             median[precision] = {key: statistics.median(row[key] for row in chosen)
-                                 for key in ("ms_per_step", "images_per_s")}
+                                 for key in ("ms_per_step", "cpu_ms_per_step", "images_per_s")}
     first = rows[0]
 
     def value(precision, key):
@@ -207,12 +207,14 @@ def summary(rows):
 
     speedup = "-"
     if len(median) == 2:
-        ratio = median["float32"]["ms_per_step"] / median["mixed_bfloat16"]["ms_per_step"]
-        speedup = f"{ratio:.2f}x"
+        speedup = "{:.2f}x / {:.2f}x".format(*(
+            median["float32"][key] / median["mixed_bfloat16"][key]
+            for key in ("ms_per_step", "cpu_ms_per_step")))
     rounds = "/".join(str(sum(row["precision"] == p for row in rows)) for p in PRECISIONS)
     return (f"| {first['size']}x{first['size']} | {first['channels']} | {first['batch']} | "
             f"{first['images_per_step']} | {value('float32', 'ms_per_step')} | "
-            f"{value('mixed_bfloat16', 'ms_per_step')} | {value('float32', 'images_per_s')} | "
+            f"{value('mixed_bfloat16', 'ms_per_step')} | {value('float32', 'cpu_ms_per_step')} | "
+            f"{value('mixed_bfloat16', 'cpu_ms_per_step')} | {value('float32', 'images_per_s')} | "
             f"{value('mixed_bfloat16', 'images_per_s')} | {speedup} | {rounds} |")
 
 
@@ -239,9 +241,9 @@ def write_table(variant, results):
             "", "Settings: " + ", ".join(f"{k} {v}" for k, v in json.loads(settings).items()),
             "",
             "| image | channels | batch | images per step | float32 ms per step | "
-            "bfloat16 ms per step | float32 images/s | bfloat16 images/s | bfloat16 speed-up | "
-            "rounds (float32/bfloat16) |",
-            "|" + "---|" * 10,
+            "bfloat16 ms per step | float32 CPU ms | bfloat16 CPU ms | float32 images/s | "
+            "bfloat16 images/s | bfloat16 speed-up (wall / CPU) | rounds (float32/bfloat16) |",
+            "|" + "---|" * 12,
         ]
         lines += [summary(group) for group in groups.values()]
     records.write_section(BENCHMARK, variant, "\n".join(lines) + "\n", TITLE, results=results)
