@@ -177,17 +177,13 @@ def main():
                     "isa": "AVX2 (capped)" if args.isa_avx2 else "native",
                     **json.loads(process.stdout.strip().splitlines()[-1]), "cpu": cpu,
                     "loadavg": round(os.getloadavg()[0], 2)}
-            records.append("recipe_step_speed", line)
-            write_table()
-            print(json.dumps(line), flush=True)
+            records.record("recipe_step_speed", line, write_table)
 
 
 def write_table():
-    with open(records.markdown_path("recipe_step_speed"), "w") as file:
-        file.write("# A recipe's step, timed\n\n"
-                   "`python benchmarks/recipe_step_speed.py`: every line of "
-                   "`recipe_step_speed.jsonl`; compare the variants within a round.\n\n"
-                   + records.table(records.read("recipe_step_speed"), COLUMNS))
+    records.write_all("recipe_step_speed", "A recipe's step, timed",
+                      "`python benchmarks/recipe_step_speed.py`: every line of "
+                      "`recipe_step_speed.jsonl`; compare the variants within a round.", COLUMNS)
 
 
 if __name__ == "__main__":

@@ -77,3 +77,16 @@ def table(rows, columns):
              "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(row, key) for _, key in columns) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def write_all(benchmark, title, note, columns, results=RESULTS):
+    """Renders every row of the benchmark as one table under `title` and `note`."""
+    with open(markdown_path(benchmark, results), "w") as file:
+        file.write(f"# {title}\n\n{note}\n\n" + table(read(benchmark, results=results), columns))
+
+
+def record(benchmark, row, render, results=RESULTS):
+    """Appends `row`, renders the Markdown again (`render()`) and prints the row."""
+    append(benchmark, row, results)
+    render()
+    print(json.dumps(row), flush=True)

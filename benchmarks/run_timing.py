@@ -137,17 +137,14 @@ def main():
                 line = {"date": str(datetime.date.today()), "variant": name, "round": round_,
                         **run(arguments, workdir, tree, env, seed), "cpu": cpu,
                         "git": commit if tree is None else _tree_name(tree)}
-            records.append("run_timing", line)
-            write_table()
-            print(json.dumps(line), flush=True)
+            records.record("run_timing", line, write_table)
 
 
 def write_table():
-    with open(records.markdown_path("run_timing"), "w") as file:
-        file.write("# A run's whole command, timed\n\n"
-                   "`python benchmarks/run_timing.py`: every line of `run_timing.jsonl` (before "
-                   "its rename, `default_run_timing.py`); compare `default` and `variant` within "
-                   "a round.\n\n" + records.table(records.read("run_timing"), COLUMNS))
+    records.write_all("run_timing", "A run's whole command, timed",
+                      "`python benchmarks/run_timing.py`: every line of `run_timing.jsonl` (before "
+                      "its rename, `default_run_timing.py`); compare `default` and `variant` "
+                      "within a round.", COLUMNS)
 
 
 def _tree_name(tree):

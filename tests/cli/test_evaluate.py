@@ -66,16 +66,20 @@ def digit_folder(tmp_path_factory):
     return folder
 
 
+def save_tiny_model(folder, image_shape):
+    """An untrained tiny WGAN-GP of `image_shape` images, saved as `folder/model.keras`."""
+    generator = networks.build_generator(image_shape, latent_dim=4, base_filters=4)
+    critic = networks.build_critic(image_shape, base_filters=4, normalization="layer")
+    model = WGANGP(generator, critic, seed=0)
+    model.compile()
+    model.save(folder / "model.keras")
+    return str(folder / "model.keras")
+
+
 @pytest.fixture(scope="module")
 def mnist_model(tmp_path_factory):
     """An untrained tiny generator of 28x28x1 images, saved as `.keras`."""
-    generator = networks.build_generator((28, 28, 1), latent_dim=4, base_filters=4)
-    critic = networks.build_critic((28, 28, 1), base_filters=4, normalization="layer")
-    model = WGANGP(generator, critic, seed=0)
-    model.compile()
-    path = tmp_path_factory.mktemp("mnist_model") / "model.keras"
-    model.save(path)
-    return str(path)
+    return save_tiny_model(tmp_path_factory.mktemp("mnist_model"), (28, 28, 1))
 
 
 @pytest.fixture
@@ -211,13 +215,7 @@ def photo_folder(tmp_path_factory):
 @pytest.fixture(scope="module")
 def rgb_model(tmp_path_factory):
     """An untrained tiny generator of 32x32x3 images, saved as `.keras`."""
-    generator = networks.build_generator((32, 32, 3), latent_dim=4, base_filters=4)
-    critic = networks.build_critic((32, 32, 3), base_filters=4, normalization="layer")
-    model = WGANGP(generator, critic, seed=0)
-    model.compile()
-    path = tmp_path_factory.mktemp("rgb_model") / "model.keras"
-    model.save(path)
-    return str(path)
+    return save_tiny_model(tmp_path_factory.mktemp("rgb_model"), (32, 32, 3))
 
 
 @pytest.fixture
