@@ -9,6 +9,7 @@ import pytest
 
 from keras_wgan import checkpointing
 from keras_wgan import cli
+from keras_wgan import run_config
 from keras_wgan import data
 from keras_wgan.cli import arguments
 from keras_wgan.cli.sample import FORMATS
@@ -272,7 +273,10 @@ def test_the_command_line_refuses_a_folder_of_fewer_images_than_a_step(tmp_path,
     folder = tmp_path / "images"
     write_images(folder, 1)
     line = train_on_folder(capsys, folder, tmp_path)
-    assert "fewer than the 320 one generator step takes" in line
+    recipe = run_config.RECIPES["folder"]  # 64 x 2: the folder recipe's batch and critic steps
+    step = run_config.TrainConfig(dataset="folder", image_dir="x", image_size=8)
+    assert step.batch_size * step.critic_steps == 64 * recipe["critic_steps"]
+    assert f"fewer than the {64 * recipe['critic_steps']} one generator step takes" in line
 
 
 def test_too_few_samples_for_a_step_end_in_one_line(tmp_path, capsys):
