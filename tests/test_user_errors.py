@@ -9,8 +9,8 @@ import pytest
 
 from keras_wgan import checkpointing
 from keras_wgan import cli
-from keras_wgan import run_config
 from keras_wgan import data
+from keras_wgan import run_config
 from keras_wgan.cli import arguments
 from keras_wgan.cli.sample import FORMATS
 from tests.helpers import tiny_image_model
