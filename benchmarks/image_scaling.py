@@ -67,6 +67,7 @@ def measure(spec):
     from keras_wgan import data
     from keras_wgan import run_config
     from keras_wgan import training
+    from keras_wgan._policy import dtype_policy
 
     settings, batch = spec["settings"], spec["batch"]
     config = run_config.TrainConfig(
@@ -78,10 +79,8 @@ def measure(spec):
     images = np.random.default_rng(0).uniform(-1.0, 1.0, shape).astype("float32")
     stream = data.make_dataset(images, batch, critic_steps=config.critic_steps,
                                seed=config.seed, repeat=True)
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(config.precision)  # as `training.build` builds
-    model = training.build_model(config, shape[1:])
-    keras.config.set_dtype_policy(previous)
+    with dtype_policy(config.precision):  # as `training.build` builds
+        model = training.build_model(config, shape[1:])
     per_call = config.steps_per_execution
     generator_optimizer, critic_optimizer = training.make_optimizers(config, 1000)
     model.compile(generator_optimizer=generator_optimizer, critic_optimizer=critic_optimizer,

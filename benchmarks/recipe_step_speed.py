@@ -76,7 +76,7 @@ def measure(recipe, settings, steps, parts):
     from keras_wgan import training
 
     run = training.build(recipes.get(recipe, backup_every=steps * 100, **settings))
-    per_call = run.model.steps_per_execution if hasattr(run.model, "steps_per_execution") else 1
+    per_call = run.model.steps_per_execution
     warm = max(20, per_call)
     started = time.perf_counter()
     run.model.fit(run.dataset, epochs=1, steps_per_epoch=warm, verbose=0)  # traces, compiles
