@@ -1,109 +1,58 @@
-"""A run's settings: `TrainConfig`, its choices and its defaults, in one place.
+"""A run's settings: `TrainConfig`, resolved from its choices and defaults in one place.
 
 The command line (`keras_wgan.cli`) derives its `train` flags from `TrainConfig` and passes only
-the flags given; `TrainConfig` resolves every other field when it is made, from the tables below
-and the measured recipes (`keras_wgan/recipes/*.json`). Neither TensorFlow nor Keras is imported,
-so that the command line checks its arguments without loading them.
+the flags given; `TrainConfig` resolves every other field when it is made, from the tables of
+`keras_wgan.run_choices` and the measured recipes (`keras_wgan/recipes/*.json`). Neither
+TensorFlow nor Keras is imported, so that the command line checks its arguments without loading
+them.
 """
 
 import dataclasses
 import json
 
-from keras_wgan import config as paper
 from keras_wgan import config_files
 from keras_wgan._checks import check_critic_steps
 from keras_wgan._checks import check_ema_decay
 from keras_wgan._checks import check_penalty_weight
 from keras_wgan._checks import check_positive_float
 from keras_wgan._checks import check_positive_int
+from keras_wgan.run_choices import ARCHITECTURES
+from keras_wgan.run_choices import AUGMENTS
+from keras_wgan.run_choices import CLASSIFIER_DATASETS
+from keras_wgan.run_choices import CLUSTER_DATASETS
+from keras_wgan.run_choices import CONDITIONAL_DATASETS
+from keras_wgan.run_choices import CRITIC_STEPS
+from keras_wgan.run_choices import DATASET_DEFAULTS
+from keras_wgan.run_choices import DATASETS
+from keras_wgan.run_choices import DIGITS_STEPS_PER_EPOCH
+from keras_wgan.run_choices import FEATURES
+from keras_wgan.run_choices import GAN_LOSSES
+from keras_wgan.run_choices import HIDDEN_UNITS
+from keras_wgan.run_choices import IMAGE_DATASETS
+from keras_wgan.run_choices import KIND_DEFAULTS
+from keras_wgan.run_choices import LATER_FIELDS
+from keras_wgan.run_choices import LR_DECAY_FINAL_FRACTION
+from keras_wgan.run_choices import MODELS
+from keras_wgan.run_choices import PAPER_LEARNING_RATES
+from keras_wgan.run_choices import PRECISIONS
+from keras_wgan.run_choices import RESUMABLE_CHANGES
+from keras_wgan.run_choices import SCORED_DATASETS
+from keras_wgan.run_choices import STRATEGIES
+from keras_wgan.run_choices import TFDS_DATASETS
+from keras_wgan.run_choices import TOY_DATASETS
+from keras_wgan.run_choices import TOY_LEARNING_RATES
+from keras_wgan.run_choices import TOY_STEPS_PER_EPOCH
 
 __all__ = [
-    "AUGMENTS", "CLASSIFIER_DATASETS", "CLUSTER_DATASETS", "CONDITIONAL_DATASETS", "CRITIC_STEPS",
-    "DATASETS", "DATASET_DEFAULTS", "DIGITS_STEPS_PER_EPOCH", "FEATURES", "GAN_LOSSES",
-    "HIDDEN_UNITS", "IMAGE_DATASETS", "KIND_DEFAULTS", "LATER_FIELDS", "LR_DECAY_FINAL_FRACTION",
-    "MODELS", "PAPER_LEARNING_RATES", "PRECISIONS", "RECIPES", "RESUMABLE_CHANGES",
-    "SCORED_DATASETS", "TFDS_DATASETS", "TOY_DATASETS", "TOY_LEARNING_RATES",
-    "TOY_STEPS_PER_EPOCH", "TrainConfig", "dataset_defaults", "dataset_kind", "default_run_name",
-    "field_names", "measured_recipe"
+    "ARCHITECTURES", "AUGMENTS", "CLASSIFIER_DATASETS", "CLUSTER_DATASETS",
+    "CONDITIONAL_DATASETS", "CRITIC_STEPS", "DATASETS", "DATASET_DEFAULTS",
+    "DIGITS_STEPS_PER_EPOCH", "FEATURES", "GAN_LOSSES", "HIDDEN_UNITS", "IMAGE_DATASETS",
+    "KIND_DEFAULTS", "LATER_FIELDS", "LR_DECAY_FINAL_FRACTION", "MODELS",
+    "PAPER_LEARNING_RATES", "PRECISIONS", "RECIPES", "RESUMABLE_CHANGES", "SCORED_DATASETS",
+    "STRATEGIES", "TFDS_DATASETS", "TOY_DATASETS", "TOY_LEARNING_RATES", "TOY_STEPS_PER_EPOCH",
+    "TrainConfig", "dataset_defaults", "dataset_kind", "default_run_name", "field_names",
+    "measured_recipe"
 ]
-
-# --- Choices -----------------------------------------------------------------------------------
-
-MODELS = ("wgan-gp", "wgan", "gan", "ns-gan")
-# The GAN baselines and their losses: the 2014 paper's minimax game and its non-saturating variant.
-GAN_LOSSES = {"gan": "minimax", "ns-gan": "non_saturating"}
-PRECISIONS = ("auto", "float32", "mixed_bfloat16")
-# Augmentation of the critic's inputs (`keras_wgan.augment`), images only; `None` for none.
-AUGMENTS = (None, "diffaugment", "ada")
-TOY_DATASETS = ("ring8", "grid25", "swissroll")
-# Read from a prepared TFDS data directory, never downloaded (`keras_wgan.data.load_tfds`).
-TFDS_DATASETS = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
-# Labelled datasets that ship with the dependencies and have a classifier of their own
-# (`keras_wgan.evaluation.CLASSIFIERS`): they may be conditional, clustered, and are scored.
-CLASSIFIER_DATASETS = ("digits", "mnist5k")
-IMAGE_DATASETS = CLASSIFIER_DATASETS + TFDS_DATASETS + ("folder",)
-DATASETS = IMAGE_DATASETS + TOY_DATASETS
-# A folder's labels are its class subfolders (`keras_wgan.data.load_image_folder`).
-CONDITIONAL_DATASETS = CLASSIFIER_DATASETS + ("folder",)
-# Held in memory, so `clusters` can cluster their samples.
-CLUSTER_DATASETS = CLASSIFIER_DATASETS + TOY_DATASETS
-SCORED_DATASETS = CLASSIFIER_DATASETS + TOY_DATASETS
-# Feature extractors of `keras-wgan evaluate` (`keras_wgan.evaluation.FEATURE_EXTRACTORS`).
-FEATURES = ("digits_classifier", "mnist5k_classifier", "inception_v3")
-
-# Fields that may change between a run and its resumption from a backup; the others must match
-# the backup's (`TrainConfig.settings_to_match`).
-RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backup_every",
-                     "deterministic", "data_dir", "image_dir", "quality_every", "tensorboard",
-                     "steps_per_execution")
-# Fields added after backups were first written, at the value that keeps an older run's
-# behaviour: `settings_to_match` leaves them out at that value, so older backups still resume.
-LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False, "critic_stages": None,
-                "critic_filters": None, "penalty_weight": None, "clusters": 0,
-                "ema_warmup": None}
-
-# --- Defaults ----------------------------------------------------------------------------------
-
-# Discriminator updates per generator update: the papers' 5 for the WGANs, DCGAN's 1 for GANs.
-CRITIC_STEPS = {"wgan-gp": paper.CRITIC_STEPS, "wgan": paper.CRITIC_STEPS,
-                "gan": paper.GAN_CRITIC_STEPS, "ns-gan": paper.GAN_CRITIC_STEPS}
-# A pass over the 1,297 training digits is only a few generator steps: a digits epoch is this
-# many steps instead, the data repeated and reshuffled.
-DIGITS_STEPS_PER_EPOCH = 100
-# By kind of dataset (`dataset_kind`); a dataset's entry in DATASET_DEFAULTS overrides its
-# kind's. Without `steps_per_epoch`, an epoch is one pass over the training samples.
-KIND_DEFAULTS = {
-    "digits": {"batch_size": 64, "epochs": 20, "steps_per_epoch": DIGITS_STEPS_PER_EPOCH,
-               "latent_dim": 64, "lr_decay": False},
-    "image": {"batch_size": 64, "epochs": 20, "latent_dim": 128, "lr_decay": False},
-    "toy": {"batch_size": 256, "epochs": 60, "latent_dim": 2, "lr_decay": True},
-}
-DATASET_DEFAULTS = {
-    "celeb_a": {"epochs": 10, "image_size": 64},
-    "folder": {"epochs": 100},
-    "mnist5k": {"epochs": 200},
-}
-# MLP hidden layers of the toys' generator and critic.
-HIDDEN_UNITS = (256, 256, 256)
-# A toy training set holds this many generator steps' worth of fresh samples of the mixture.
-TOY_STEPS_PER_EPOCH = 50
-# Starting rates with `lr_decay` on images; without it images keep the model's own optimizer.
-PAPER_LEARNING_RATES = {
-    "wgan-gp": paper.WGAN_GP_LEARNING_RATE,
-    "wgan": paper.WGAN_LEARNING_RATE,
-    "gan": paper.GAN_LEARNING_RATE,
-    "ns-gan": paper.GAN_LEARNING_RATE,
-}
-# The toys' (generator, critic) rates: the critic 10x faster, both decaying.
-TOY_LEARNING_RATES = {
-    "wgan-gp": (2e-4, 2e-3),
-    "wgan": (5e-5, 5e-4),
-    "gan": (2e-4, 2e-3),
-    "ns-gan": (2e-4, 2e-3),
-}
-# With `lr_decay`, rates decay linearly to this fraction of their start over the run.
-LR_DECAY_FINAL_FRACTION = 0.05
-
 
 # The measured recipes by name, as their files in `keras_wgan/recipes/` hold them.
 RECIPES = config_files.read_recipes()
@@ -214,6 +163,11 @@ class TrainConfig:
         penalty_weight: float or `None`. WGAN-GP's lambda; `None`: the model's.
         clusters: int or `None`. Self-conditioning: conditional networks on this many k-means
             clusters of the training samples (digits, mnist5k, toys; 0: none).
+        strategy: str. Where the run trains: `"default"` (one device), `"mirrored"` (every
+            visible GPU, else the local devices) or `"multi-worker"` (the machines `TF_CONFIG`
+            lists); `batch_size` is the global batch, split over the replicas.
+        architecture: str. The image networks: `"dcgan"` or `"resnet"` (the WGAN-GP paper's).
+        spectral_norm: bool. Spectral normalization of the critic's layers (Miyato et al. 2018).
 
     Example:
 
@@ -258,6 +212,9 @@ class TrainConfig:
     critic_filters: int | None = None
     penalty_weight: float | None = None
     clusters: int | None = None
+    strategy: str = "default"
+    architecture: str = "dcgan"
+    spectral_norm: bool = False
 
     def __post_init__(self):
         self._check_choices()
@@ -266,14 +223,15 @@ class TrainConfig:
 
     def _check_choices(self):
         for name, choices in (
-            ("model", MODELS), ("dataset", DATASETS), ("precision", PRECISIONS)
+            ("model", MODELS), ("dataset", DATASETS), ("precision", PRECISIONS),
+            ("strategy", STRATEGIES), ("architecture", ARCHITECTURES),
         ):
             if getattr(self, name) not in choices:
                 raise ValueError(
                     f"`{name}` must be one of {list(choices)}. "
                     f"Received: {name}={getattr(self, name)!r}"
                 )
-        for name in ("conditional", "tensorboard", "paper_settings"):
+        for name in ("conditional", "tensorboard", "paper_settings", "spectral_norm"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(
                     f"`{name}` must be a bool. Received: {name}={getattr(self, name)!r}"
@@ -394,7 +352,7 @@ class TrainConfig:
         for name in RESUMABLE_CHANGES:
             fields.pop(name)
         for name, neutral in LATER_FIELDS.items():
-            if fields[name] is neutral:
+            if fields[name] is neutral or (isinstance(neutral, str) and fields[name] == neutral):
                 fields.pop(name)
         if fields["channels"] is None and self.dataset != "folder":
             fields["channels"] = 3  # unused there; what backups recorded when it defaulted to 3

@@ -22,7 +22,8 @@ SMOKE = {"epochs": 1, "steps_per_epoch": 2, "base_filters": 8, "critic_filters":
 # The fields whose flag offers a closed list of values.
 CHOICES = {"model": run_config.MODELS, "dataset": run_config.DATASETS,
            "precision": run_config.PRECISIONS, "augment": ("none", *run_config.AUGMENTS[1:]),
-           "channels": (1, 3, 4)}
+           "channels": (1, 3, 4), "strategy": run_config.STRATEGIES,
+           "architecture": run_config.ARCHITECTURES}
 # How a field's annotation reads its flag's text.
 TYPES = {int: int, float: arguments.number, str: str}
 
