@@ -340,6 +340,14 @@ class TrainConfig:
                 "`image_size` must be even and at least 8 (DCGAN networks). "
                 f"Received: image_size={self.image_size!r}"
             )
+        if self.architecture == "resnet" and (
+            not self.is_image or (self.image_size or 0) > 64 or self.critic_stages is not None
+        ):
+            raise ValueError(
+                "`architecture='resnet'` takes images of at most 64x64 (worked at 32x32 or 64x64, "
+                f"smaller ones padded) and no `critic_stages`. Received: dataset={self.dataset!r}, "
+                f"image_size={self.image_size!r}, critic_stages={self.critic_stages!r}"
+            )
         self.hidden_units = tuple(self.hidden_units)
 
     def settings_to_match(self):
