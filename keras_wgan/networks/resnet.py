@@ -1,12 +1,7 @@
 """The WGAN-GP paper's ResNet generator and critic (Gulrajani et al., 2017), as Functional models.
 
-Two variants, picked by the size the networks work at: 32x32 as in the authors'
-`gan_cifar_resnet.py` (one width throughout, an "optimized" first critic block, global mean
-pooling before the score) and 64x64 as in their `gan_64x64.py` (`GoodGenerator` and
-`GoodDiscriminator`: widths 8, 4, 2, 1 times the base, a flattened 4x4 map before the score).
-Layer shapes, biases, initializers and normalizations follow the authors' code. Smaller images
-are worked at the next of these sizes: zero-padded (centred) into the critic, cropped from the
-generator's output.
+32x32 as in the authors' `gan_cifar_resnet.py`, 64x64 as `GoodGenerator`/`GoodDiscriminator` in
+their `gan_64x64.py`: layer shapes, biases, initializers and normalizations follow their code.
 """
 
 import keras
@@ -18,12 +13,10 @@ from keras_wgan.networks import conditioning
 from keras_wgan.networks._layers import check_image_shape
 
 SIZES = (32, 64)
-# The authors' width ("dim") of each variant.
 PAPER_FILTERS = {32: 128, 64: 64}
 # The authors' critic normalization: none at 32x32, layer normalization at 64x64 (WGAN-GP mode).
 PAPER_CRITIC_NORMALIZATION = {32: None, 64: "layer"}
 RESNET_NORMALIZATIONS = (None, "batch", "layer", "paper")
-# The authors' batch and layer normalization epsilon.
 EPSILON = 1e-5
 
 
@@ -31,20 +24,12 @@ EPSILON = 1e-5
 class ChannelLayerNormalization(layers.Layer):
     """Layer normalization over all of an example's features, with a scale and offset per channel.
 
-    The WGAN-GP authors' `Layernorm` of a feature map: mean and variance over height, width and
-    channels, as `keras.layers.LayerNormalization(axis=(1, 2, 3))` takes them, but one learned
-    scale and offset per channel (not per feature), so that the parameters do not depend on the
-    map's size. Computed in float32 under any dtype policy.
+    The WGAN-GP authors' `Layernorm`: statistics as `keras.layers.LayerNormalization(axis=(1, 2,
+    3))` takes them, but one scale and offset per channel, not per feature. Computed in float32.
 
     Args:
         epsilon: float. Added to the variance.
         **kwargs: `keras.layers.Layer` arguments.
-
-    Example:
-
-    >>> layer = keras_wgan.networks.ChannelLayerNormalization()
-    >>> layer(keras.ops.ones((2, 4, 4, 8))).shape
-    (2, 4, 4, 8)
     """
 
     def __init__(self, epsilon=EPSILON, **kwargs):
@@ -70,7 +55,6 @@ class ChannelLayerNormalization(layers.Layer):
 
 
 def _working_size(image_shape, padded_size):
-    """The side (32 or 64) the networks work at, and the image's `(height, width, channels)`."""
     height, width, channels = check_image_shape("image_shape", image_shape)
     size = height if padded_size is None and height == width else padded_size
     if size not in SIZES or max(height, width) > size:
@@ -83,7 +67,6 @@ def _working_size(image_shape, padded_size):
 
 
 def _margins(size, height, width):
-    """`((top, bottom), (left, right))` that centre a `height` x `width` image in `size`."""
     return tuple(((size - side) // 2, (size - side + 1) // 2) for side in (height, width))
 
 
@@ -104,7 +87,6 @@ def _he_init():
 
 
 def _conv(filters, kernel_size, name, he_init=True, use_bias=True, **kwargs):
-    """A stride-1 "same" convolution; without `he_init`, Glorot's uniform (the authors')."""
     return layers.Conv2D(
         filters,
         kernel_size,
@@ -125,17 +107,12 @@ def _normalize(x, normalization, name):
 
 
 def _residual_block(x, filters, resample, normalization, name, conv1_bias=True):
-    """The authors' `ResidualBlock`: normalization, ReLU, 3x3 convolution, twice, plus a shortcut.
-
-    `resample="up"` doubles the map by nearest upsampling before the first convolution,
-    `"down"` halves it by 2x2 mean pooling after the second (which then widens to `filters`),
-    `None` keeps it.
-    """
+    """The authors' `ResidualBlock`; `resample`: `"up"` (nearest), `"down"` (2x2 mean) or None."""
     in_filters = x.shape[-1]
     shortcut = x
     if resample is not None or filters != in_filters:
-        # A 1x1 convolution commutes with nearest upsampling and with mean pooling: it runs on
-        # the smaller map, the same function as the authors' order at a quarter of the cost.
+        # A 1x1 convolution commutes with nearest upsampling and mean pooling: on the smaller
+        # map, it is the authors' function at a quarter of the cost.
         if resample == "down":
             shortcut = layers.AveragePooling2D(2, name=f"{name}_shortcut_pool")(shortcut)
         shortcut = _conv(filters, 1, f"{name}_shortcut", he_init=False)(shortcut)
@@ -154,7 +131,7 @@ def _residual_block(x, filters, resample, normalization, name, conv1_bias=True):
 
 
 def _optimized_block(x, filters, name):
-    """The authors' first critic block at 32x32: no normalization, and no ReLU on the images."""
+    # The authors' first critic block at 32x32: no normalization, and no ReLU on the images.
     shortcut = layers.AveragePooling2D(2, name=f"{name}_shortcut_pool")(x)
     shortcut = _conv(filters, 1, f"{name}_shortcut", he_init=False)(shortcut)
     x = layers.ReLU()(_conv(filters, 3, f"{name}_conv1")(x))
@@ -173,24 +150,17 @@ def build_resnet_generator(
 ):
     """The WGAN-GP paper's ResNet generator: latent vectors to images in [-1, 1].
 
-    A dense layer to a 4x4 map, residual blocks that each double it (batch normalization, ReLU,
-    nearest upsampling and a 3x3 convolution, then batch normalization, ReLU and a 3x3
-    convolution; the shortcut upsampled through a 1x1 convolution), then batch normalization,
-    ReLU, a 3x3 convolution to the channels and tanh. 32x32: three blocks of `base_filters`;
-    64x64: four blocks from `8 * base_filters` down to `base_filters`.
+    A dense layer to a 4x4 map, residual blocks that double it (three `base_filters` wide at
+    32x32; four from `8 * base_filters` to `base_filters` at 64x64), then normalization, ReLU,
+    a 3x3 convolution to the channels and tanh.
 
     Args:
-        image_shape: tuple `(height, width, channels)`: 32x32 or 64x64, or smaller with
-            `padded_size`.
+        image_shape: tuple `(height, width, channels)`, 32x32 or 64x64 (or within `padded_size`).
         latent_dim: int. Size of the latent vector (128 in the paper).
-        base_filters: int or `None`. The authors' width `dim`; `None`: theirs (128 at 32x32,
-            64 at 64x64).
-        normalization: `"batch"` (the paper's), `"layer"` (`ChannelLayerNormalization`) or
-            `None`, in every block and before the output.
-        num_classes: int or `None`. Makes a class-conditional generator with inputs
-            `[latent, labels]` (labels int32 `[batch]`), the label embedded into the latent.
-        padded_size: int or `None`. Work at this side (32 or 64) and crop the centre to
-            `image_shape`.
+        base_filters: int or `None`. The authors' `dim`; `None`: theirs (128 at 32x32, 64 at 64x64).
+        normalization: `"batch"` (or `"paper"`), `"layer"` (`ChannelLayerNormalization`) or `None`.
+        num_classes: int or `None`. Class-conditional: inputs `[latent, labels]` (int32 `[batch]`).
+        padded_size: int or `None`. Work at this side (32 or 64), then crop the centre.
         name: str. The model's name.
 
     Returns:
@@ -238,22 +208,16 @@ def build_resnet_critic(
 ):
     """The WGAN-GP paper's ResNet critic: images to one linear score each (no sigmoid).
 
-    32x32: the "optimized" first block (3x3 convolution, ReLU, 3x3 convolution and 2x2 mean
-    pooling; the shortcut mean-pooled through a 1x1 convolution), one block that halves the map,
-    two that keep it, ReLU, global mean pooling and a dense score, all `base_filters` wide.
-    64x64: a 3x3 convolution, four halving blocks from `2 * base_filters` to `8 * base_filters`,
-    and a dense score on the flattened 4x4 map.
+    32x32: the "optimized" first block, a halving block and two plain ones, `base_filters` wide,
+    then ReLU, global mean pooling and a dense score. 64x64: a 3x3 convolution, four halving
+    blocks from `2 * base_filters` to `8 * base_filters`, a dense score on the flattened map.
 
     Args:
-        image_shape: tuple `(height, width, channels)`: 32x32 or 64x64, or smaller with
-            `padded_size`.
-        base_filters: int or `None`. The authors' width `dim`; `None`: theirs (128 at 32x32,
-            64 at 64x64).
+        image_shape: tuple `(height, width, channels)`, 32x32 or 64x64 (or within `padded_size`).
+        base_filters: int or `None`. The authors' `dim`; `None`: theirs (128 at 32x32, 64 at 64x64).
         normalization: `"paper"` (none at 32x32, `"layer"` at 64x64), `None`, `"layer"`
-            (`ChannelLayerNormalization`, the authors' layer normalization) or `"batch"`
-            (refused by `WGANGP`), in the residual blocks.
-        num_classes: int or `None`. Makes a class-conditional critic with inputs
-            `[images, labels]` and a projection head.
+            (`ChannelLayerNormalization`) or `"batch"` (refused by `WGANGP`).
+        num_classes: int or `None`. Class-conditional: inputs `[images, labels]`, projection head.
         padded_size: int or `None`. Zero-pad the images (centred) to this side (32 or 64).
         name: str. The model's name.
 

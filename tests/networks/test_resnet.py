@@ -12,6 +12,7 @@ import pytest
 from keras_wgan import WGANGP
 from keras_wgan import networks
 from keras_wgan.run_config import TrainConfig
+from keras_wgan.training.builders import build_model
 from tests.helpers import keras_file_round_trip
 
 # The authors' variable names translated to our layers' (`_ours`).
@@ -188,12 +189,19 @@ def test_builders_refuse_what_the_networks_cannot_take(arguments, named):
 @pytest.mark.parametrize(
     "settings, named",
     [({"dataset": "ring8"}, "dataset='ring8'"),
-     ({"dataset": "folder", "image_dir": "x", "image_size": 128}, "image_size=128"),
-     ({"critic_stages": 2}, "critic_stages=2")],
+     ({"dataset": "folder", "image_dir": "x", "image_size": 128}, "image_size=128")],
 )
 def test_config_refuses_resnet_where_it_cannot_train(settings, named):
     with pytest.raises(ValueError, match=named):
         TrainConfig(architecture="resnet", **settings)
+
+
+def test_a_config_builds_the_resnets_padding_smaller_images():
+    config = TrainConfig(dataset="digits", architecture="resnet", base_filters=4, clusters=0)
+    model = build_model(config, (8, 8, 1))
+    assert tuple(model.generator.outputs[0].shape[1:]) == (8, 8, 1)
+    kinds = [type(layer).__name__ for layer in model.critic.layers]
+    assert "ZeroPadding2D" in kinds and "GlobalAveragePooling2D" in kinds
 
 
 def test_cli_smoke_run_trains_the_resnet_at_32x32(tmp_path):
