@@ -166,7 +166,8 @@ class TrainConfig:
         strategy: str. Where the run trains: `"default"` (one device), `"mirrored"` (every
             visible GPU, else the local devices) or `"multi-worker"` (the machines `TF_CONFIG`
             lists); `batch_size` is the global batch, split over the replicas.
-        architecture: str. The image networks: `"dcgan"` or `"resnet"` (the WGAN-GP paper's).
+        architecture: str. The image networks: `"dcgan"` or `"resnet"` (the WGAN-GP paper's, for
+            images up to 64x64, `base_filters` wide: the paper's 128 at 32x32, 64 at 64x64).
         spectral_norm: bool. Spectral normalization of the critic's layers (Miyato et al. 2018).
 
     Example:
@@ -339,6 +340,12 @@ class TrainConfig:
             raise ValueError(
                 "`image_size` must be even and at least 8 (DCGAN networks). "
                 f"Received: image_size={self.image_size!r}"
+            )
+        if self.architecture == "resnet" and (not self.is_image or (self.image_size or 0) > 64):
+            raise ValueError(
+                "`architecture='resnet'` takes images of at most 64x64 (worked at 32x32 or 64x64, "
+                f"smaller ones padded). Received: dataset={self.dataset!r}, "
+                f"image_size={self.image_size!r}"
             )
         self.hidden_units = tuple(self.hidden_units)
 

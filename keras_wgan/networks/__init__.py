@@ -7,6 +7,9 @@ from keras_wgan.networks.dcgan import build_critic
 from keras_wgan.networks.dcgan import build_generator
 from keras_wgan.networks.mlp import build_mlp_critic
 from keras_wgan.networks.mlp import build_mlp_generator
+from keras_wgan.networks.resnet import ChannelLayerNormalization
+from keras_wgan.networks.resnet import build_resnet_critic
+from keras_wgan.networks.resnet import build_resnet_generator
 from keras_wgan.networks.stacked import ConditioningAugmentation
 from keras_wgan.networks.stacked import build_stacked_networks
 from keras_wgan.networks.stacked import build_stage1_generator
@@ -22,6 +25,9 @@ __all__ = [
     "cluster_entries",
     "build_mlp_generator",
     "build_mlp_critic",
+    "build_resnet_generator",
+    "build_resnet_critic",
+    "ChannelLayerNormalization",
     "build_stacked_networks",
     "build_stage1_generator",
     "build_stage2_generator",

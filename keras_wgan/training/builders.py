@@ -106,7 +106,7 @@ def steps_per_execution(config, steps_per_epoch):
 
 def build_model(config, sample_shape, cluster_frequencies=None, *, generator_options=None,
                 critic_options=None, model_options=None):
-    """The model `config.model` on DCGAN (images) or MLP (toys) networks, not compiled.
+    """The model `config.model` on DCGAN or ResNet (images) or MLP (toys) networks, not compiled.
 
     Built under the current dtype policy (`build` sets the one `config.precision` stands for).
 
@@ -130,7 +130,16 @@ def build_model(config, sample_shape, cluster_frequencies=None, *, generator_opt
         )
     gan = config.model in run_config.GAN_LOSSES
     num_classes = run_data.num_classes_of(config)
-    if config.is_image:
+    if config.is_image and config.architecture == "resnet":
+        # The ResNets work at 32x32 or 64x64: smaller images are padded into them.
+        shared = {"num_classes": num_classes,
+                  "padded_size": 32 if max(sample_shape[:2]) <= 32 else 64}
+        generator = networks.build_resnet_generator(tuple(sample_shape), config.latent_dim, **{
+            "base_filters": config.base_filters, **shared, **(generator_options or {})})
+        critic = networks.build_resnet_critic(tuple(sample_shape), **{
+            "base_filters": config.critic_filters or config.base_filters, **shared,
+            **(critic_options or {})})
+    elif config.is_image:
         generator_args = {"latent_dim": config.latent_dim, "base_filters": config.base_filters,
                           "num_classes": num_classes}
         # Layer normalization in the WGAN critics (no batch statistics under a per-example
