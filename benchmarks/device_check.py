@@ -192,7 +192,8 @@ def step_part(args, sizes, devices, peaks, errors):
             except Exception as error:  # noqa: BLE001 (one failed row must not lose the others)
                 row["error"] = f"{type(error).__name__}: {str(error)[:500]}"
                 errors[f"step {precision} jit={jit}"] = row["error"]
-            row["peak_gpu_memory_mb"] = gpu_peak_mb(devices, peaks)
+            row["peak_gpu_memory_mb"] = (gpu_peak_mb(devices, peaks) or {}).get(
+                devices[0].split("device:")[-1])
             if part["yardstick"] and "s_per_step" in row:
                 row["speedup_over_yardstick"] = round(
                     part["yardstick"]["median_s_per_step"] / row["s_per_step"], 3)
@@ -305,8 +306,8 @@ def check(args):
     if gpus or args.quick:
         row["step"] = attempt("step", step_part, errors, args, sizes, devices, peaks, errors,
                               seconds=seconds)
-        one = next((r for r in (row["step"] or {}).get("rows", [])
-                    if r["precision"] == "float32" and r["jit"]), {})
+        rows = (row["step"] or {}).get("rows", [])
+        one = next((r for r in rows if r["precision"] == "float32" and r["jit"]), {})
         row["mirrored"] = attempt("mirrored", mirrored_part, errors, args, sizes, devices, one,
                                   seconds=seconds)
         gpu_peak_mb(devices, peaks)
@@ -345,18 +346,17 @@ def markdown(row):
                      f"{g['memory_mb']} MB)" for g in row["gpus"]) or "none"
     lines = [f"Run {row['run']} ({row['wall_s']} s, {row['cpu_s']} s of CPU), revision "
              f"{row['git_head']}: CPU {row['cpu']['cpu_model']} ({row['cpu']['cores']} cores); "
-             f"GPUs: {gpus}; TensorFlow "
-             f"{row['tensorflow']}, Keras {row['keras']}.", ""]
+             f"GPUs: {gpus}; TensorFlow {row['tensorflow']}, Keras {row['keras']}.", ""]
     if row["mode"] == "quick":
         lines += ["`--quick`: tiny sizes and few steps check the code; not measurements.", ""]
     step = row.get("step")
     if step:
         yardstick = step["yardstick"]
-        lines += [f"WGAN-GP step, {step['networks']} networks, {step['image_shape']} images, "
-                  f"batch {step['batch']}, "
-                  f"{step['critic_steps']} critic steps, on {step['device']}; keras.io yardstick "
-                  + (f"(float32): {yardstick['median_s_per_step']} s per step." if yardstick
-                     else "not run."), "",
+        shape = "x".join(map(str, step["image_shape"]))
+        lines += [f"WGAN-GP step, {step['networks']} networks, {shape} images, batch "
+                  f"{step['batch']}, {step['critic_steps']} critic steps, on {step['device']}; "
+                  "keras.io yardstick " + (f"(float32): {yardstick['median_s_per_step']} s per "
+                                           "step." if yardstick else "not run."), "",
                   records.table(step["rows"], [
                       ("precision", "precision"), ("XLA", "jit"), ("s per step", "s_per_step"),
                       ("images/s", "images_per_s"), ("vs yardstick", "speedup_over_yardstick"),
@@ -378,9 +378,10 @@ def markdown(row):
     if mnist:
         lines += [f"MNIST-5k recipe (clusters {mnist['clusters']}, XLA {mnist['jit']}), "
                   f"{mnist['generator_steps']} generator steps in {mnist['run_s']} s: "
-                  f"classifier-FID {mnist['fid']:.4g} (floor "
-                  f"{mnist['fid_floor']:.4g}, degraded {mnist['fid_degraded']:.4g}; "
-                  f"{mnist['verdict']}).", ""]
+                  f"classifier-FID {mnist['fid']:.4g} (floor {mnist['fid_floor']:.4g}, "
+                  f"degraded {mnist['fid_degraded']:.4g}; {mnist['verdict']}).", ""]
+    if row["peak_gpu_memory_mb"]:
+        lines += [f"Peak GPU memory over the run (MB): {row['peak_gpu_memory_mb']}.", ""]
     lines += [f"- absent: `{name}`: {reason}" for name, reason in row["absent"].items()]
     lines += [f"- failed: `{name}`: {error}" for name, error in row["errors"].items()]
     return "\n".join(lines) + "\n"
@@ -391,13 +392,11 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and few steps: checks the code, about a minute on CPU")
     parser.add_argument("--yardstick", help="path of the keras.io example script (float32)")
-    parser.add_argument("--mnist-epochs", type=int, default=None,
-                        help="epochs of the MNIST-5k run (default 10 of 100 steps; --quick: "
-                        "1 of 10 steps)")
+    parser.add_argument("--mnist-epochs", type=int, help="epochs of the MNIST-5k run "
+                        "(default 10 of 100 steps; --quick: 1 of 10 steps)")
     parser.add_argument("--output", default=records.RESULTS, help="folder of the record")
     args = parser.parse_args()
-    run = datetime.datetime.now().isoformat(timespec="seconds")
-    row = {"run": run, **check(args)}
+    row = {"run": datetime.datetime.now().isoformat(timespec="seconds"), **check(args)}
     row = {"variant": variant_name(row), **row}
     records.append(BENCHMARK, row, results=args.output)
     records.write_section(BENCHMARK, row["variant"], markdown(row), TITLE, results=args.output)
