@@ -25,6 +25,8 @@ TFDS_DATASETS = ("mnist", "fashion_mnist", "cifar10", "celeb_a")
 # Labelled datasets that ship with the dependencies and have a classifier of their own
 # (`keras_wgan.evaluation.CLASSIFIERS`): they may be conditional, clustered, and are scored.
 CLASSIFIER_DATASETS = ("digits", "mnist5k")
+# The image size of the bundled datasets, which are never resized.
+BUNDLED_IMAGE_SIZES = {"digits": 8, "mnist5k": 28}
 IMAGE_DATASETS = CLASSIFIER_DATASETS + TFDS_DATASETS + ("folder",)
 DATASETS = IMAGE_DATASETS + TOY_DATASETS
 # A folder's labels are its class subfolders (`keras_wgan.data.load_image_folder`).

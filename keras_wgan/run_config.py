@@ -18,6 +18,7 @@ from keras_wgan._checks import check_positive_float
 from keras_wgan._checks import check_positive_int
 from keras_wgan.run_choices import ARCHITECTURES
 from keras_wgan.run_choices import AUGMENTS
+from keras_wgan.run_choices import BUNDLED_IMAGE_SIZES
 from keras_wgan.run_choices import CLASSIFIER_DATASETS
 from keras_wgan.run_choices import CLUSTER_DATASETS
 from keras_wgan.run_choices import CONDITIONAL_DATASETS
@@ -44,7 +45,7 @@ from keras_wgan.run_choices import TOY_LEARNING_RATES
 from keras_wgan.run_choices import TOY_STEPS_PER_EPOCH
 
 __all__ = [
-    "ARCHITECTURES", "AUGMENTS", "CLASSIFIER_DATASETS", "CLUSTER_DATASETS",
+    "ARCHITECTURES", "AUGMENTS", "BUNDLED_IMAGE_SIZES", "CLASSIFIER_DATASETS", "CLUSTER_DATASETS",
     "CONDITIONAL_DATASETS", "CRITIC_STEPS", "DATASETS", "DATASET_DEFAULTS",
     "DIGITS_STEPS_PER_EPOCH", "FEATURES", "GAN_LOSSES", "HIDDEN_UNITS", "IMAGE_DATASETS",
     "KIND_DEFAULTS", "LATER_FIELDS", "LR_DECAY_FINAL_FRACTION", "MODELS",
@@ -131,7 +132,8 @@ class TrainConfig:
             downloaded); `None`: TFDS's default.
         image_dir: str or `None`. The folder of images of `dataset="folder"`.
         image_size: int or `None`. Height and width images are centre-cropped and resized to,
-            even and at least 8; `None`: the dataset's own (required for `"folder"`).
+            even and at least 8, for TFDS and folder images (digits and mnist5k keep theirs);
+            `None`: the dataset's own (required for `"folder"`).
         channels: int or `None`. Channels of folder images: 1 (grey), 3 (RGB) or 4 (RGBA);
             `None`: the images' own, set when a run loads them (`load_training_data`).
         saved_models_dir: str. Parent folder of the exported SavedModel.
@@ -340,6 +342,12 @@ class TrainConfig:
             raise ValueError(
                 "`image_size` must be even and at least 8 (DCGAN networks). "
                 f"Received: image_size={self.image_size!r}"
+            )
+        if self.image_size not in (None, BUNDLED_IMAGE_SIZES.get(self.dataset, self.image_size)):
+            raise ValueError(
+                f"`image_size` resizes TFDS and folder images; {self.dataset} is "
+                f"{BUNDLED_IMAGE_SIZES[self.dataset]}x{BUNDLED_IMAGE_SIZES[self.dataset]} only. "
+                f"Received: image_size={self.image_size!r} with dataset={self.dataset!r}"
             )
         if self.architecture == "resnet" and (not self.is_image or (self.image_size or 0) > 64):
             raise ValueError(

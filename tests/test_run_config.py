@@ -289,6 +289,14 @@ def test_folder_needs_a_directory_and_a_size():
         run_config.TrainConfig(dataset="folder", image_dir="faces")
 
 
+def test_bundled_datasets_keep_their_image_size():
+    assert run_config.TrainConfig(dataset="mnist5k", image_size=28).image_size == 28
+    with pytest.raises(ValueError, match="digits is 8x8 only. Received: image_size=32"):
+        run_config.TrainConfig(dataset="digits", image_size=32)
+    with pytest.raises(ValueError, match="mnist5k is 28x28 only"):
+        run_config.TrainConfig(dataset="mnist5k", image_size=32, architecture="resnet")
+
+
 def test_conditional_needs_a_labelled_dataset():
     with pytest.raises(ValueError, match=re.escape("dataset='ring8'")):
         run_config.TrainConfig(dataset="ring8", conditional=True)
