@@ -9,6 +9,7 @@ them.
 
 import dataclasses
 import json
+import os
 
 from keras_wgan import config_files
 from keras_wgan._checks import check_critic_steps
@@ -339,6 +340,12 @@ class TrainConfig:
             raise ValueError(
                 "`image_size` must be even and at least 8 (DCGAN networks). "
                 f"Received: image_size={self.image_size!r}"
+            )
+        if self.strategy == "multi-worker" and not os.environ.get("TF_CONFIG"):
+            raise ValueError(
+                "strategy='multi-worker' reads the workers from the TF_CONFIG environment "
+                "variable, which is not set: set it on every worker (docs/distributed.md). "
+                f"Received: strategy={self.strategy!r} without TF_CONFIG"
             )
         self.hidden_units = tuple(self.hidden_units)
 

@@ -1,0 +1,134 @@
+"""Where a run trains: the `tf.distribute` strategy its `TrainConfig.strategy` names.
+
+`"default"`: one device. `"mirrored"`: `MirroredStrategy` over every visible GPU, else over the
+local CPU devices. `"multi-worker"`: `MultiWorkerMirroredStrategy` over the workers `TF_CONFIG`
+lists; worker 0 (or the `chief` task) is the chief, the one worker that writes the run's files.
+"""
+
+import json
+import os
+
+import tensorflow as tf
+
+from keras_wgan._framework import in_multi_worker_mode
+
+# A process joins one cluster, once: a second `MultiWorkerMirroredStrategy` cannot start again.
+_MULTI_WORKER = []
+
+
+def make_strategy(name):
+    """The strategy `name` stands for. Call it before any other TensorFlow op: a multi-worker
+    strategy starts this worker's server, which must configure the runtime first.
+
+    Args:
+        name: str. `"default"`, `"mirrored"` or `"multi-worker"` (`run_choices.STRATEGIES`).
+
+    Raises:
+        ValueError: an unknown `name`, or `"multi-worker"` without a `TF_CONFIG` that lists the
+            cluster and this task.
+    """
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        return tf.distribute.MirroredStrategy([device.name for device in devices])
+    if name == "multi-worker":
+        check_tf_config(os.environ.get("TF_CONFIG"))
+        if not _MULTI_WORKER:
+            _MULTI_WORKER.append(tf.distribute.MultiWorkerMirroredStrategy())
+        return _MULTI_WORKER[0]
+    raise ValueError(
+        "`strategy` must be one of ['default', 'mirrored', 'multi-worker']. "
+        f"Received: strategy={name!r}"
+    )
+
+
+def check_tf_config(text):
+    """Refuses a `TF_CONFIG` (its JSON text, or `None` when unset) without a cluster and a task.
+
+    Raises:
+        ValueError: naming what is missing, with an example of a valid one.
+    """
+    example = ('TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+               '"task": {"type": "worker", "index": 0}}\'')
+    try:
+        settings = json.loads(text) if text else None
+    except ValueError as error:
+        raise ValueError(
+            f"`TF_CONFIG` must be JSON, as in {example}. Received: TF_CONFIG={text!r} ({error})"
+        ) from error
+    if not isinstance(settings, dict) or not settings.get("cluster") or "task" not in settings:
+        raise ValueError(
+            "strategy='multi-worker' reads the cluster and this worker's task from the "
+            f"TF_CONFIG environment variable: set it on every worker, e.g. {example}. "
+            f"Received: TF_CONFIG={text!r}"
+        )
+
+
+def check_batch_size(batch_size, strategy):
+    """Refuses a global batch that does not split evenly over the strategy's replicas.
+
+    Raises:
+        ValueError: naming `batch_size` and the number of replicas.
+    """
+    count = strategy.num_replicas_in_sync
+    if batch_size % count:
+        raise ValueError(
+            f"`batch_size` is the global batch of each critic update, split evenly over the "
+            f"{count} replicas of {type(strategy).__name__}: it must be a multiple of {count}. "
+            f"Received: batch_size={batch_size} with {count} replicas"
+        )
+
+
+def check_model(model, strategy):
+    """Refuses a model whose training cannot run under the strategy's replicas (before `fit`).
+
+    Raises:
+        ValueError: the model asks for WGAN's critic warm-up under several replicas.
+    """
+    if strategy.num_replicas_in_sync > 1 and getattr(model, "critic_warmup", False):
+        raise ValueError(
+            "`critic_warmup=True` runs a dynamic number of critic updates, which tf.distribute "
+            "cannot run under several replicas. Train on one device (strategy='default'), or "
+            f"without the warm-up. Received: critic_warmup=True with "
+            f"{strategy.num_replicas_in_sync} replicas"
+        )
+
+
+def is_chief(strategy):
+    """Whether this process writes the run's files: always, but for a multi-worker strategy's
+    workers other than the chief (the `chief` task, else worker 0)."""
+    if not in_multi_worker_mode(strategy):
+        return True
+    resolver = strategy.cluster_resolver
+    if resolver.task_type in (None, "chief"):
+        return True
+    return (resolver.task_type == "worker" and resolver.task_id == 0
+            and "chief" not in resolver.cluster_spec().jobs)
+
+
+def worker_name(strategy):
+    """`"worker 1"`: this process's task, for messages."""
+    resolver = strategy.cluster_resolver
+    return f"{resolver.task_type} {resolver.task_id}"
+
+
+def check_same_step(strategy, step):
+    """Refuses to train when the workers resumed from different steps (a worker that cannot
+    read the chief's backup): they would then wait for each other forever.
+
+    Raises:
+        ValueError: on every worker, naming this worker's step.
+    """
+    if not in_multi_worker_mode(strategy):
+        return
+    value = tf.constant([float(step), float(step) ** 2], "float64")
+    per_replica = strategy.experimental_distribute_values_from_function(lambda _: value)
+    mean, mean_square = strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica, axis=None)
+    if float(mean_square) - float(mean) ** 2 > 0.5:
+        raise ValueError(
+            f"The workers resumed from different generator steps ({worker_name(strategy)}: "
+            f"step={step}; the mean over the workers: {float(mean):g}). Every worker must read "
+            "the chief's run folder (its backup): put it on a disk all workers reach, then run "
+            "the same command on every worker again."
+        )
