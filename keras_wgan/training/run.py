@@ -91,6 +91,8 @@ def train(config, workdir, **options):
     # First: a multi-worker strategy starts this worker's server before any other op.
     strategy = strategies.make_strategy(config.strategy)
     strategies.check_batch_size(config.batch_size, strategy)
+    if config.verbose and config.strategy != "default":
+        print(f"Training under {strategies.describe(strategy)}", flush=True)
     workdir = os.fspath(workdir)
     backup_dir = os.path.join(workdir, BACKUP_DIR)
     checkpointing.check_run_folder(workdir, backup_dir)
@@ -251,7 +253,9 @@ def _train_and_save(config, paths, options, strategy, chief):
     strategies.check_same_step(strategy, done_step)
     first_epoch, first_step = divmod(done_step, steps_per_epoch)
     # A call into TensorFlow runs its steps whole: the rest of a resumed epoch must divide too.
-    model.steps_per_execution = math.gcd(model.steps_per_execution, first_step)
+    model.steps_per_execution = strategies.steps_per_execution(
+        math.gcd(model.steps_per_execution, first_step), strategy
+    )
     if done_step > config.epochs * steps_per_epoch:
         raise checkpointing.RunFolderError(
             f"The backup in {paths['backup']} is at generator step {done_step}, past the "

@@ -12,8 +12,9 @@ import tensorflow as tf
 
 from keras_wgan._framework import in_multi_worker_mode
 
-# A process joins one cluster, once: a second `MultiWorkerMirroredStrategy` cannot start again.
-_MULTI_WORKER = []
+# One strategy of each kind per process: a second one would reuse the first one's collective
+# keys (two `MirroredStrategy`s abort each other's all-reduces), and a worker joins one cluster.
+_MADE = {}
 
 
 def make_strategy(name):
@@ -29,14 +30,17 @@ def make_strategy(name):
     """
     if name == "default":
         return tf.distribute.get_strategy()
-    if name == "mirrored":
-        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
-        return tf.distribute.MirroredStrategy([device.name for device in devices])
     if name == "multi-worker":
         check_tf_config(os.environ.get("TF_CONFIG"))
-        if not _MULTI_WORKER:
-            _MULTI_WORKER.append(tf.distribute.MultiWorkerMirroredStrategy())
-        return _MULTI_WORKER[0]
+    if name in _MADE:
+        return _MADE[name]
+    if name == "mirrored":
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        _MADE[name] = tf.distribute.MirroredStrategy([device.name for device in devices])
+        return _MADE[name]
+    if name == "multi-worker":
+        _MADE[name] = tf.distribute.MultiWorkerMirroredStrategy()
+        return _MADE[name]
     raise ValueError(
         "`strategy` must be one of ['default', 'mirrored', 'multi-worker']. "
         f"Received: strategy={name!r}"
@@ -95,6 +99,14 @@ def check_model(model, strategy):
         )
 
 
+def steps_per_execution(steps, strategy):
+    """`steps`, or 1 under a strategy: Keras 3's loop of several steps per call into TensorFlow
+    fails under `MirroredStrategy` ("You must feed a value for placeholder tensor", keras issue
+    19246). A run's steps are the same either way."""
+    mirrored = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
+    return 1 if isinstance(strategy, mirrored) else steps
+
+
 def is_chief(strategy):
     """Whether this process writes the run's files: always, but for a multi-worker strategy's
     workers other than the chief (the `chief` task, else worker 0)."""
@@ -111,6 +123,16 @@ def worker_name(strategy):
     """`"worker 1"`: this process's task, for messages."""
     resolver = strategy.cluster_resolver
     return f"{resolver.task_type} {resolver.task_id}"
+
+
+def describe(strategy):
+    """A line saying where the run trains, and for a worker whether it writes the run folder."""
+    line = f"{type(strategy).__name__}: {strategy.num_replicas_in_sync} replicas"
+    if not in_multi_worker_mode(strategy):
+        return line
+    role = "the chief, writes the run folder" if is_chief(strategy) else (
+        "writes nothing: the chief writes the run folder")
+    return f"{line}; this is {worker_name(strategy)} ({role})"
 
 
 def check_same_step(strategy, step):

@@ -70,8 +70,10 @@ def test_mirrored_on_two_devices_ends_with_the_weights_of_one_device(two_runs):
     assert len(mirrored["weights"]) == len(default["weights"]) == len(result["initial"])
     moved = [np.abs(np.subtract(a, b)).max() for a, b in zip(default["weights"], result["initial"])]
     assert max(moved) > 1e-2
+    # As tests/models/test_distributed.py compares: the replicas sum their halves' gradients,
+    # one device the whole batch's, so float rounding differs (about 1e-6 at this rate).
     for a, b in zip(mirrored["weights"], default["weights"]):
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_a_batch_that_does_not_divide_over_the_replicas_is_refused(two_runs):
