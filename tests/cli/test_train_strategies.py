@@ -51,19 +51,35 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("strategies")
+def run_both(root, args):
+    """SCRIPT's result: the CLI with `args` under `mirrored` on 2 devices and `default`."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("TF_CONFIG", None)
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(root), *ARGS], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(root), *args], capture_output=True,
                           text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    return root, json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    return run_both(tmp_path_factory.mktemp("strategies"), ARGS)
 
 
 def test_mirrored_on_two_devices_ends_with_the_weights_of_one_device(two_runs):
-    _, result = two_runs
+    check_same_weights(two_runs)
+
+
+# XLA compiles each replica's losses and gradients; about a minute more, so opt-in. On shuffled
+# batches the replicas' XLA step ends about one update away from one device's (deterministic on
+# both sides; unshuffled batches agree to 1e-7): a known difference, so this fails until fixed.
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="XLA on 2 replicas differs from one device on shuffled data")
+def test_mirrored_with_xla_ends_with_the_weights_of_one_device_with_xla(tmp_path):
+    check_same_weights(run_both(tmp_path, [*ARGS, "--jit-compile"]))
+
+
+def check_same_weights(result):
     assert result["replicas"] == 2
     mirrored, default = result["mirrored"], result["default"]
     assert mirrored["code"] == default["code"] == 0
@@ -77,7 +93,7 @@ def test_mirrored_on_two_devices_ends_with_the_weights_of_one_device(two_runs):
 
 
 def test_a_batch_that_does_not_divide_over_the_replicas_is_refused(two_runs):
-    _, result = two_runs
+    result = two_runs
     assert "batch_size=5 with 2 replicas" in result["odd_batch"]
     assert not result["odd_folder"]  # refused before anything was written
 
