@@ -128,9 +128,8 @@ def batches_after(config, real, step=0):
     reshuffled every pass, so that a resumed run sees the batches an uninterrupted one would.
 
     A new dataset on every call: iterating the same one again would continue its shuffle
-    sequence (`reshuffle_each_iteration`), not start it over. Under several workers each reads
-    the whole stream and keeps its replicas' slice of every global batch (`DATA` sharding), so
-    that N workers train on the batches of one device.
+    sequence (`reshuffle_each_iteration`), not start it over. Each worker keeps its replicas'
+    slice of every global batch (`DATA` sharding), as one device would split it.
     """
     stream = data_lib.make_dataset(
         real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed,

@@ -16,9 +16,8 @@ Resuming training: the batches come from one seeded stream over all epochs, buil
 `fit` and skipped to the backup's step, so that with op determinism
 (`TrainConfig.deterministic`) a resumed run ends with the weights of an uninterrupted one.
 
-Several devices or workers (`TrainConfig.strategy`): the model is built in the strategy's scope
-and `batch_size` is the global batch. Only the chief writes `workdir`; every other worker
-trains in step with it from a copy of the chief's backup, into a scratch folder it deletes.
+Several devices or workers (`TrainConfig.strategy`): only the chief writes `workdir`; the other
+workers train in step from a copy of its backup, in scratch folders they delete.
 """
 
 import dataclasses
@@ -80,9 +79,8 @@ def train(config, workdir, **options):
             `config.data_dir` (nothing is downloaded).
         keras_wgan.callbacks.NonFiniteError: a step gave a NaN or an Inf; the backup of the
             last good state is kept.
-        ValueError: `config.batch_size` does not divide over the strategy's replicas, the
-            model cannot train under them, `TF_CONFIG` is missing for `"multi-worker"`, or the
-            workers resumed from different steps.
+        ValueError: `config.batch_size` does not divide over the replicas, the model cannot
+            train under them, or the workers resumed from different steps.
 
     Example:
 
@@ -145,9 +143,8 @@ class _Trained:
 
 
 def _train_as_worker(config, workdir, strategy, options):
-    """A worker other than the chief: the run's phases in a scratch folder it deletes, from a
-    copy of what the chief's run folder holds (so every worker resumes from the same backup),
-    without scores. Returns the summary with the chief's paths."""
+    """A worker other than the chief: the run's phases, but scoring, in a scratch folder holding a
+    copy of the chief's backup; returns the summary with the chief's paths."""
     with tempfile.TemporaryDirectory(prefix="keras_wgan_worker_") as scratch:
         for name in (BACKUP_DIR, "history.json", "model.keras"):
             source, copy = os.path.join(workdir, name), os.path.join(scratch, name)

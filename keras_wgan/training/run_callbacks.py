@@ -28,9 +28,8 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
     the run's progress, samples, curves, history, the NaN guard, the divergence warning and the
     backup (the guard first, so that a bad step is never backed up).
 
-    A worker other than the chief (`chief=False`) keeps the progress, the history (its own), the
-    guard and the warning: what steers training, the same on every worker. None of the others
-    draws from the model's random streams, so leaving them out changes no step.
+    A worker other than the chief (`chief=False`) keeps only the progress, its own history, the
+    guard and the warning; the others draw no random numbers, so no step changes without them.
 
     Args:
         config: `TrainConfig`.

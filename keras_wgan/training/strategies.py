@@ -1,9 +1,5 @@
-"""Where a run trains: the `tf.distribute` strategy its `TrainConfig.strategy` names.
-
-`"default"`: one device. `"mirrored"`: `MirroredStrategy` over every visible GPU, else over the
-local CPU devices. `"multi-worker"`: `MultiWorkerMirroredStrategy` over the workers `TF_CONFIG`
-lists; worker 0 (or the `chief` task) is the chief, the one worker that writes the run's files.
-"""
+"""Where a run trains: one device, `MirroredStrategy` over the local GPUs (else CPUs), or
+`MultiWorkerMirroredStrategy` over the workers `TF_CONFIG` lists, whose chief writes the files."""
 
 import json
 import os
@@ -12,47 +8,33 @@ import tensorflow as tf
 
 from keras_wgan._framework import in_multi_worker_mode
 
-# One strategy of each kind per process: a second one would reuse the first one's collective
-# keys (two `MirroredStrategy`s abort each other's all-reduces), and a worker joins one cluster.
+# One of each per process: two `MirroredStrategy`s abort each other's all-reduces (shared
+# collective keys), and a worker joins one cluster.
 _MADE = {}
 
 
 def make_strategy(name):
-    """The strategy `name` stands for. Call it before any other TensorFlow op: a multi-worker
-    strategy starts this worker's server, which must configure the runtime first.
-
-    Args:
-        name: str. `"default"`, `"mirrored"` or `"multi-worker"` (`run_choices.STRATEGIES`).
+    """The strategy `name` (one of `run_choices.STRATEGIES`) stands for. Call it before any
+    other TensorFlow op: a multi-worker strategy configures the runtime.
 
     Raises:
-        ValueError: an unknown `name`, or `"multi-worker"` without a `TF_CONFIG` that lists the
-            cluster and this task.
+        ValueError: `"multi-worker"` without a `TF_CONFIG` naming the cluster and this task.
     """
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "multi-worker":
         check_tf_config(os.environ.get("TF_CONFIG"))
-    if name in _MADE:
-        return _MADE[name]
-    if name == "mirrored":
-        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
-        _MADE[name] = tf.distribute.MirroredStrategy([device.name for device in devices])
-        return _MADE[name]
-    if name == "multi-worker":
-        _MADE[name] = tf.distribute.MultiWorkerMirroredStrategy()
-        return _MADE[name]
-    raise ValueError(
-        "`strategy` must be one of ['default', 'mirrored', 'multi-worker']. "
-        f"Received: strategy={name!r}"
-    )
+    if name not in _MADE:
+        if name == "mirrored":
+            devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+            _MADE[name] = tf.distribute.MirroredStrategy([device.name for device in devices])
+        else:
+            _MADE[name] = tf.distribute.MultiWorkerMirroredStrategy()
+    return _MADE[name]
 
 
 def check_tf_config(text):
-    """Refuses a `TF_CONFIG` (its JSON text, or `None` when unset) without a cluster and a task.
-
-    Raises:
-        ValueError: naming what is missing, with an example of a valid one.
-    """
+    """Raises a ValueError for a `TF_CONFIG` (JSON text, or `None`) without cluster and task."""
     example = ('TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
                '"task": {"type": "worker", "index": 0}}\'')
     try:
@@ -70,11 +52,7 @@ def check_tf_config(text):
 
 
 def check_batch_size(batch_size, strategy):
-    """Refuses a global batch that does not split evenly over the strategy's replicas.
-
-    Raises:
-        ValueError: naming `batch_size` and the number of replicas.
-    """
+    """Raises a ValueError for a global batch that does not split evenly over the replicas."""
     count = strategy.num_replicas_in_sync
     if batch_size % count:
         raise ValueError(
@@ -85,11 +63,8 @@ def check_batch_size(batch_size, strategy):
 
 
 def check_model(model, strategy):
-    """Refuses a model whose training cannot run under the strategy's replicas (before `fit`).
-
-    Raises:
-        ValueError: the model asks for WGAN's critic warm-up under several replicas.
-    """
+    """Raises a ValueError, before `fit`, for a model that cannot train under several
+    replicas: WGAN's critic warm-up."""
     if strategy.num_replicas_in_sync > 1 and getattr(model, "critic_warmup", False):
         raise ValueError(
             "`critic_warmup=True` runs a dynamic number of critic updates, which tf.distribute "
@@ -100,16 +75,15 @@ def check_model(model, strategy):
 
 
 def steps_per_execution(steps, strategy):
-    """`steps`, or 1 under a strategy: Keras 3's loop of several steps per call into TensorFlow
-    fails under `MirroredStrategy` ("You must feed a value for placeholder tensor", keras issue
-    19246). A run's steps are the same either way."""
+    """`steps`, or 1 under a strategy: Keras's loop of several steps per call fails under
+    `MirroredStrategy` ("You must feed a value for placeholder tensor", keras issue 19246)."""
     mirrored = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
     return 1 if isinstance(strategy, mirrored) else steps
 
 
 def is_chief(strategy):
-    """Whether this process writes the run's files: always, but for a multi-worker strategy's
-    workers other than the chief (the `chief` task, else worker 0)."""
+    """Whether this process writes the run's files: all but the workers other than the chief
+    (the `chief` task, else worker 0)."""
     if not in_multi_worker_mode(strategy):
         return True
     resolver = strategy.cluster_resolver
@@ -136,12 +110,8 @@ def describe(strategy):
 
 
 def check_same_step(strategy, step):
-    """Refuses to train when the workers resumed from different steps (a worker that cannot
-    read the chief's backup): they would then wait for each other forever.
-
-    Raises:
-        ValueError: on every worker, naming this worker's step.
-    """
+    """Raises a ValueError on every worker when they resumed from different steps (one could
+    not read the chief's backup): they would wait for each other forever."""
     if not in_multi_worker_mode(strategy):
         return
     value = tf.constant([float(step), float(step) ** 2], "float64")
