@@ -79,8 +79,9 @@ def train(config, workdir, **options):
             `config.data_dir` (nothing is downloaded).
         keras_wgan.callbacks.NonFiniteError: a step gave a NaN or an Inf; the backup of the
             last good state is kept.
-        ValueError: `config.batch_size` does not divide over the replicas, the model cannot
-            train under them, or the workers resumed from different steps.
+        keras_wgan.training.strategies.StrategyError: (a `ValueError`) `config.batch_size`
+            does not divide over the replicas, the model cannot train under them, or the
+            workers resumed from different steps.
 
     Example:
 

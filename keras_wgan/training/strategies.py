@@ -13,12 +13,16 @@ from keras_wgan._framework import in_multi_worker_mode
 _MADE = {}
 
 
+class StrategyError(ValueError):
+    """The run cannot train under its strategy, as the message says (nothing was trained)."""
+
+
 def make_strategy(name):
     """The strategy `name` (one of `run_choices.STRATEGIES`) stands for. Call it before any
     other TensorFlow op: a multi-worker strategy configures the runtime.
 
     Raises:
-        ValueError: `"multi-worker"` without a `TF_CONFIG` naming the cluster and this task.
+        StrategyError: `"multi-worker"` without a `TF_CONFIG` naming the cluster and this task.
     """
     if name == "default":
         return tf.distribute.get_strategy()
@@ -34,17 +38,18 @@ def make_strategy(name):
 
 
 def check_tf_config(text):
-    """Raises a ValueError for a `TF_CONFIG` (JSON text, or `None`) without cluster and task."""
+    """Raises a `StrategyError` for a `TF_CONFIG` (JSON text, or `None`) lacking cluster or
+    task."""
     example = ('TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
                '"task": {"type": "worker", "index": 0}}\'')
     try:
         settings = json.loads(text) if text else None
     except ValueError as error:
-        raise ValueError(
+        raise StrategyError(
             f"`TF_CONFIG` must be JSON, as in {example}. Received: TF_CONFIG={text!r} ({error})"
         ) from error
     if not isinstance(settings, dict) or not settings.get("cluster") or "task" not in settings:
-        raise ValueError(
+        raise StrategyError(
             "strategy='multi-worker' reads the cluster and this worker's task from the "
             f"TF_CONFIG environment variable: set it on every worker, e.g. {example}. "
             f"Received: TF_CONFIG={text!r}"
@@ -52,10 +57,10 @@ def check_tf_config(text):
 
 
 def check_batch_size(batch_size, strategy):
-    """Raises a ValueError for a global batch that does not split evenly over the replicas."""
+    """Raises a `StrategyError` for a global batch that does not split evenly over the replicas."""
     count = strategy.num_replicas_in_sync
     if batch_size % count:
-        raise ValueError(
+        raise StrategyError(
             f"`batch_size` is the global batch of each critic update, split evenly over the "
             f"{count} replicas of {type(strategy).__name__}: it must be a multiple of {count}. "
             f"Received: batch_size={batch_size} with {count} replicas"
@@ -63,10 +68,10 @@ def check_batch_size(batch_size, strategy):
 
 
 def check_model(model, strategy):
-    """Raises a ValueError, before `fit`, for a model that cannot train under several
+    """Raises a `StrategyError`, before `fit`, for a model that cannot train under several
     replicas: WGAN's critic warm-up."""
     if strategy.num_replicas_in_sync > 1 and getattr(model, "critic_warmup", False):
-        raise ValueError(
+        raise StrategyError(
             "`critic_warmup=True` runs a dynamic number of critic updates, which tf.distribute "
             "cannot run under several replicas. Train on one device (strategy='default'), or "
             f"without the warm-up. Received: critic_warmup=True with "
@@ -76,7 +81,7 @@ def check_model(model, strategy):
 
 def steps_per_execution(steps, strategy):
     """`steps`, or 1 under a strategy: Keras's loop of several steps per call fails under
-    `MirroredStrategy` ("You must feed a value for placeholder tensor", keras issue 19246)."""
+    `MirroredStrategy` with Keras 3.15 ("You must feed a value for placeholder tensor")."""
     mirrored = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
     return 1 if isinstance(strategy, mirrored) else steps
 
@@ -110,7 +115,7 @@ def describe(strategy):
 
 
 def check_same_step(strategy, step):
-    """Raises a ValueError on every worker when they resumed from different steps (one could
+    """Raises a `StrategyError` on every worker when they resumed from different steps (one could
     not read the chief's backup): they would wait for each other forever."""
     if not in_multi_worker_mode(strategy):
         return
@@ -118,7 +123,7 @@ def check_same_step(strategy, step):
     per_replica = strategy.experimental_distribute_values_from_function(lambda _: value)
     mean, mean_square = strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica, axis=None)
     if float(mean_square) - float(mean) ** 2 > 0.5:
-        raise ValueError(
+        raise StrategyError(
             f"The workers resumed from different generator steps ({worker_name(strategy)}: "
             f"step={step}; the mean over the workers: {float(mean):g}). Every worker must read "
             "the chief's run folder (its backup): put it on a disk all workers reach, then run "

@@ -44,7 +44,7 @@ SCRIPT = textwrap.dedent(
     try:
         training.train(config, os.path.join(root, "odd"))
     except ValueError as error:
-        result["odd_batch"] = str(error)
+        result["odd_batch"] = f"{type(error).__name__}: {error}"
     result["odd_folder"] = os.path.exists(os.path.join(root, "odd"))
     print(json.dumps(result))
     """
@@ -94,6 +94,7 @@ def check_same_weights(result):
 
 def test_a_batch_that_does_not_divide_over_the_replicas_is_refused(two_runs):
     result = two_runs
+    assert result["odd_batch"].startswith("StrategyError: ")
     assert "batch_size=5 with 2 replicas" in result["odd_batch"]
     assert not result["odd_folder"]  # refused before anything was written
 
