@@ -62,7 +62,7 @@ def check_batch_size(batch_size, strategy):
     if batch_size % count:
         raise StrategyError(
             f"`batch_size` is the global batch of each critic update, split evenly over the "
-            f"{count} replicas of {type(strategy).__name__}: it must be a multiple of {count}. "
+            f"{count} replicas of {strategy_name(strategy)}: it must be a multiple of {count}. "
             f"Received: batch_size={batch_size} with {count} replicas"
         )
 
@@ -104,9 +104,16 @@ def worker_name(strategy):
     return f"{resolver.task_type} {resolver.task_id}"
 
 
+def strategy_name(strategy):
+    """The public name of the strategy's class (a multi-worker one is a subclass in TF)."""
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return "MultiWorkerMirroredStrategy"
+    return type(strategy).__name__
+
+
 def describe(strategy):
     """A line saying where the run trains, and for a worker whether it writes the run folder."""
-    line = f"{type(strategy).__name__}: {strategy.num_replicas_in_sync} replicas"
+    line = f"{strategy_name(strategy)}: {strategy.num_replicas_in_sync} replicas"
     if not in_multi_worker_mode(strategy):
         return line
     role = "the chief, writes the run folder" if is_chief(strategy) else (
