@@ -1,5 +1,8 @@
 """WGAN-GP on several machines with tf.distribute.MultiWorkerMirroredStrategy.
 
+The Python API's way; `keras-wgan train --strategy multi-worker` runs a whole run (backups,
+samples, export, scores) the same way from the command line (docs/distributed.md).
+
 Run the same script on every machine, each with its own `TF_CONFIG`: the list of all workers
 (`host:port`, the same list everywhere) and this machine's index in it. Worker 0 is the chief.
 Every worker trains in step (gradients are summed across all workers' replicas after each

@@ -9,6 +9,7 @@ them.
 
 import dataclasses
 import json
+import os
 
 from keras_wgan import config_files
 from keras_wgan._checks import check_critic_steps
@@ -354,6 +355,12 @@ class TrainConfig:
                 "`architecture='resnet'` takes images of at most 64x64 (worked at 32x32 or 64x64, "
                 f"smaller ones padded). Received: dataset={self.dataset!r}, "
                 f"image_size={self.image_size!r}"
+            )
+        if self.strategy == "multi-worker" and not os.environ.get("TF_CONFIG"):
+            raise ValueError(
+                "strategy='multi-worker' reads the workers from the TF_CONFIG environment "
+                "variable, which is not set: set it on every worker (docs/distributed.md). "
+                f"Received: strategy={self.strategy!r} without TF_CONFIG"
             )
         self.hidden_units = tuple(self.hidden_units)
 

@@ -174,7 +174,7 @@ def run(parser, args):
         summary = training.train(config, output_dir)
     except (
         callbacks.NonFiniteError, data.DatasetNotPreparedError, checkpointing.RunFolderError,
-        export.ExportError, training.TooFewSamplesError,
+        export.ExportError, training.TooFewSamplesError, training.StrategyError,
     ) as error:
         # A training outcome (NaN), a dataset to prepare first or a folder to change, not a
         # bug: the message says where and what; no traceback.

@@ -22,11 +22,13 @@ from keras_wgan.training.run import CONFIG_FILE
 from keras_wgan.training.run import run_settings
 from keras_wgan.training.run import train
 from keras_wgan.training.run_callbacks import run_callbacks
+from keras_wgan.training.strategies import StrategyError
 
 __all__ = [
     "BACKUP_DIR",
     "CONFIG_FILE",
     "MODEL_CLASSES",
+    "StrategyError",
     "TooFewSamplesError",
     "BuiltRun",
     "build",

@@ -1,6 +1,7 @@
 """A run's training data, loaded as its `TrainConfig` says, and the batches `fit` reads."""
 
 import numpy as np
+import tensorflow as tf
 
 from keras_wgan import data as data_lib
 from keras_wgan import evaluation as evaluation_lib
@@ -127,10 +128,13 @@ def batches_after(config, real, step=0):
     reshuffled every pass, so that a resumed run sees the batches an uninterrupted one would.
 
     A new dataset on every call: iterating the same one again would continue its shuffle
-    sequence (`reshuffle_each_iteration`), not start it over.
+    sequence (`reshuffle_each_iteration`), not start it over. Each worker keeps its replicas'
+    slice of every global batch (`DATA` sharding), as one device would split it.
     """
     stream = data_lib.make_dataset(
         real, config.batch_size, critic_steps=config.critic_steps, seed=config.seed,
         repeat=True, num_classes=num_classes_of(config),
     )
-    return stream.skip(step)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return stream.skip(step).with_options(options)

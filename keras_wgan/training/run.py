@@ -15,6 +15,9 @@ without training again.
 Resuming training: the batches come from one seeded stream over all epochs, built anew for each
 `fit` and skipped to the backup's step, so that with op determinism
 (`TrainConfig.deterministic`) a resumed run ends with the weights of an uninterrupted one.
+
+Several devices or workers (`TrainConfig.strategy`): only the chief writes `workdir`; the other
+workers train in step from a copy of its backup, in scratch folders they delete.
 """
 
 import dataclasses
@@ -24,6 +27,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 import time
 
 import keras
@@ -35,6 +39,7 @@ from keras_wgan import export as export_lib
 from keras_wgan.training import builders
 from keras_wgan.training import data as run_data
 from keras_wgan.training import report
+from keras_wgan.training import strategies
 from keras_wgan.training.run_callbacks import run_callbacks
 
 BACKUP_DIR = "backup"
@@ -74,20 +79,31 @@ def train(config, workdir, **options):
             `config.data_dir` (nothing is downloaded).
         keras_wgan.callbacks.NonFiniteError: a step gave a NaN or an Inf; the backup of the
             last good state is kept.
+        keras_wgan.training.strategies.StrategyError: (a `ValueError`) `config.batch_size`
+            does not divide over the replicas, the model cannot train under them, or the
+            workers resumed from different steps.
 
     Example:
 
     >>> summary = keras_wgan.training.train(TrainConfig(dataset="ring8", epochs=5), "runs/ring8")
     """
+    # First: a multi-worker strategy starts this worker's server before any other op.
+    strategy = strategies.make_strategy(config.strategy)
+    strategies.check_batch_size(config.batch_size, strategy)
+    if config.verbose and config.strategy != "default":
+        print(f"Training under {strategies.describe(strategy)}", flush=True)
     workdir = os.fspath(workdir)
     backup_dir = os.path.join(workdir, BACKUP_DIR)
     checkpointing.check_run_folder(workdir, backup_dir)
+    if not strategies.is_chief(strategy):
+        _check_run_paths(workdir)
+        return _train_as_worker(config, workdir, strategy, options)
     checkpointing.check_writable(workdir)
     checkpointing.check_writable(config.saved_models_dir, option="--saved-models-dir")
     _check_run_paths(workdir)
     with checkpointing.RunLock(workdir):
         try:
-            return _run(config, workdir, options)
+            return _run(config, workdir, options, strategy)
         except OSError as error:  # e.g. the disk filled up while writing the history
             failure = checkpointing.disk_error(error, workdir, backup_dir)
             if failure is None:
@@ -127,7 +143,36 @@ class _Trained:
     resumed_step: int = None
 
 
-def _run(config, workdir, options):
+def _train_as_worker(config, workdir, strategy, options):
+    """A worker other than the chief: the run's phases, but scoring, in a scratch folder holding a
+    copy of the chief's backup; returns the summary with the chief's paths."""
+    with tempfile.TemporaryDirectory(prefix="keras_wgan_worker_") as scratch:
+        for name in (BACKUP_DIR, "history.json", "model.keras"):
+            source, copy = os.path.join(workdir, name), os.path.join(scratch, name)
+            if os.path.isdir(source):
+                shutil.copytree(source, copy)
+            elif os.path.isfile(source):
+                shutil.copyfile(source, copy)
+        exports = os.path.join(scratch, "saved_models")
+        worker_config = dataclasses.replace(
+            config, saved_models_dir=exports, run_name=report.export_name(config, workdir)
+        )
+        summary = _run(worker_config, scratch, options, strategy, chief=False)
+
+    def chief_path(value):
+        value = value.replace(exports, os.fspath(config.saved_models_dir))
+        return value.replace(scratch, workdir)
+
+    return {name: chief_path(value) if isinstance(value, str) else value
+            for name, value in summary.items()}
+
+
+# What a worker's summary says in place of the scores, which only the chief computes.
+WORKER_SCORES = {"note": "The chief scores the run (metrics.json in its run folder).",
+                 "scores": {}, "unavailable": ["all (on the chief)"]}
+
+
+def _run(config, workdir, options, strategy, chief=True):
     started, started_at = time.perf_counter(), time.time()
     paths = {name: os.path.join(workdir, file) for name, file in (
         ("config", CONFIG_FILE), ("history", "history.json"), ("model", "model.keras"),
@@ -138,10 +183,10 @@ def _run(config, workdir, options):
     if os.path.exists(paths["model"]):
         trained = _load_trained(config, paths)
     else:
-        trained = _train_and_save(config, paths, options)
+        trained = _train_and_save(config, paths, options, strategy, chief)
     model = trained.model
     export = _export_once(model, config, workdir, paths["export"], started_at)
-    scores = _score_once(trained, config, paths["metrics"])
+    scores = _score_once(trained, config, paths["metrics"]) if chief else WORKER_SCORES
     # Finished: the evidence the phases needed goes.
     if os.path.isdir(paths["backup"]):
         shutil.rmtree(paths["backup"])
@@ -167,7 +212,7 @@ def _run(config, workdir, options):
         "final_metrics": final,
         "metrics": paths["metrics"],
         "quality": scores,
-        "generator_steps": int(model.generator_optimizer.iterations),
+        "generator_steps": checkpointing.steps_done(model),
         "resumed_from_step": trained.resumed_step,
         "trained": trained.trained,
         "divergence": list(trained.divergence),
@@ -186,23 +231,29 @@ def _load_trained(config, paths):
     return _Trained(model, history)
 
 
-def _train_and_save(config, paths, options):
+def _train_and_save(config, paths, options, strategy, chief):
     if config.deterministic:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
 
-    # Data, networks, model and optimizers, as `build` makes them for any user.
-    run = builders.build(config, **options)
+    # Data, networks, model and optimizers, as `build` makes them for any user, in the
+    # strategy's scope (one device: the default strategy's, which changes nothing).
+    with strategy.scope():
+        run = builders.build(config, **options)
     model, real, steps_per_epoch = run.model, run.real, run.steps_per_epoch
+    strategies.check_model(model, strategy)
 
     # Resume from a backup, if the run folder holds one.
     settings = run_settings(config, real)
     resumed_step = checkpointing.resume(model, paths["backup"], settings)
     done_step = resumed_step or 0
+    strategies.check_same_step(strategy, done_step)
     first_epoch, first_step = divmod(done_step, steps_per_epoch)
     # A call into TensorFlow runs its steps whole: the rest of a resumed epoch must divide too.
-    model.steps_per_execution = math.gcd(model.steps_per_execution, first_step)
+    model.steps_per_execution = strategies.steps_per_execution(
+        math.gcd(model.steps_per_execution, first_step), strategy
+    )
     if done_step > config.epochs * steps_per_epoch:
         raise checkpointing.RunFolderError(
             f"The backup in {paths['backup']} is at generator step {done_step}, past the "
@@ -227,7 +278,7 @@ def _train_and_save(config, paths, options):
     # Callbacks: samples, scores, curves and history as training goes; backups and the NaN guard.
     callbacks = run_callbacks(
         config, paths, real, history, backed_up_step=resumed_step, settings=settings,
-        steps_per_epoch=steps_per_epoch,
+        steps_per_epoch=steps_per_epoch, chief=chief,
     )
 
     def find(kind):
@@ -239,7 +290,7 @@ def _train_and_save(config, paths, options):
     def fit(epoch, end_epoch, steps):
         # `make_dataset` shuffles; `shuffle=False` only stops `fit` warning that it would not.
         model.fit(
-            run_data.batches_after(config, real, int(model.generator_optimizer.iterations)),
+            run_data.batches_after(config, real, checkpointing.steps_done(model)),
             initial_epoch=epoch,
             epochs=end_epoch,
             steps_per_epoch=steps,
@@ -303,7 +354,7 @@ def _score_once(trained, config, metrics_path):
         "ema_warmup": model.ema_warmup if config.ema_decay else None,
         "penalty_weight": getattr(model, "penalty_weight", None),
         "clusters": config.clusters,
-        "generator_steps": int(model.generator_optimizer.iterations),
+        "generator_steps": checkpointing.steps_done(model),
     }
     checkpointing.write_file(metrics_path, json.dumps(scores, indent=1).encode())
     return scores

@@ -23,10 +23,13 @@ CURVES_MIN_SECONDS = 30
 
 
 def run_callbacks(config, paths, real, history, backed_up_step=None, settings=None,
-                  steps_per_epoch=None):
+                  steps_per_epoch=None, chief=True):
     """The callbacks of a run, in order: quality scores (digits, mnist5k), the progress bar and
     the run's progress, samples, curves, history, the NaN guard, the divergence warning and the
     backup (the guard first, so that a bad step is never backed up).
+
+    A worker other than the chief (`chief=False`) keeps only the progress, its own history, the
+    guard and the warning; the others draw no random numbers, so no step changes without them.
 
     Args:
         config: `TrainConfig`.
@@ -36,7 +39,15 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
         backed_up_step: int or `None`. The step of the backup the run resumed from.
         settings: dict or `None`. What the backup records; `None`: `config.settings_to_match()`.
         steps_per_epoch: int or `None`. Generator steps per epoch; `None`: no `RunProgress`.
+        chief: bool. Whether this process writes the run's files (`strategies.is_chief`).
     """
+    json_history = callbacks_lib.JsonHistory(paths["history"], history=history)
+    guards = [
+        callbacks_lib.StopOnNonFinite(paths["backup"] if config.backup_every and chief else None),
+        callbacks_lib.WarnOnDivergence(),
+    ]
+    if not chief:
+        return [*_progress(config, steps_per_epoch, backed_up_step), json_history, *guards]
     # A fixed latent batch, so that the drawn epochs show the same samples.
     every = max(1, -(-config.epochs // MAX_DRAWINGS))
     latent_rng = np.random.default_rng(config.seed + 1)
@@ -60,7 +71,6 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
             latent, paths["samples_dir"], points[:2000], every=every, contour=True,
             real_labels=None if cluster_ids is None else cluster_ids[:2000],
         )
-    json_history = callbacks_lib.JsonHistory(paths["history"], history=history)
     # Scores during training go first, so that the curves, the history and the progress bar see
     # them; the same seed and n as the final evaluation, so the last epoch's equal metrics.json's.
     quality_every = every if config.quality_every is None else config.quality_every
@@ -80,8 +90,7 @@ def run_callbacks(config, paths, real, history, backed_up_step=None, settings=No
         json_history,
         *([_tensorboard(config, paths["tensorboard"], samples, real, every)]
           if config.tensorboard else []),
-        callbacks_lib.StopOnNonFinite(paths["backup"] if config.backup_every else None),
-        callbacks_lib.WarnOnDivergence(),
+        *guards,
     ]
     if config.backup_every:
         checkpointing.write_settings(
