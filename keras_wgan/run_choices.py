@@ -31,8 +31,10 @@ IMAGE_DATASETS = CLASSIFIER_DATASETS + TFDS_DATASETS + ("folder",)
 DATASETS = IMAGE_DATASETS + TOY_DATASETS
 # A folder's labels are its class subfolders (`keras_wgan.data.load_image_folder`).
 CONDITIONAL_DATASETS = CLASSIFIER_DATASETS + ("folder",)
-# Held in memory, so `clusters` can cluster their samples.
-CLUSTER_DATASETS = CLASSIFIER_DATASETS + TOY_DATASETS
+# Held in memory, so `clusters` can cluster their samples (a folder is read into memory for it).
+CLUSTER_DATASETS = CLASSIFIER_DATASETS + TOY_DATASETS + ("folder",)
+# A folder is clustered in memory only up to this many bytes of float32 pixels.
+FOLDER_CLUSTER_BYTES = 2 * 2**30
 SCORED_DATASETS = CLASSIFIER_DATASETS + TOY_DATASETS
 # Feature extractors of `keras-wgan evaluate` (`keras_wgan.evaluation.FEATURE_EXTRACTORS`).
 FEATURES = ("digits_classifier", "mnist5k_classifier", "inception_v3")

@@ -28,6 +28,7 @@ from keras_wgan.run_choices import DATASET_DEFAULTS
 from keras_wgan.run_choices import DATASETS
 from keras_wgan.run_choices import DIGITS_STEPS_PER_EPOCH
 from keras_wgan.run_choices import FEATURES
+from keras_wgan.run_choices import FOLDER_CLUSTER_BYTES
 from keras_wgan.run_choices import GAN_LOSSES
 from keras_wgan.run_choices import HIDDEN_UNITS
 from keras_wgan.run_choices import IMAGE_DATASETS
@@ -46,10 +47,10 @@ from keras_wgan.run_choices import TOY_LEARNING_RATES
 from keras_wgan.run_choices import TOY_STEPS_PER_EPOCH
 
 __all__ = [
-    "ARCHITECTURES", "AUGMENTS", "BUNDLED_IMAGE_SIZES", "CLASSIFIER_DATASETS", "CLUSTER_DATASETS",
-    "CONDITIONAL_DATASETS", "CRITIC_STEPS", "DATASETS", "DATASET_DEFAULTS",
-    "DIGITS_STEPS_PER_EPOCH", "FEATURES", "GAN_LOSSES", "HIDDEN_UNITS", "IMAGE_DATASETS",
-    "KIND_DEFAULTS", "LATER_FIELDS", "LR_DECAY_FINAL_FRACTION", "MODELS",
+    "ARCHITECTURES", "AUGMENTS", "BUNDLED_IMAGE_SIZES", "CLASSIFIER_DATASETS",
+    "CLUSTER_DATASETS", "CONDITIONAL_DATASETS", "CRITIC_STEPS", "DATASETS", "DATASET_DEFAULTS",
+    "DIGITS_STEPS_PER_EPOCH", "FEATURES", "FOLDER_CLUSTER_BYTES", "GAN_LOSSES", "HIDDEN_UNITS",
+    "IMAGE_DATASETS", "KIND_DEFAULTS", "LATER_FIELDS", "LR_DECAY_FINAL_FRACTION", "MODELS",
     "PAPER_LEARNING_RATES", "PRECISIONS", "RECIPES", "RESUMABLE_CHANGES", "SCORED_DATASETS",
     "STRATEGIES", "TFDS_DATASETS", "TOY_DATASETS", "TOY_LEARNING_RATES", "TOY_STEPS_PER_EPOCH",
     "TrainConfig", "dataset_defaults", "dataset_kind", "default_run_name", "field_names",
@@ -165,7 +166,7 @@ class TrainConfig:
             `base_filters`.
         penalty_weight: float or `None`. WGAN-GP's lambda; `None`: the model's.
         clusters: int or `None`. Self-conditioning: conditional networks on this many k-means
-            clusters of the training samples (digits, mnist5k, toys; 0: none).
+            clusters of the training samples (digits, mnist5k, folders, toys; 0: none).
         strategy: str. Where the run trains: `"default"` (one device), `"mirrored"` (every
             visible GPU, else the local devices) or `"multi-worker"` (the machines `TF_CONFIG`
             lists); `batch_size` is the global batch, split over the replicas.

@@ -89,10 +89,22 @@ def test_a_folder_of_100_images_repeats_them_for_the_recipes_steps(tmp_path):
     # One generator step takes 128 images at the recipe's batch size: a smaller one is needed.
     with pytest.raises(training.TooFewSamplesError, match="smaller batch_size"):
         training.build(run_config.TrainConfig(**fields))
-    config = run_config.TrainConfig(batch_size=50, **fields)
+    config = run_config.TrainConfig(batch_size=50, clusters=0, **fields)
     run = training.build(config)
     assert run.steps_per_epoch == run_config.RECIPES["folder"]["steps_per_epoch"]
     assert config.channels == 3 and config.settings_to_match()["channels"] == 3
     # One pass is one step: the stream goes on over the repeated images.
     batches = list(run.dataset.take(3).as_numpy_iterator())
     assert [batch.shape for batch in batches] == [(100, 8, 8, 3)] * 3
+
+
+def test_the_folder_recipe_clusters_the_folder_in_memory(tmp_path, monkeypatch):
+    images = write_folder(tmp_path / "images", count=40)
+    config = folder_config(tmp_path, images, clusters=4)
+    real, ids = training.load_training_data(config)
+    assert real.shape == (40, 8, 8, 1) and sorted(set(ids.tolist())) == [0, 1, 2, 3]
+    assert training.build(config).model.num_classes == 4
+    # 40 images of 8x8x1 in float32: 10,240 bytes.
+    monkeypatch.setattr(run_config, "FOLDER_CLUSTER_BYTES", 10_000)
+    with pytest.raises(training.TooFewSamplesError, match=r"take 0.0 GiB.*--clusters 0"):
+        training.load_training_data(config)

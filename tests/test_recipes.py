@@ -45,7 +45,7 @@ def test_the_default_run_is_the_digits_recipe():
 def test_the_folder_recipe_is_mnist5ks_for_as_many_generator_steps():
     # The MNIST-5k recipe's settings but its dataset's own; keep the two files in step.
     folder, mnist5k = run_config.RECIPES["folder"], run_config.RECIPES["mnist5k"]
-    per_dataset = {"dataset", "clusters", "epochs", "steps_per_epoch"}
+    per_dataset = {"dataset", "epochs", "steps_per_epoch"}
     assert {k: v for k, v in folder.items() if k not in per_dataset} == {
         k: v for k, v in mnist5k.items() if k not in per_dataset
     }
@@ -56,7 +56,7 @@ def test_the_folder_recipe_is_mnist5ks_for_as_many_generator_steps():
     per_pass = train_size // (digits.batch_size * digits.critic_steps)
     mnist5k_steps = digits.epochs * (digits.steps_per_epoch or per_pass)
     assert config.epochs * config.steps_per_epoch == mnist5k_steps == 3100
-    assert config.batch_size == digits.batch_size and config.clusters == 0
+    assert config.batch_size == digits.batch_size and config.clusters == digits.clusters == 50
     assert run_config.TrainConfig(dataset="folder", image_dir="images", image_size=28) == config
 
 

@@ -10,7 +10,8 @@ from keras_wgan import run_config
 
 class TooFewSamplesError(ValueError):
     """The training data holds fewer samples (or distinct ones) than the settings need: one
-    generator step's worth, one per cluster, or two classes for a conditional run."""
+    generator step's worth, one per cluster, or two classes for a conditional run; or, to be
+    clustered, more than memory holds."""
 
 
 def load_training_data(config):
@@ -29,7 +30,8 @@ def load_training_data(config):
 
     Raises:
         keras_wgan.data.DatasetNotPreparedError: a TFDS dataset not prepared in `data_dir`.
-        TooFewSamplesError: a conditional folder with fewer than two class subfolders.
+        TooFewSamplesError: a conditional folder with fewer than two class subfolders; a
+            folder to cluster larger than `run_config.FOLDER_CLUSTER_BYTES` of pixels.
     """
     if config.dataset in run_config.CLASSIFIER_DATASETS:
         # Always the evaluation's split: the held-out images that score the generator must
@@ -54,12 +56,34 @@ def load_training_data(config):
             )
         if isinstance(images.element_spec, tuple) and not config.conditional:
             images = images.map(lambda image, label: image)
-        return images.take(config.num_samples) if config.num_samples else images
+        images = images.take(config.num_samples) if config.num_samples else images
+        if config.clusters:
+            images = folder_in_memory(config, images)
+            return images, cluster_ids(config, images)
+        return images
     sampler = data_lib.TOY_DATASETS[config.dataset]
     points = sampler(config.num_samples, seed=config.seed)
     if config.clusters:
         return points, cluster_ids(config, points)
     return points
+
+
+def folder_in_memory(config, images):
+    """A folder's images (an unbatched dataset) as one float32 array, to cluster them.
+
+    Raises:
+        TooFewSamplesError: they take more than `run_config.FOLDER_CLUSTER_BYTES`.
+    """
+    count, shape = size_and_shape(images)
+    size = count * int(np.prod(shape)) * 4
+    if size > run_config.FOLDER_CLUSTER_BYTES:
+        raise TooFewSamplesError(
+            f"clusters={config.clusters} clusters the folder's images in memory: its {count} "
+            f"images of {'x'.join(map(str, shape))} take {size / 2**30:.1f} GiB, over the "
+            f"{run_config.FOLDER_CLUSTER_BYTES / 2**30:.0f} GiB allowed. Train without "
+            "(--clusters 0), or on fewer or smaller images (--num-samples, --image-size)."
+        )
+    return np.concatenate(list(images.batch(1024).as_numpy_iterator()))
 
 
 def cluster_ids(config, samples):
@@ -72,7 +96,7 @@ def cluster_ids(config, samples):
     try:
         return data_lib.cluster_images(samples, config.clusters, seed=config.seed)[0]
     except ValueError as error:
-        raise TooFewSamplesError(str(error)) from error
+        raise TooFewSamplesError(f"{error} (--clusters K: K clusters, 0: none)") from error
 
 
 def split_training_data(config, real):

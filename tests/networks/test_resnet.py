@@ -218,7 +218,7 @@ def test_cli_smoke_run_trains_the_resnet_at_32x32(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "keras_wgan", "train", "--smoke", "--architecture", "resnet",
          "--dataset", "folder", "--image-dir", str(folder), "--image-size", "32",
-         "--batch-size", "2", "--critic-steps", "2", "--backup-every", "0",
+         "--batch-size", "2", "--critic-steps", "2", "--backup-every", "0", "--clusters", "0",
          "--output-dir", str(output_dir), "--saved-models-dir", str(tmp_path / "sm")],
         capture_output=True, text=True, timeout=300,
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
