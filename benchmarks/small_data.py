@@ -9,7 +9,8 @@ Two parts, each a series of `keras-wgan` commands run one after another in their
 - `small`: stratified subsets of S training digits (S/10 per class; 100 and 500) trained from
   their folder with no augmentation, DiffAugment and ADA at equal steps, scored by `keras-wgan
   evaluate --dataset folder --image-dir R`, R holding every other MNIST-5k digit: the
-  classifier, the floor and the degraded reference never see the subset.
+  classifier, the floor and the degraded reference never see the subset. No clusters: the
+  recipe's 50 would leave two images to a cluster of the 100.
 
 The library runs from a copy of this checkout's committed `keras_wgan` (`git archive HEAD`), so
 that editing the checkout during a long series changes nothing. Each run appends a JSON line to
@@ -120,7 +121,8 @@ def runs_of(args, folders):
         for augment in AUGMENTS:
             settings.append((f"{size} {augment}", [
                 "--dataset", "folder", "--image-dir", train_dir, "--image-size", "28",
-                "--batch-size", str(args.batch_size), "--augment", augment, *steps]))
+                "--batch-size", str(args.batch_size), "--clusters", "0", "--augment", augment,
+                *steps]))
     return settings
 
 
