@@ -20,9 +20,8 @@ class HingeGAN(BaseGAN):
         critic_loss    = mean(relu(1 - D(real))) + mean(relu(1 + D(fake)))
         generator_loss = -mean(D(fake))
 
-    The loss does not bound the critic: SNGAN pairs it with a spectrally normalized critic
-    (`keras_wgan.networks.build_critic(..., spectral_norm=True)`). Metrics: `BaseGAN`'s and
-    `wasserstein_estimate`, `mean(D(real)) - mean(D(fake))` as the WGANs log it.
+    SNGAN bounds the critic by spectral normalization (`spectral_norm=True` in the critic
+    builders). Metrics: `BaseGAN`'s and `wasserstein_estimate`, as the WGANs log it.
 
     Args (the others: `BaseGAN`'s):
         critic_steps: int. Critic updates per generator update (SNGAN's `n_dis`, 5).

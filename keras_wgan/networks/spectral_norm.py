@@ -9,29 +9,21 @@ NORMALIZED_LAYERS = (layers.Dense, layers.Conv2D)
 
 
 def spectrally_normalized(network, power_iterations=1):
-    """A copy of `network` with its dense and convolution layers spectrally normalized.
+    """A copy of `network` whose `Dense` and `Conv2D` layers are spectrally normalized.
 
-    Each `Dense` and `Conv2D` (`UnrolledConv2D` included) is wrapped in
-    `keras.layers.SpectralNormalization`, which in every training call divides the kernel,
-    reshaped to `(-1, units)`, by its largest singular value, estimated by power iteration
-    from the previous call's vector. The copy starts from `network`'s weights and keeps its
-    layer names; its outputs equal `network`'s until a training call normalizes the kernels.
+    Each (`UnrolledConv2D` too) is wrapped in `keras.layers.SpectralNormalization`: every
+    training call divides its kernel, reshaped to `(-1, units)`, by the largest singular value
+    a power iteration estimates. The copy keeps `network`'s weights, layer names and dtypes.
 
     Args:
         network: a Functional `keras.Model`.
-        power_iterations: int >= 1. Power iterations per training call (SNGAN: 1).
+        power_iterations: int >= 1. Power iterations per training call (SNGAN's 1).
 
     Returns:
-        A Functional `keras.Model` with the same inputs, outputs and name.
+        A Functional `keras.Model`, its outputs equal to `network`'s until a training call.
 
     Raises:
-        ValueError: `network` is not a Functional model, or `power_iterations` is not an
-            int >= 1.
-
-    Example:
-
-    >>> critic = keras_wgan.networks.spectrally_normalized(
-    ...     keras_wgan.networks.build_mlp_critic(2, normalization=None))
+        ValueError: `network` is not Functional, or `power_iterations` not an int >= 1.
     """
     if not isinstance(network, keras.Model) or not _has_inputs(network):
         raise ValueError(

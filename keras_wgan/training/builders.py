@@ -135,8 +135,8 @@ def build_model(config, sample_shape, cluster_frequencies=None, *, generator_opt
         generator_args = {"latent_dim": config.latent_dim, "base_filters": config.base_filters,
                           "num_classes": num_classes}
         # Layer normalization in the WGAN critics (no batch statistics under a per-example
-        # penalty); BatchNorm in the GAN discriminators, as in DCGAN; none beside spectral
-        # normalization, as in SNGAN (a normalization's division by the spread is unbounded).
+        # penalty); BatchNorm in the GAN discriminators, as in DCGAN; none with spectral
+        # normalization (SNGAN: dividing by the features' spread has no Lipschitz bound).
         normalization = None if config.spectral_norm else "batch" if gan else "layer"
         critic_args = {"base_filters": config.critic_filters or config.base_filters,
                        "normalization": normalization, "spectral_norm": config.spectral_norm,
