@@ -14,6 +14,8 @@ __all__ = [
     "critic_loss",
     "discriminator_loss",
     "generator_loss",
+    "hinge_critic_loss",
+    "hinge_generator_loss",
     "minimax_generator_loss",
     "non_saturating_generator_loss",
     "wasserstein_estimate",
@@ -60,6 +62,22 @@ def minimax_generator_loss(fake_logits):
 def non_saturating_generator_loss(fake_logits):
     """The non-saturating generator loss `-mean(log D(fake))`, `mean(softplus(-fake_logits))`."""
     return ops.mean(ops.softplus(-ops.cast(fake_logits, "float32")))
+
+
+# The hinge loss: Lim and Ye, 2017 (geometric GAN); Miyato et al., 2018 (SNGAN).
+
+
+def hinge_critic_loss(real_scores, fake_scores):
+    """The hinge critic loss, `mean(relu(1 - real_scores)) + mean(relu(1 + fake_scores))`:
+    only scores inside the margin of 1 move the critic."""
+    real_scores = ops.cast(real_scores, "float32")
+    fake_scores = ops.cast(fake_scores, "float32")
+    return ops.mean(ops.relu(1.0 - real_scores)) + ops.mean(ops.relu(1.0 + fake_scores))
+
+
+def hinge_generator_loss(fake_scores):
+    """The hinge generator loss, `-mean(fake_scores)` (the Wasserstein generator loss)."""
+    return generator_loss(fake_scores)
 
 
 def conditioning_kl(mean, log_sigma):

@@ -14,6 +14,7 @@ from keras_wgan.networks._layers import check_image_shape
 from keras_wgan.networks._layers import check_normalization
 from keras_wgan.networks._layers import initializer
 from keras_wgan.networks._layers import normalize
+from keras_wgan.networks.spectral_norm import spectrally_normalized
 from keras_wgan.networks.unrolled import UnrolledConv2D
 from keras_wgan.networks.unrolled import pays_to_unroll
 
@@ -146,6 +147,7 @@ def build_critic(
     padded_size=None,
     dropout=0.0,
     unroll_small_maps=True,
+    spectral_norm=False,
     name="critic",
 ):
     """DCGAN critic: images to one linear score each (no sigmoid).
@@ -166,6 +168,8 @@ def build_critic(
             last, and before the score layer.
         unroll_small_maps: bool. Compute the convolutions whose input map has no more pixels
             than the kernel has taps as `UnrolledConv2D` (same weights and outputs as `Conv2D`).
+        spectral_norm: bool. Spectral normalization of every convolution and dense layer
+            (`spectrally_normalized`); SNGAN's critic has no other normalization.
         name: str. The model's name.
 
     Returns:
@@ -185,10 +189,10 @@ def build_critic(
         )
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"`dropout` must be a float in [0, 1). Received: dropout={dropout!r}")
-    if not isinstance(unroll_small_maps, bool):
-        raise ValueError(
-            f"`unroll_small_maps` must be a bool. Received: unroll_small_maps={unroll_small_maps!r}"
-        )
+    for argument, value in (("unroll_small_maps", unroll_small_maps),
+                            ("spectral_norm", spectral_norm)):
+        if not isinstance(value, bool):
+            raise ValueError(f"`{argument}` must be a bool. Received: {argument}={value!r}")
 
     def dropped(x):
         return layers.Dropout(dropout)(x) if dropout else x
@@ -214,4 +218,5 @@ def build_critic(
         if 0 < stage < stages - 1:
             x = dropped(x)
     x = dropped(layers.Flatten()(x))
-    return conditioning.critic_from_features(images, x, num_classes, name)
+    critic = conditioning.critic_from_features(images, x, num_classes, name)
+    return spectrally_normalized(critic) if spectral_norm else critic

@@ -5,6 +5,7 @@ from keras import layers
 
 from keras_wgan.networks import conditioning
 from keras_wgan.networks._layers import check_normalization
+from keras_wgan.networks.spectral_norm import spectrally_normalized
 
 
 def _check_units(hidden_units):
@@ -58,7 +59,8 @@ def build_mlp_generator(
 
 
 def build_mlp_critic(
-    input_dim=2, hidden_units=(512, 512, 512), normalization=None, num_classes=None, name="critic"
+    input_dim=2, hidden_units=(512, 512, 512), normalization=None, num_classes=None,
+    spectral_norm=False, name="critic",
 ):
     """MLP critic: vectors to one linear score each (no sigmoid).
 
@@ -67,13 +69,19 @@ def build_mlp_critic(
         hidden_units: sequence of ints. Units of each hidden ReLU layer.
         normalization: `None`, `"layer"` or `"batch"` (refused by `WGANGP`).
         num_classes: int or `None`. Class-conditional: inputs `[samples, labels]`, projection head.
+        spectral_norm: bool. Spectral normalization of every dense layer (`spectrally_normalized`).
         name: str. The model's name.
 
     Returns:
         A Functional `keras.Model` from `[batch, input_dim]` to `[batch, 1]`.
     """
     check_normalization(normalization)
+    if not isinstance(spectral_norm, bool):
+        raise ValueError(
+            f"`spectral_norm` must be a bool. Received: spectral_norm={spectral_norm!r}"
+        )
     conditioning.check_num_classes(num_classes)
     samples = keras.Input((input_dim,), name="samples")
     x = _hidden(samples, hidden_units, normalization)
-    return conditioning.critic_from_features(samples, x, num_classes, name)
+    critic = conditioning.critic_from_features(samples, x, num_classes, name)
+    return spectrally_normalized(critic) if spectral_norm else critic

@@ -19,9 +19,10 @@ from keras_wgan._policy import dtype_policy
 from keras_wgan.models import GAN
 from keras_wgan.models import WGAN
 from keras_wgan.models import WGANGP
+from keras_wgan.models.hinge import HingeGAN
 from keras_wgan.training import data as run_data
 
-MODEL_CLASSES = {"wgan-gp": WGANGP, "wgan": WGAN, "gan": GAN, "ns-gan": GAN}
+MODEL_CLASSES = {"wgan-gp": WGANGP, "wgan": WGAN, "gan": GAN, "ns-gan": GAN, "hinge": HingeGAN}
 
 
 
@@ -143,9 +144,11 @@ def build_model(config, sample_shape, cluster_frequencies=None, *, generator_opt
         generator_args = {"latent_dim": config.latent_dim, "base_filters": config.base_filters,
                           "num_classes": num_classes}
         # Layer normalization in the WGAN critics (no batch statistics under a per-example
-        # penalty); BatchNorm in the GAN discriminators, as in DCGAN.
+        # penalty); BatchNorm in the GAN discriminators, as in DCGAN; none with spectral
+        # normalization (SNGAN: dividing by the features' spread has no Lipschitz bound).
+        normalization = None if config.spectral_norm else "batch" if gan else "layer"
         critic_args = {"base_filters": config.critic_filters or config.base_filters,
-                       "normalization": "batch" if gan else "layer",
+                       "normalization": normalization, "spectral_norm": config.spectral_norm,
                        "num_classes": num_classes, "stages": config.critic_stages}
         generator = networks.build_generator(
             tuple(sample_shape), **{**generator_args, **(generator_options or {})}
@@ -159,7 +162,9 @@ def build_model(config, sample_shape, cluster_frequencies=None, *, generator_opt
         generator = networks.build_mlp_generator(
             dim, config.latent_dim, **{**units, **(generator_options or {})}
         )
-        critic = networks.build_mlp_critic(dim, **{**units, **(critic_options or {})})
+        critic = networks.build_mlp_critic(
+            dim, spectral_norm=config.spectral_norm, **{**units, **(critic_options or {})}
+        )
     arguments = {"critic_steps": config.critic_steps, "seed": config.seed,
                  "ema_decay": config.ema_decay or None, "augment": config.augment}
     if gan:
