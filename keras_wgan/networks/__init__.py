@@ -10,6 +10,7 @@ from keras_wgan.networks.mlp import build_mlp_generator
 from keras_wgan.networks.resnet import ChannelLayerNormalization
 from keras_wgan.networks.resnet import build_resnet_critic
 from keras_wgan.networks.resnet import build_resnet_generator
+from keras_wgan.networks.spectral_norm import spectrally_normalized
 from keras_wgan.networks.stacked import ConditioningAugmentation
 from keras_wgan.networks.stacked import build_stacked_networks
 from keras_wgan.networks.stacked import build_stage1_generator
@@ -28,6 +29,7 @@ __all__ = [
     "build_resnet_generator",
     "build_resnet_critic",
     "ChannelLayerNormalization",
+    "spectrally_normalized",
     "build_stacked_networks",
     "build_stage1_generator",
     "build_stage2_generator",

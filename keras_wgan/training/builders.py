@@ -137,9 +137,13 @@ def build_model(config, sample_shape, cluster_frequencies=None, *, generator_opt
                   "padded_size": 32 if max(sample_shape[:2]) <= 32 else 64}
         generator = networks.build_resnet_generator(tuple(sample_shape), config.latent_dim, **{
             "base_filters": config.base_filters, **shared, **(generator_options or {})})
+        # Spectral normalization in place of the critic's normalization, as with DCGAN's.
+        no_normalization = {"normalization": None} if config.spectral_norm else {}
         critic = networks.build_resnet_critic(tuple(sample_shape), **{
             "base_filters": config.critic_filters or config.base_filters, **shared,
-            **(critic_options or {})})
+            **no_normalization, **(critic_options or {})})
+        if config.spectral_norm:
+            critic = networks.spectrally_normalized(critic)
     elif config.is_image:
         generator_args = {"latent_dim": config.latent_dim, "base_filters": config.base_filters,
                           "num_classes": num_classes}

@@ -230,3 +230,14 @@ def test_cli_smoke_run_trains_the_resnet_at_32x32(tmp_path):
     assert tuple(model.generator.outputs[0].shape[1:]) == (32, 32, 3)
     assert "block3_shortcut" in [layer.name for layer in model.generator.layers]
     assert "block1_shortcut_pool" in [layer.name for layer in model.critic.layers]
+
+
+def test_spectral_norm_wraps_the_resnet_critic_in_place_of_its_normalization():
+    config = TrainConfig(dataset="folder", image_dir="x", image_size=64, architecture="resnet",
+                         spectral_norm=True, clusters=0, base_filters=4, critic_filters=4)
+    critic = build_model(config, (64, 64, 1)).critic
+    kinds = {type(layer).__name__ for layer in critic.layers}
+    # The 64x64 critic's layer normalization (the paper's) gives way to the wrapper.
+    assert "SpectralNormalization" in kinds and "ChannelLayerNormalization" not in kinds
+    assert not {"Conv2D", "Dense"} & kinds
+    assert critic(np.zeros((2, 64, 64, 1), "float32")).shape == (2, 1)
