@@ -1,6 +1,7 @@
 """Small networks, data, configurations and round-trip checks shared by the tests."""
 
 import json
+import socket
 
 import keras
 import numpy as np
@@ -133,3 +134,15 @@ class PixelFeatures:
 
     def describe(self, accuracy=None):
         return "raw pixels"
+
+
+def free_ports(count):
+    """Ports free on localhost now (held open together, so they differ)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("localhost", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()

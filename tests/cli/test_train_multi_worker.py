@@ -10,12 +10,13 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
+
+from tests.helpers import free_ports
 
 # Two rounds of 2 worker processes on 2 cores: about a minute or two, so opt-in (`--run-slow`).
 pytestmark = pytest.mark.slow
@@ -26,18 +27,6 @@ ARGS = ["--dataset", "ring8", "--model", "wgan-gp", "--epochs", "20", "--steps-p
         "--num-samples", "256", "--backup-every", "5", "--seed", "3", "--verbose", "2",
         "--strategy", "multi-worker"]
 STEPS = 20 * 5
-
-
-def free_ports(count):
-    """Ports free on localhost now (held open together, so they differ)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("localhost", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def start_cluster(root, name, workers=2):

@@ -11,7 +11,6 @@ device with the same global batches, as the reference.
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -19,6 +18,8 @@ import time
 
 import numpy as np
 import pytest
+
+from tests.helpers import free_ports
 
 # Two worker processes on local ports: about 80 s on 2 cores, so opt-in (`--run-slow`).
 pytestmark = pytest.mark.slow
@@ -142,18 +143,6 @@ WORKER = textwrap.dedent(
         json.dump({"is_chief": is_chief, "models": result}, file)
     """
 )
-
-
-def free_ports(count):
-    """Ports free on localhost now (held open together, so they differ)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("localhost", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def run_cluster(workdir, models, workers=2, timeout=300):
