@@ -193,7 +193,9 @@ def write_table():
         for name in ("fid", "fid_floor", "fid_degraded", "recall", "recall_degraded",
                      "coverage", "coverage_degraded", "train_s"):
             values = [row[name] for row in group if row.get(name) is not None]
-            if values:
+            if values and min(values) == max(values):
+                line[name] = f"{values[0]:.3g}"
+            elif values:
                 line[name] = (f"{statistics.median(values):.3g} "
                               f"({min(values):.3g}-{max(values):.3g})")
         summary.append(line)
@@ -204,7 +206,8 @@ def write_table():
                ("coverage degraded", "coverage_degraded"), ("train s", "train_s")]
     cpus = sorted({row["cpu"] for row in rows})
     note = (f"`python benchmarks/small_data.py`: medians over seeds (range in brackets); every run "
-            f"in small_data.jsonl with its commands. CPU: {'; '.join(cpus)}.")
+            f"in small_data.jsonl with its commands. CPU: {'; '.join(cpus)}; the machine was "
+            "shared during most runs (see each run's loadavg), so the seconds are not timings.")
     with open(records.markdown_path(BENCHMARK), "w") as file:
         file.write(f"# Training on folders of digits\n\n{note}\n\n"
                    + records.table(summary, columns))
