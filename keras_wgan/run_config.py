@@ -120,9 +120,9 @@ class TrainConfig:
         generator_lr: float or `None`. The generator's starting learning rate; `None`: the
             model's own optimizer.
         critic_lr: float or `None`. The same, for the critic.
-        lr_decay: bool or `None`. Decay both rates linearly to `lr_decay_final` of their start
-            over the run (the critic's schedule counts critic updates).
-        lr_decay_final: float in [0, 1] or `None`. `lr_decay`'s; `None`: `LR_DECAY_FINAL_FRACTION`.
+        lr_decay: bool or `None`. Decay both rates linearly over the run, to `lr_decay_final`.
+        lr_decay_final: float in [0, 1] or `None`. Where the decay ends, as a fraction of the
+            start (the critic's schedule counts its own updates); `None`: `LR_DECAY_FINAL_FRACTION`.
         adam_beta_1: float in [0, 1) or `None`. Adam's beta_1, both networks; `None`: the model's.
         generator_batch_size: int or `None`. Samples per generator update; `None`: `batch_size`.
         latent_dim: int or `None`. Size of the generator's latent noise.
