@@ -15,6 +15,8 @@ PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 # Where a run trains: one device, MirroredStrategy over the local devices, or
 # MultiWorkerMirroredStrategy over the machines `TF_CONFIG` lists.
 STRATEGIES = ("default", "mirrored", "multi-worker")
+# The models whose optimizer is Adam (WGAN's is RMSprop): those `adam_beta_1` applies to.
+ADAM_MODELS = ("wgan-gp", "gan", "ns-gan", "hinge")
 # The image networks: DCGAN's, or the WGAN-GP paper's ResNets.
 ARCHITECTURES = ("dcgan", "resnet")
 # Augmentation of the critic's inputs (`keras_wgan.augment`), images only; `None` for none.
@@ -48,7 +50,8 @@ RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backu
 # behaviour: `settings_to_match` leaves them out at that value, so older backups still resume.
 LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False, "critic_stages": None,
                 "critic_filters": None, "penalty_weight": None, "clusters": 0,
-                "ema_warmup": None, "architecture": "dcgan", "spectral_norm": False}
+                "ema_warmup": None, "architecture": "dcgan", "spectral_norm": False,
+                "lr_decay_final": None, "adam_beta_1": None, "generator_batch_size": None}
 
 # --- Defaults ----------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from keras_wgan._checks import check_ema_decay
 from keras_wgan._checks import check_penalty_weight
 from keras_wgan._checks import check_positive_float
 from keras_wgan._checks import check_positive_int
+from keras_wgan.run_choices import ADAM_MODELS
 from keras_wgan.run_choices import ARCHITECTURES
 from keras_wgan.run_choices import AUGMENTS
 from keras_wgan.run_choices import BUNDLED_IMAGE_SIZES
@@ -47,7 +48,7 @@ from keras_wgan.run_choices import TOY_LEARNING_RATES
 from keras_wgan.run_choices import TOY_STEPS_PER_EPOCH
 
 __all__ = [
-    "ARCHITECTURES", "AUGMENTS", "BUNDLED_IMAGE_SIZES", "CLASSIFIER_DATASETS",
+    "ADAM_MODELS", "ARCHITECTURES", "AUGMENTS", "BUNDLED_IMAGE_SIZES", "CLASSIFIER_DATASETS",
     "CLUSTER_DATASETS", "CONDITIONAL_DATASETS", "CRITIC_STEPS", "DATASETS", "DATASET_DEFAULTS",
     "DIGITS_STEPS_PER_EPOCH", "FEATURES", "FOLDER_CLUSTER_BYTES", "GAN_LOSSES", "HIDDEN_UNITS",
     "IMAGE_DATASETS", "KIND_DEFAULTS", "LATER_FIELDS", "LR_DECAY_FINAL_FRACTION", "MODELS",
@@ -65,10 +66,11 @@ def measured_recipe(dataset, model):
     """The settings the measured recipe of `dataset` and `model` sets, without those two.
 
     Returns:
-        A dict (empty where no recipe was measured for the pair).
+        A dict (empty where none was; a recipe of `paper_settings` is only taken by name).
     """
     for settings in RECIPES.values():
-        if settings.get("dataset") == dataset and settings.get("model") == model:
+        pair = settings.get("dataset"), settings.get("model")
+        if pair == (dataset, model) and not settings.get("paper_settings"):
             return {k: v for k, v in settings.items() if k not in ("dataset", "model")}
     return {}
 
@@ -118,8 +120,11 @@ class TrainConfig:
         generator_lr: float or `None`. The generator's starting learning rate; `None`: the
             model's own optimizer.
         critic_lr: float or `None`. The same, for the critic.
-        lr_decay: bool or `None`. Decay both rates linearly to `LR_DECAY_FINAL_FRACTION` of
-            their start over the run (the critic's schedule counts critic updates).
+        lr_decay: bool or `None`. Decay both rates linearly over the run, to `lr_decay_final`.
+        lr_decay_final: float in [0, 1] or `None`. Where the decay ends, as a fraction of the
+            start (the critic's schedule counts its own updates); `None`: `LR_DECAY_FINAL_FRACTION`.
+        adam_beta_1: float in [0, 1) or `None`. Adam's beta_1, both networks; `None`: the model's.
+        generator_batch_size: int or `None`. Samples per generator update; `None`: `batch_size`.
         latent_dim: int or `None`. Size of the generator's latent noise.
         seed: int. Seeds the weights, the model's noise, the shuffling and the toy data.
         jit_compile: bool or `None`. Compile the train step with XLA.
@@ -222,6 +227,9 @@ class TrainConfig:
     strategy: str = "default"
     architecture: str = "dcgan"
     spectral_norm: bool = False
+    lr_decay_final: float | None = None
+    adam_beta_1: float | None = None
+    generator_batch_size: int | None = None
 
     def __post_init__(self):
         self._check_choices()
@@ -280,10 +288,8 @@ class TrainConfig:
         if not self.is_image:
             if self.num_samples is None and _is_positive_int(self.batch_size, self.critic_steps):
                 self.num_samples = TOY_STEPS_PER_EPOCH * self.batch_size * self.critic_steps
-        if self.generator_lr is None:
-            self.generator_lr = rates[0]
-        if self.critic_lr is None:
-            self.critic_lr = rates[1]
+        self.generator_lr = rates[0] if self.generator_lr is None else self.generator_lr
+        self.critic_lr = rates[1] if self.critic_lr is None else self.critic_lr
 
     def _check_values(self):
         # The models' hyperparameters are checked by the models' own checks (`_checks`), here
@@ -293,12 +299,20 @@ class TrainConfig:
         for name in ("batch_size", "epochs", "base_filters", "latent_dim", "steps_per_execution"):
             check_positive_int(name, getattr(self, name))
         for name in ("num_samples", "image_size", "critic_stages", "critic_filters",
-                     "ema_warmup"):
+                     "ema_warmup", "generator_batch_size"):
             if getattr(self, name) is not None:
                 check_positive_int(name, getattr(self, name))
         for name in ("generator_lr", "critic_lr"):
             if getattr(self, name) is not None:
                 check_positive_float(name, getattr(self, name))
+        for name, end in (("lr_decay_final", "1]"), ("adam_beta_1", "1)")):  # beta_1=1: 0 / 0
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (
+                    int, float)) or not 0 <= value <= 1 or (value == 1 and end == "1)")):
+                raise ValueError(f"`{name}` must be in [0, {end}. Received: {name}={value!r}")
+        if self.adam_beta_1 is not None and self.model not in ADAM_MODELS:
+            raise ValueError(f"`adam_beta_1` sets Adam's beta_1; model={self.model!r} trains "
+                             f"with RMSprop. Received: adam_beta_1={self.adam_beta_1!r}")
         for name in ("lr_decay", "jit_compile"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(

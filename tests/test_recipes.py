@@ -97,3 +97,38 @@ def test_a_runs_config_json_reproduces_it_through_the_command_line(tmp_path):
     assert len(weights[0]) == len(weights[1]) > 0
     for mine, theirs in zip(*weights):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_the_cifar10_resnet_recipe_is_the_wgan_gp_authors_settings():
+    # Gulrajani et al. 2017, the authors' gan_cifar_resnet.py: LR 2e-4 decaying linearly to 0
+    # over ITERS = 100000 generator steps, Adam(beta1=0, beta2=0.9), N_CRITIC 5, BATCH_SIZE 64,
+    # GEN_BS_MULTIPLE 2, DIM_G = DIM_D = 128, lambda 10, a 128-d latent, unconditional.
+    config = keras_wgan.recipes.get("cifar10_resnet")
+    assert (config.model, config.dataset, config.architecture) == ("wgan-gp", "cifar10", "resnet")
+    assert config.learning_rates == (2e-4, 2e-4) and config.adam_beta_1 == 0.0
+    assert config.lr_decay is True and config.lr_decay_final == 0.0
+    assert config.epochs * config.steps_per_epoch == 100_000
+    assert (config.critic_steps, config.batch_size, config.generator_batch_size) == (5, 64, 128)
+    assert config.base_filters == config.critic_filters == config.latent_dim == 128
+    assert config.penalty_weight == 10.0 and config.conditional is False
+    assert (config.ema_decay, config.clusters, config.augment) == (None, 0, None)
+    generator, critic = training.make_optimizers(config, 100_000)
+    assert generator.beta_1 == critic.beta_1 == 0.0 and generator.beta_2 == critic.beta_2 == 0.9
+    assert float(generator._learning_rate(100_000)) == float(critic._learning_rate(500_000)) == 0
+    model = training.build_model(config, (32, 32, 3))
+    assert (model.generator_batch_size, model.critic_steps, model.penalty_weight) == (128, 5, 10)
+    assert model.generator.count_params() > 1_000_000  # the paper's 128-wide ResNets
+    # A paper's recipe is taken by name only: a plain CIFAR-10 run keeps DCGAN's defaults.
+    assert run_config.TrainConfig(dataset="cifar10").architecture == "dcgan"
+
+
+def test_the_cifar10_resnet_recipe_from_the_command_line(capsys):
+    path = str(keras_wgan.recipes.path("cifar10_resnet"))
+    assert cli.main(["train", "--config", path, "--print-config"]) == 0
+    recipe = keras_wgan.recipes.get("cifar10_resnet")
+    assert json.loads(capsys.readouterr().out) == recipe.settings()
+    flags = ["--adam-beta-1", "0.5", "--lr-decay-final", "0.1", "--generator-batch-size", "64"]
+    assert cli.main(["train", "--config", path, *flags, "--print-config"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["adam_beta_1"], printed["lr_decay_final"]) == (0.5, 0.1)
+    assert printed["generator_batch_size"] == 64

@@ -30,6 +30,9 @@ MAY_STAY_NONE = {
     "critic_lr": "images without decay but digits' recipe: the model's own optimizer",
     "augment": "no augmentation of the critic's inputs",
     "penalty_weight": "the model's own lambda (the paper's 10), except WGAN-GP's ring8 recipe",
+    "lr_decay_final": "LR_DECAY_FINAL_FRACTION, except the cifar10_resnet recipe",
+    "adam_beta_1": "the model's optimizer's, except the cifar10_resnet recipe",
+    "generator_batch_size": "batch_size, except the cifar10_resnet recipe",
 }
 
 
@@ -123,7 +126,9 @@ def test_defaults_follow_the_brief():
      ("quality_every", -1), ("critic_steps", 0), ("ema_decay", 1.0), ("ema_decay", -0.5),
      ("ema_decay", True), ("ema_warmup", 0), ("ema_warmup", 2.5), ("ema_warmup", True),
      ("critic_stages", 0), ("critic_filters", 2.5),
-     ("penalty_weight", -0.5), ("penalty_weight", float("inf")), ("penalty_weight", True)],
+     ("penalty_weight", -0.5), ("penalty_weight", float("inf")), ("penalty_weight", True),
+     ("adam_beta_1", 1.0), ("adam_beta_1", -0.1), ("adam_beta_1", "0"), ("lr_decay_final", 1.5),
+     ("lr_decay_final", True), ("generator_batch_size", 0), ("generator_batch_size", 64.0)],
 )
 def test_bad_config_names_the_value(field, value):
     with pytest.raises(ValueError, match=re.escape(f"{field}={value!r}")):
@@ -177,6 +182,33 @@ def test_a_backup_written_before_the_later_fields_still_matches():
     digits = run_config.TrainConfig().settings_to_match()
     assert digits["steps_per_epoch"] == run_config.DIGITS_STEPS_PER_EPOCH
     assert run_config.TrainConfig(paper_settings=True).settings_to_match()["paper_settings"]
+    for name in ("lr_decay_final", "adam_beta_1", "generator_batch_size"):
+        assert name not in settings
+    assert run_config.TrainConfig(adam_beta_1=0.0).settings_to_match()["adam_beta_1"] == 0.0
+
+
+def test_adam_beta_1_is_for_the_adam_models_only():
+    with pytest.raises(ValueError, match="model='wgan' trains with RMSprop"):
+        run_config.TrainConfig(model="wgan", adam_beta_1=0.0)
+    config = run_config.TrainConfig(model="gan", adam_beta_1=0.0)
+    for optimizer in training.make_optimizers(config, 10):
+        assert optimizer.beta_1 == 0.0 and optimizer.learning_rate.numpy() == 2e-4
+
+
+def test_the_decay_ends_at_lr_decay_final_of_the_start():
+    config = run_config.TrainConfig(dataset="mnist", generator_lr=2e-4, critic_lr=1e-4,
+                                    lr_decay=True, lr_decay_final=0.0, adam_beta_1=0.0)
+    generator, critic = training.make_optimizers(config, 10)
+    assert generator.beta_1 == critic.beta_1 == 0.0 and generator.beta_2 == 0.9
+    for optimizer, start, updates in ((generator, 2e-4, 10), (critic, 1e-4, 10 * 5)):
+        schedule = optimizer._learning_rate
+        assert float(schedule(0)) == pytest.approx(start)
+        assert float(schedule(updates // 2)) == pytest.approx(start / 2)
+        assert float(schedule(updates)) == 0.0
+    # Unset, the fraction stays the library's.
+    generator, _ = training.make_optimizers(dataclasses.replace(config, lr_decay_final=None), 10)
+    assert float(generator._learning_rate(10)) == pytest.approx(
+        2e-4 * run_config.LR_DECAY_FINAL_FRACTION)
 
 
 def test_the_digits_recipe_has_a_deeper_narrower_critic_and_the_papers_keep_dcgans():

@@ -7,6 +7,7 @@ from keras_wgan import config
 from keras_wgan._checks import check_critic_steps
 from keras_wgan._checks import check_ema_decay
 from keras_wgan._checks import check_ema_warmup
+from keras_wgan._checks import check_positive_int
 from keras_wgan.augment import make_augmentation
 from keras_wgan.augment import overfitting_heuristic
 from keras_wgan.models._batches import after_checks
@@ -59,6 +60,9 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         cluster_frequencies: list of floats or `None`. A self-conditioned model (Liu et al.,
             2020): each cluster's share of the images, one per class of the conditional
             networks; it samples unconditionally from a latent of `latent_dim + 1` entries.
+        generator_batch_size: int or `None`. Latent vectors per generator update, the global
+            batch under a strategy; `None`: the real batch's size. With labels, the generator
+            takes the real batch's labels repeated to that size.
         **kwargs: passed to `keras.Model` (e.g. `name`).
     """
 
@@ -71,7 +75,7 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
     def __init__(
         self, generator, critic, latent_dim=None, critic_steps=1, seed=None, ema_decay=None,
         ema_warmup=config.EMA_WARMUP, augment=None, augment_policy=config.AUGMENT_POLICY,
-        cluster_frequencies=None, **kwargs,
+        cluster_frequencies=None, generator_batch_size=None, **kwargs,
     ):
         super().__init__(**kwargs)
         check_model("generator", generator)
@@ -104,6 +108,9 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
             cluster_frequencies, self.conditional, self.num_classes
         )
         self._samplers = ClusterSamplers(self.cluster_frequencies)
+        self.generator_batch_size = generator_batch_size
+        if generator_batch_size is not None:
+            check_positive_int("generator_batch_size", generator_batch_size)
         names = ("critic_loss", "generator_loss", "generator_gradient_norm")
         names += self.objective_names + self.diagnostic_names
         names += ("overfitting_heuristic",) if augment == "ada" else ()
@@ -180,10 +187,26 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
                 self.update_critic(real_batches[:, index], labels_of(index))
 
             # Generator step.
-            self.update_generator(ops.shape(real_batches)[0], labels_of(0))
+            self.update_generator(*self.generator_batch(ops.shape(real_batches)[0], labels_of(0)))
             # The averaged generator follows the new weights (when the model keeps one).
             self.update_ema()
             return self.step_logs()
+
+    def generator_batch(self, batch_size, labels=None):
+        """`(batch_size, labels)` of this replica's generator update, from its real batch's:
+        its share of `generator_batch_size`, the labels repeated (cycled) to fill it."""
+        if self.generator_batch_size is None:
+            return batch_size, labels
+        if self.generator_batch_size % replicas():
+            raise ValueError(
+                "`generator_batch_size` is the global batch of each generator update, split "
+                f"evenly over the {replicas()} replicas: it must be a multiple of {replicas()}. "
+                f"Received: generator_batch_size={self.generator_batch_size}"
+            )
+        size = self.generator_batch_size // replicas()
+        if labels is not None:
+            labels = ops.tile(labels, [size // ops.shape(labels)[0] + 1])[:size]
+        return size, labels
 
     def sample_latent(self, batch_size):
         """Latent vectors `[batch_size, latent_dim]` from N(0, 1), seeded by the model."""
@@ -330,6 +353,8 @@ class BaseGAN(CompiledUpdates, ContractFit, keras.Model):
         )
         if self.cluster_frequencies is not None:
             config_["cluster_frequencies"] = self.cluster_frequencies
+        if self.generator_batch_size is not None:
+            config_["generator_batch_size"] = self.generator_batch_size
         return config_
 
     @classmethod

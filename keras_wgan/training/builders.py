@@ -179,6 +179,8 @@ def build_model(config, sample_shape, cluster_frequencies=None, *, generator_opt
         arguments["ema_warmup"] = config.ema_warmup
     if cluster_frequencies is not None:
         arguments["cluster_frequencies"] = cluster_frequencies
+    if config.generator_batch_size is not None:
+        arguments["generator_batch_size"] = config.generator_batch_size
     arguments.update(model_options or {})
     return MODEL_CLASSES[config.model](generator, critic, **arguments)
 
@@ -186,11 +188,11 @@ def build_model(config, sample_shape, cluster_frequencies=None, *, generator_opt
 def make_optimizers(config, generator_steps, *, optimizer_options=None):
     """The `(generator, critic)` optimizers of a run of `config` lasting `generator_steps`.
 
-    Each is the model's paper optimizer (`make_optimizer`) at the config's starting rate; with
-    `config.lr_decay` the rate decays linearly to `LR_DECAY_FINAL_FRACTION` of its start, over
-    `generator_steps` for the generator and `generator_steps * config.critic_steps` critic
-    updates for the critic. A rate of `None` (and no `optimizer_options`) gives `None`: the
-    model's own optimizer.
+    Each is the model's paper optimizer (`make_optimizer`) at the config's starting rate and
+    `adam_beta_1`; with `config.lr_decay` the rate decays linearly to `lr_decay_final`
+    (`LR_DECAY_FINAL_FRACTION` when `None`) of its start, over `generator_steps` for the
+    generator and `generator_steps * config.critic_steps` critic updates for the critic. A rate
+    of `None` (and no other option) gives `None`: the model's own optimizer.
 
     Args:
         config: `TrainConfig`.
@@ -198,7 +200,8 @@ def make_optimizers(config, generator_steps, *, optimizer_options=None):
         optimizer_options: dict or `None`. The optimizers' other keyword arguments, e.g.
             `{"beta_1": 0.0}`.
     """
-    options = optimizer_options or {}
+    beta_1 = {} if config.adam_beta_1 is None else {"beta_1": config.adam_beta_1}
+    options = {**beta_1, **(optimizer_options or {})}
     return (
         _optimizer(config, config.generator_lr, generator_steps, options),
         _optimizer(config, config.critic_lr, generator_steps * config.critic_steps, options),
@@ -209,10 +212,12 @@ def _optimizer(config, learning_rate, total_updates, options):
     if learning_rate is None and not options:
         return None
     if learning_rate is not None and config.lr_decay:
+        final = config.lr_decay_final
+        final = run_config.LR_DECAY_FINAL_FRACTION if final is None else final
         learning_rate = keras.optimizers.schedules.PolynomialDecay(
             learning_rate,
             decay_steps=max(1, total_updates),
-            end_learning_rate=learning_rate * run_config.LR_DECAY_FINAL_FRACTION,
+            end_learning_rate=learning_rate * final,
             power=1.0,
         )
     return MODEL_CLASSES[config.model].make_optimizer(learning_rate, **options)

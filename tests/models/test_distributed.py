@@ -28,6 +28,8 @@ SCRIPT = textwrap.dedent(
     import keras_wgan
 
     model_name = sys.argv[1]
+    # A generator batch other than the real batch's (`generator_batch_size`), if given.
+    generator_batch = {"generator_batch_size": int(sys.argv[2])} if len(sys.argv) > 2 else {}
 
     def train(strategy):
         with strategy.scope():
@@ -35,7 +37,7 @@ SCRIPT = textwrap.dedent(
             generator = keras_wgan.networks.build_mlp_generator(2, 2, hidden_units=(8, 8))
             critic = keras_wgan.networks.build_mlp_critic(2, hidden_units=(8, 8))
             cls = keras_wgan.WGANGP if model_name == "wgan-gp" else keras_wgan.WGAN
-            model = cls(generator, critic, critic_steps=2, seed=5)
+            model = cls(generator, critic, critic_steps=2, seed=5, **generator_batch)
             model.compile(
                 generator_optimizer=keras.optimizers.SGD(0.1),
                 critic_optimizer=keras.optimizers.SGD(0.05 if model_name == "wgan-gp" else 0.005),
@@ -65,9 +67,10 @@ def run(script, *arguments, timeout=300):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("model_name", ["wgan", "wgan-gp"])
-def test_two_replicas_match_one_device_on_the_same_global_batch(model_name):
-    out = run(SCRIPT, model_name)
+@pytest.mark.parametrize("arguments", [("wgan",), ("wgan-gp",), ("wgan-gp", "8")],
+                         ids=["wgan", "wgan-gp", "wgan-gp-generator-batch-8"])
+def test_two_replicas_match_one_device_on_the_same_global_batch(arguments):
+    out = run(SCRIPT, *arguments)
     (weights_two, logs_two), (weights_one, logs_one) = out["two"], out["one"]
     for a, b in zip(weights_two, weights_one):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
