@@ -90,6 +90,8 @@ def train(config, workdir, **options):
     # First: a multi-worker strategy starts this worker's server before any other op.
     strategy = strategies.make_strategy(config.strategy)
     strategies.check_batch_size(config.batch_size, strategy)
+    if config.generator_batch_size:
+        strategies.check_batch_size(config.generator_batch_size, strategy, "generator_batch_size")
     if config.verbose and config.strategy != "default":
         print(f"Training under {strategies.describe(strategy)}", flush=True)
     workdir = os.fspath(workdir)

@@ -56,14 +56,16 @@ def check_tf_config(text):
         )
 
 
-def check_batch_size(batch_size, strategy):
-    """Raises a `StrategyError` for a global batch that does not split evenly over the replicas."""
+def check_batch_size(batch_size, strategy, name="batch_size"):
+    """Raises a `StrategyError` for a global batch (`name`: `batch_size` or
+    `generator_batch_size`) that does not split evenly over the replicas."""
     count = strategy.num_replicas_in_sync
     if batch_size % count:
+        update = "critic" if name == "batch_size" else "generator"
         raise StrategyError(
-            f"`batch_size` is the global batch of each critic update, split evenly over the "
+            f"`{name}` is the global batch of each {update} update, split evenly over the "
             f"{count} replicas of {strategy_name(strategy)}: it must be a multiple of {count}. "
-            f"Received: batch_size={batch_size} with {count} replicas"
+            f"Received: {name}={batch_size} with {count} replicas"
         )
 
 

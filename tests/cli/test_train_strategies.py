@@ -46,6 +46,11 @@ SCRIPT = textwrap.dedent(
     except ValueError as error:
         result["odd_batch"] = f"{type(error).__name__}: {error}"
     result["odd_folder"] = os.path.exists(os.path.join(root, "odd"))
+    config = run_config.TrainConfig(dataset="ring8", generator_batch_size=7, strategy="mirrored")
+    try:
+        training.train(config, os.path.join(root, "odd_generator"))
+    except ValueError as error:
+        result["odd_generator_batch"] = f"{type(error).__name__}: {error}"
     print(json.dumps(result))
     """
 )
@@ -98,6 +103,7 @@ def test_a_batch_that_does_not_divide_over_the_replicas_is_refused(two_runs):
     assert result["odd_batch"].startswith("StrategyError: ")
     assert "batch_size=5 with 2 replicas" in result["odd_batch"]
     assert not result["odd_folder"]  # refused before anything was written
+    assert "generator_batch_size=7 with 2 replicas" in result["odd_generator_batch"]
 
 
 def test_multi_worker_without_tf_config_is_refused_before_tensorflow_loads(monkeypatch, capsys):
