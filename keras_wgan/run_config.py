@@ -9,14 +9,9 @@ them.
 
 import dataclasses
 import json
-import os
 
 from keras_wgan import config_files
-from keras_wgan._checks import check_critic_steps
-from keras_wgan._checks import check_ema_decay
-from keras_wgan._checks import check_penalty_weight
-from keras_wgan._checks import check_positive_float
-from keras_wgan._checks import check_positive_int
+from keras_wgan import run_checks
 from keras_wgan.run_choices import ADAM_MODELS
 from keras_wgan.run_choices import ARCHITECTURES
 from keras_wgan.run_choices import AUGMENTS
@@ -232,35 +227,10 @@ class TrainConfig:
     generator_batch_size: int | None = None
 
     def __post_init__(self):
-        self._check_choices()
+        run_checks.check_choices(self)
         self._resolve_defaults()
-        self._check_values()
-
-    def _check_choices(self):
-        for name, choices in (
-            ("model", MODELS), ("dataset", DATASETS), ("precision", PRECISIONS),
-            ("strategy", STRATEGIES), ("architecture", ARCHITECTURES),
-        ):
-            if getattr(self, name) not in choices:
-                raise ValueError(
-                    f"`{name}` must be one of {list(choices)}. "
-                    f"Received: {name}={getattr(self, name)!r}"
-                )
-        for name in ("conditional", "tensorboard", "paper_settings", "spectral_norm"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(
-                    f"`{name}` must be a bool. Received: {name}={getattr(self, name)!r}"
-                )
-        if self.augment not in AUGMENTS or (self.augment and self.dataset in TOY_DATASETS):
-            raise ValueError(
-                f"`augment` must be one of {list(AUGMENTS)}, and None for the 2-D toys. "
-                f"Received: augment={self.augment!r} with dataset={self.dataset!r}"
-            )
-        if self.conditional and self.dataset not in CONDITIONAL_DATASETS:
-            raise ValueError(
-                f"`conditional` needs a labelled dataset: one of {list(CONDITIONAL_DATASETS)} "
-                f"(a folder of class subfolders). Received: dataset={self.dataset!r}"
-            )
+        run_checks.check_values(self)
+        self.hidden_units = tuple(self.hidden_units)
 
     def _resolve_defaults(self):
         """Fills every `None` that has a default, so that the config is concrete."""
@@ -290,96 +260,6 @@ class TrainConfig:
                 self.num_samples = TOY_STEPS_PER_EPOCH * self.batch_size * self.critic_steps
         self.generator_lr = rates[0] if self.generator_lr is None else self.generator_lr
         self.critic_lr = rates[1] if self.critic_lr is None else self.critic_lr
-
-    def _check_values(self):
-        # The models' hyperparameters are checked by the models' own checks (`_checks`), here
-        # too, so that the command line refuses them before TensorFlow loads.
-        check_critic_steps(self.critic_steps)
-        check_ema_decay(self.ema_decay)
-        for name in ("batch_size", "epochs", "base_filters", "latent_dim", "steps_per_execution"):
-            check_positive_int(name, getattr(self, name))
-        for name in ("num_samples", "image_size", "critic_stages", "critic_filters",
-                     "ema_warmup", "generator_batch_size"):
-            if getattr(self, name) is not None:
-                check_positive_int(name, getattr(self, name))
-        for name in ("generator_lr", "critic_lr"):
-            if getattr(self, name) is not None:
-                check_positive_float(name, getattr(self, name))
-        for name, end in (("lr_decay_final", "1]"), ("adam_beta_1", "1)")):  # beta_1=1: 0 / 0
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (
-                    int, float)) or not 0 <= value <= 1 or (value == 1 and end == "1)")):
-                raise ValueError(f"`{name}` must be in [0, {end}. Received: {name}={value!r}")
-        if self.adam_beta_1 is not None and self.model not in ADAM_MODELS:
-            raise ValueError(f"`adam_beta_1` sets Adam's beta_1; model={self.model!r} trains "
-                             f"with RMSprop. Received: adam_beta_1={self.adam_beta_1!r}")
-        for name in ("lr_decay", "jit_compile"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(
-                    f"`{name}` must be a bool or None. Received: {name}={getattr(self, name)!r}"
-                )
-        if not isinstance(self.seed, bool) and isinstance(self.seed, int) and self.seed >= 2**32:
-            raise ValueError(f"`seed` must be below 2**32. Received: seed={self.seed!r}")
-        for name in ("seed", "backup_every", "quality_every", "steps_per_epoch"):
-            value = getattr(self, name)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 0
-            ):
-                raise ValueError(f"`{name}` must be an int >= 0. Received: {name}={value!r}")
-        if self.penalty_weight is not None:
-            check_penalty_weight(self.penalty_weight)
-            if self.model != "wgan-gp":
-                raise ValueError(
-                    "`penalty_weight` is the gradient penalty's weight: set it for "
-                    f"model='wgan-gp' only. Received: penalty_weight={self.penalty_weight!r} "
-                    f"with model={self.model!r}"
-                )
-        if isinstance(self.clusters, bool) or not isinstance(self.clusters, int) or (
-            self.clusters < 0 or self.clusters == 1
-        ):
-            raise ValueError(
-                f"`clusters` must be 0 (none) or an int >= 2. Received: clusters={self.clusters!r}"
-            )
-        if self.clusters and (self.conditional or self.dataset not in CLUSTER_DATASETS):
-            raise ValueError(
-                "`clusters` clusters the training samples in memory and replaces their labels: "
-                f"set it for the unconditional {', '.join(CLUSTER_DATASETS)} runs only. "
-                f"Received: clusters={self.clusters!r} with dataset={self.dataset!r}, "
-                f"conditional={self.conditional!r}"
-            )
-        if self.channels not in (None, 1, 3, 4) or isinstance(self.channels, bool):
-            raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={self.channels!r}")
-        if self.dataset == "folder":
-            for name in ("image_dir", "image_size"):
-                if not getattr(self, name):
-                    raise ValueError(
-                        f"`{name}` is required for dataset='folder'. "
-                        f"Received: {name}={getattr(self, name)!r}"
-                    )
-        if self.image_size is not None and (self.image_size < 8 or self.image_size % 2):
-            raise ValueError(
-                "`image_size` must be even and at least 8 (DCGAN networks). "
-                f"Received: image_size={self.image_size!r}"
-            )
-        if self.image_size not in (None, BUNDLED_IMAGE_SIZES.get(self.dataset, self.image_size)):
-            raise ValueError(
-                f"`image_size` resizes TFDS and folder images; {self.dataset} is "
-                f"{BUNDLED_IMAGE_SIZES[self.dataset]}x{BUNDLED_IMAGE_SIZES[self.dataset]} only. "
-                f"Received: image_size={self.image_size!r} with dataset={self.dataset!r}"
-            )
-        if self.architecture == "resnet" and (not self.is_image or (self.image_size or 0) > 64):
-            raise ValueError(
-                "`architecture='resnet'` takes images of at most 64x64 (worked at 32x32 or 64x64, "
-                f"smaller ones padded). Received: dataset={self.dataset!r}, "
-                f"image_size={self.image_size!r}"
-            )
-        if self.strategy == "multi-worker" and not os.environ.get("TF_CONFIG"):
-            raise ValueError(
-                "strategy='multi-worker' reads the workers from the TF_CONFIG environment "
-                "variable, which is not set: set it on every worker (docs/distributed.md). "
-                f"Received: strategy={self.strategy!r} without TF_CONFIG"
-            )
-        self.hidden_units = tuple(self.hidden_units)
 
     def settings_to_match(self):
         """The fields a backup must share to be resumed by this config, as JSON reads them back.
