@@ -19,6 +19,7 @@ from keras_wgan.cli import arguments
 # --smoke: a run of a few seconds that goes through every stage (tiny networks, little data).
 SMOKE = {"epochs": 1, "steps_per_epoch": 2, "base_filters": 8, "critic_filters": 8,
          "hidden_units": (16, 16), "num_samples": 640}
+SMOKE_CLUSTERS = 2
 # The fields whose flag offers a closed list of values.
 CHOICES = {"model": run_config.MODELS, "dataset": run_config.DATASETS,
            "precision": run_config.PRECISIONS, "augment": ("none", *run_config.AUGMENTS[1:]),
@@ -50,7 +51,8 @@ def add_parser(commands):
     parser.add_argument("--print-config", action="store_true",
                         help="print the resolved settings as a settings file and exit")
     parser.add_argument("--smoke", action="store_true",
-                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset")
+                        help="a few seconds' run: 1 epoch, tiny networks, a small data subset, "
+                        "at most 2 clusters")
     defaults = run_config.TrainConfig()
     for field in dataclasses.fields(run_config.TrainConfig):
         _add_field_flag(parser, field, getattr(defaults, field.name))
@@ -129,6 +131,9 @@ def make_config(args):
         fields["num_samples"] = max(
             SMOKE["num_samples"], resolved.batch_size * resolved.critic_steps
         )
+        # And a recipe's clusters must not outnumber a small folder's images.
+        if resolved.clusters and "clusters" not in given:
+            fields["clusters"] = min(resolved.clusters, SMOKE_CLUSTERS)
     return fields
 
 
