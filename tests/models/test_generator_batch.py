@@ -57,6 +57,14 @@ def test_without_it_the_generator_step_takes_the_real_batchs_size():
     assert "generator_batch_size" not in model.get_config()
 
 
+def labelled_batches():
+    """Batches of 4 random 8x8 images labelled in 3 classes, for 2 critic steps: one step."""
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (8, 8, 8, 1)).astype("float32")
+    labels = rng.integers(0, 3, 8).astype("int32")
+    return make_dataset((images, labels), 4, critic_steps=2, num_classes=3)
+
+
 @pytest.mark.parametrize("clusters", [None, [1, 1, 2]], ids=["conditional", "self-conditioned"])
 @pytest.mark.parametrize("generator_batch_size", [10, 3])
 def test_with_labels_the_generator_cycles_the_real_batchs_labels(clusters, generator_batch_size):
@@ -64,11 +72,7 @@ def test_with_labels_the_generator_cycles_the_real_batchs_labels(clusters, gener
     model = Recording(generator, critic, critic_steps=2, seed=0, cluster_frequencies=clusters,
                       generator_batch_size=generator_batch_size)
     model.compile(run_eagerly=True)
-    rng = np.random.default_rng(0)
-    images = rng.uniform(-1, 1, (8, 8, 8, 1)).astype("float32")
-    labels = rng.integers(0, 3, 8).astype("int32")
-    model.fit(make_dataset((images, labels), 4, critic_steps=2, num_classes=3), epochs=1,
-              verbose=0)
+    model.fit(labelled_batches(), epochs=1, verbose=0)
     (shape, generator_labels), = model.generator_calls
     assert tuple(shape) == (generator_batch_size, 4)
     first = keras.ops.convert_to_numpy(model.critic_labels[0])
@@ -88,9 +92,5 @@ def test_a_conditional_model_trains_a_larger_generator_batch_in_a_graph(jit_comp
     generator, critic = tiny_dcgan_pair(num_classes=3)
     model = keras_wgan.WGANGP(generator, critic, critic_steps=2, seed=0, generator_batch_size=8)
     model.compile(jit_compile=jit_compile)
-    rng = np.random.default_rng(0)
-    images = rng.uniform(-1, 1, (8, 8, 8, 1)).astype("float32")
-    labels = rng.integers(0, 3, 8).astype("int32")
-    model.fit(make_dataset((images, labels), 4, critic_steps=2, num_classes=3), epochs=1,
-              verbose=0)
+    model.fit(labelled_batches(), epochs=1, verbose=0)
     assert model.generator_optimizer.iterations.numpy() == 1
