@@ -76,3 +76,10 @@ ADA_IMAGES_TO_SATURATE = 500_000
 GAN_LEARNING_RATE = 2e-4
 GAN_BETA_1 = 0.5
 GAN_CRITIC_STEPS = 1
+
+# The hinge loss at the SNGAN authors' CIFAR-10 setting (sngan_projection,
+# configs/sn_cifar10_unconditional.yml): Adam(2e-4, beta_1=0, beta_2=0.9), n_dis = 5.
+HINGE_LEARNING_RATE = 2e-4
+HINGE_BETA_1 = 0.0
+HINGE_BETA_2 = 0.9
+HINGE_CRITIC_STEPS = 5

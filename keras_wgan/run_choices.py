@@ -55,15 +55,11 @@ LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False, "critic_stages
 
 # --- Defaults ----------------------------------------------------------------------------------
 
-# The hinge loss at the SNGAN authors' CIFAR-10 setting: Adam(2e-4, beta_1=0, beta_2=0.9), 5
-# critic steps (sngan_projection, configs/sn_cifar10_unconditional.yml).
-HINGE_CRITIC_STEPS = 5
-HINGE_LEARNING_RATE = 2e-4
 # Discriminator updates per generator update: the papers' 5 for the WGANs and SNGAN, DCGAN's 1
 # for GANs.
 CRITIC_STEPS = {"wgan-gp": paper.CRITIC_STEPS, "wgan": paper.CRITIC_STEPS,
                 "gan": paper.GAN_CRITIC_STEPS, "ns-gan": paper.GAN_CRITIC_STEPS,
-                "hinge": HINGE_CRITIC_STEPS}
+                "hinge": paper.HINGE_CRITIC_STEPS}
 # A pass over the 1,297 training digits is only a few generator steps: a digits epoch is this
 # many steps instead, the data repeated and reshuffled.
 DIGITS_STEPS_PER_EPOCH = 100
@@ -90,7 +86,7 @@ PAPER_LEARNING_RATES = {
     "wgan": paper.WGAN_LEARNING_RATE,
     "gan": paper.GAN_LEARNING_RATE,
     "ns-gan": paper.GAN_LEARNING_RATE,
-    "hinge": HINGE_LEARNING_RATE,
+    "hinge": paper.HINGE_LEARNING_RATE,
 }
 # The toys' (generator, critic) rates: the critic 10x faster, both decaying.
 TOY_LEARNING_RATES = {

@@ -2,15 +2,9 @@
 
 import keras
 
+from keras_wgan import config
 from keras_wgan import losses
 from keras_wgan.models.base import BaseGAN
-
-# The SNGAN authors' CIFAR-10 setting for the hinge loss (sngan_projection,
-# configs/sn_cifar10_unconditional.yml): Adam(2e-4, beta_1=0, beta_2=0.9), n_dis = 5.
-HINGE_LEARNING_RATE = 2e-4
-HINGE_BETA_1 = 0.0
-HINGE_BETA_2 = 0.9
-HINGE_CRITIC_STEPS = 5
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
@@ -39,7 +33,7 @@ class HingeGAN(BaseGAN):
     objective_names = ("wasserstein_estimate",)
 
     def __init__(
-        self, generator, critic, latent_dim=None, critic_steps=HINGE_CRITIC_STEPS, seed=None,
+        self, generator, critic, latent_dim=None, critic_steps=config.HINGE_CRITIC_STEPS, seed=None,
         **kwargs,
     ):
         super().__init__(
@@ -50,7 +44,8 @@ class HingeGAN(BaseGAN):
     def paper_optimizer(cls):
         """Adam(2e-4, beta_1=0.0, beta_2=0.9), SNGAN's for both networks."""
         return keras.optimizers.Adam, {
-            "learning_rate": HINGE_LEARNING_RATE, "beta_1": HINGE_BETA_1, "beta_2": HINGE_BETA_2
+            "learning_rate": config.HINGE_LEARNING_RATE, "beta_1": config.HINGE_BETA_1,
+            "beta_2": config.HINGE_BETA_2,
         }
 
     def critic_objective(self, real_scores, fake_scores):

@@ -1,5 +1,5 @@
 """Layer helpers shared by the network builders: the image-shape and normalization checks,
-DCGAN's initializer and the normalization layers."""
+DCGAN's initializer, the normalization layers and the margins of a centred padding."""
 
 import keras
 from keras import layers
@@ -45,3 +45,8 @@ def normalize(x, normalization, name):
 def initializer():
     """DCGAN's weight initializer, N(0, 0.02)."""
     return keras.initializers.RandomNormal(stddev=0.02)
+
+
+def centred_margins(padded, size):
+    """Rows (or columns) to add before and after `size` to reach `padded`; the extra one after."""
+    return (padded - size) // 2, (padded - size + 1) // 2

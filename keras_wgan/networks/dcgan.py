@@ -10,6 +10,7 @@ from keras import layers
 
 from keras_wgan._checks import check_positive_int
 from keras_wgan.networks import conditioning
+from keras_wgan.networks._layers import centred_margins
 from keras_wgan.networks._layers import check_image_shape
 from keras_wgan.networks._layers import check_normalization
 from keras_wgan.networks._layers import initializer
@@ -39,11 +40,6 @@ def _check_padded_size(padded_size, height, width):
             f"({height}, {width}). Received: padded_size={padded_size!r}"
         )
     return size
-
-
-def _margins(padded, size):
-    """Rows (or columns) to add before and after `size` to reach `padded`; the extra one after."""
-    return (padded - size) // 2, (padded - size + 1) // 2
 
 
 def halvings_to_start(height, width):
@@ -132,7 +128,7 @@ def build_generator(
         images = upsample(channels, activation="tanh", dtype="float32", name="images")(x)
         return keras.Model(inputs, images, name=name)
     x = upsample(channels, activation="tanh", dtype="float32", name="padded_images")(x)
-    crop = (_margins(padded[0], height), _margins(padded[1], width))
+    crop = (centred_margins(padded[0], height), centred_margins(padded[1], width))
     images = layers.Cropping2D(crop, dtype="float32", name="images")(x)
     return keras.Model(inputs, images, name=name)
 
@@ -200,7 +196,8 @@ def build_critic(
     images = keras.Input(tuple(image_shape), name="images")
     x = images
     if padded != (height, width):
-        x = layers.ZeroPadding2D((_margins(padded[0], height), _margins(padded[1], width)))(x)
+        margins = (centred_margins(padded[0], height), centred_margins(padded[1], width))
+        x = layers.ZeroPadding2D(margins)(x)
     size = padded
     for stage in range(stages):
         unrolled = unroll_small_maps and pays_to_unroll(size, (kernel_size, kernel_size))

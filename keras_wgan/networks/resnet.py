@@ -10,6 +10,7 @@ from keras import ops
 
 from keras_wgan._checks import check_positive_int
 from keras_wgan.networks import conditioning
+from keras_wgan.networks._layers import centred_margins
 from keras_wgan.networks._layers import check_image_shape
 
 SIZES = (32, 64)
@@ -64,10 +65,6 @@ def _working_size(image_shape, padded_size):
             f"image_shape={tuple(image_shape)!r}, padded_size={padded_size!r}"
         )
     return size, (height, width, channels)
-
-
-def _margins(size, height, width):
-    return tuple(((size - side) // 2, (size - side + 1) // 2) for side in (height, width))
 
 
 def _check_options(normalization, base_filters, size):
@@ -193,7 +190,7 @@ def build_resnet_generator(
     if (height, width) == (size, size):
         return keras.Model(inputs, _conv(channels, 3, "images", **options)(x), name=name)
     x = _conv(channels, 3, "padded_images", **options)(x)
-    crop = _margins(size, height, width)
+    crop = (centred_margins(size, height), centred_margins(size, width))
     images = layers.Cropping2D(crop, dtype="float32", name="images")(x)
     return keras.Model(inputs, images, name=name)
 
@@ -240,7 +237,7 @@ def build_resnet_critic(
     images = keras.Input(tuple(image_shape), name="images")
     x = images
     if (height, width) != (size, size):
-        x = layers.ZeroPadding2D(_margins(size, height, width))(x)
+        x = layers.ZeroPadding2D((centred_margins(size, height), centred_margins(size, width)))(x)
     if size == 32:
         x = _optimized_block(x, dim, "block1")
         x = _residual_block(x, dim, "down", normalization, "block2")
