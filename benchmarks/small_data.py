@@ -20,6 +20,9 @@ rewritten from all the lines: the median and range over seeds of each setting.
 Usage:
     python benchmarks/small_data.py --part folder --seeds 0 1 2
     python benchmarks/small_data.py --part small --sizes 100 500 --seeds 0 1 2 3 4
+    python benchmarks/small_data.py --part small --sizes 100 --seeds 0 1 2 \
+        --policies translation color,translation --only "100 diffaugment translation" \
+        "100 diffaugment color,translation"
     python benchmarks/small_data.py --table
 """
 
@@ -119,10 +122,14 @@ def runs_of(args, folders):
     for size in args.sizes:
         train_dir, _ = folders[size]
         for augment in AUGMENTS:
-            settings.append((f"{size} {augment}", [
-                "--dataset", "folder", "--image-dir", train_dir, "--image-size", "28",
-                "--batch-size", str(args.batch_size), "--clusters", "0", "--augment", augment,
-                *steps]))
+            # The model's policy, or each of `--policies` (augmentations only).
+            policies = [None] if augment == "none" or not args.policies else args.policies
+            for policy in policies:
+                chosen = [] if policy is None else ["--augment-policy", policy]
+                settings.append((" ".join([str(size), augment] + ([policy] if policy else [])), [
+                    "--dataset", "folder", "--image-dir", train_dir, "--image-size", "28",
+                    "--batch-size", str(args.batch_size), "--clusters", "0", "--augment",
+                    augment, *chosen, *steps]))
     return settings
 
 
@@ -135,6 +142,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=31, help="epochs of 100 generator steps")
     parser.add_argument("--batch-size", type=int, default=50,
                         help="the small part's batch (a step takes twice as many images)")
+    parser.add_argument("--policies", nargs="+", default=None,
+                        help="the small part's augmentation policies (default: the model's)")
     parser.add_argument("--only", nargs="+", default=None, help="these settings only")
     parser.add_argument("--table", action="store_true", help="only rewrite the table")
     args = parser.parse_args()

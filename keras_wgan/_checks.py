@@ -3,6 +3,8 @@
 import math
 import numbers
 
+from keras_wgan import config
+
 
 def check_positive_int(name, value):
     """`value`, checked to be a positive int (not a bool), `name` the argument's name."""
@@ -74,3 +76,17 @@ def check_ema_warmup(value):
             f"Received: ema_warmup={value!r}"
         )
     return int(value)
+
+
+def check_augment_policy(name, policy):
+    """The transformations of an augmentation policy such as `"color,translation,cutout"`
+    (names from `config.AUGMENT_POLICY_NAMES`, each at most once), in the order applied; a
+    `ValueError` naming `name` for an empty policy, an unknown or a repeated name."""
+    names = [part.strip() for part in policy.split(",")] if isinstance(policy, str) else []
+    known = config.AUGMENT_POLICY_NAMES
+    if not names or any(part not in known for part in names) or len(set(names)) < len(names):
+        raise ValueError(
+            f"`{name}` must list, separated by commas, names from {sorted(known)}, each at most "
+            f"once. Received: {name}={policy!r}"
+        )
+    return tuple(step for part in names for step in known[part])

@@ -9,6 +9,7 @@ import keras
 from keras import ops
 
 from keras_wgan import config
+from keras_wgan._checks import check_augment_policy
 
 __all__ = [
     "MODES",
@@ -28,11 +29,7 @@ __all__ = [
 ]
 
 # The names a policy may list, and the transformations each stands for, in the order applied.
-POLICY_NAMES = {
-    "color": ("brightness", "saturation", "contrast"),
-    "translation": ("translation",),
-    "cutout": ("cutout",),
-}
+POLICY_NAMES = config.AUGMENT_POLICY_NAMES
 # Uniform random numbers each transformation takes per image: its parameters, then its gate.
 _PARAMETER_COUNTS = {"brightness": 1, "saturation": 1, "contrast": 1, "translation": 2, "cutout": 2}
 
@@ -40,15 +37,7 @@ _PARAMETER_COUNTS = {"brightness": 1, "saturation": 1, "contrast": 1, "translati
 def transformations(policy):
     """The transformations of a policy such as `"color,translation,cutout"` (each name at
     most once), in order; a `ValueError` for an empty policy, an unknown or repeated name."""
-    names = [name.strip() for name in policy.split(",")] if isinstance(policy, str) else []
-    if not names or any(name not in POLICY_NAMES for name in names) or len(set(names)) < len(
-        names
-    ):
-        raise ValueError(
-            f"`augment_policy` must list, separated by commas, names from "
-            f"{sorted(POLICY_NAMES)}, each at most once. Received: augment_policy={policy!r}"
-        )
-    return tuple(step for name in names for step in POLICY_NAMES[name])
+    return check_augment_policy("augment_policy", policy)
 
 
 def uniform_count(policy):

@@ -10,6 +10,7 @@ __all__ = [
     "ADA_INTERVAL",
     "ADA_TARGET",
     "AUGMENT_POLICY",
+    "AUGMENT_POLICY_NAMES",
     "CLIP_VALUE",
     "CRITIC_STEPS",
     "CUTOUT_RATIO",
@@ -62,7 +63,13 @@ TRUNCATION_ROUNDS = 100
 # Losses or gradient norms past this magnitude: `callbacks.WarnOnDivergence` warns.
 DIVERGENCE_THRESHOLD = 1e6
 
-# DiffAugment: its policy, translation by up to 1/8 of the size, a cutout of half of it.
+# DiffAugment: the names a policy may list and the transformations each stands for, in the
+# order applied; its policy, translation by up to 1/8 of the size, a cutout of half of it.
+AUGMENT_POLICY_NAMES = {
+    "color": ("brightness", "saturation", "contrast"),
+    "translation": ("translation",),
+    "cutout": ("cutout",),
+}
 AUGMENT_POLICY = "color,translation,cutout"
 TRANSLATION_RATIO = 0.125
 CUTOUT_RATIO = 0.5

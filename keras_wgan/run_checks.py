@@ -3,6 +3,7 @@ that names the field and the value received. Neither TensorFlow nor Keras is imp
 
 import os
 
+from keras_wgan._checks import check_augment_policy
 from keras_wgan._checks import check_critic_steps
 from keras_wgan._checks import check_ema_decay
 from keras_wgan._checks import check_penalty_weight
@@ -46,6 +47,13 @@ def check_choices(config):
             f"`augment` must be one of {list(AUGMENTS)}, and None for the 2-D toys. "
             f"Received: augment={config.augment!r} with dataset={config.dataset!r}"
         )
+    if config.augment_policy is not None:
+        check_augment_policy("augment_policy", config.augment_policy)
+        if config.augment is None:
+            raise ValueError(
+                "`augment_policy` chooses the transformations of `augment`, which is None. "
+                f"Received: augment_policy={config.augment_policy!r} with augment=None"
+            )
     if config.conditional and config.dataset not in CONDITIONAL_DATASETS:
         raise ValueError(
             f"`conditional` needs a labelled dataset: one of {list(CONDITIONAL_DATASETS)} "

@@ -158,6 +158,8 @@ class TrainConfig:
             n / (n + W))` after `n` generator updates; `None`: the model's.
         augment: str or `None`. Augment the critic's inputs (images): `"diffaugment"` or
             `"ada"`.
+        augment_policy: str or `None`. The transformations `augment` applies, comma-separated
+            from `"color"`, `"translation"`, `"cutout"`; `None`: all three (DiffAugment's).
         tensorboard: bool. Also write TensorBoard event files into the run folder.
         paper_settings: bool. The papers' settings (optimizers, critic steps, no decay, no
             average, no clusters, DCGAN's critic) instead of the measured recipes.
@@ -225,6 +227,7 @@ class TrainConfig:
     lr_decay_final: float | None = None
     adam_beta_1: float | None = None
     generator_batch_size: int | None = None
+    augment_policy: str | None = None
 
     def __post_init__(self):
         run_checks.check_choices(self)

@@ -29,6 +29,7 @@ MAY_STAY_NONE = {
     "generator_lr": "images without decay but digits' recipe: the model's own optimizer",
     "critic_lr": "images without decay but digits' recipe: the model's own optimizer",
     "augment": "no augmentation of the critic's inputs",
+    "augment_policy": "the model's policy (all three of DiffAugment's transformations)",
     "penalty_weight": "the model's own lambda (the paper's 10), except WGAN-GP's ring8 recipe",
     "lr_decay_final": "LR_DECAY_FINAL_FRACTION, except the cifar10_resnet recipe",
     "adam_beta_1": "the model's optimizer's, except the cifar10_resnet recipe",
@@ -294,6 +295,19 @@ def test_augment_is_for_images_and_reaches_the_model():
     for fields in ({"augment": "flip"}, {"augment": "diffaugment", "dataset": "ring8"}):
         with pytest.raises(ValueError, match=re.escape(f"augment={fields['augment']!r}")):
             run_config.TrainConfig(**fields)
+
+
+def test_augment_policy_reaches_the_model_and_is_checked_before_training():
+    config = run_config.TrainConfig(augment="diffaugment", augment_policy="translation",
+                                    base_filters=4, clusters=0)
+    model = training.build_model(config, (8, 8, 1))
+    assert model.augment_policy == "translation"
+    assert model.augmentation.uniform_count == 3  # a shift per axis, then its gate
+    for policy in ("translation, flip", "cutout,cutout", ""):
+        with pytest.raises(ValueError, match=re.escape(f"augment_policy={policy!r}")):
+            run_config.TrainConfig(augment="ada", augment_policy=policy)
+    with pytest.raises(ValueError, match="augment=None"):
+        run_config.TrainConfig(augment_policy="cutout")
 
 
 def test_image_defaults_keep_the_paper_rates():

@@ -171,6 +171,8 @@ def build_model(config, sample_shape, cluster_frequencies=None, *, generator_opt
         )
     arguments = {"critic_steps": config.critic_steps, "seed": config.seed,
                  "ema_decay": config.ema_decay or None, "augment": config.augment}
+    if config.augment_policy is not None:
+        arguments["augment_policy"] = config.augment_policy
     if gan:
         arguments["loss"] = run_config.GAN_LOSSES[config.model]
     if config.penalty_weight is not None:
