@@ -144,6 +144,8 @@ def main():
                         help="the small part's batch (a step takes twice as many images)")
     parser.add_argument("--policies", nargs="+", default=None,
                         help="the small part's augmentation policies (default: the model's)")
+    parser.add_argument("--positions", action="store_true",
+                        help="the small part: also record where the generated digits sit")
     parser.add_argument("--only", nargs="+", default=None, help="these settings only")
     parser.add_argument("--table", action="store_true", help="only rewrite the table")
     args = parser.parse_args()
@@ -167,14 +169,52 @@ def main():
                                              read_scores=False)
                     scores, scored_by = evaluate(os.path.join(rundir, "run", "model.keras"),
                                                  tree, rundir, reference_dir)
+                    if args.positions and reference_dir is not None:
+                        scores["positions"] = positions(
+                            os.path.join(rundir, "run", "model.keras"), tree, reference_dir)
                 command = trained["command"].replace(workdir, "WORK")
                 line = {"date": str(datetime.date.today()), "variant": args.part,
                         "setting": name, "seed": seed, "command": command,
                         "scored_by": scored_by.replace(workdir, "WORK"),
                         "train_s": trained["train_s"], "wall_s": trained["wall_s"],
                         "loadavg": trained["loadavg"], "n": scores.get("num_samples"),
-                        **flatten(scores), "cpu": cpu, "git": commit}
+                        **flatten(scores), **scores.get("positions", {}), "cpu": cpu,
+                        "git": commit}
                 records.record(BENCHMARK, line, write_table)
+
+
+def positions(model, tree, reference_dir, count=2000):
+    """Where the digits sit: the spread (standard deviation, pixels, rows and columns pooled)
+    of the centres of mass of `count` generated and `count` reference digits.
+
+    MNIST centres every digit on its centre of mass, so the real spread is small; a generator
+    whose digits wander (what a translation the critic cannot see lets through) spreads more.
+    """
+    script = (
+        "import glob, json, sys\n"
+        "import numpy as np\n"
+        "import keras\n"
+        "from PIL import Image\n"
+        "from keras_wgan.evaluation import generate\n"
+        "def spread(images):\n"
+        "    mass = (images[..., 0] + 1) / 2\n"
+        "    total = mass.sum(axis=(1, 2))\n"
+        "    index = np.arange(images.shape[1])\n"
+        "    rows = (mass.sum(axis=2) * index).sum(axis=1) / total\n"
+        "    columns = (mass.sum(axis=1) * index).sum(axis=1) / total\n"
+        "    return float(np.sqrt((rows.var() + columns.var()) / 2))\n"
+        "model, folder, count = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
+        "files = sorted(glob.glob(folder + '/*/*.png'))[:count]\n"
+        "real = np.stack([np.asarray(Image.open(f), 'float32') / 127.5 - 1 for f in files])\n"
+        "fake = np.asarray(generate(keras.saving.load_model(model), count, seed=1))\n"
+        "print(json.dumps({'position_spread': round(spread(fake), 3),\n"
+        "                  'position_spread_real': round(spread(real[..., None]), 3)}))\n"
+    )
+    process = subprocess.run([sys.executable, "-c", script, model, reference_dir, str(count)],
+                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": tree})
+    if process.returncode:
+        raise SystemExit(f"positions of {model} failed:\n{process.stderr[-3000:]}")
+    return json.loads(process.stdout.strip().splitlines()[-1])
 
 
 def flatten(scores):

@@ -58,16 +58,16 @@ RECIPES = config_files.read_recipes()
 
 
 def measured_recipe(dataset, model):
-    """The settings the measured recipe of `dataset` and `model` sets, without those two.
+    """The settings of the recipe named after `dataset` when it is for `model`, without those
+    two: the dataset's own recipe. Every other recipe is taken by name only.
 
     Returns:
-        A dict (empty where none was; a recipe of `paper_settings` is only taken by name).
+        A dict (empty where none was).
     """
-    for settings in RECIPES.values():
-        pair = settings.get("dataset"), settings.get("model")
-        if pair == (dataset, model) and not settings.get("paper_settings"):
-            return {k: v for k, v in settings.items() if k not in ("dataset", "model")}
-    return {}
+    settings = RECIPES.get(dataset, {})
+    if settings.get("model") != model or settings.get("paper_settings"):
+        return {}
+    return {k: v for k, v in settings.items() if k not in ("dataset", "model")}
 
 
 def dataset_kind(dataset):

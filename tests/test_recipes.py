@@ -20,9 +20,10 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("name", keras_wgan.recipes.names())
 def test_every_recipe_is_a_valid_config_that_names_what_measured_it(name):
     # A folder's recipe takes the user's folder and size.
-    folder = {"image_dir": "images", "image_size": 28} if name == "folder" else {}
-    config = keras_wgan.recipes.get(name, **folder)
     settings = config_files.read(keras_wgan.recipes.path(name))
+    is_folder = settings.get("dataset") == "folder"
+    folder = {"image_dir": "images", "image_size": 28} if is_folder else {}
+    config = keras_wgan.recipes.get(name, **folder)
     for field, value in settings.items():
         expected = tuple(value) if isinstance(value, list) else value
         assert getattr(config, field) == expected, field
@@ -122,13 +123,34 @@ def test_the_cifar10_resnet_recipe_is_the_wgan_gp_authors_settings():
     assert run_config.TrainConfig(dataset="cifar10").architecture == "dcgan"
 
 
+def test_a_dataset_takes_the_recipe_named_after_it_and_no_other():
+    for name, settings in run_config.RECIPES.items():
+        if name in run_config.DATASETS:
+            assert settings["dataset"] == name, name
+            own = {k: v for k, v in settings.items() if k not in ("dataset", "model")}
+            assert run_config.measured_recipe(name, settings["model"]) == own, name
+        else:  # taken by name only
+            assert name not in run_config.DATASETS
+
+
 def test_the_cifar10_resnet_recipe_from_the_command_line(capsys):
     path = str(keras_wgan.recipes.path("cifar10_resnet"))
-    assert cli.main(["train", "--config", path, "--print-config"]) == 0
     recipe = keras_wgan.recipes.get("cifar10_resnet")
-    assert json.loads(capsys.readouterr().out) == recipe.settings()
+    for chosen in (["--recipe", "cifar10_resnet"], ["--config", path]):
+        assert cli.main(["train", *chosen, "--print-config"]) == 0
+        assert json.loads(capsys.readouterr().out) == recipe.settings()
     flags = ["--adam-beta-1", "0.5", "--lr-decay-final", "0.1", "--generator-batch-size", "64"]
-    assert cli.main(["train", "--config", path, *flags, "--print-config"]) == 0
+    assert cli.main(["train", "--recipe", "cifar10_resnet", *flags, "--print-config"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert (printed["adam_beta_1"], printed["lr_decay_final"]) == (0.5, 0.1)
     assert printed["generator_batch_size"] == 64
+
+
+def test_recipe_and_config_are_one_or_the_other(capsys):
+    path = str(keras_wgan.recipes.path("digits"))
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--recipe", "digits", "--config", path, "--print-config"])
+    assert "not allowed with argument" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--recipe", "nope"])
+    assert "invalid choice: 'nope'" in capsys.readouterr().err

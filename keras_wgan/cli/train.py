@@ -37,14 +37,19 @@ def add_parser(commands):
     parser = commands.add_parser(
         "train",
         help="train a model and write history, model, plots, samples and a SavedModel export",
-        description="Train a WGAN, WGAN-GP or GAN baseline. Settings not given come from the "
-        "measured recipe of the dataset and model (keras_wgan/recipes/*.json), then the "
-        f"dataset's defaults and the papers'. Recipes: {recipes} --print-config shows the "
-        "resolved settings of a command without training.",
+        description="Train a WGAN, WGAN-GP or GAN baseline. Settings not given come from "
+        "--config or --recipe, then the dataset's own measured recipe (the one named after it, "
+        "for its model; keras_wgan/recipes/*.json), then the dataset's defaults and the "
+        f"papers'. Recipes: {recipes} --print-config shows the resolved settings of a command "
+        "without training.",
     )
-    parser.add_argument("--config", metavar="FILE", type=arguments.existing_file,
-                        help="a settings file (a recipe, or the config.json of a run): its "
-                        "settings, with the flags given here over them")
+    settings = parser.add_mutually_exclusive_group()
+    settings.add_argument("--config", metavar="FILE", type=arguments.existing_file,
+                          help="a settings file (a recipe, or the config.json of a run): its "
+                          "settings, with the flags given here over them")
+    settings.add_argument("--recipe", choices=config_files.recipe_names(),
+                          help="a packaged recipe by name: its settings, with the flags given "
+                          "here over them (a dataset's own recipe applies without this)")
     parser.add_argument("--output-dir", default=None,
                         help="the run folder; default: runs/RUN_NAME (runs/RUN_NAME-2, ... when "
                         "that holds a finished run)")
@@ -114,7 +119,7 @@ def make_config(args):
     Raises:
         ValueError: the `--config` file cannot be read or names an unknown field.
     """
-    fields = config_files.read(args.config) if args.config else {}
+    fields = config_files.read(settings_file(args)) if settings_file(args) else {}
     given = {
         field: getattr(args, field) for field in run_config.field_names()
         if getattr(args, field) is not None
@@ -137,10 +142,15 @@ def make_config(args):
     return fields
 
 
+def settings_file(args):
+    """The settings file `--config` or `--recipe` names, or `None`."""
+    return args.config or (config_files.recipe_path(args.recipe) if args.recipe else None)
+
+
 def run(parser, args):
     try:
         config = run_config.TrainConfig.from_settings(
-            make_config(args), source=args.config or "the command line"
+            make_config(args), source=settings_file(args) or "the command line"
         )
     except ValueError as error:
         parser.error(str(error))
