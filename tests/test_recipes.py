@@ -100,6 +100,16 @@ def test_a_runs_config_json_reproduces_it_through_the_command_line(tmp_path):
         np.testing.assert_array_equal(mine, theirs)
 
 
+def test_the_small_folder_recipe_is_the_command_the_small_data_benchmark_measured():
+    # benchmarks/small_data.py --part small: the folder recipe with these flags, no augment.
+    folder = {"image_dir": "images", "image_size": 28}
+    measured = run_config.TrainConfig(dataset="folder", batch_size=50, clusters=0, epochs=15,
+                                      **folder)
+    assert keras_wgan.recipes.get("small_folder", **folder) == measured
+    # Taken by name only: a folder run keeps the folder recipe.
+    assert run_config.TrainConfig(dataset="folder", **folder).clusters == 50
+
+
 def test_the_cifar10_resnet_recipe_is_the_wgan_gp_authors_settings():
     # Gulrajani et al. 2017, the authors' gan_cifar_resnet.py: LR 2e-4 decaying linearly to 0
     # over ITERS = 100000 generator steps, Adam(beta1=0, beta2=0.9), N_CRITIC 5, BATCH_SIZE 64,
