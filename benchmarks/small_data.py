@@ -240,7 +240,7 @@ def write_table():
                 "seeds": " ".join(str(row["seed"]) for row in group),
                 "steps": group[-1]["command"].split("--epochs ")[-1].split()[0] + "00"}
         for name in ("fid", "fid_floor", "fid_degraded", "recall", "recall_degraded",
-                     "coverage", "coverage_degraded", "train_s"):
+                     "coverage", "coverage_degraded", "position_spread", "train_s"):
             values = [row[name] for row in group if row.get(name) is not None]
             if values and min(values) == max(values):
                 line[name] = f"{values[0]:.3g}"
@@ -252,7 +252,8 @@ def write_table():
                ("seeds", "seeds"), ("classifier-FID", "fid"), ("floor", "fid_floor"),
                ("degraded", "fid_degraded"), ("recall", "recall"),
                ("recall degraded", "recall_degraded"), ("coverage", "coverage"),
-               ("coverage degraded", "coverage_degraded"), ("train s", "train_s")]
+               ("coverage degraded", "coverage_degraded"),
+               ("position spread (real 0.29)", "position_spread"), ("train s", "train_s")]
     cpus = sorted({row["cpu"] for row in rows})
     note = (f"`python benchmarks/small_data.py`: medians over seeds (range in brackets); every run "
             f"in small_data.jsonl with its commands. CPU: {'; '.join(cpus)}; the machine was "
