@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import statistics
+import tempfile
 import time
 
 import numpy as np
@@ -100,8 +101,6 @@ def quality_settings(resnet_epochs):
 
 def measure_quality(args):
     """Trains every setting (`--only` those) for every seed, one process after another."""
-    import tempfile
-
     cpu = run_timing.cpu_description()
     settings = [(name, arguments) for name, arguments in quality_settings(args.resnet_epochs)
                 if (args.only is None and name != "resnet equal steps")

@@ -65,7 +65,7 @@ def measured_recipe(dataset, model):
         A dict (empty where none was).
     """
     settings = RECIPES.get(dataset, {})
-    if settings.get("model") != model or settings.get("paper_settings"):
+    if settings.get("model") != model:
         return {}
     return {k: v for k, v in settings.items() if k not in ("dataset", "model")}
 

@@ -119,7 +119,8 @@ def make_config(args):
     Raises:
         ValueError: the `--config` file cannot be read or names an unknown field.
     """
-    fields = config_files.read(settings_file(args)) if settings_file(args) else {}
+    path = settings_file(args)
+    fields = config_files.read(path) if path else {}
     given = {
         field: getattr(args, field) for field in run_config.field_names()
         if getattr(args, field) is not None
