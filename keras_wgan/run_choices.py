@@ -51,7 +51,8 @@ RESUMABLE_CHANGES = ("epochs", "verbose", "saved_models_dir", "run_name", "backu
 LATER_FIELDS = {"steps_per_epoch": None, "paper_settings": False, "critic_stages": None,
                 "critic_filters": None, "penalty_weight": None, "clusters": 0,
                 "ema_warmup": None, "architecture": "dcgan", "spectral_norm": False,
-                "lr_decay_final": None, "adam_beta_1": None, "generator_batch_size": None}
+                "lr_decay_final": None, "adam_beta_1": None, "generator_batch_size": None,
+                "augment_policy": None}
 
 # --- Defaults ----------------------------------------------------------------------------------
 

@@ -183,7 +183,7 @@ def test_a_backup_written_before_the_later_fields_still_matches():
     digits = run_config.TrainConfig().settings_to_match()
     assert digits["steps_per_epoch"] == run_config.DIGITS_STEPS_PER_EPOCH
     assert run_config.TrainConfig(paper_settings=True).settings_to_match()["paper_settings"]
-    for name in ("lr_decay_final", "adam_beta_1", "generator_batch_size"):
+    for name in ("lr_decay_final", "adam_beta_1", "generator_batch_size", "augment_policy"):
         assert name not in settings
     assert run_config.TrainConfig(adam_beta_1=0.0).settings_to_match()["adam_beta_1"] == 0.0
 
